@@ -1,0 +1,6 @@
+"""``python -m narrative`` is the ``narrative`` command."""
+
+from .cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,235 @@
+"""Settings and the feeds file.
+
+Settings live in one table of name, default and help (datasette's ``SETTINGS``).
+Layers apply in order, later ones winning: defaults, ``NARRATIVE_*`` environment
+variables, then explicit keyword arguments (the CLI's flags).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError, Errors
+
+USER_AGENT = "narrative/0.1 (+https://github.com/narrative-news/narrative; feed reader)"
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("db", "narrative.db", "SQLite database path (env NARRATIVE_DB)"),
+    Setting("feeds", "feeds.yaml", "Feeds file (env NARRATIVE_FEEDS)"),
+    Setting("concurrency", 8, "Feeds fetched at once"),
+    Setting("connect_timeout", 10.0, "Seconds to wait for a TCP/TLS connection"),
+    Setting("read_timeout", 20.0, "Seconds to wait between bytes of a response"),
+    Setting("feed_deadline", 60.0, "Total seconds one feed may take, retries and redirects included"),
+    Setting("max_bytes", 10_000_000, "Largest feed body accepted, after decompression"),
+    Setting("page_max_bytes", 5_000_000, "Largest article page accepted for full-text extraction"),
+    Setting("max_redirects", 5, "Redirects followed before giving up"),
+    Setting("retries", 2, "Extra attempts after a 5xx, 429 or timeout"),
+    Setting("backoff", 0.5, "First retry delay in seconds; doubles each attempt"),
+    Setting("user_agent", USER_AGENT, "User-Agent header sent with every request"),
+    Setting("dedup_window_hours", 72.0, "Stories with the same title/content this close in time are one article"),
+    Setting("lock_timeout", 300.0, "Seconds a second writer waits for the database lock"),
+)
+
+_DEFAULTS = {s.name: s.default for s in SETTINGS}
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    db: str = _DEFAULTS["db"]
+    feeds: str = _DEFAULTS["feeds"]
+    concurrency: int = _DEFAULTS["concurrency"]
+    connect_timeout: float = _DEFAULTS["connect_timeout"]
+    read_timeout: float = _DEFAULTS["read_timeout"]
+    feed_deadline: float = _DEFAULTS["feed_deadline"]
+    max_bytes: int = _DEFAULTS["max_bytes"]
+    page_max_bytes: int = _DEFAULTS["page_max_bytes"]
+    max_redirects: int = _DEFAULTS["max_redirects"]
+    retries: int = _DEFAULTS["retries"]
+    backoff: float = _DEFAULTS["backoff"]
+    user_agent: str = _DEFAULTS["user_agent"]
+    dedup_window_hours: float = _DEFAULTS["dedup_window_hours"]
+    lock_timeout: float = _DEFAULTS["lock_timeout"]
+
+    @classmethod
+    def load(cls, environ: dict[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Defaults, then ``NARRATIVE_<NAME>`` variables, then non-None ``overrides``.
+
+        >>> Settings.load({"NARRATIVE_CONCURRENCY": "2"}).concurrency
+        2
+        """
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for setting in SETTINGS:
+            raw = environ.get(f"NARRATIVE_{setting.name.upper()}")
+            if raw is not None and raw != "":
+                values[setting.name] = _coerce(setting, raw)
+        for name, value in overrides.items():
+            if name not in _DEFAULTS:
+                valid = ", ".join(sorted(_DEFAULTS))
+                raise ConfigError(f"unknown setting {name!r}; valid settings: {valid}")
+            if value is not None:
+                values[name] = value
+        return dataclasses.replace(cls(), **values)
+
+
+def _coerce(setting: Setting, raw: str) -> Any:
+    kind = type(setting.default)
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ConfigError(
+            f"NARRATIVE_{setting.name.upper()}={raw!r} is not a valid {kind.__name__} ({setting.help})"
+        ) from None
+
+
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+
+
+class FeedConfig(BaseModel):
+    """One entry of ``feeds.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    url: str
+    language: str | None = None
+    tags: tuple[str, ...] = Field(default_factory=tuple)
+    full_text: bool = False
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, value: str) -> str:
+        if not _NAME_RE.match(value):
+            raise ValueError("name must be lowercase letters, digits, '-', '_' or '.', e.g. 'reuters-business'")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        value = value.strip()
+        scheme = urlparse(value).scheme.lower()
+        if scheme in ("http", "https"):
+            if not urlparse(value).netloc:
+                raise ValueError(f"{value!r} has no host")
+        elif scheme not in ("", "file") and len(scheme) > 1:  # len 1: a Windows drive letter
+            raise ValueError(f"scheme {scheme!r} is not supported; use http(s)://, file:// or a local path")
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _check_language(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.match(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$", value):
+            raise ValueError(f"{value!r} is not a language code such as 'en' or 'zh-CN'")
+        return value.lower().replace("_", "-")
+
+    @property
+    def is_remote(self) -> bool:
+        return urlparse(self.url).scheme.lower() in ("http", "https")
+
+
+class _FeedsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    feeds: list[dict[str, Any]]
+
+
+def load_feeds(path: str | os.PathLike[str]) -> list[FeedConfig]:
+    """Read and validate a feeds file. Relative local paths resolve against its folder.
+
+    Raises :class:`ConfigError` with one line naming the file, the entry and the problem.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(Errors.E001.format(path=path))
+    text = path.read_text(encoding="utf-8")
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else "?"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(Errors.E002.format(path=path, line=line, problem=problem)) from None
+    if isinstance(data, list):  # a bare list of feeds is accepted too
+        data, entries_node = {"feeds": data}, node
+    else:
+        entries_node = _mapping_value(node, "feeds")
+    try:
+        feeds_file = _FeedsFile.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"]) or "top level"
+        raise ConfigError(
+            Errors.E003.format(path=path, location=where, problem=error["msg"],
+                               hint="The file needs a 'feeds:' key holding a list of feeds.")
+        ) from None
+    if not feeds_file.feeds:
+        raise ConfigError(Errors.E005.format(path=path))
+    lines = _entry_lines(entries_node)
+    feeds: list[FeedConfig] = []
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(feeds_file.feeds):
+        line = lines[index] if index < len(lines) else None
+        label = f"feeds[{index}]" + (f" line {line}" if line else "")
+        if isinstance(entry, dict) and entry.get("name"):
+            label += f" name={entry['name']!r}"
+        try:
+            feed = FeedConfig.model_validate(entry)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            field = ".".join(str(p) for p in error["loc"]) or "entry"
+            msg = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "extra_forbidden":
+                msg = f"unknown key {field!r}"
+            elif error["type"] == "missing":
+                msg = f"missing required key {field!r}"
+            else:
+                msg = f"{field}: {msg}"
+            raise ConfigError(
+                Errors.E003.format(path=path, location=label, problem=msg,
+                                   hint="Each feed takes name, url, and optionally language, tags, full_text.")
+            ) from None
+        if feed.name in seen:
+            raise ConfigError(Errors.E004.format(path=path, name=feed.name, first=seen[feed.name], second=index))
+        seen[feed.name] = index
+        feeds.append(feed.model_copy(update={"url": _resolve_url(feed.url, path.parent)}))
+    return feeds
+
+
+def _resolve_url(url: str, base: Path) -> str:
+    parsed = urlparse(url)
+    if parsed.scheme.lower() in ("http", "https", "file"):
+        return url
+    local = Path(url).expanduser()
+    return str(local if local.is_absolute() else (base / local).resolve())
+
+
+def _mapping_value(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if getattr(key_node, "value", None) == key:
+                return value_node
+    return None
+
+
+def _entry_lines(node: yaml.Node | None) -> list[int]:
+    if isinstance(node, yaml.SequenceNode):
+        return [item.start_mark.line + 1 for item in node.value]
+    return []

@@ -1,0 +1,234 @@
+"""Fetching feeds and pages with httpx, defensively.
+
+Every request has a connect and a read timeout, and every feed a total deadline
+(retries and redirects included). Bodies are read as a stream and cut off at a
+size cap *after* decompression: we ask only for gzip/deflate and inflate
+ourselves with a bounded ``max_length``, so a gzip bomb costs at most the cap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import logging
+import time
+import zlib
+from email.utils import formatdate
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import httpx
+
+LOGGER = logging.getLogger(__name__)
+
+_RETRY_STATUSES = {408, 425, 429, 500, 502, 503, 504}
+_FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
+
+
+@dataclasses.dataclass
+class FetchResult:
+    """What one fetch produced. ``status`` is ``ok``, ``not_modified`` or ``error``."""
+
+    url: str
+    status: str
+    body: bytes | None = None
+    http_status: int | None = None
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    final_url: str | None = None
+    error: str | None = None
+    attempts: int = 0
+    duration: float = 0.0
+    retry_after: float | None = None  # seconds, from a 429/503's Retry-After header
+
+    @property
+    def sha1(self) -> str | None:
+        return hashlib.sha1(self.body).hexdigest() if self.body is not None else None
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class FetchLimits:
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    deadline: float = 60.0
+    max_bytes: int = 10_000_000
+    max_redirects: int = 5
+    retries: int = 2
+    backoff: float = 0.5
+    user_agent: str = "narrative"
+
+
+class Fetcher:
+    """An httpx client shared by every fetch of one run. Use as an async context manager."""
+
+    def __init__(self, limits: FetchLimits):
+        self.limits = limits
+        self._client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> "Fetcher":
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(self.limits.read_timeout, connect=self.limits.connect_timeout),
+            follow_redirects=True,
+            max_redirects=self.limits.max_redirects,
+            headers={"User-Agent": self.limits.user_agent, "Accept-Encoding": "gzip, deflate"},
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+            trust_env=False,
+        )
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
+                    max_bytes: int | None = None, accept: str = _FEED_ACCEPT) -> FetchResult:
+        """Fetch ``url`` (http(s), ``file://`` or a local path) within the deadline. Never raises."""
+        started = time.monotonic()
+        max_bytes = max_bytes or self.limits.max_bytes
+        scheme = urlparse(url).scheme.lower()
+        if scheme not in ("http", "https"):
+            result = _read_local(url, max_bytes)
+        else:
+            result = FetchResult(url=url, status="error")
+            try:
+                async with asyncio.timeout(self.limits.deadline):
+                    result = await self._fetch_with_retries(url, etag, last_modified, max_bytes, accept, result)
+            except TimeoutError:
+                result.status = "error"
+                result.error = f"deadline of {self.limits.deadline:g}s exceeded"
+        result.duration = time.monotonic() - started
+        return result
+
+    async def _fetch_with_retries(self, url, etag, last_modified, max_bytes, accept, result) -> FetchResult:
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        for attempt in range(self.limits.retries + 1):
+            result.attempts = attempt + 1
+            retry_after = None
+            try:
+                result = await self._attempt(url, headers, max_bytes, result)
+                if result.http_status not in _RETRY_STATUSES:
+                    return result
+                retry_after = result.retry_after
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                result.status, result.error = "error", _describe(exc)
+            except httpx.TooManyRedirects:
+                result.status = "error"
+                result.error = f"more than {self.limits.max_redirects} redirects"
+                return result
+            except (httpx.HTTPError, BodyTooLarge, zlib.error, ValueError) as exc:
+                result.status, result.error = "error", _describe(exc)
+                return result
+            if attempt < self.limits.retries:
+                delay = retry_after if retry_after is not None else self.limits.backoff * (2 ** attempt)
+                LOGGER.info("retrying %s in %.1fs after %s", url, delay, result.error)
+                await asyncio.sleep(delay)
+        return result
+
+    async def _attempt(self, url, headers, max_bytes, result) -> FetchResult:
+        assert self._client is not None, "use Fetcher as an async context manager"
+        async with self._client.stream("GET", url, headers=headers) as response:
+            result.http_status = response.status_code
+            result.final_url = str(response.url)
+            result.content_type = response.headers.get("content-type")
+            if response.status_code == 304:
+                result.status, result.error = "not_modified", None
+                return result
+            if response.status_code >= 400:
+                after = response.headers.get("retry-after", "").strip()
+                result.retry_after = min(float(after), 10.0) if after.isdigit() else None
+                result.status = "error"
+                result.error = f"HTTP {response.status_code} {response.reason_phrase}".strip()
+                return result
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise BodyTooLarge(f"body of {int(declared):,} bytes exceeds the {max_bytes:,}-byte cap")
+            result.body = await _read_capped(response, max_bytes)
+            result.status, result.error = "ok", None
+            result.etag = response.headers.get("etag")
+            result.last_modified = response.headers.get("last-modified")
+            return result
+
+
+async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    inflater = _Inflater(encoding) if encoding in ("gzip", "x-gzip", "deflate") else None
+    out = bytearray()
+    raw_seen = 0
+    async for chunk in response.aiter_raw():
+        raw_seen += len(chunk)
+        if raw_seen > max_bytes:
+            raise BodyTooLarge(f"body exceeds the {max_bytes:,}-byte cap")
+        out += inflater.feed(chunk, max_bytes - len(out)) if inflater else chunk
+        if len(out) > max_bytes:
+            raise BodyTooLarge(f"body exceeds the {max_bytes:,}-byte cap after decompression")
+    if inflater:
+        out += inflater.flush(max_bytes - len(out))
+        if len(out) > max_bytes:
+            raise BodyTooLarge(f"body exceeds the {max_bytes:,}-byte cap after decompression")
+    return bytes(out)
+
+
+class _Inflater:
+    """zlib with a bound on the output of every call."""
+
+    def __init__(self, encoding: str):
+        self._encoding = encoding
+        self._first = True
+        wbits = 16 + zlib.MAX_WBITS if encoding in ("gzip", "x-gzip") else zlib.MAX_WBITS
+        self._z = zlib.decompressobj(wbits)
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        if self._first and self._encoding == "deflate":
+            self._first = False
+            if data and (data[0] & 0x0F) != 8:  # raw deflate without the zlib header, as IIS sends
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+        out = self._z.decompress(data, room + 1)
+        if len(out) > room:
+            return out
+        while self._z.unconsumed_tail:
+            more = self._z.decompress(self._z.unconsumed_tail, room + 1 - len(out))
+            out += more
+            if len(out) > room or not more:
+                break
+        return out
+
+    def flush(self, room: int) -> bytes:
+        out = self._z.flush(room + 1) if room >= 0 else b""
+        if not self._z.eof:
+            raise ValueError("compressed body is truncated or corrupt")
+        return out
+
+
+def _read_local(url: str, max_bytes: int) -> FetchResult:
+    parsed = urlparse(url)
+    path = Path(unquote(parsed.path)) if parsed.scheme.lower() == "file" else Path(url)
+    result = FetchResult(url=url, status="error", attempts=1)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            result.error = f"{path}: {size:,} bytes exceeds the {max_bytes:,}-byte cap"
+            return result
+        result.body = path.read_bytes()
+    except OSError as exc:
+        result.error = f"{path}: {exc.strerror or exc}"
+        return result
+    result.status = "ok"
+    result.final_url = path.resolve().as_uri()
+    result.last_modified = formatdate(path.stat().st_mtime, usegmt=True)
+    return result
+
+
+def _describe(exc: BaseException) -> str:
+    name = type(exc).__name__
+    message = str(exc).strip()
+    return f"{name}: {message}" if message else name

@@ -1,0 +1,158 @@
+"""Writing articles once: matching each incoming item against what is stored.
+
+An item is the same story as a stored article when, in this order:
+
+1. its source already gave this GUID (or, without a GUID, this URL);
+2. its canonical URL is a stored article's (unless it is a bare home page);
+3. its normalised title is distinctive and equal to one published within the window;
+4. its normalised title + text hash equals one published within the window.
+
+A match from another source adds a row to ``article_sources``: one article, two sources.
+Call :func:`save_items` inside ``db.atomic()`` so a feed's batch lands whole or not at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta
+from typing import Iterable
+from urllib.parse import urlsplit
+
+from sqlite_utils import Database
+
+INGEST_VERSION = "ingest-1"
+
+
+@dataclasses.dataclass
+class Item:
+    """A source-agnostic article on its way in (from a feed entry or an archive row)."""
+
+    title: str
+    summary: str
+    url: str | None
+    canonical_url: str | None
+    published: str
+    published_source: str
+    guid: str | None = None
+    language: str | None = None
+    author: str | None = None
+    text: str | None = None  # full text when extracted; falls back to summary
+    text_source: str = "summary"
+    fulltext_error: str | None = None
+    title_hash: str = ""
+    content_hash: str = ""
+    distinctive_title: bool = False  # specific enough to match on title alone
+
+
+@dataclasses.dataclass
+class SaveStats:
+    new: int = 0
+    duplicates: int = 0  # the story was already stored from another source or under another id
+    seen: int = 0  # this source had already given us this item
+    new_ids: list[int] = dataclasses.field(default_factory=list)
+
+    def add(self, other: "SaveStats") -> None:
+        self.new += other.new
+        self.duplicates += other.duplicates
+        self.seen += other.seen
+        self.new_ids += other.new_ids
+
+
+def find_match(db: Database, *, source: str, item: Item, window_hours: float) -> tuple[int, str] | None:
+    """The id of the stored article ``item`` duplicates, and how it matched; else None."""
+    if item.guid:
+        row = _one(db, "SELECT article_id FROM article_sources WHERE source = ? AND guid = ?", [source, item.guid])
+        if row:
+            return row[0], "seen"
+    elif item.url and not (item.canonical_url and _is_home_page(item.canonical_url)):
+        row = _one(db, "SELECT article_id FROM article_sources WHERE source = ? AND url = ? AND guid IS NULL",
+                   [source, item.url])
+        if row:
+            return row[0], "seen"
+    if item.canonical_url and not _is_home_page(item.canonical_url):
+        row = _one(db, "SELECT id FROM articles WHERE canonical_url = ? ORDER BY id LIMIT 1", [item.canonical_url])
+        if row:
+            return row[0], "url"
+    low, high = _window(item.published, window_hours)
+    if item.title_hash and item.distinctive_title:
+        row = _one(db, "SELECT id FROM articles WHERE title_hash = ? AND published BETWEEN ? AND ? ORDER BY id LIMIT 1",
+                   [item.title_hash, low, high])
+        if row:
+            return row[0], "title"
+    if item.content_hash:
+        row = _one(db, "SELECT id FROM articles WHERE content_hash = ? AND published BETWEEN ? AND ? ORDER BY id LIMIT 1",
+                   [item.content_hash, low, high])
+        if row:
+            return row[0], "content"
+    return None
+
+
+def save_items(db: Database, *, source: str, source_kind: str, items: Iterable[Item],
+               window_hours: float, now: str) -> SaveStats:
+    """Store each item once, linking duplicates to the article they repeat."""
+    stats = SaveStats()
+    for item in items:
+        match = find_match(db, source=source, item=item, window_hours=window_hours)
+        if match is None:
+            article_id = _insert_article(db, item, now)
+            _insert_source(db, article_id, source, source_kind, item, "new", now)
+            stats.new += 1
+            stats.new_ids.append(article_id)
+            continue
+        article_id, matched_by = match
+        if matched_by == "seen":
+            stats.seen += 1
+            continue
+        _insert_source(db, article_id, source, source_kind, item, matched_by, now)
+        _keep_fuller_text(db, article_id, item, now)
+        stats.duplicates += 1
+    return stats
+
+
+def _insert_article(db: Database, item: Item, now: str) -> int:
+    cursor = db.execute(
+        """INSERT INTO articles (url, canonical_url, title, published, published_source, summary, text,
+               text_source, fulltext_error, language, author, title_hash, content_hash,
+               first_seen_at, updated_at, ingest_version)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [item.url, item.canonical_url, item.title, item.published, item.published_source, item.summary,
+         item.text or item.summary, item.text_source, item.fulltext_error, item.language, item.author,
+         item.title_hash, item.content_hash, now, now, INGEST_VERSION],
+    )
+    return cursor.lastrowid
+
+
+def _insert_source(db: Database, article_id: int, source: str, source_kind: str, item: Item,
+                   matched_by: str, now: str) -> None:
+    db.execute(
+        """INSERT OR IGNORE INTO article_sources
+               (article_id, source, source_kind, guid, url, title, published, matched_by, seen_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [article_id, source, source_kind, item.guid, item.url, item.title, item.published, matched_by, now],
+    )
+
+
+def _keep_fuller_text(db: Database, article_id: int, item: Item, now: str) -> None:
+    """A second copy of a story may carry the untruncated summary or the full text: keep the longest."""
+    text = item.text or item.summary
+    row = _one(db, "SELECT length(text), text_source FROM articles WHERE id = ?", [article_id])
+    if row and len(text) > (row[0] or 0) and not (row[1] == "full_text" and item.text_source != "full_text"):
+        db.execute(
+            "UPDATE articles SET text = ?, summary = ?, text_source = ?, updated_at = ? WHERE id = ?",
+            [text, item.summary, item.text_source, now, article_id],
+        )
+
+
+def _one(db: Database, sql: str, params: list) -> tuple | None:
+    return db.execute(sql, params).fetchone()
+
+
+def _is_home_page(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query
+
+
+def _window(published: str, hours: float) -> tuple[str, str]:
+    moment = datetime.fromisoformat(published)
+    delta = timedelta(hours=hours)
+    return (moment - delta).isoformat(), (moment + delta).isoformat()

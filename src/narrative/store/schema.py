@@ -1,0 +1,95 @@
+"""The versioned schema. Each migration is named ``mNNN_...`` and recorded once applied.
+
+Add a migration for every change; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("narrative")
+
+
+@migrations()
+def m001_ingest_tables(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE feeds (
+            name TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            language TEXT,
+            tags TEXT NOT NULL DEFAULT '[]',
+            full_text INTEGER NOT NULL DEFAULT 0,
+            title TEXT,
+            site_url TEXT,
+            etag TEXT,
+            last_modified TEXT,
+            body_sha1 TEXT,
+            last_status TEXT,
+            last_error TEXT,
+            last_fetched_at TEXT,
+            last_ok_at TEXT,
+            added_at TEXT NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE fetches (
+            id INTEGER PRIMARY KEY,
+            feed TEXT NOT NULL REFERENCES feeds(name),
+            started_at TEXT NOT NULL,
+            duration_s REAL NOT NULL,
+            status TEXT NOT NULL,
+            http_status INTEGER,
+            url TEXT NOT NULL,
+            final_url TEXT,
+            bytes INTEGER,
+            attempts INTEGER NOT NULL DEFAULT 1,
+            entries INTEGER NOT NULL DEFAULT 0,
+            new_articles INTEGER NOT NULL DEFAULT 0,
+            duplicates INTEGER NOT NULL DEFAULT 0,
+            bozo INTEGER NOT NULL DEFAULT 0,
+            bozo_reason TEXT,
+            fulltext_failures INTEGER NOT NULL DEFAULT 0,
+            error TEXT
+        )""")
+    db.execute("CREATE INDEX idx_fetches_feed ON fetches(feed, started_at)")
+    db.execute("""
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            url TEXT,
+            canonical_url TEXT,
+            title TEXT NOT NULL,
+            published TEXT NOT NULL,
+            published_source TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL DEFAULT '',
+            text_source TEXT NOT NULL DEFAULT 'summary',
+            fulltext_error TEXT,
+            language TEXT,
+            author TEXT,
+            title_hash TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            first_seen_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            ingest_version TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX idx_articles_canonical_url ON articles(canonical_url)")
+    db.execute("CREATE INDEX idx_articles_title_hash ON articles(title_hash, published)")
+    db.execute("CREATE INDEX idx_articles_content_hash ON articles(content_hash, published)")
+    db.execute("CREATE INDEX idx_articles_published ON articles(published)")
+    db.execute("""
+        CREATE TABLE article_sources (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            source TEXT NOT NULL,
+            source_kind TEXT NOT NULL,
+            guid TEXT,
+            url TEXT,
+            title TEXT,
+            published TEXT,
+            matched_by TEXT NOT NULL,
+            seen_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX idx_article_sources_article ON article_sources(article_id)")
+    db.execute("CREATE UNIQUE INDEX idx_article_sources_guid ON article_sources(source, guid) WHERE guid IS NOT NULL")
+    db.execute("CREATE INDEX idx_article_sources_url ON article_sources(source, url)")
+    db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61")
