@@ -1,0 +1,175 @@
+"""Shared fixtures: a real HTTP server on 127.0.0.1, temporary stores and feeds files."""
+
+from __future__ import annotations
+
+import gzip
+import http.server
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from narrative.config import Settings
+
+FEEDS_DIR = Path(__file__).parent / "feeds"
+Handler = Callable[[http.server.BaseHTTPRequestHandler], None]
+
+
+class LoopbackServer:
+    """A threaded HTTP server on 127.0.0.1 whose routes the tests set.
+
+    Each route is a function of the request handler that writes the response.
+    ``hits`` counts requests per path, ``requests`` keeps their headers.
+    """
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Handler] = {}
+        self.hits: dict[str, int] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        server = self
+
+        class _Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                path = self.path.split("?")[0]
+                server.hits[path] = server.hits.get(path, 0) + 1
+                server.requests.append((path, dict(self.headers)))
+                route = server.routes.get(path)
+                if route is None:
+                    send(self, 404, b"not found", content_type="text/plain")
+                    return
+                try:
+                    route(self)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def send(handler, status: int, body: bytes = b"", *, content_type: str = "application/rss+xml",
+         headers: dict[str, str] | None = None) -> None:
+    handler.send_response(status)
+    if content_type:
+        handler.send_header("Content-Type", content_type)
+    for key, value in (headers or {}).items():
+        handler.send_header(key, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    if handler.command != "HEAD":
+        handler.wfile.write(body)
+
+
+def static(body: bytes, *, content_type: str = "application/rss+xml", etag: str | None = None,
+           last_modified: str | None = None, gzip_it: bool = False, delay: float = 0.0) -> Handler:
+    """A route that serves ``body``, answering 304 to matching conditional requests."""
+
+    def route(handler) -> None:
+        if delay:
+            time.sleep(delay)
+        if etag and handler.headers.get("If-None-Match") == etag:
+            send(handler, 304, content_type="", headers={"ETag": etag})
+            return
+        if last_modified and handler.headers.get("If-Modified-Since") == last_modified:
+            send(handler, 304, content_type="", headers={"Last-Modified": last_modified})
+            return
+        headers = {}
+        if etag:
+            headers["ETag"] = etag
+        if last_modified:
+            headers["Last-Modified"] = last_modified
+        payload = body
+        if gzip_it:
+            payload = gzip.compress(body)
+            headers["Content-Encoding"] = "gzip"
+        send(handler, 200, payload, content_type=content_type, headers=headers)
+
+    return route
+
+
+def rss(items: list[dict[str, str]], *, title: str = "Test feed", language: str | None = "en") -> bytes:
+    """A small RSS 2.0 document from dicts of title/link/guid/pubDate/description."""
+    parts = ['<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>',
+             f"<title>{title}</title><link>http://example.test/</link>"]
+    if language:
+        parts.append(f"<language>{language}</language>")
+    for item in items:
+        parts.append("<item>" + "".join(f"<{k}>{v}</{k}>" for k, v in item.items()) + "</item>")
+    parts.append("</channel></rss>")
+    return "".join(parts).encode("utf-8")
+
+
+def make_items(prefix: str, count: int, *, day: int = 1) -> list[dict[str, str]]:
+    return [
+        {
+            "title": f"{prefix} story number {i} about Chinese chip makers and AI models",
+            "link": f"http://example.test/{prefix}/{i}",
+            "guid": f"{prefix}-{i}",
+            "pubDate": f"Mon, {day:02d} Sep 2025 {i % 24:02d}:{i % 60:02d}:00 GMT",
+            "description": f"Body of {prefix} story {i}: Alibaba, Tencent and Baidu shares moved {i}%.",
+        }
+        for i in range(count)
+    ]
+
+
+@pytest.fixture
+def server():
+    srv = LoopbackServer()
+    yield srv
+    srv.close()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path, monkeypatch):
+    """Keep every test away from the user's NARRATIVE_* settings and working directory."""
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("NARRATIVE_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("NARRATIVE_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "test.db"
+
+
+@pytest.fixture
+def fast_settings(db_path, tmp_path) -> Callable[..., Settings]:
+    """Settings with short timeouts so failure cases finish quickly."""
+
+    def make(**overrides) -> Settings:
+        values = dict(db=str(db_path), feeds=str(tmp_path / "feeds.yaml"), connect_timeout=2.0,
+                      read_timeout=1.0, feed_deadline=5.0, retries=1, backoff=0.05, lock_timeout=30.0)
+        values.update(overrides)
+        return Settings.load(environ={}, **values)
+
+    return make
+
+
+def write_feeds(path: Path, feeds: list[dict]) -> Path:
+    import yaml
+
+    path.write_text(yaml.safe_dump({"feeds": feeds}, allow_unicode=True), encoding="utf-8")
+    return path
