@@ -1,0 +1,11 @@
+# Sourced by the other scripts: make .venv and install narrative (editable) with test extras.
+# Re-installs only when pyproject.toml changed since the last install.
+PYTHON_BIN=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON_BIN" -m venv .venv
+fi
+stamp=.venv/.narrative-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+  touch "$stamp"
+fi

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Run the test suite. Creates .venv and installs the package with its test extras first,
+# so this one command is all a fresh machine needs. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/_venv.sh
+exec .venv/bin/python -m pytest "$@"
