@@ -6,6 +6,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.narrative-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+  # pip's notes about this machine's mirror layout are noise; real errors still show.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]' \
+    2> >(grep -v -e "^WARNING: Location '" -e "does not provide the extra" >&2)
   touch "$stamp"
 fi

@@ -17,4 +17,4 @@ echo
 echo "== store"
 .venv/bin/narrative stats --db "$db"
 echo
-echo "Database: $db  (try: sqlite3 $db 'select published, title from articles order by published desc limit 5')"
+echo "Database: $db (tables documented in README.md; open it with any SQLite client)"

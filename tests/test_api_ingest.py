@@ -145,3 +145,27 @@ def test_list_feeds_shows_last_status(server, tmp_path, fast_settings):
     listed = {r["name"]: r for r in api.list_feeds(settings=settings)}
     assert listed["good"]["last_status"] == "ok" and listed["good"]["articles"] == 2
     assert listed["bad"]["last_status"] == "error" and "404" in listed["bad"]["last_error"]
+
+
+def test_ingest_undeclared_and_header_declared_chinese_encodings_over_http(server, tmp_path, fast_settings):
+    from conftest import FEEDS_DIR
+
+    from narrative.ingest.parse import parse_feed
+
+    gb = (FEEDS_DIR / "wellformed" / "gb2312_undeclared.xml").read_bytes()
+    big5 = (FEEDS_DIR / "wellformed" / "big5_header_charset.xml").read_bytes()
+    server.routes["/gb"] = static(gb, content_type="application/rss+xml")  # no charset anywhere
+    server.routes["/big5"] = static(big5, content_type="application/rss+xml; charset=big5")
+    feeds = [{"name": "gb", "url": server.url("/gb")}, {"name": "big5", "url": server.url("/big5")}]
+    settings = fast_settings(feeds=str(write_feeds(tmp_path / "feeds.yaml", feeds)))
+
+    api.ingest(settings=settings)
+
+    for name, body, content_type in (("gb", gb, None), ("big5", big5, "application/rss+xml; charset=big5")):
+        expected = [e.title for e in parse_feed(body, url="x", content_type=content_type).entries]
+        stored = [r[0] for r in rows(settings.db, "SELECT a.title FROM articles a JOIN article_sources s "
+                                                  "ON s.article_id = a.id WHERE s.source = ? ORDER BY a.id", (name,))]
+        assert stored == expected and stored
+        assert all("\ufffd" not in t and any("\u4e00" <= ch <= "\u9fff" for ch in t) for t in stored)
+        assert rows(settings.db, "SELECT language FROM articles a JOIN article_sources s ON s.article_id = a.id "
+                                 "WHERE s.source = ? LIMIT 1", (name,)) == [("zh",)]
