@@ -17,4 +17,10 @@ echo
 echo "== store"
 .venv/bin/narrative stats --db "$db"
 echo
+echo "== top entities"
+.venv/bin/narrative entities --db "$db" --limit 10
+echo
+echo "== figures stated about Alibaba (any alias or ticker works: BABA, 9988.HK, 阿里巴巴集团)"
+.venv/bin/narrative figures BABA --db "$db" --kind change --limit 8
+echo
 echo "Database: $db (tables documented in README.md; open it with any SQLite client)"

@@ -42,7 +42,7 @@ def test_ingest_mixed_outcomes_never_stop_the_run(server, tmp_path, fast_setting
     feeds = [{"name": n, "url": server.url("/" + n)} for n in ("rss", "atom", "rdf", "500", "html", "404")]
     settings = fast_settings(feeds=str(write_feeds(tmp_path / "feeds.yaml", feeds)))
 
-    summary = api.ingest(settings=settings)
+    summary = api.ingest(settings=settings, enrich=False)
 
     by_name = {f.name: f for f in summary.feeds}
     assert [by_name[n].status for n in ("rss", "atom", "rdf")] == ["ok", "ok", "ok"]
@@ -61,9 +61,9 @@ def test_ingest_second_run_uses_conditional_get(server, tmp_path, fast_settings)
     server.routes["/plain"] = static(rss(make_items("plain", 3)))  # no validators: body hash decides
     feeds = [{"name": "rss", "url": server.url("/rss")}, {"name": "plain", "url": server.url("/plain")}]
     settings = fast_settings(feeds=str(write_feeds(tmp_path / "feeds.yaml", feeds)))
-    assert api.ingest(settings=settings).new == 6
+    assert api.ingest(settings=settings, enrich=False).new == 6
 
-    second = api.ingest(settings=settings)
+    second = api.ingest(settings=settings, enrich=False)
 
     statuses = {f.name: f.status for f in second.feeds}
     assert statuses == {"rss": "not_modified", "plain": "unchanged"} and second.new == 0
@@ -74,7 +74,7 @@ def test_ingest_second_run_uses_conditional_get(server, tmp_path, fast_settings)
 def test_ingest_every_feed_failing_is_nothing_done(server, tmp_path, fast_settings):
     feeds = [{"name": "a", "url": server.url("/nope-a")}, {"name": "b", "url": server.url("/nope-b")}]
     settings = fast_settings(feeds=str(write_feeds(tmp_path / "feeds.yaml", feeds)))
-    summary = api.ingest(settings=settings)
+    summary = api.ingest(settings=settings, enrich=False)
     assert summary.nothing_done and len(summary.failed) == 2
 
 
@@ -90,7 +90,7 @@ def test_ingest_same_story_in_two_feeds_is_one_article_with_two_sources(server, 
     feeds = [{"name": "one", "url": server.url("/one")}, {"name": "two", "url": server.url("/two")}]
     settings = fast_settings(feeds=str(write_feeds(tmp_path / "feeds.yaml", feeds)), concurrency=1)
 
-    summary = api.ingest(settings=settings)
+    summary = api.ingest(settings=settings, enrich=False)
 
     assert summary.new == 1 and summary.duplicates == 1 and summary.seen == 1
     sources = rows(settings.db, "SELECT source, matched_by FROM article_sources ORDER BY id")
@@ -113,7 +113,7 @@ def test_ingest_full_text_fetches_new_pages_and_keeps_summary_on_failure(server,
     feeds = [{"name": "full", "url": server.url("/full"), "full_text": True}]
     settings = fast_settings(feeds=str(write_feeds(tmp_path / "feeds.yaml", feeds)))
 
-    api.ingest(settings=settings)
+    api.ingest(settings=settings, enrich=False)
 
     got = dict((r[0].rsplit("/", 1)[-1], r[1:]) for r in rows(
         settings.db, "SELECT guid, text_source, fulltext_error, text FROM articles "
@@ -125,14 +125,14 @@ def test_ingest_full_text_fetches_new_pages_and_keeps_summary_on_failure(server,
     server.routes["/full"] = static(rss(items + [dict(items[0], guid="p3", title="Another new item here today",
                                                       link=server.url("/page/3"))]))
     before = server.hits.get("/page/1", 0)
-    api.ingest(settings=settings)
+    api.ingest(settings=settings, enrich=False)
     assert server.hits.get("/page/1", 0) == before and server.hits.get("/page/3") == 1
 
 
 def test_ingest_fts_finds_articles(server, tmp_path, fast_settings):
     server.routes["/rss"] = static(rss(make_items("fts", 3)))
     settings = fast_settings(feeds=str(write_feeds(tmp_path / "feeds.yaml", [{"name": "rss", "url": server.url("/rss")}])))
-    api.ingest(settings=settings)
+    api.ingest(settings=settings, enrich=False)
     hits = rows(settings.db, "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'Tencent'")
     assert hits == [(3,)]
 
@@ -141,7 +141,7 @@ def test_list_feeds_shows_last_status(server, tmp_path, fast_settings):
     server.routes["/rss"] = static(rss(make_items("l", 2)))
     feeds = [{"name": "good", "url": server.url("/rss")}, {"name": "bad", "url": server.url("/gone")}]
     settings = fast_settings(feeds=str(write_feeds(tmp_path / "feeds.yaml", feeds)))
-    api.ingest(settings=settings)
+    api.ingest(settings=settings, enrich=False)
     listed = {r["name"]: r for r in api.list_feeds(settings=settings)}
     assert listed["good"]["last_status"] == "ok" and listed["good"]["articles"] == 2
     assert listed["bad"]["last_status"] == "error" and "404" in listed["bad"]["last_error"]
@@ -159,7 +159,7 @@ def test_ingest_undeclared_and_header_declared_chinese_encodings_over_http(serve
     feeds = [{"name": "gb", "url": server.url("/gb")}, {"name": "big5", "url": server.url("/big5")}]
     settings = fast_settings(feeds=str(write_feeds(tmp_path / "feeds.yaml", feeds)))
 
-    api.ingest(settings=settings)
+    api.ingest(settings=settings, enrich=False)
 
     for name, body, content_type in (("gb", gb, None), ("big5", big5, "application/rss+xml; charset=big5")):
         expected = [e.title for e in parse_feed(body, url="x", content_type=content_type).entries]

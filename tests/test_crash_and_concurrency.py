@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 def start_ingest(feeds_path, db_path, *extra):
     return subprocess.Popen(
         [sys.executable, "-m", "narrative", "ingest", "--feeds", str(feeds_path), "--db", str(db_path),
-         "--silent", *extra],
+         "--silent", "--no-enrich", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 

@@ -9,13 +9,17 @@ The Python API mirrors the CLI::
 
 import logging
 
-from .api import import_archive, ingest, list_feeds, open_store
+from .api import enrich, entities, figures, import_archive, ingest, list_feeds, mentions, open_store
 from .config import FeedConfig, Settings, load_feeds
 from .errors import ConfigError, InputError, NarrativeError, StoreError
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "enrich",
+    "mentions",
+    "figures",
+    "entities",
     "ingest",
     "import_archive",
     "list_feeds",

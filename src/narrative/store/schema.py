@@ -93,3 +93,115 @@ def m001_ingest_tables(db: Database) -> None:
     db.execute("CREATE UNIQUE INDEX idx_article_sources_guid ON article_sources(source, guid) WHERE guid IS NOT NULL")
     db.execute("CREATE INDEX idx_article_sources_url ON article_sources(source, url)")
     db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61")
+
+
+@migrations()
+def m002_extraction_tables(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE entities (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            type TEXT NOT NULL,
+            country TEXT,
+            chinese INTEGER NOT NULL DEFAULT 0,
+            parent TEXT,
+            aliases TEXT NOT NULL DEFAULT '[]',
+            zh TEXT NOT NULL DEFAULT '[]',
+            tickers TEXT NOT NULL DEFAULT '[]',
+            listings TEXT NOT NULL DEFAULT '[]',
+            catalog_version TEXT NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE enrichments (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+            extractor_version TEXT NOT NULL,
+            language TEXT,
+            sentences INTEGER NOT NULL,
+            mentions INTEGER NOT NULL,
+            figures INTEGER NOT NULL,
+            phrase_hits INTEGER NOT NULL,
+            enriched_at TEXT NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE sentences (
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            idx INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            extractor_version TEXT NOT NULL,
+            PRIMARY KEY (article_id, idx)
+        )""")
+    db.execute("""
+        CREATE TABLE mentions (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            sentence_idx INTEGER NOT NULL,
+            entity_id TEXT,
+            name TEXT NOT NULL,
+            label TEXT NOT NULL,
+            surface TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            method TEXT NOT NULL,
+            extractor_version TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX idx_mentions_entity ON mentions(entity_id, article_id)")
+    db.execute("CREATE INDEX idx_mentions_article ON mentions(article_id)")
+    db.execute("CREATE INDEX idx_mentions_name ON mentions(name COLLATE NOCASE)")
+    db.execute("""
+        CREATE TABLE people (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            sentence_idx INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            entity_id TEXT,
+            role TEXT,
+            org TEXT,
+            org_entity_id TEXT,
+            quote TEXT,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            extractor_version TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX idx_people_article ON people(article_id)")
+    db.execute("""
+        CREATE TABLE figures (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            sentence_idx INTEGER NOT NULL,
+            subject_entity_id TEXT,
+            subject TEXT,
+            subject_method TEXT,
+            value REAL NOT NULL,
+            value_high REAL,
+            unit TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            direction TEXT,
+            period TEXT,
+            period_text TEXT,
+            qualifier TEXT,
+            negated INTEGER NOT NULL DEFAULT 0,
+            noun TEXT,
+            surface TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            extractor_version TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX idx_figures_subject ON figures(subject_entity_id, article_id)")
+    db.execute("CREATE INDEX idx_figures_article ON figures(article_id)")
+    db.execute("""
+        CREATE TABLE phrase_hits (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            sentence_idx INTEGER NOT NULL,
+            narrative TEXT NOT NULL,
+            theme TEXT NOT NULL,
+            surface TEXT NOT NULL,
+            pattern TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            extractor_version TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX idx_phrase_hits_theme ON phrase_hits(narrative, theme)")
+    db.execute("CREATE INDEX idx_phrase_hits_article ON phrase_hits(article_id)")

@@ -1,56 +1,26 @@
-"""The ``narrative`` command: a thin layer over :mod:`narrative.api`.
-
-Each command parses options, calls one API function and renders the result.
-Errors a user can fix arrive as :class:`NarrativeError` and leave as one line
-on stderr with the error's exit code (2 for bad input).
-"""
+"""Commands that get articles in and look after the store: ingest, import, feeds, stats..."""
 
 from __future__ import annotations
 
-import csv
 import json
-import logging
 import sys
-from typing import Any
 
 import click
 
-from . import api
-from .config import SETTINGS, Settings
-from .errors import NarrativeError
-
-_DB_HELP = "SQLite database (default ./narrative.db, or NARRATIVE_DB)."
-
-
-class _Group(click.Group):
-    """Turns NarrativeError into ``Error: ...`` and its exit code, once for every command."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except NarrativeError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
-
-
-@click.group(cls=_Group)
-@click.version_option(package_name="narrative")
-@click.option("-v", "--verbose", count=True, help="Log to stderr: -v for info, -vv for debug.")
-def cli(verbose: int) -> None:
-    """Track what financial news says about a theme, and whether it moved prices."""
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-
+from .. import api
+from ..config import SETTINGS, Settings
+from . import DB_HELP, cli, progress_bar, render
 
 @cli.command(name="ingest")
 @click.option("--feeds", "feeds_path", type=click.Path(dir_okay=False),
               help="Feeds file (default ./feeds.yaml, or NARRATIVE_FEEDS).")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False), help=_DB_HELP)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help=DB_HELP)
 @click.option("--only", multiple=True, metavar="NAME", help="Fetch only this feed (repeatable).")
 @click.option("--concurrency", type=click.IntRange(1, 64), help="Feeds fetched at once (default 8).")
 @click.option("--lock-timeout", type=click.FloatRange(0), help="Seconds to wait for another writer (default 300).")
 @click.option("--silent", is_flag=True, help="No progress bar.")
-def ingest_cli(feeds_path, db_path, only, concurrency, lock_timeout, silent) -> None:
+@click.option("--no-enrich", is_flag=True, help="Store articles only; run `narrative enrich` later.")
+def ingest_cli(feeds_path, db_path, only, concurrency, lock_timeout, silent, no_enrich) -> None:
     """Fetch every feed and store new articles once each.
 
     Prints one summary line. Exits 0 when the run completed, even if some feeds
@@ -59,8 +29,8 @@ def ingest_cli(feeds_path, db_path, only, concurrency, lock_timeout, silent) -> 
     Example: narrative ingest --feeds feeds.yaml --db narrative.db
     """
     settings = Settings.load(db=db_path, feeds=feeds_path, concurrency=concurrency, lock_timeout=lock_timeout)
-    with _progress(silent) as progress:
-        summary = api.ingest(settings=settings, only=only or None, progress=progress)
+    with progress_bar(silent) as progress:
+        summary = api.ingest(settings=settings, only=only or None, progress=progress, enrich=not no_enrich)
     for failed in summary.failed:
         click.echo(f"{failed.name}: {failed.error}", err=True)
     click.echo(summary.line())
@@ -70,7 +40,7 @@ def ingest_cli(feeds_path, db_path, only, concurrency, lock_timeout, silent) -> 
 
 @cli.command(name="import")
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--db", "db_path", type=click.Path(dir_okay=False), help=_DB_HELP)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help=DB_HELP)
 @click.option("--source", help="Source name for rows without a 'source' column (default import:FILENAME).")
 @click.option("--encoding", help="File encoding (default: UTF-8, falling back to cp1252).")
 @click.option("--map", "mappings", multiple=True, metavar="FIELD=COLUMN",
@@ -78,7 +48,8 @@ def ingest_cli(feeds_path, db_path, only, concurrency, lock_timeout, silent) -> 
 @click.option("--as-of", help="Anchor for relative dates such as '9 DAYS AGO' (YYYY-MM-DD).")
 @click.option("--language", help="Language of every row (default: detected per row).")
 @click.option("--show", type=int, default=20, show_default=True, help="Bad rows to list on stderr.")
-def import_cli(path, db_path, source, encoding, mappings, as_of, language, show) -> None:
+@click.option("--no-enrich", is_flag=True, help="Store articles only; run `narrative enrich` later.")
+def import_cli(path, db_path, source, encoding, mappings, as_of, language, show, no_enrich) -> None:
     """Backfill a CSV or JSONL archive (url, title, published, text or summary, source).
 
     Bad rows are skipped and listed by line number on stderr.
@@ -92,7 +63,7 @@ def import_cli(path, db_path, source, encoding, mappings, as_of, language, show)
             raise click.BadParameter(f"{mapping!r} is not FIELD=COLUMN", param_hint="--map")
         column_map[field.strip()] = column.strip()
     summary = api.import_archive(path, db_path=db_path, source=source, encoding=encoding,
-                                 column_map=column_map, as_of=as_of, language=language)
+                                 column_map=column_map, as_of=as_of, language=language, enrich=not no_enrich)
     blank = [p.line for p in summary.problems if p.problem.startswith("blank")]
     others = [p for p in summary.problems if not p.problem.startswith("blank")]
     if blank:
@@ -107,7 +78,7 @@ def import_cli(path, db_path, source, encoding, mappings, as_of, language, show)
 
 @cli.command(name="feeds")
 @click.option("--feeds", "feeds_path", type=click.Path(dir_okay=False), help="Feeds file.")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False), help=_DB_HELP)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help=DB_HELP)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 def feeds_cli(feeds_path, db_path, fmt) -> None:
     """List feeds with their last fetch status and article counts.
@@ -116,25 +87,30 @@ def feeds_cli(feeds_path, db_path, fmt) -> None:
     """
     rows = api.list_feeds(db_path=db_path, feeds_path=feeds_path)
     columns = ["name", "last_status", "articles", "last_fetched_at", "last_error", "url"]
-    _render(rows, columns, fmt)
+    render(rows, columns, fmt)
 
 
 @cli.command(name="validate")
 @click.option("--feeds", "feeds_path", type=click.Path(dir_okay=False), help="Feeds file.")
 def validate_cli(feeds_path) -> None:
-    """Check a feeds file without fetching anything.
+    """Check the feeds file, the entity catalog and the narratives without fetching anything.
 
     Example: narrative validate --feeds feeds.yaml
     """
-    from .config import load_feeds
+    from ..catalog import load_catalog, load_narratives, models_dir
+    from ..config import load_feeds
 
     settings = Settings.load(feeds=feeds_path)
     feeds = load_feeds(settings.feeds)
     click.echo(f"{settings.feeds}: {len(feeds)} feeds OK")
+    catalog = load_catalog()
+    click.echo(f"{models_dir() / 'entities.yaml'}: {len(catalog.entities)} entities OK (version {catalog.version})")
+    for narrative in load_narratives():
+        click.echo(f"narrative {narrative.id}: {len(narrative.themes)} themes OK (version {narrative.version})")
 
 
 @cli.command(name="stats")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False), help=_DB_HELP)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help=DB_HELP)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def stats_cli(db_path, fmt) -> None:
     """Summarise the store: articles per source and language, date range.
@@ -147,8 +123,8 @@ def stats_cli(db_path, fmt) -> None:
         return
     click.echo(f"{stats['articles']} articles from {stats['sources']} sources, "
                f"published {stats['first_published']} .. {stats['last_published']}")
-    _render(stats["by_source"], ["source", "articles"], "table")
-    _render(stats["by_language"], ["language", "articles"], "table")
+    render(stats["by_source"], ["source", "articles"], "table")
+    render(stats["by_language"], ["language", "articles"], "table")
 
 
 @cli.command(name="settings")
@@ -159,57 +135,4 @@ def settings_cli() -> None:
     """
     rows = [{"name": s.name, "default": s.default, "env": f"NARRATIVE_{s.name.upper()}", "help": s.help}
             for s in SETTINGS]
-    _render(rows, ["name", "default", "env", "help"], "table")
-
-
-def _render(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> None:
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False, default=str))
-    elif fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-    else:
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(*columns, show_lines=False)
-        for row in rows:
-            table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
-        # Off a terminal (pipes, cron logs) rich would wrap at 80 columns; give it room.
-        Console(width=None if sys.stdout.isatty() else 160).print(table)
-
-
-class _progress:
-    """A rich progress bar on a terminal; a no-op callback otherwise or with --silent."""
-
-    def __init__(self, silent: bool):
-        self.enabled = not silent and sys.stderr.isatty()
-        self._bar = None
-        self._task = None
-
-    def __enter__(self):
-        if not self.enabled:
-            return None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        from rich.console import Console
-
-        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                             TimeElapsedColumn(), console=Console(stderr=True), transient=True)
-        self._bar.__enter__()
-        return self.callback
-
-    def callback(self, event: dict[str, Any]) -> None:
-        if event["event"] == "start":
-            self._task = self._bar.add_task("feeds", total=event["total"])
-        elif event["event"] == "feed":
-            self._bar.update(self._task, advance=1, description=f"{event['name']}: {event['status']}")
-
-    def __exit__(self, *exc_info) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(*exc_info)
-
-
-def main() -> None:
-    cli(prog_name="narrative")
+    render(rows, ["name", "default", "env", "help"], "table")

@@ -17,18 +17,19 @@ from typing import Any, Callable, Iterable
 
 from sqlite_utils import Database
 
-from .config import FeedConfig, Settings, load_feeds
-from .errors import Errors, InputError
-from .ingest.archive import ArchiveRow, RowProblem, parse_archive_date, read_archive
-from .ingest.fetch import Fetcher, FetchLimits, FetchResult
-from .ingest.fulltext import extract_main_text
-from .ingest.normalize import (canonical_url, content_hash, detect_language, is_distinctive_title, title_hash,
+from ..config import FeedConfig, Settings, load_feeds
+from ..errors import Errors, InputError
+from ..ingest.archive import ArchiveRow, RowProblem, parse_archive_date, read_archive
+from ..ingest.fetch import Fetcher, FetchLimits, FetchResult
+from ..ingest.fulltext import extract_main_text
+from ..ingest.normalize import (canonical_url, content_hash, detect_language, is_distinctive_title, title_hash,
                                to_utc_iso)
-from .ingest.parse import Entry, parse_feed
-from .store import open_db, write_lock
-from .store.articles import Item, SaveStats, find_match, save_items
-from .store.feeds import feed_rows, feed_state, record_fetch, sync_feeds
-from .store.stats import store_summary
+from ..ingest.parse import Entry, parse_feed
+from ..store import open_db, write_lock
+from ..store.articles import Item, SaveStats, find_match, save_items
+from ..store.feeds import feed_rows, feed_state, record_fetch, sync_feeds
+from ..store.stats import store_summary
+from .enrich import EnrichSummary, enrich_db
 
 LOGGER = logging.getLogger(__name__)
 
@@ -48,12 +49,14 @@ class FeedOutcome:
     error: str | None = None
     bozo_reason: str | None = None
     seconds: float = 0.0
+    new_ids: list[int] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
 class IngestSummary:
     feeds: list[FeedOutcome]
     seconds: float
+    enrichment: EnrichSummary | None = None
 
     @property
     def failed(self) -> list[FeedOutcome]:
@@ -79,9 +82,12 @@ class IngestSummary:
     def line(self) -> str:
         ok = len(self.feeds) - len(self.failed)
         unchanged = sum(1 for f in self.feeds if f.status in ("not_modified", "unchanged"))
-        return (f"feeds: {ok} ok ({unchanged} unchanged), {len(self.failed)} failed; "
+        line = (f"feeds: {ok} ok ({unchanged} unchanged), {len(self.failed)} failed; "
                 f"articles: {self.new} new, {self.duplicates} duplicates, {self.seen} already seen; "
                 f"{self.seconds:.2f}s")
+        if self.enrichment is not None and self.enrichment.articles:
+            line += f"\n{self.enrichment.line()}"
+        return line
 
 
 def open_store(db_path: str | None = None, *, readonly: bool = False, settings: Settings | None = None) -> Database:
@@ -91,8 +97,10 @@ def open_store(db_path: str | None = None, *, readonly: bool = False, settings: 
 
 
 def ingest(*, feeds_path: str | None = None, db_path: str | None = None, settings: Settings | None = None,
-           only: Iterable[str] | None = None, progress: ProgressCallback | None = None) -> IngestSummary:
-    """Fetch every feed of the feeds file and store new articles once each.
+           only: Iterable[str] | None = None, progress: ProgressCallback | None = None,
+           enrich: bool = True) -> IngestSummary:
+    """Fetch every feed of the feeds file and store new articles once each, then (unless
+    ``enrich=False``) extract entities, figures and phrases from the new articles.
 
     One feed's failure is recorded in ``fetches`` and never stops the run. Each feed's
     articles, its fetch log row and its conditional-GET state commit in one transaction.
@@ -113,9 +121,12 @@ def ingest(*, feeds_path: str | None = None, db_path: str | None = None, setting
             with db.atomic():
                 sync_feeds(db, feeds, now=_now())
             outcomes = asyncio.run(_ingest_feeds(db, feeds, settings, progress or (lambda event: None)))
+            fetched = time.monotonic() - started
+            new_ids = [i for outcome in outcomes for i in outcome.new_ids]
+            enrichment = enrich_db(db, article_ids=new_ids) if enrich and new_ids else None
         finally:
             db.close()
-    return IngestSummary(feeds=outcomes, seconds=time.monotonic() - started)
+    return IngestSummary(feeds=outcomes, seconds=fetched, enrichment=enrichment)
 
 
 async def _ingest_feeds(db: Database, feeds: list[FeedConfig], settings: Settings,
@@ -172,6 +183,7 @@ async def _ingest_feed(db: Database, feed: FeedConfig, fetcher: Fetcher, setting
                                 "site_url": parsed.link}
                 record_fetch(db, feed=feed.name, fetch=log, state=state_update)
             outcome.new, outcome.duplicates, outcome.seen = stats.new, stats.duplicates, stats.seen
+            outcome.new_ids = stats.new_ids
     else:
         _commit(db, feed.name, log, validators if result.status == "not_modified" else None)
     outcome.seconds = log["duration_s"]
@@ -248,16 +260,20 @@ class ImportSummary:
     seen: int = 0
     problems: list[RowProblem] = dataclasses.field(default_factory=list)
     seconds: float = 0.0
+    enrichment: EnrichSummary | None = None
 
     def line(self) -> str:
-        return (f"{self.path}: {self.rows} rows read; {self.new} new articles, {self.duplicates} duplicates, "
+        line = (f"{self.path}: {self.rows} rows read; {self.new} new articles, {self.duplicates} duplicates, "
                 f"{self.seen} already imported; {len(self.problems)} rows skipped; {self.seconds:.1f}s")
+        if self.enrichment is not None and self.enrichment.articles:
+            line += f"\n{self.enrichment.line()}"
+        return line
 
 
 def import_archive(path: str, *, db_path: str | None = None, settings: Settings | None = None,
                    source: str | None = None, encoding: str | None = None,
                    column_map: dict[str, str] | None = None, as_of: str | None = None,
-                   language: str | None = None) -> ImportSummary:
+                   language: str | None = None, enrich: bool = True) -> ImportSummary:
     """Backfill a CSV/JSONL archive through the same normalisation and dedup as feeds.
 
     Bad rows are skipped and returned in ``problems`` with their line numbers.
@@ -273,6 +289,7 @@ def import_archive(path: str, *, db_path: str | None = None, settings: Settings 
     summary = ImportSummary(path=str(path))
     started = time.monotonic()
     rows = read_archive(path, encoding=encoding, column_map=column_map, as_of=anchor)
+    new_ids: list[int] = []
     with write_lock(settings.db, timeout=settings.lock_timeout):
         db = open_db(settings.db)
         try:
@@ -284,6 +301,9 @@ def import_archive(path: str, *, db_path: str | None = None, settings: Settings 
                         summary.new += stats.new
                         summary.duplicates += stats.duplicates
                         summary.seen += stats.seen
+                        new_ids += stats.new_ids
+            if enrich and new_ids:
+                summary.enrichment = enrich_db(db, article_ids=new_ids)
         finally:
             db.close()
     summary.seconds = time.monotonic() - started

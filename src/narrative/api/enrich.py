@@ -1,0 +1,83 @@
+"""Enrichment: run the extractor over articles not yet processed by its current version."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any, Callable, Iterable
+
+from sqlite_utils import Database
+
+from ..config import Settings
+from ..ingest.normalize import to_utc_iso
+from ..store import open_db, write_lock
+from ..store.extraction import pending_articles, save_extraction, sync_entities
+
+BATCH = 200  # articles per transaction
+
+
+@dataclasses.dataclass
+class EnrichSummary:
+    articles: int = 0
+    mentions: int = 0
+    figures: int = 0
+    phrase_hits: int = 0
+    seconds: float = 0.0
+    version: str = ""
+
+    def line(self) -> str:
+        rate = self.articles / self.seconds if self.seconds else 0.0
+        return (f"enriched {self.articles} articles ({self.mentions} mentions, {self.figures} figures, "
+                f"{self.phrase_hits} narrative phrases) with {self.version}; {self.seconds:.2f}s, {rate:.0f} articles/s")
+
+
+def enrich(*, db_path: str | None = None, settings: Settings | None = None, limit: int | None = None,
+           catalog_path: str | None = None, narratives_dir: str | None = None,
+           progress: Callable[[dict[str, Any]], None] | None = None) -> EnrichSummary:
+    """Extract entities, people, figures and narrative phrases from every article that the
+    current extractor version has not processed (a catalog change makes them all pending).
+    Each article's old rows are replaced atomically."""
+    settings = settings or Settings.load(db=db_path)
+    with write_lock(settings.db, timeout=settings.lock_timeout):
+        db = open_db(settings.db)
+        try:
+            return enrich_db(db, limit=limit, catalog_path=catalog_path, narratives_dir=narratives_dir,
+                             progress=progress)
+        finally:
+            db.close()
+
+
+def enrich_db(db: Database, *, article_ids: Iterable[int] | None = None, limit: int | None = None,
+              catalog_path: str | None = None, narratives_dir: str | None = None,
+              progress: Callable[[dict[str, Any]], None] | None = None) -> EnrichSummary:
+    """:func:`enrich` on an open database whose writer lock the caller holds."""
+    from ..nlp.pipeline import Extractor  # spaCy loads only when there is work
+
+    started = time.monotonic()
+    extractor = Extractor.load(catalog_path=catalog_path, narratives_dir=narratives_dir)
+    summary = EnrichSummary(version=extractor.version)
+    pending = pending_articles(db, extractor.version, limit=limit, article_ids=article_ids)
+    progress = progress or (lambda event: None)
+    progress({"event": "start", "total": len(pending)})
+    with db.atomic():
+        sync_entities(db, extractor.catalog)
+    for offset in range(0, len(pending), BATCH):
+        batch = pending[offset:offset + BATCH]
+        results = extractor.extract_many((title, text, language) for _, title, text, language in batch)
+        now = to_utc_iso_now()
+        with db.atomic():
+            for (article_id, *_), result in zip(batch, results):
+                save_extraction(db, article_id, result, version=extractor.version, now=now)
+                summary.articles += 1
+                summary.mentions += len(result.mentions)
+                summary.figures += len(result.figures)
+                summary.phrase_hits += len(result.phrase_hits)
+        progress({"event": "batch", "done": summary.articles})
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def to_utc_iso_now() -> str:
+    from datetime import datetime, timezone
+
+    return to_utc_iso(datetime.now(timezone.utc))

@@ -1,0 +1,117 @@
+"""Questions users ask of the store, answered as pandas DataFrames."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import datetime, timedelta, timezone
+
+from ..catalog import load_catalog
+from ..config import Settings
+from ..errors import Errors, InputError
+from ..store import open_db
+from ..store.queries import figure_rows, known_names, mention_rows, top_entity_rows, unlinked_names
+
+
+def _frame(rows, columns):
+    import pandas as pd  # imported on use: the CLI's other commands start faster without it
+
+    return pd.DataFrame(rows, columns=columns)
+
+
+def resolve_entity(name: str, *, db=None, catalog_path: str | None = None) -> tuple[str | None, str]:
+    """``(entity_id, canonical name)`` for any alias, Chinese name or ticker of a catalog entity;
+    ``(None, name)`` for the name of an unlinked person or organisation found in the store.
+
+    Raises :class:`InputError` (exit 2) naming close matches otherwise.
+    """
+    catalog = load_catalog(catalog_path)
+    wanted = name.strip().casefold()
+    for entity in catalog.entities:
+        if wanted in {n.casefold() for n in entity.names()} or wanted == entity.id:
+            return entity.id, entity.name
+    if db is not None:
+        found = unlinked_names(db, name.strip())
+        if found:
+            return None, found[0]
+    candidates = [n for e in catalog.entities for n in e.names()] + (known_names(db) if db is not None else [])
+    close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
+    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    raise InputError(f"unknown entity {name!r}: not in the catalog (models/entities.yaml) and never seen in the "
+                     f"store.{hint} Run `narrative entities` to list what was found.")
+
+
+def parse_day(value: str | None, *, end: bool = False) -> str | None:
+    """``YYYY-MM-DD`` (or ISO timestamp) -> ISO bound; an ``until`` day is inclusive."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(Errors.E030.format(value=value)) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    if end and len(value.strip()) == 10:
+        moment += timedelta(days=1)
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def mentions(name: str, *, db_path: str | None = None, since: str | None = None, until: str | None = None,
+             limit: int | None = None, catalog_path: str | None = None):
+    """Every mention of ``name`` (any alias or ticker, or an unlinked name), newest first.
+
+    >>> mentions("BABA", since="2025-03-01")  # doctest: +SKIP
+    """
+    since_iso, until_iso = parse_day(since), parse_day(until, end=True)
+    db = _store(db_path)
+    try:
+        entity_id, canonical = resolve_entity(name, db=db, catalog_path=catalog_path)
+        rows = mention_rows(db, entity_id=entity_id, name=None if entity_id else canonical,
+                            since=since_iso, until=until_iso, limit=limit)
+    finally:
+        db.close()
+    return _frame(rows, _MENTION_COLUMNS)
+
+
+def figures(name: str | None = None, *, db_path: str | None = None, since: str | None = None,
+            until: str | None = None, kind: str | None = None, limit: int | None = None,
+            catalog_path: str | None = None):
+    """Figures stated in the news, optionally only those about ``name``."""
+    since_iso, until_iso = parse_day(since), parse_day(until, end=True)
+    db = _store(db_path)
+    try:
+        entity_id = canonical = None
+        if name:
+            entity_id, canonical = resolve_entity(name, db=db, catalog_path=catalog_path)
+        rows = figure_rows(db, entity_id=entity_id, name=canonical if name and not entity_id else None,
+                           since=since_iso, until=until_iso, kind=kind, limit=limit)
+    finally:
+        db.close()
+    return _frame(rows, _FIGURE_COLUMNS)
+
+
+def entities(*, db_path: str | None = None, since: str | None = None, until: str | None = None,
+             limit: int = 20, linked_only: bool = False):
+    """Top entities by mentions in the window."""
+    db = _store(db_path)
+    try:
+        rows = top_entity_rows(db, since=parse_day(since), until=parse_day(until, end=True), limit=limit,
+                               linked_only=linked_only)
+    finally:
+        db.close()
+    return _frame(rows, ["entity_id", "entity", "type", "mentions", "articles", "first_seen", "last_seen"])
+
+
+def _store(db_path: str | None):
+    from pathlib import Path
+
+    settings = Settings.load(db=db_path)
+    if not Path(settings.db).exists():
+        raise InputError(f"{settings.db}: no such database. Run `narrative ingest` first or pass --db PATH.")
+    return open_db(settings.db, readonly=True)
+
+
+_MENTION_COLUMNS = ["entity_id", "entity", "surface", "label", "article_id", "url", "published", "title", "sentence",
+                    "sentence_idx", "start", "end", "method", "extractor_version"]
+_FIGURE_COLUMNS = ["subject_entity_id", "subject", "value", "value_high", "unit", "kind", "direction", "period",
+                   "period_text", "qualifier", "negated", "noun", "surface", "sentence", "published", "url",
+                   "article_id", "sentence_idx", "start", "end", "subject_method", "extractor_version"]

@@ -1,0 +1,201 @@
+"""The entity catalog (``models/entities.yaml``) and narratives (``models/narratives/*.yaml``).
+
+Both are data, versioned, loaded with ``yaml.safe_load`` into pydantic models that forbid
+unknown keys. Errors read ``file: [key -> path] message``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError, Errors
+
+EntityType = Literal[
+    "company", "bank", "asset_manager", "exchange", "index", "etf", "ai_model", "chip", "product",
+    "regulator", "government", "organisation", "person", "place",
+]
+
+
+def models_dir() -> Path:
+    """``NARRATIVE_MODELS`` or the repository's ``models/`` folder."""
+    env = os.environ.get("NARRATIVE_MODELS")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "models"
+
+
+class Listing(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    symbol: str
+    exchange: str
+    currency: str
+    kind: Literal["share", "adr", "etf", "index", "fund"] = "share"
+    primary: bool = False
+
+
+class Entity(BaseModel):
+    """One canonical entity with every name it goes by."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name: str
+    type: EntityType
+    country: str | None = None
+    aliases: tuple[str, ...] = ()  # matched case-insensitively
+    exact_aliases: tuple[str, ...] = ()  # matched case-sensitively: words that are also common words
+    zh: tuple[str, ...] = ()  # Chinese names
+    listings: tuple[Listing, ...] = ()
+    parent: str | None = None  # id of the owning entity (Qwen -> alibaba)
+    chinese: bool = False  # part of the Chinese tech/AI universe, for narrative relevance
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        if not value.replace("-", "").replace("_", "").isalnum() or value.lower() != value:
+            raise ValueError(f"id {value!r} must be lowercase letters, digits, '-' or '_'")
+        return value
+
+    @property
+    def tickers(self) -> tuple[str, ...]:
+        return tuple(listing.symbol for listing in self.listings)
+
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases, *self.exact_aliases, *self.zh, *self.tickers)
+
+
+class Catalog(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: str
+    entities: tuple[Entity, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check_unique(self) -> "Catalog":
+        ids: set[str] = set()
+        owner: dict[str, str] = {}
+        for entity in self.entities:
+            if entity.id in ids:
+                raise ValueError(f"duplicate entity id {entity.id!r}")
+            ids.add(entity.id)
+        for entity in self.entities:
+            if entity.parent and entity.parent not in ids:
+                raise ValueError(f"entity {entity.id!r}: parent {entity.parent!r} is not in the catalog")
+            for name in {n.casefold() for n in (entity.name, *entity.aliases, *entity.zh, *entity.tickers)}:
+                if name in owner and owner[name] != entity.id:
+                    raise ValueError(f"name {name!r} belongs to both {owner[name]!r} and {entity.id!r}")
+                owner[name] = entity.id
+        return self
+
+    def by_id(self) -> dict[str, Entity]:
+        return {e.id: e for e in self.entities}
+
+    def fingerprint(self) -> str:
+        """Short hash of the catalog's content: changes whenever any entity changes."""
+        return hashlib.sha1(self.model_dump_json().encode()).hexdigest()[:10]
+
+
+def _load_yaml_model(path: Path, model: type[BaseModel]) -> BaseModel:
+    if not path.is_file():
+        raise ConfigError(Errors.E001.format(path=path).replace(" (e.g. --feeds feeds.yaml)", ""))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(Errors.E002.format(path=path, line=mark.line + 1 if mark else "?",
+                                             problem=getattr(exc, "problem", exc))) from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = " -> ".join(str(p) for p in error["loc"]) or "top level"
+        raise ConfigError(f"{path}: [{where}] {error['msg'].removeprefix('Value error, ')}") from None
+
+
+@lru_cache(maxsize=8)
+def _load_catalog_cached(path: str, mtime: float) -> Catalog:
+    return _load_yaml_model(Path(path), Catalog)  # type: ignore[return-value]
+
+
+def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
+    """Load and validate the entity catalog (default ``models/entities.yaml``)."""
+    path = Path(path) if path else models_dir() / "entities.yaml"
+    mtime = path.stat().st_mtime if path.exists() else 0.0
+    return _load_catalog_cached(str(path), mtime)
+
+
+class ThemePatterns(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    en: tuple[str, ...] = ()  # lemma patterns: "computing|compute power bottleneck", "bottleneck in * computing power"
+    zh: tuple[str, ...] = ()  # literal Chinese strings: "算力瓶颈"
+
+
+class Theme(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    label: str
+    stance: Literal["positive", "negative", "mixed"]  # which way a mention of the theme usually points
+    description: str | None = None
+    patterns: ThemePatterns
+
+
+class Narrative(BaseModel):
+    """One narrative, one file: ``models/narratives/<id>.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name: str
+    version: str
+    description: str
+    positive: str  # what a positive stance means for this narrative
+    negative: str
+    themes: tuple[Theme, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_themes(self) -> "Narrative":
+        seen: set[str] = set()
+        for theme in self.themes:
+            if theme.id in seen:
+                raise ValueError(f"duplicate theme id {theme.id!r}")
+            seen.add(theme.id)
+        return self
+
+
+@lru_cache(maxsize=32)
+def _load_narrative_cached(path: str, mtime: float) -> Narrative:
+    return _load_yaml_model(Path(path), Narrative)  # type: ignore[return-value]
+
+
+def load_narratives(folder: str | os.PathLike[str] | None = None) -> list[Narrative]:
+    """Every ``*.yaml`` narrative in ``folder`` (default ``models/narratives``), sorted by id.
+
+    The file name must be the narrative's id with ``-`` or ``_``: ``china_ai.yaml`` holds ``china-ai``.
+    """
+    folder = Path(folder) if folder else models_dir() / "narratives"
+    narratives = []
+    for path in sorted(folder.glob("*.yaml")):
+        narrative = _load_narrative_cached(str(path), path.stat().st_mtime)
+        if narrative.id.replace("-", "_") != path.stem.replace("-", "_"):
+            raise ConfigError(f"{path}: [id] {narrative.id!r} does not match the file name; "
+                              f"rename the file to {narrative.id.replace('-', '_')}.yaml or fix the id")
+        narratives.append(narrative)
+    return narratives
+
+
+def find_narrative(narratives: list[Narrative], narrative_id: str) -> Narrative:
+    """The narrative called ``narrative_id`` (``china-ai`` or ``china_ai``), or a ConfigError listing them."""
+    wanted = narrative_id.replace("_", "-")
+    for narrative in narratives:
+        if narrative.id.replace("_", "-") == wanted:
+            return narrative
+    names = ", ".join(n.id for n in narratives) or "none"
+    raise ConfigError(f"no narrative {narrative_id!r}; available: {names}. Add models/narratives/<id>.yaml to define one.")

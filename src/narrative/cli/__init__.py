@@ -1,0 +1,98 @@
+"""The ``narrative`` command: a thin layer over :mod:`narrative.api`.
+
+Each command parses options, calls one API function and renders the result.
+Errors a user can fix arrive as :class:`NarrativeError` and leave as one line
+on stderr with the error's exit code (2 for bad input). Commands live one group
+per module: :mod:`.ingest` (getting articles in), :mod:`.extract` (what they say).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import sys
+from typing import Any
+
+import click
+
+from ..errors import NarrativeError
+
+DB_HELP = "SQLite database (default ./narrative.db, or NARRATIVE_DB)."
+FORMATS = click.Choice(["table", "json", "csv"])
+
+
+class NarrativeGroup(click.Group):
+    """Turns NarrativeError into ``Error: ...`` and its exit code, once for every command."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NarrativeError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=NarrativeGroup)
+@click.version_option(package_name="narrative")
+@click.option("-v", "--verbose", count=True, help="Log to stderr: -v for info, -vv for debug.")
+def cli(verbose: int) -> None:
+    """Track what financial news says about a theme, and whether it moved prices."""
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+
+
+def render(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False, default=str))
+    elif fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*columns, show_lines=False)
+        for row in rows:
+            table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+        # Off a terminal (pipes, cron logs) rich would wrap at 80 columns; give it room.
+        Console(width=None if sys.stdout.isatty() else 160).print(table)
+
+
+class progress_bar:
+    """A rich progress bar on a terminal; a no-op callback otherwise or with --silent."""
+
+    def __init__(self, silent: bool):
+        self.enabled = not silent and sys.stderr.isatty()
+        self._bar = None
+        self._task = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from rich.console import Console
+
+        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                             TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+        self._bar.__enter__()
+        return self.callback
+
+    def callback(self, event: dict[str, Any]) -> None:
+        if event["event"] == "start":
+            self._task = self._bar.add_task("feeds", total=event["total"])
+        elif event["event"] == "feed":
+            self._bar.update(self._task, advance=1, description=f"{event['name']}: {event['status']}")
+
+    def __exit__(self, *exc_info) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc_info)
+
+
+def main() -> None:
+    cli(prog_name="narrative")
+
+
+from . import extract, ingest  # noqa: E402,F401  (each module registers its commands on `cli`)

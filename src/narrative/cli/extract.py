@@ -1,0 +1,115 @@
+"""Commands about what the articles say: enrich, mentions, figures, entities, serve."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from .. import api
+from . import DB_HELP, FORMATS, cli, render
+
+_SINCE = click.option("--since", metavar="DATE", help="Only articles published on or after DATE (YYYY-MM-DD).")
+_UNTIL = click.option("--until", metavar="DATE", help="Only articles published on or before DATE (YYYY-MM-DD).")
+_DB = click.option("--db", "db_path", type=click.Path(dir_okay=False), help=DB_HELP)
+_FORMAT = click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+_LIMIT = click.option("--limit", type=click.IntRange(1), help="At most this many rows.")
+
+
+@cli.command(name="enrich")
+@_DB
+@_LIMIT
+def enrich_cli(db_path, limit) -> None:
+    """Extract entities, people, figures and narrative phrases from articles not yet
+    processed by the current extractor and catalog (a catalog change re-processes all).
+
+    Example: narrative enrich --db narrative.db
+    """
+    summary = api.enrich(db_path=db_path, limit=limit)
+    click.echo(summary.line() if summary.articles else f"nothing to enrich ({summary.version})")
+
+
+@cli.command(name="mentions")
+@click.argument("name")
+@_SINCE
+@_UNTIL
+@_DB
+@_FORMAT
+@_LIMIT
+def mentions_cli(name, since, until, db_path, fmt, limit) -> None:
+    """Every sentence that mentions NAME: any alias, Chinese name or ticker of a catalog
+    entity (Alibaba, 阿里巴巴集团, BABA, 9988.HK), or an unlinked person or organisation.
+
+    Example: narrative mentions Alibaba --since 2025-03-01 --format json
+    """
+    frame = api.mentions(name, db_path=db_path, since=since, until=until, limit=limit)
+    _emit(frame, ["published", "entity", "surface", "sentence", "url"], fmt)
+
+
+@cli.command(name="figures")
+@click.argument("name", required=False)
+@_SINCE
+@_UNTIL
+@click.option("--kind", type=click.Choice(["change", "level", "amount", "multiple"]), help="Only this kind.")
+@_DB
+@_FORMAT
+@_LIMIT
+def figures_cli(name, since, until, kind, db_path, fmt, limit) -> None:
+    """Figures the news states (value, unit, kind, direction, period, subject), optionally about NAME.
+
+    Example: narrative figures Alibaba --kind change --format csv
+    """
+    frame = api.figures(name, db_path=db_path, since=since, until=until, kind=kind, limit=limit)
+    _emit(frame, ["published", "subject", "value", "unit", "kind", "direction", "period", "surface", "sentence"], fmt)
+
+
+@cli.command(name="entities")
+@_SINCE
+@_UNTIL
+@click.option("--linked", is_flag=True, help="Catalog entities only.")
+@_DB
+@_FORMAT
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True, help="How many entities.")
+def entities_cli(since, until, linked, db_path, fmt, limit) -> None:
+    """Top entities by number of mentions over a window.
+
+    Example: narrative entities --since 2025-01-01 --limit 10
+    """
+    frame = api.entities(db_path=db_path, since=since, until=until, limit=limit, linked_only=linked)
+    _emit(frame, ["entity", "type", "mentions", "articles", "entity_id", "last_seen"], fmt)
+
+
+@cli.command(name="serve")
+@_DB
+@click.option("--port", type=int, default=8001, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+def serve_cli(db_path, port, host) -> None:
+    """Browse the database read-only in Datasette, with full-text search and canned queries
+    for mentions, figures and top entities.
+
+    Example: narrative serve --db narrative.db --port 8001
+    """
+    from ..serve import serve
+
+    serve(db_path=db_path, host=host, port=port)
+
+
+def _emit(frame, table_columns: list[str], fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(json.loads(frame.to_json(orient="records", force_ascii=False)), ensure_ascii=False,
+                              indent=2))
+    elif fmt == "csv":
+        frame.to_csv(sys.stdout, index=False)
+    else:
+        rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+        for row in rows:
+            row["sentence"] = _short(row.get("sentence"))
+        render(rows, table_columns, "table")
+
+
+def _short(text, width: int = 110):
+    if not isinstance(text, str):
+        return text
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 1] + "…"

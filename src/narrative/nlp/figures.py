@@ -1,0 +1,368 @@
+"""Figures as structured claims, from an English spaCy ``Doc``.
+
+A regular expression finds the number and its unit ("96%", "$2.5 billion", "40-fold",
+"nearly tripling", "1.4 billion consumers"); the dependency parse then finds what the
+number is about. From the number we climb to its *anchor* (the noun or verb it
+quantifies: "surge", "fell"), read the direction from the anchor's lemma, and climb on
+to the clause's subject for the entity the claim is about. Periods ("year-to-date",
+"in the past month") belong to the figure whose anchor they hang from.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Sequence
+
+from spacy.tokens import Doc, Span, Token
+
+from .types import Figure, Mention
+
+NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+SCALE = r"thousand|million|billion|trillion|bn|mn|tn|m|b|k"
+_SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9,
+           "b": 1e9, "trillion": 1e12, "tn": 1e12}
+_CURRENCY_PREFIX = {"us$": "USD", "$": "USD", "hk$": "HKD", "s$": "SGD", "a$": "AUD", "c$": "CAD", "€": "EUR",
+                    "£": "GBP", "¥": "CNY", "rmb": "CNY", "cny": "CNY", "usd": "USD", "hkd": "HKD"}
+_CURRENCY_SUFFIX = {"yuan": "CNY", "renminbi": "CNY", "rmb": "CNY", "cny": "CNY", "dollar": "USD", "dollars": "USD",
+                    "usd": "USD", "hkd": "HKD", "hong kong dollars": "HKD", "euro": "EUR", "euros": "EUR",
+                    "yen": "JPY", "won": "KRW", "pounds": "GBP"}
+_PERCENT = {"%": "%", "％": "%", "percent": "%", "per cent": "%", "pct": "%", "percentage point": "pp",
+            "percentage points": "pp", "basis points": "bp", "basis point": "bp", "bps": "bp"}
+_MULTIPLE_WORDS = {"doubl": 2.0, "tripl": 3.0, "quadrupl": 4.0}
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+
+_PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("percent", re.compile(rf"(?P<num>{NUM})(?:\s*(?:-|–|to)\s*(?P<high>{NUM}))?\s*"
+                           r"(?P<unit>%|％|per ?cent\b|percentage points?\b|basis points?\b|bps\b|pct\b)", re.I)),
+    ("money", re.compile(rf"(?P<cur>US\$|HK\$|S\$|A\$|C\$|\$|€|£|¥|RMB|CNY|USD|HKD)\s?(?P<num>{NUM})"
+                         rf"(?:\s*(?:-|–|to)\s*(?P<high>{NUM}))?(?:\s*(?P<scale>{SCALE})\b)?", re.I)),
+    ("money", re.compile(rf"(?P<num>{NUM})(?:\s*(?P<scale>{SCALE})\b)?\s*"
+                         r"(?P<cur>yuan|renminbi|RMB|CNY|U\.S\. dollars|dollars|USD|HKD|Hong Kong dollars|euros?|yen|won)\b",
+                         re.I)),
+    ("multiple", re.compile(rf"(?P<num>{NUM}|two|three|four|five|six|seven|eight|nine|ten)[- ]fold\b", re.I)),
+    ("multiple", re.compile(rf"\b(?P<num>{NUM})\s*(?:x|times)\b(?!\s*(?:more|less|as))", re.I)),
+    ("multiple", re.compile(r"\b(?P<word>doubl|tripl|quadrupl)(?:e|ed|es|ing)\b", re.I)),
+    ("count", re.compile(rf"(?P<num>{NUM})\s*(?P<scale>thousand|million|billion|trillion)\b", re.I)),
+    ("points", re.compile(rf"(?P<num>{NUM})\s*(?P<unit>points|pts)\b", re.I)),
+]
+
+UP = {"rise", "gain", "jump", "surge", "climb", "rally", "advance", "soar", "increase", "grow", "up", "add",
+      "rebound", "spike", "leap", "higher", "boost", "lift", "rocket", "accelerate", "expand", "top", "outperform",
+      "beat", "double", "triple", "quadruple", "growth", "recover", "recovery", "upside", "widen", "hike", "raise",
+      "outpace", "surpass", "exceed", "balloon", "swell", "skyrocket", "extend", "pop", "bounce", "run-up"}
+DOWN = {"fall", "drop", "decline", "slide", "slump", "plunge", "tumble", "sink", "lose", "loss", "down", "shed",
+        "dip", "retreat", "crash", "plummet", "lower", "cut", "shrink", "contract", "slip", "ease", "decrease",
+        "erode", "wipe", "underperform", "miss", "selloff", "sell-off", "collapse", "slash", "narrow", "trim",
+        "reduce", "fell", "downturn", "drawdown", "correction", "lag", "trail", "give", "pare", "erase", "halve"}
+_HEDGES = {"nearly", "almost", "about", "around", "roughly", "approximately", "some", "over", "more than",
+           "less than", "at least", "up to", "close to", "just under", "just over", "as much as"}
+_PRONOUNS = {"it", "its", "they", "their", "the company", "the group", "the firm", "the stock", "the shares",
+             "the index", "the lender", "the bank", "the company's"}
+
+_PERIOD_PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("YTD", re.compile(r"\byear[- ]to[- ]date\b|\bYTD\b|\bso far this year\b|\bthis year\b|\bsince the start of "
+                       r"(?:the|this) year\b|\bsince January\b", re.I)),
+    ("recent_weeks", re.compile(r"\b(?:in|over) (?:recent|the past few|the last few) weeks\b", re.I)),
+    ("1M", re.compile(r"\b(?:in|over|during) (?:the )?(?:past|last|previous) month\b|\b(?:past|last) month\b|"
+                      r"\bin a month\b|\bover the month\b|\bthis month\b|\bmonth[- ]to[- ]date\b|\bin one month\b", re.I)),
+    ("1W", re.compile(r"\b(?:this|last|past|the) week\b|\bin a week\b|\bweek[- ]to[- ]date\b|\bweekly\b", re.I)),
+    ("1D", re.compile(r"\bon (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\bon the day\b|"
+                      r"\btoday\b|\byesterday\b|\bin a single (?:session|day)\b|\bintraday\b|\bovernight\b", re.I)),
+    ("YoY", re.compile(r"\byear[- ]on[- ]year\b|\byear[- ]over[- ]year\b|\bfrom a year (?:earlier|ago)\b|\bYoY\b", re.I)),
+    ("Q", re.compile(r"\b(?:first|second|third|fourth|June|September|December|March)[- ]quarter\b|\bQ[1-4]\b|"
+                     r"\bin the quarter\b|\bquarterly\b|\bthree months\b", re.I)),
+    ("1Y", re.compile(r"\b(?:past|last) (?:year|12 months)\b|\bover the year\b|\bin a year\b|\bannual(?:ly)?\b", re.I)),
+    ("YEAR", re.compile(r"\b(?:in|through|during|for|over|since) (?P<year>20\d\d)\b", re.I)),
+]
+_QUARTERS = {"first": "Q1", "second": "Q2", "third": "Q3", "fourth": "Q4", "march": "Q1", "june": "Q2",
+             "september": "Q3", "december": "Q4"}
+
+
+def extract_figures(doc: Doc, mentions: Sequence[Mention], sentence_of: list[int]) -> list[Figure]:
+    """Every figure in ``doc`` with its subject, direction, period and kind."""
+    figures: list[Figure] = []
+    for sent in doc.sents:
+        found = _find_numbers(sent)
+        if not found:
+            continue
+        periods = _find_periods(sent)
+        anchors = [_anchor(sent.doc, span) for _, span, _ in found]
+        owned = _assign_periods(periods, anchors, [span for _, span, _ in found])
+        sent_mentions = [m for m in mentions if m.sentence == sentence_of[sent.start]]
+        for index, (kind, span, parsed) in enumerate(found):
+            figure = _figure(kind, span, parsed, anchors[index], owned.get(index), sent_mentions, sentence_of)
+            if figure is not None:
+                figures.append(figure)
+    return figures
+
+
+def _find_numbers(sent: Span) -> list[tuple[str, Span, dict]]:
+    text, taken = sent.text, []
+    results = []
+    for kind, pattern in _PATTERNS:
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if any(start < e and end > s for s, e in taken):
+                continue
+            if kind in ("count", "points") and _looks_like_year(match.group("num")):
+                continue
+            span = sent.doc.char_span(sent.start_char + start, sent.start_char + end, alignment_mode="expand")
+            if span is None:
+                continue
+            taken.append((start, end))
+            results.append((kind, span, match.groupdict()))
+    results.sort(key=lambda r: r[1].start)
+    return results
+
+
+def _looks_like_year(number: str) -> bool:
+    return bool(re.fullmatch(r"(19|20)\d\d", number))
+
+
+def _number(text: str | None) -> float | None:
+    if text is None:
+        return None
+    text = text.lower()
+    if text in _NUMBER_WORDS:
+        return float(_NUMBER_WORDS[text])
+    return float(text.replace(",", ""))
+
+
+def _anchor(doc: Doc, span: Span) -> Token:
+    """The word the figure quantifies: climb from the number out of its own span, past
+    prepositions and function words, to the first noun, verb or adjective."""
+    token = span.root
+    for _ in range(12):
+        if token.i < span.start or token.i >= span.end:
+            if token.pos_ in ("NOUN", "VERB", "ADJ", "PROPN", "AUX") or token.lemma_.lower() in UP | DOWN:
+                return token
+        if token.head is token:
+            return token
+        token = token.head
+    return token
+
+
+def _find_periods(sent: Span) -> list[tuple[str, str, Span]]:
+    periods = []
+    for code, pattern in _PERIOD_PATTERNS:
+        for match in pattern.finditer(sent.text):
+            span = sent.doc.char_span(sent.start_char + match.start(), sent.start_char + match.end(),
+                                      alignment_mode="expand")
+            if span is None or any(span.start < p.end and span.end > p.start for _, _, p in periods):
+                continue
+            periods.append((_period_code(code, match), match.group(0), span))
+    return periods
+
+
+def _period_code(code: str, match: re.Match) -> str:
+    if code == "YEAR":
+        return f"Y{match.group('year')}"
+    if code == "Q":
+        word = match.group(0).split("-")[0].split(" ")[0].lower()
+        return _QUARTERS.get(word, match.group(0).upper() if match.group(0).upper() in ("Q1", "Q2", "Q3", "Q4") else "Q")
+    return code
+
+
+def _assign_periods(periods, anchors: list[Token], spans: list[Span]) -> dict[int, tuple[str, str]]:
+    """Each period goes to the figure whose anchor it hangs from, closest attachments first;
+    the rest go to the nearest figure still without one."""
+    anchor_index = {a.i: n for n, a in enumerate(anchors)}
+    walks = []
+    for code, text, span in periods:
+        owner, token = None, span.root
+        for steps in range(10):
+            if token.i in anchor_index and not (span.start <= token.i < span.end):
+                owner = (steps, anchor_index[token.i])
+                break
+            if token.head is token:
+                break
+            token = token.head
+        walks.append((owner, code, text, span))
+    owned: dict[int, tuple[str, str]] = {}
+    loose = []
+    for owner, code, text, span in sorted(walks, key=lambda w: w[0][0] if w[0] else 99):
+        if owner is not None and owner[1] not in owned:
+            owned[owner[1]] = (code, text)
+        else:
+            loose.append((code, text, span))
+    def gap(n: int, span: Span) -> int:
+        return min(abs(spans[n].start - span.end), abs(span.start - spans[n].end))
+
+    for code, text, span in loose:
+        free = [n for n in range(len(spans)) if n not in owned]
+        if not free:
+            break
+        nearest = min(free, key=lambda n: gap(n, span))
+        if gap(nearest, span) <= 12:
+            owned[nearest] = (code, text)
+    # "Alibaba has roughly doubled in 2025, up 100.3%": one period can serve two close figures.
+    for n in range(len(spans)):
+        if n not in owned and periods:
+            code, text, span = min(periods, key=lambda p: gap(n, p[2]))
+            if gap(n, span) <= 6:
+                owned[n] = (code, text)
+    return owned
+
+
+def _figure(kind, span, parsed, anchor, period, mentions, sentence_of) -> Figure | None:
+    value_high = None
+    qualifier = _qualifier(span)
+    unit, noun = "%", None
+    if kind == "percent":
+        unit = _PERCENT.get(parsed["unit"].lower().replace("  ", " "), "%")
+        value, value_high = _number(parsed["num"]), _number(parsed.get("high"))
+    elif kind == "money":
+        scale = _SCALES.get((parsed.get("scale") or "").lower(), 1.0)
+        currency = parsed["cur"].lower()
+        unit = _CURRENCY_PREFIX.get(currency) or _CURRENCY_SUFFIX.get(currency) or (
+            "USD" if "dollar" in currency else currency.upper())
+        value = _number(parsed["num"]) * scale
+        value_high = _number(parsed.get("high")) * scale if parsed.get("high") else None
+    elif kind == "multiple":
+        unit = "x"
+        value = _MULTIPLE_WORDS[parsed["word"].lower()] if parsed.get("word") else _number(parsed["num"])
+    elif kind == "points":
+        unit, value = "points", _number(parsed["num"])
+    else:  # count
+        value = _number(parsed["num"]) * _SCALES[parsed["scale"].lower()]
+        unit = "count"
+        noun = _counted_noun(span)
+        if noun is None:
+            return None  # "3 million" with nothing counted is too vague to be a claim
+    direction = _direction(span, anchor)
+    figure_kind = _kind(kind, span, anchor, direction)
+    subject_id, subject, method = _subject(span, anchor, mentions)
+    negated = any(child.dep_ == "neg" for child in anchor.children) or any(
+        child.dep_ == "neg" for child in anchor.head.children if anchor.dep_ in ("dobj", "npadvmod", "pobj"))
+    return Figure(
+        value=value, value_high=value_high, unit=unit, kind=figure_kind, direction=direction,
+        period=period[0] if period else None, period_text=period[1] if period else None,
+        subject_entity_id=subject_id, subject=subject, subject_method=method, surface=span.text,
+        start=span.start_char, end=span.end_char, sentence=sentence_of[span.start],
+        qualifier=qualifier, negated=negated, noun=noun,
+    )
+
+
+def _qualifier(span: Span) -> str | None:
+    doc = span.doc
+    before = doc[max(span.sent.start, span.start - 3):span.start].text.lower()
+    for hedge in sorted(_HEDGES, key=len, reverse=True):
+        if before.endswith(hedge) or f"{hedge} a" == before[-len(hedge) - 2:]:
+            return hedge
+    if span.start > 0 and doc[span.start - 1].lower_ == "from":
+        return "from"
+    return None
+
+
+def _counted_noun(span: Span) -> str | None:
+    doc = span.doc
+    nxt = doc[span.end] if span.end < len(doc) else None
+    if nxt is not None and nxt.pos_ in ("NOUN", "PROPN") and nxt.dep_ not in ("npadvmod",):
+        return nxt.lemma_.lower() if nxt.pos_ == "NOUN" else nxt.text
+    head = span.root.head
+    if head.i >= span.end and head.pos_ == "NOUN":
+        return head.lemma_.lower()
+    return None
+
+
+def _direction(span: Span, anchor: Token) -> str | None:
+    doc = span.doc
+    # "up 12%", "down 5%", "+3%", "-2%"
+    previous = doc[span.start - 1] if span.start > span.sent.start else None
+    if previous is not None and previous.lower_ in ("up", "down"):
+        return previous.lower_
+    if span.text.startswith("+") or (previous is not None and previous.text == "+"):
+        return "up"
+    if previous is not None and previous.text in ("-", "−") and span.start - 1 == span.sent.start:
+        return "down"
+    if span.text.lower().startswith(("doubl", "tripl", "quadrupl")):
+        return "up"
+    for token in (anchor, *[t for t in anchor.children if t.dep_ in ("amod", "compound", "advmod")]):
+        lemma = token.lemma_.lower()
+        if lemma in UP:
+            return "up"
+        if lemma in DOWN:
+            return "down"
+    # "a rally of 5%" / "lost 5% of its value": the anchor's own head may carry the verb
+    head = anchor.head
+    if anchor.dep_ in ("pobj", "dobj", "npadvmod", "attr") and head is not anchor:
+        lemma = head.lemma_.lower() if head.pos_ != "ADP" else head.head.lemma_.lower()
+        if lemma in UP:
+            return "up"
+        if lemma in DOWN:
+            return "down"
+    return None
+
+
+def _kind(kind: str, span: Span, anchor: Token, direction: str | None) -> str:
+    if kind == "multiple":
+        return "multiple"
+    if kind in ("count",):
+        return "amount"
+    previous = span.doc[span.start - 1].lower_ if span.start > 0 else ""
+    if previous in ("to", "at") and span.root.head.lower_ in ("to", "at") or previous in ("to", "at"):
+        return "level"
+    if kind == "points":
+        return "change" if previous == "by" or (direction and previous != "to") else "level"
+    if kind == "money":
+        return "change" if previous == "by" else "amount"
+    if kind == "percent" and span.doc[span.end:span.end + 1].text.lower() == "of":
+        return "level"  # "20% of revenue"
+    return "change" if direction else "level"
+
+
+def _subject(span: Span, anchor: Token, mentions: Sequence[Mention]) -> tuple[str | None, str | None, str | None]:
+    """The entity a figure is about: a possessor of the anchor, else the subject of the
+    nearest governing verb (climbing out of clauses), else the nearest mention before it."""
+    doc = span.doc
+    by_token = _mention_tokens(doc, mentions)
+
+    def in_subtree(token: Token, skip: Callable[[Token], bool] = lambda t: False) -> Mention | None:
+        for t in sorted(token.subtree, key=lambda t: t.i):
+            if t.i in by_token and not skip(t) and not (span.start <= t.i < span.end):
+                return by_token[t.i]
+        return None
+
+    token = anchor
+    for _ in range(8):
+        for child in token.children:
+            if child.dep_ == "poss":
+                found = in_subtree(child)
+                if found:
+                    return found.entity_id, found.name, "possessive"
+        if token.pos_ in ("VERB", "AUX") or token.dep_ == "ROOT":
+            for child in token.children:
+                if child.dep_ in ("nsubj", "nsubjpass"):
+                    found = in_subtree(child)
+                    if found:
+                        return found.entity_id, found.name, "syntax"
+                    if child.lower_ in _PRONOUNS or child.text.lower() in _PRONOUNS:
+                        referent = _antecedent(doc, child, mentions)
+                        if referent:
+                            return referent.entity_id, referent.name, "pronoun"
+        if token.head is token:
+            break
+        token = token.head
+    nearest = _nearest_before(span, mentions)
+    if nearest:
+        return nearest.entity_id, nearest.name, "nearest"
+    return None, None, None
+
+
+def _mention_tokens(doc: Doc, mentions: Sequence[Mention]) -> dict[int, Mention]:
+    index: dict[int, Mention] = {}
+    for mention in mentions:
+        span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+        for token in span or ():
+            index[token.i] = mention
+    return index
+
+
+def _antecedent(doc: Doc, pronoun: Token, mentions: Sequence[Mention]) -> Mention | None:
+    earlier = [m for m in mentions if m.end <= pronoun.idx and m.label != "GPE"]
+    return earlier[-1] if earlier else None
+
+
+def _nearest_before(span: Span, mentions: Sequence[Mention]) -> Mention | None:
+    candidates = [m for m in mentions if m.end <= span.start_char and m.label != "GPE"]
+    return candidates[-1] if candidates else None
