@@ -17,12 +17,14 @@ from .types import Extraction, Figure, Mention, Person, Sentence
 _SENTENCE_END = re.compile(r"[。！？!?；;]+|\n+")
 NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _UP = "上涨|上升|增长|增加|攀升|飙升|大涨|暴涨|猛涨|劲升|走高|反弹|跃升|提升|涨|升"
-_DOWN = "下跌|下降|下滑|回落|暴跌|大跌|重挫|挫跌|走低|减少|缩水|下挫|跌|降"
+_DOWN = "下跌|下降|下滑|回落|暴跌|大跌|重挫|挫跌|走低|减少|缩水|下挫|蒸发|降至|降低|低|跌|降"
 _HEDGE = "约|近|超过|逾|超|近乎|将近|大约|高达|达"
 _FIGURE = re.compile(
     rf"(?:(?P<up>{_UP})|(?P<down>{_DOWN}))?(?:了)?(?P<hedge>{_HEDGE})?\s*(?P<num>{NUM})\s*"
     r"(?P<unit>%|％|个百分点|倍|(?P<scale>万亿|千亿|百亿|亿|万)?(?P<cur>美元|港元|港币|人民币|元))")
 _DOUBLING = re.compile(r"翻(?:了)?(?:一)?(?:倍|番)")
+_COUNT = re.compile(rf"(?P<num>{NUM})\s*(?P<scale>万亿|亿|万)?(?:名|个|位|家|台|颗|张)?"
+                    r"(?P<noun>消费者|用户|人口|员工|客户|企业|公司|芯片|实体)")
 _SCALES = {"万": 1e4, "亿": 1e8, "百亿": 1e10, "千亿": 1e11, "万亿": 1e12}
 _CURRENCIES = {"美元": "USD", "港元": "HKD", "港币": "HKD", "人民币": "CNY", "元": "CNY"}
 _PERIODS = [
@@ -32,6 +34,8 @@ _PERIODS = [
     ("1W", re.compile(r"本周|上周|过去一周|近一周|一周内")),
     ("1D", re.compile(r"当天|当日|今日|周[一二三四五六日]|昨日|盘中")),
     ("YoY", re.compile(r"同比")),
+    ("H1", re.compile(r"上半年")),
+    ("H2", re.compile(r"下半年")),
     ("Q", re.compile(r"第[一二三四]季度|本季度|上季度|季度")),
     ("YEAR", re.compile(r"(?P<year>20\d\d)年")),
 ]
@@ -142,12 +146,18 @@ def _figures(sentence: Sentence, mentions: list[Mention]) -> list[Figure]:
             else:
                 code_value = code
             periods.append((match.start(), code_value, match.group(0)))
+    periods.sort()
     figures = []
     matches = [(m.start(), m.end(), m) for m in _FIGURE.finditer(text)]
     matches += [(m.start(), m.end(), None) for m in _DOUBLING.finditer(text)]
+    matches += [(m.start(), m.end(), m) for m in _COUNT.finditer(text)
+                if not any(s <= m.start() < e for s, e, _ in matches)]
     for start, end, match in sorted(matches, key=lambda t: t[0]):
         if match is None:
             value, unit, kind, direction, hedge = 2.0, "x", "multiple", "up", None
+        elif match.re is _COUNT:
+            value = float(match.group("num").replace(",", "")) * _SCALES.get(match.group("scale") or "", 1.0)
+            unit, kind, direction, hedge = "count", "amount", None, None
         else:
             unit_text = match.group("unit")
             value = float(match.group("num").replace(",", ""))
@@ -182,8 +192,8 @@ def _people(document: str, mentions: list[Mention], sentences: list[Sentence]) -
         if mention.label != "PERSON":
             continue
         role, org = None, None
-        previous = mentions[n - 1] if n else None
-        if previous and previous.label != "PERSON" and mention.start - previous.end <= 16:
+        previous = next((m for m in reversed(mentions[:n]) if m.label == "ORG"), None)
+        if previous and mention.start - previous.end <= 16:
             between = document[previous.end:mention.start]
             if between and _ROLE_SUFFIX.search(between):
                 role, org = between, previous

@@ -17,10 +17,10 @@ from spacy.tokens import Doc, Span, Token
 
 from .types import Figure, Mention
 
-NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-SCALE = r"thousand|million|billion|trillion|bn|mn|tn|m|b|k"
+NUM = r"\d{1,3}(?:(?:,|\u202f|\u2009| (?=\d{3}\b))\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+SCALE = r"thousand|million|billion|trillion|bn|mn|tn|m|b|k|t"
 _SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9,
-           "b": 1e9, "trillion": 1e12, "tn": 1e12}
+           "b": 1e9, "trillion": 1e12, "tn": 1e12, "t": 1e12}
 _CURRENCY_PREFIX = {"us$": "USD", "$": "USD", "hk$": "HKD", "s$": "SGD", "a$": "AUD", "c$": "CAD", "€": "EUR",
                     "£": "GBP", "¥": "CNY", "rmb": "CNY", "cny": "CNY", "usd": "USD", "hkd": "HKD"}
 _CURRENCY_SUFFIX = {"yuan": "CNY", "renminbi": "CNY", "rmb": "CNY", "cny": "CNY", "dollar": "USD", "dollars": "USD",
@@ -31,19 +31,31 @@ _PERCENT = {"%": "%", "％": "%", "percent": "%", "per cent": "%", "pct": "%", "
 _MULTIPLE_WORDS = {"doubl": 2.0, "tripl": 3.0, "quadrupl": 4.0}
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
+# Plain counts ("140 Chinese entities") only for nouns that make a count a claim, not "3 reasons".
+_COUNTED = "|".join([
+    "entities", "companies", "firms", "stores", "employees", "jobs", "users", "customers", "consumers", "chips",
+    "gpus", "accelerators", "cards", "servers", "vehicles", "cars", "units", "workers", "apps", "banks", "stocks",
+    "startups", "models", "factories", "plants", "data centres", "data centers", "engineers", "subscribers"])
+
 _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("percent", re.compile(rf"(?P<num>{NUM})(?:\s*(?:-|–|to)\s*(?P<high>{NUM}))?\s*"
                            r"(?P<unit>%|％|per ?cent\b|percentage points?\b|basis points?\b|bps\b|pct\b)", re.I)),
-    ("money", re.compile(rf"(?P<cur>US\$|HK\$|S\$|A\$|C\$|\$|€|£|¥|RMB|CNY|USD|HKD)\s?(?P<num>{NUM})"
+    ("money", re.compile(rf"(?P<sign>[-−])?(?P<cur>US\$|HK\$|S\$|A\$|C\$|\$|€|£|¥|RMB|CNY|USD|HKD)\s?"
+                         rf"(?P<sign2>[-−])?(?P<num>{NUM})"
                          rf"(?:\s*(?:-|–|to)\s*(?P<high>{NUM}))?(?:\s*(?P<scale>{SCALE})\b)?", re.I)),
     ("money", re.compile(rf"(?P<num>{NUM})(?:\s*(?P<scale>{SCALE})\b)?\s*"
                          r"(?P<cur>yuan|renminbi|RMB|CNY|U\.S\. dollars|dollars|USD|HKD|Hong Kong dollars|euros?|yen|won)\b",
                          re.I)),
+    ("money", re.compile(rf"(?P<sign>[-−])?(?P<num>{NUM})\s?(?P<cur>€|£|¥)")),
     ("multiple", re.compile(rf"(?P<num>{NUM}|two|three|four|five|six|seven|eight|nine|ten)[- ]fold\b", re.I)),
     ("multiple", re.compile(rf"\b(?P<num>{NUM})\s*(?:x|times)\b(?!\s*(?:more|less|as))", re.I)),
     ("multiple", re.compile(r"\b(?P<word>doubl|tripl|quadrupl)(?:e|ed|es|ing)\b", re.I)),
+    ("count", re.compile(rf"(?P<num>{NUM})-(?P<scale>thousand|million|billion|trillion)-(?P<noun>[a-z]+)\b", re.I)),
     ("count", re.compile(rf"(?P<num>{NUM})\s*(?P<scale>thousand|million|billion|trillion)\b", re.I)),
-    ("points", re.compile(rf"(?P<num>{NUM})\s*(?P<unit>points|pts)\b", re.I)),
+    ("level", re.compile(rf"\b(?:closed|ended|finished|stood|settled|opened|traded) at (?P<num>{NUM})\b"
+                         r"(?!\s*(?:%|percent|per cent|yuan|dollars|a share|per share))", re.I)),
+    ("count", re.compile(rf"\b(?P<num>\d{{1,3}}(?:,\d{{3}})+|\d+)\s+(?:[A-Z][a-z]+\s+)?(?P<noun>{_COUNTED})\b",
+                         re.I)),
 ]
 
 UP = {"rise", "gain", "jump", "surge", "climb", "rally", "advance", "soar", "increase", "grow", "up", "add",
@@ -64,15 +76,21 @@ _PERIOD_PATTERNS: list[tuple[str, re.Pattern]] = [
                        r"(?:the|this) year\b|\bsince January\b", re.I)),
     ("recent_weeks", re.compile(r"\b(?:in|over) (?:recent|the past few|the last few) weeks\b", re.I)),
     ("1M", re.compile(r"\b(?:in|over|during) (?:the )?(?:past|last|previous) month\b|\b(?:past|last) month\b|"
-                      r"\bin a month\b|\bover the month\b|\bthis month\b|\bmonth[- ]to[- ]date\b|\bin one month\b", re.I)),
+                      r"\bin a month\b|\bover the month\b|\bthis month\b|\bmonth[- ]to[- ]date\b|\bin one month\b|"
+                      r"\b(?:a|one) month ago\b", re.I)),
     ("1W", re.compile(r"\b(?:this|last|past|the) week\b|\bin a week\b|\bweek[- ]to[- ]date\b|\bweekly\b", re.I)),
     ("1D", re.compile(r"\bon (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\bon the day\b|"
-                      r"\btoday\b|\byesterday\b|\bin a single (?:session|day)\b|\bintraday\b|\bovernight\b", re.I)),
-    ("YoY", re.compile(r"\byear[- ]on[- ]year\b|\byear[- ]over[- ]year\b|\bfrom a year (?:earlier|ago)\b|\bYoY\b", re.I)),
+                      r"\btoday\b|\byesterday\b|\bin a single (?:session|day)\b|\bintraday\b|\bovernight\b|"
+                      r"\bdaily limit\b", re.I)),
+    ("YoY", re.compile(r"\byear[- ]on[- ]year\b|\byear[- ]over[- ]year\b|\bfrom a year (?:earlier|ago)\b|\bYoY\b|"
+                       r"\byear[- ]earlier\b|\ba year (?:earlier|ago)\b", re.I)),
+    ("H1", re.compile(r"\bfirst[- ]half\b|\bH1\b", re.I)),
+    ("H2", re.compile(r"\bsecond[- ]half\b|\bH2\b", re.I)),
     ("Q", re.compile(r"\b(?:first|second|third|fourth|June|September|December|March)[- ]quarter\b|\bQ[1-4]\b|"
                      r"\bin the quarter\b|\bquarterly\b|\bthree months\b", re.I)),
     ("1Y", re.compile(r"\b(?:past|last) (?:year|12 months)\b|\bover the year\b|\bin a year\b|\bannual(?:ly)?\b", re.I)),
-    ("YEAR", re.compile(r"\b(?:in|through|during|for|over|since) (?P<year>20\d\d)\b", re.I)),
+    ("YEAR", re.compile(r"\b(?:in|through|during|for|over|since|finished|ended|closed|ends|finishes) "
+                        r"(?P<year>20\d\d)\b", re.I)),
 ]
 _QUARTERS = {"first": "Q1", "second": "Q2", "third": "Q3", "fourth": "Q4", "march": "Q1", "june": "Q2",
              "september": "Q3", "december": "Q4"}
@@ -90,7 +108,8 @@ def extract_figures(doc: Doc, mentions: Sequence[Mention], sentence_of: list[int
         owned = _assign_periods(periods, anchors, [span for _, span, _ in found])
         sent_mentions = [m for m in mentions if m.sentence == sentence_of[sent.start]]
         for index, (kind, span, parsed) in enumerate(found):
-            figure = _figure(kind, span, parsed, anchors[index], owned.get(index), sent_mentions, sentence_of)
+            figure = _figure(kind, span, parsed, anchors[index], owned.get(index), sent_mentions, sentence_of,
+                             mentions)
             if figure is not None:
                 figures.append(figure)
     return figures
@@ -104,7 +123,7 @@ def _find_numbers(sent: Span) -> list[tuple[str, Span, dict]]:
             start, end = match.span()
             if any(start < e and end > s for s, e in taken):
                 continue
-            if kind in ("count", "points") and _looks_like_year(match.group("num")):
+            if kind in ("count", "points", "level") and _looks_like_year(match.group("num")):
                 continue
             span = sent.doc.char_span(sent.start_char + start, sent.start_char + end, alignment_mode="expand")
             if span is None:
@@ -125,7 +144,7 @@ def _number(text: str | None) -> float | None:
     text = text.lower()
     if text in _NUMBER_WORDS:
         return float(_NUMBER_WORDS[text])
-    return float(text.replace(",", ""))
+    return float(re.sub(r"[,\s\u202f\u2009]", "", text))
 
 
 def _anchor(doc: Doc, span: Span) -> Token:
@@ -204,7 +223,7 @@ def _assign_periods(periods, anchors: list[Token], spans: list[Span]) -> dict[in
     return owned
 
 
-def _figure(kind, span, parsed, anchor, period, mentions, sentence_of) -> Figure | None:
+def _figure(kind, span, parsed, anchor, period, mentions, sentence_of, article_mentions) -> Figure | None:
     value_high = None
     qualifier = _qualifier(span)
     unit, noun = "%", None
@@ -216,22 +235,24 @@ def _figure(kind, span, parsed, anchor, period, mentions, sentence_of) -> Figure
         currency = parsed["cur"].lower()
         unit = _CURRENCY_PREFIX.get(currency) or _CURRENCY_SUFFIX.get(currency) or (
             "USD" if "dollar" in currency else currency.upper())
-        value = _number(parsed["num"]) * scale
+        sign = -1.0 if parsed.get("sign") or parsed.get("sign2") else 1.0
+        value = sign * _number(parsed["num"]) * scale
         value_high = _number(parsed.get("high")) * scale if parsed.get("high") else None
     elif kind == "multiple":
         unit = "x"
         value = _MULTIPLE_WORDS[parsed["word"].lower()] if parsed.get("word") else _number(parsed["num"])
-    elif kind == "points":
+    elif kind in ("points", "level"):
         unit, value = "points", _number(parsed["num"])
     else:  # count
-        value = _number(parsed["num"]) * _SCALES[parsed["scale"].lower()]
+        scale = _SCALES[parsed["scale"].lower()] if parsed.get("scale") else 1.0
+        value = _number(parsed["num"]) * scale
         unit = "count"
-        noun = _counted_noun(span)
+        noun = parsed["noun"].lower() if parsed.get("noun") else _counted_noun(span)
         if noun is None:
             return None  # "3 million" with nothing counted is too vague to be a claim
     direction = _direction(span, anchor)
     figure_kind = _kind(kind, span, anchor, direction)
-    subject_id, subject, method = _subject(span, anchor, mentions)
+    subject_id, subject, method = _subject(span, anchor, mentions, article_mentions)
     negated = any(child.dep_ == "neg" for child in anchor.children) or any(
         child.dep_ == "neg" for child in anchor.head.children if anchor.dep_ in ("dobj", "npadvmod", "pobj"))
     return Figure(
@@ -277,6 +298,9 @@ def _direction(span: Span, anchor: Token) -> str | None:
         return "down"
     if span.text.lower().startswith(("doubl", "tripl", "quadrupl")):
         return "up"
+    following = doc[span.end] if span.end < len(doc) else None
+    if following is not None and following.lower_ in ("higher", "lower", "up", "down"):
+        return "up" if following.lower_ in ("higher", "up") else "down"
     for token in (anchor, *[t for t in anchor.children if t.dep_ in ("amod", "compound", "advmod")]):
         lemma = token.lemma_.lower()
         if lemma in UP:
@@ -291,12 +315,21 @@ def _direction(span: Span, anchor: Token) -> str | None:
             return "up"
         if lemma in DOWN:
             return "down"
+    for token in reversed(doc[max(span.sent.start, span.start - 4):span.start]):
+        # "its year-to-date gain to 61.9%", "a loss of 5%"; not the "down" of "down from 15%"
+        lemma = token.lemma_.lower()
+        if (lemma in UP or lemma in DOWN) and not (token.i + 1 < len(doc) and doc[token.i + 1].lower_ == "from"):
+            return "up" if lemma in UP else "down"
+        if token.is_punct or token.pos_ == "VERB":
+            break
     return None
 
 
 def _kind(kind: str, span: Span, anchor: Token, direction: str | None) -> str:
     if kind == "multiple":
         return "multiple"
+    if kind == "level":
+        return "level"
     if kind in ("count",):
         return "amount"
     previous = span.doc[span.start - 1].lower_ if span.start > 0 else ""
@@ -311,35 +344,46 @@ def _kind(kind: str, span: Span, anchor: Token, direction: str | None) -> str:
     return "change" if direction else "level"
 
 
-def _subject(span: Span, anchor: Token, mentions: Sequence[Mention]) -> tuple[str | None, str | None, str | None]:
-    """The entity a figure is about: a possessor of the anchor, else the subject of the
-    nearest governing verb (climbing out of clauses), else the nearest mention before it."""
+_SUBJECT_RANK = {"ORG": 0, "PRODUCT": 0, "PERSON": 1, "GPE": 2}
+_CLAUSE_BREAK = {",", ";", ":", "and", "while", "but", "whereas", "as", "after", "before", "with", "including"}
+
+
+def _subject(span: Span, anchor: Token, mentions: Sequence[Mention],
+             article_mentions: Sequence[Mention]) -> tuple[str | None, str | None, str | None]:
+    """The entity a figure is about, tried in order: a possessor of the quantified word
+    ("Alibaba's 96% surge"); the organisation opening the figure's own clause ("..., Tencent
+    (0700.HK) lost 12.5%"); the subject of the governing verb, climbing out of clauses and
+    resolving "it"/"the company"; else the nearest organisation before the figure."""
     doc = span.doc
     by_token = _mention_tokens(doc, mentions)
 
-    def in_subtree(token: Token, skip: Callable[[Token], bool] = lambda t: False) -> Mention | None:
-        for t in sorted(token.subtree, key=lambda t: t.i):
-            if t.i in by_token and not skip(t) and not (span.start <= t.i < span.end):
-                return by_token[t.i]
-        return None
+    def in_subtree(token: Token) -> Mention | None:
+        found = [by_token[t.i] for t in token.subtree if t.i in by_token and not (span.start <= t.i < span.end)]
+        return min(found, key=lambda m: (_SUBJECT_RANK.get(m.label, 1), m.start)) if found else None
 
+    for child in anchor.children:
+        if child.dep_ == "poss" and (found := in_subtree(child)):
+            return found.entity_id, found.name, "possessive"
+    if (found := _clause_subject(span, by_token)) is not None:
+        return found.entity_id, found.name, "clause"
     token = anchor
     for _ in range(8):
-        for child in token.children:
-            if child.dep_ == "poss":
-                found = in_subtree(child)
-                if found:
+        if token is not anchor:
+            for child in token.children:
+                if child.dep_ == "poss" and (found := in_subtree(child)):
                     return found.entity_id, found.name, "possessive"
         if token.pos_ in ("VERB", "AUX") or token.dep_ == "ROOT":
             for child in token.children:
-                if child.dep_ in ("nsubj", "nsubjpass"):
-                    found = in_subtree(child)
-                    if found:
-                        return found.entity_id, found.name, "syntax"
-                    if child.lower_ in _PRONOUNS or child.text.lower() in _PRONOUNS:
-                        referent = _antecedent(doc, child, mentions)
-                        if referent:
-                            return referent.entity_id, referent.name, "pronoun"
+                if child.dep_ not in ("nsubj", "nsubjpass"):
+                    continue
+                phrase = " ".join(t.lower_ for t in child.subtree)
+                if phrase in _PRONOUNS or child.lower_ in _PRONOUNS:
+                    referent = _antecedent(doc, child, article_mentions)
+                    if referent:
+                        return referent.entity_id, referent.name, "pronoun"
+                found = in_subtree(child)
+                if found and found.label != "GPE":
+                    return found.entity_id, found.name, "syntax"
         if token.head is token:
             break
         token = token.head
@@ -347,6 +391,21 @@ def _subject(span: Span, anchor: Token, mentions: Sequence[Mention]) -> tuple[st
     if nearest:
         return nearest.entity_id, nearest.name, "nearest"
     return None, None, None
+
+
+def _clause_subject(span: Span, by_token: dict[int, Mention]) -> Mention | None:
+    """An organisation between the start of the figure's clause and the figure, when the
+    clause has exactly one: the subject of short coordinated clauses the parser gets wrong."""
+    doc = span.doc
+    start = span.start
+    while start > span.sent.start and doc[start - 1].lower_ not in _CLAUSE_BREAK:
+        start -= 1
+    found = {id(by_token[i]): by_token[i] for i in range(start, span.start)
+             if i in by_token and by_token[i].label in ("ORG", "PRODUCT")}
+    candidates = list(found.values())
+    if len({m.entity_id or m.name for m in candidates}) == 1:
+        return candidates[0]
+    return None
 
 
 def _mention_tokens(doc: Doc, mentions: Sequence[Mention]) -> dict[int, Mention]:
@@ -359,10 +418,11 @@ def _mention_tokens(doc: Doc, mentions: Sequence[Mention]) -> dict[int, Mention]
 
 
 def _antecedent(doc: Doc, pronoun: Token, mentions: Sequence[Mention]) -> Mention | None:
-    earlier = [m for m in mentions if m.end <= pronoun.idx and m.label != "GPE"]
+    """The last organisation named before "it"/"the company", in this sentence or earlier ones."""
+    earlier = [m for m in mentions if m.end <= pronoun.idx and m.label in ("ORG", "PRODUCT")]
     return earlier[-1] if earlier else None
 
 
 def _nearest_before(span: Span, mentions: Sequence[Mention]) -> Mention | None:
-    candidates = [m for m in mentions if m.end <= span.start_char and m.label != "GPE"]
-    return candidates[-1] if candidates else None
+    organisations = [m for m in mentions if m.end <= span.start_char and m.label in ("ORG", "PRODUCT")]
+    return organisations[-1] if organisations else None

@@ -25,7 +25,7 @@ def extract_people(doc: Doc, mentions: Sequence[Mention]) -> list[Person]:
     """One :class:`Person` per PERSON mention, with role, organisation and quote when stated."""
     text = doc.text
     people: dict[tuple, Person] = {}
-    orgs = [m for m in mentions if m.label not in ("PERSON", "GPE")]
+    orgs = [m for m in mentions if m.label == "ORG"]  # not places, not products ("Nvidia H20")
     for mention in mentions:
         if mention.label != "PERSON":
             continue
@@ -94,7 +94,8 @@ def _title_before(text: str, person: Mention, orgs: Sequence[Mention], floor: in
         if window_start <= candidate.start and candidate.end <= person.start:
             org = candidate
     role_text = text[org.end:person.start] if org else " ".join(words[-4:])
-    role_text = role_text.strip(" ’'s,")
+    # "... for H20 shipments, and chief executive Jensen Huang": only the title's own clause
+    role_text = re.split(r",|;|\band\b|\bwhile\b", role_text)[-1].strip(" ’'s,")
     if org is None:
         tail = []
         for word in reversed(role_text.split()):

@@ -205,3 +205,69 @@ def m002_extraction_tables(db: Database) -> None:
         )""")
     db.execute("CREATE INDEX idx_phrase_hits_theme ON phrase_hits(narrative, theme)")
     db.execute("CREATE INDEX idx_phrase_hits_article ON phrase_hits(article_id)")
+
+
+@migrations()
+def m003_prices(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE prices (
+            ticker TEXT NOT NULL,
+            date TEXT NOT NULL,
+            open REAL,
+            high REAL,
+            low REAL,
+            close REAL,
+            adj_close REAL,
+            volume REAL,
+            currency TEXT,
+            exchange TEXT,
+            source TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            PRIMARY KEY (ticker, date)
+        )""")
+
+
+@migrations()
+def m004_scores(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE sentence_scores (
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            sentence_idx INTEGER NOT NULL,
+            narrative TEXT NOT NULL,
+            relevance REAL NOT NULL,
+            stance REAL NOT NULL,
+            label TEXT NOT NULL,
+            negative REAL NOT NULL,
+            neutral REAL NOT NULL,
+            positive REAL NOT NULL,
+            themes TEXT NOT NULL DEFAULT '[]',
+            entities TEXT NOT NULL DEFAULT '[]',
+            model_version TEXT NOT NULL,
+            PRIMARY KEY (article_id, sentence_idx, narrative)
+        )""")
+    db.execute("""
+        CREATE TABLE entity_sentiment (
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            sentence_idx INTEGER NOT NULL,
+            entity_id TEXT NOT NULL,
+            label TEXT NOT NULL,
+            negative REAL NOT NULL,
+            neutral REAL NOT NULL,
+            positive REAL NOT NULL,
+            model_version TEXT NOT NULL,
+            PRIMARY KEY (article_id, sentence_idx, entity_id)
+        )""")
+    db.execute("CREATE INDEX idx_entity_sentiment_entity ON entity_sentiment(entity_id)")
+    db.execute("""
+        CREATE TABLE article_scores (
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            narrative TEXT NOT NULL,
+            relevance REAL NOT NULL,
+            stance REAL NOT NULL,
+            tone REAL NOT NULL,
+            relevant_sentences INTEGER NOT NULL,
+            evidence TEXT NOT NULL DEFAULT '[]',
+            model_version TEXT NOT NULL,
+            scored_at TEXT NOT NULL,
+            PRIMARY KEY (article_id, narrative)
+        )""")
