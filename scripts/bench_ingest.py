@@ -95,7 +95,7 @@ def main() -> None:
             feeds_yaml = root / "feeds.yaml"
             feeds_yaml.write_text("feeds:\n" + "".join(f"  - name: f{n}\n    url: {u}\n" for n, u in enumerate(urls)))
             ours = [sys.executable, "-m", "narrative", "ingest", "--feeds", str(feeds_yaml),
-                    "--db", str(root / "ours.db"), "--silent"]
+                    "--db", str(root / "ours.db"), "--silent", "--no-enrich"]
             naive = [sys.executable, "-c", NAIVE, json.dumps(urls), str(root / "naive.db")]
 
             # Our ingest process is started first, so the first RSS reading is its own peak.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job on the bundled demo corpus, from a fresh machine:
-# create .venv, install, ingest examples/demo into out/demo/narrative.db, print a summary.
+# The main job on the bundled demo corpus, from a fresh machine: create .venv and install;
+# ingest examples/demo (which also extracts entities, figures and phrases and scores stance);
+# import the bundled real prices; check the news's return claims; write the HTML report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
@@ -22,5 +23,18 @@ echo "== top entities"
 echo
 echo "== figures stated about Alibaba (any alias or ticker works: BABA, 9988.HK, 阿里巴巴集团)"
 .venv/bin/narrative figures BABA --db "$db" --kind change --limit 8
+echo "== daily narrative index (china-ai), last days"
+.venv/bin/narrative index --db "$db" --format csv | tail -n 6
 echo
-echo "Database: $db (tables documented in README.md; open it with any SQLite client)"
+echo "== prices: examples/demo/prices/*.csv"
+.venv/bin/narrative prices import examples/demo/prices/*.csv --db "$db"
+echo
+echo "== claims in the news checked against prices"
+.venv/bin/narrative claims --db "$db" --format csv | cut -d, -f1-9 | sed -n 1,12p
+echo
+echo "== report"
+.venv/bin/narrative report --db "$db" --narrative china-ai --tickers BABA,9988.HK,KWEB --benchmark QQQ \
+  --from 2024-01-01 --to 2025-10-31 --out "$out/report"
+echo
+echo "Database: $db (tables documented in README.md; open it with any SQLite client or 'narrative serve')"
+echo "Report:   $out/report/report.html"

@@ -44,6 +44,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("user_agent", USER_AGENT, "User-Agent header sent with every request"),
     Setting("dedup_window_hours", 72.0, "Stories with the same title/content this close in time are one article"),
     Setting("lock_timeout", 300.0, "Seconds a second writer waits for the database lock"),
+    Setting("sentiment_model", "", "Sentiment model: a local directory or a hub id (default: the shipped models/sentiment)"),
+    Setting("narrative", "china-ai", "Narrative scored by enrich and ingest (a file in models/narratives/)"),
 )
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
@@ -65,6 +67,8 @@ class Settings:
     user_agent: str = _DEFAULTS["user_agent"]
     dedup_window_hours: float = _DEFAULTS["dedup_window_hours"]
     lock_timeout: float = _DEFAULTS["lock_timeout"]
+    sentiment_model: str = _DEFAULTS["sentiment_model"]
+    narrative: str = _DEFAULTS["narrative"]
 
     @classmethod
     def load(cls, environ: dict[str, str] | None = None, **overrides: Any) -> "Settings":

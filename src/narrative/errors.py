@@ -60,5 +60,11 @@ class LockError(StoreError):
     exit_code = 1
 
 
+class ProviderError(NarrativeError):
+    """A price provider could not deliver (package missing, offline, unknown ticker)."""
+
+    exit_code = 1
+
+
 class FeedError(NarrativeError):
     """A feed could not be fetched or parsed (recorded per feed, not raised to the user)."""

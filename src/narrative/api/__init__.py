@@ -9,8 +9,11 @@ from .enrich import EnrichSummary, enrich
 from .ingest import (FeedOutcome, ImportSummary, IngestSummary, import_archive, ingest, list_feeds, open_store,
                      store_stats)
 from .query import entities, figures, mentions, resolve_entity
+from .market import claims, fetch_prices, import_prices, report
+from .score import ScoreSummary, narrative_index, score, score_texts
 
 __all__ = [
     "ingest", "import_archive", "list_feeds", "open_store", "store_stats", "enrich", "mentions", "figures",
-    "entities", "resolve_entity", "IngestSummary", "ImportSummary", "FeedOutcome", "EnrichSummary",
+    "entities", "resolve_entity", "score", "score_texts", "narrative_index", "ScoreSummary", "import_prices",
+    "fetch_prices", "claims", "report", "IngestSummary", "ImportSummary", "FeedOutcome", "EnrichSummary",
 ]

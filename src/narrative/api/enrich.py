@@ -24,38 +24,46 @@ class EnrichSummary:
     phrase_hits: int = 0
     seconds: float = 0.0
     version: str = ""
+    scoring: Any = None  # a ScoreSummary when scoring ran
 
     def line(self) -> str:
         rate = self.articles / self.seconds if self.seconds else 0.0
-        return (f"enriched {self.articles} articles ({self.mentions} mentions, {self.figures} figures, "
+        line = (f"enriched {self.articles} articles ({self.mentions} mentions, {self.figures} figures, "
                 f"{self.phrase_hits} narrative phrases) with {self.version}; {self.seconds:.2f}s, {rate:.0f} articles/s")
+        if self.scoring is not None and self.scoring.articles:
+            line += f"\n{self.scoring.line()}"
+        return line
 
 
 def enrich(*, db_path: str | None = None, settings: Settings | None = None, limit: int | None = None,
-           catalog_path: str | None = None, narratives_dir: str | None = None,
-           progress: Callable[[dict[str, Any]], None] | None = None) -> EnrichSummary:
+           catalog_path: str | None = None, narratives_dir: str | None = None, score: bool = True,
+           rescore: bool = False, progress: Callable[[dict[str, Any]], None] | None = None) -> EnrichSummary:
     """Extract entities, people, figures and narrative phrases from every article that the
-    current extractor version has not processed (a catalog change makes them all pending).
-    Each article's old rows are replaced atomically."""
+    current extractor version has not processed (a catalog change makes them all pending),
+    then score sentiment and narrative stance where the model or narrative changed
+    (``rescore`` forces it). Each article's old rows are replaced atomically."""
     settings = settings or Settings.load(db=db_path)
     with write_lock(settings.db, timeout=settings.lock_timeout):
         db = open_db(settings.db)
         try:
             return enrich_db(db, limit=limit, catalog_path=catalog_path, narratives_dir=narratives_dir,
-                             progress=progress)
+                             progress=progress, settings=settings, score=score, rescore=rescore)
         finally:
             db.close()
 
 
 def enrich_db(db: Database, *, article_ids: Iterable[int] | None = None, limit: int | None = None,
               catalog_path: str | None = None, narratives_dir: str | None = None,
-              progress: Callable[[dict[str, Any]], None] | None = None) -> EnrichSummary:
+              progress: Callable[[dict[str, Any]], None] | None = None, settings: Settings | None = None,
+              score: bool = True, rescore: bool = False) -> EnrichSummary:
     """:func:`enrich` on an open database whose writer lock the caller holds."""
     from ..nlp.pipeline import Extractor  # spaCy loads only when there is work
 
     started = time.monotonic()
     extractor = Extractor.load(catalog_path=catalog_path, narratives_dir=narratives_dir)
     summary = EnrichSummary(version=extractor.version)
+    if article_ids is not None:
+        article_ids = list(article_ids)
     pending = pending_articles(db, extractor.version, limit=limit, article_ids=article_ids)
     progress = progress or (lambda event: None)
     progress({"event": "start", "total": len(pending)})
@@ -74,6 +82,12 @@ def enrich_db(db: Database, *, article_ids: Iterable[int] | None = None, limit: 
                 summary.phrase_hits += len(result.phrase_hits)
         progress({"event": "batch", "done": summary.articles})
     summary.seconds = time.monotonic() - started
+    if score:
+        from .score import score_db
+
+        settings = settings or Settings.load()
+        summary.scoring = score_db(db, narrative_id=settings.narrative, article_ids=article_ids, force=rescore,
+                                   model_path=settings.sentiment_model or None, catalog_path=catalog_path)
     return summary
 
 

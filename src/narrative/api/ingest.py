@@ -123,7 +123,7 @@ def ingest(*, feeds_path: str | None = None, db_path: str | None = None, setting
             outcomes = asyncio.run(_ingest_feeds(db, feeds, settings, progress or (lambda event: None)))
             fetched = time.monotonic() - started
             new_ids = [i for outcome in outcomes for i in outcome.new_ids]
-            enrichment = enrich_db(db, article_ids=new_ids) if enrich and new_ids else None
+            enrichment = enrich_db(db, article_ids=new_ids, settings=settings) if enrich and new_ids else None
         finally:
             db.close()
     return IngestSummary(feeds=outcomes, seconds=fetched, enrichment=enrichment)
@@ -303,7 +303,7 @@ def import_archive(path: str, *, db_path: str | None = None, settings: Settings 
                         summary.seen += stats.seen
                         new_ids += stats.new_ids
             if enrich and new_ids:
-                summary.enrichment = enrich_db(db, article_ids=new_ids)
+                summary.enrichment = enrich_db(db, article_ids=new_ids, settings=settings)
         finally:
             db.close()
     summary.seconds = time.monotonic() - started

@@ -20,14 +20,21 @@ _LIMIT = click.option("--limit", type=click.IntRange(1), help="At most this many
 @cli.command(name="enrich")
 @_DB
 @_LIMIT
-def enrich_cli(db_path, limit) -> None:
+@click.option("--rescore", is_flag=True, help="Re-score sentiment and stance of every article.")
+@click.option("--no-score", is_flag=True, help="Extraction only, no sentiment scoring.")
+def enrich_cli(db_path, limit, rescore, no_score) -> None:
     """Extract entities, people, figures and narrative phrases from articles not yet
-    processed by the current extractor and catalog (a catalog change re-processes all).
+    processed by the current extractor and catalog (a catalog change re-processes all),
+    then score sentiment and narrative stance where the model or narrative changed.
 
     Example: narrative enrich --db narrative.db
     """
-    summary = api.enrich(db_path=db_path, limit=limit)
-    click.echo(summary.line() if summary.articles else f"nothing to enrich ({summary.version})")
+    summary = api.enrich(db_path=db_path, limit=limit, score=not no_score, rescore=rescore)
+    lines = [summary.line() if summary.articles else f"nothing to extract ({summary.version})"]
+    if summary.scoring is not None:
+        lines.append(summary.scoring.line() if summary.scoring.articles else
+                     f"nothing to score ({summary.scoring.version})")
+    click.echo("\n".join(dict.fromkeys(lines)))
 
 
 @cli.command(name="mentions")

@@ -1,0 +1,244 @@
+"""The market side of the API: import or fetch prices, check stated returns, build the report.
+
+>>> from narrative.api import market
+>>> market.import_prices("examples/demo/prices/BABA.csv", db_path="demo.db")  # doctest: +SKIP
+>>> market.claims("Alibaba", db_path="demo.db")  # doctest: +SKIP
+>>> market.report("china-ai", ["Alibaba", "KWEB"], "QQQ", "2024-01-01", "2025-10-31", "out/report")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from ..catalog import load_catalog
+from ..config import Settings
+from ..errors import InputError
+from ..market.calendar import calendar_for
+from ..market.prices import listing_for, read_price_csv, ticker_from_path
+from ..store import open_db
+from ..store.db import write_lock
+from ..store.prices import price_coverage, price_rows, upsert_prices
+from .query import resolve_entity
+
+LOGGER = logging.getLogger(__name__)
+
+
+@dataclass
+class PriceImportSummary:
+    ticker: str
+    path: str
+    new: int = 0
+    updated: int = 0
+    first: str | None = None
+    last: str | None = None
+    currency: str | None = None
+    exchange: str | None = None
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (f"{Path(self.path).name}: {self.ticker} ({self.exchange}, {self.currency}) {self.first}..{self.last}: "
+                f"{self.new} new rows, {self.updated} updated, {len(self.problems)} skipped")
+
+
+def catalog_listings(catalog_path: str | None = None) -> dict[str, tuple[str, str]]:
+    """``symbol -> (currency, exchange)`` for every listing in the entity catalog."""
+    catalog = load_catalog(catalog_path)
+    return {l.symbol: (l.currency, l.exchange) for e in catalog.entities for l in e.listings}
+
+
+def import_prices(path: str | Path, *, ticker: str | None = None, db_path: str | None = None,
+                  catalog_path: str | None = None) -> PriceImportSummary:
+    """Import a Yahoo-style price CSV into the ``prices`` table (upsert: re-importing changes nothing).
+
+    The ticker is ``ticker``, else the file's yfinance ``Ticker`` row, else the file name's stem (``HSI.csv``
+    becomes ``^HSI`` when the catalog lists ``^HSI``). Currency and exchange come from the catalog's listing,
+    else from the suffix (.HK -> HKD/HKEX, .SS/.SZ -> CNY, else USD/US). Skipped rows are in ``problems``.
+    """
+    listings = catalog_listings(catalog_path)
+    parsed = read_price_csv(path)
+    symbol = (ticker or parsed.ticker or ticker_from_path(path, set(listings))).strip()
+    if not symbol:
+        raise InputError(f"{path}: cannot tell the ticker; pass --ticker.")
+    if not parsed.rows:
+        raise InputError(f"{path}: no usable price rows ({len(parsed.problems)} skipped: "
+                         f"{'; '.join(f'line {n}: {m}' for n, m in parsed.problems[:3])}).")
+    currency, exchange = listing_for(symbol, listings)
+    settings = Settings.load(db=db_path)
+    with write_lock(settings.db, timeout=settings.lock_timeout):
+        db = open_db(settings.db)
+        try:
+            new, updated = upsert_prices(db, symbol, parsed.rows, currency=currency, exchange=exchange,
+                                         source=f"csv:{Path(path).name}")
+        finally:
+            db.close()
+    for line, message in parsed.problems:
+        LOGGER.warning("%s:%s: skipped: %s", Path(path).name, line, message)
+    return PriceImportSummary(symbol, str(path), new, updated, parsed.rows[0]["date"], parsed.rows[-1]["date"],
+                              currency, exchange, parsed.problems)
+
+
+def fetch_prices(tickers: list[str], *, start: str | None = None, end: str | None = None,
+                 provider: str = "yfinance.v1", db_path: str | None = None,
+                 catalog_path: str | None = None) -> list[PriceImportSummary]:
+    """Fetch daily prices through a registered provider (default ``yfinance.v1``) and store them."""
+    from ..market.providers import get_provider
+
+    _check_window(start, end)
+    source = get_provider(provider)
+    listings = catalog_listings(catalog_path)
+    settings = Settings.load(db=db_path)
+    summaries = []
+    for symbol in tickers:
+        rows = source.fetch(symbol, start=start, end=end)
+        currency, exchange = listing_for(symbol, listings)
+        with write_lock(settings.db, timeout=settings.lock_timeout):
+            db = open_db(settings.db)
+            try:
+                new, updated = upsert_prices(db, symbol, rows, currency=currency, exchange=exchange, source=provider)
+            finally:
+                db.close()
+        summaries.append(PriceImportSummary(symbol, provider, new, updated, rows[0]["date"] if rows else None,
+                                            rows[-1]["date"] if rows else None, currency, exchange))
+    return summaries
+
+
+def resolve_tickers(names: list[str], *, db=None, catalog_path: str | None = None) -> list[str]:
+    """Tickers for ``names``: a listed or stored symbol stays itself; an entity name gives its listings that have
+    prices in the store (``Alibaba`` -> BABA, 9988.HK). Unknown names raise InputError (exit 2)."""
+    catalog = load_catalog(catalog_path)
+    stored = {r["ticker"] for r in price_coverage(db)} if db is not None else set()
+    symbols = {l.symbol for e in catalog.entities for l in e.listings}
+    out: list[str] = []
+    for name in (n.strip() for n in names if n.strip()):
+        if name in stored or name in symbols:
+            found = [name]
+        else:
+            entity_id, canonical = resolve_entity(name, db=db, catalog_path=catalog_path)
+            entity = catalog.by_id().get(entity_id) if entity_id else None
+            if entity is None or not entity.listings:
+                raise InputError(f"{name!r} ({canonical}) has no listing in the catalog; pass a ticker instead.")
+            found = [l.symbol for l in sorted(entity.listings, key=lambda l: not l.primary)]
+            with_prices = [s for s in found if s in stored]
+            if stored and not with_prices:
+                raise InputError(f"no prices for {canonical} ({', '.join(found)}): import them with "
+                                 f"`narrative prices import FILE`.")
+            found = with_prices or found
+        out += [s for s in found if s not in out]
+    return out
+
+
+def claims(name: str | None = None, *, db_path: str | None = None, ticker: str | None = None,
+           since: str | None = None, until: str | None = None, catalog_path: str | None = None):
+    """Check every stated return with a subject and a period against the stored prices.
+
+    Returns a DataFrame, one row per figure: ticker, period, stated and computed return, difference, verdict
+    (``matches`` / ``off`` / ``cannot check``), the reason and the best-fitting period.
+    """
+    import pandas as pd
+
+    from ..market.claims import COLUMNS_OUT, ListingRef, check_claims
+    from ..market.sources import claim_figures
+    from .query import _store, parse_day
+
+    since_iso, until_iso = parse_day(since), parse_day(until, end=True)
+    catalog = load_catalog(catalog_path)
+    db = _store(db_path)
+    try:
+        entity_ids = None
+        if name:
+            entity_id, canonical = resolve_entity(name, db=db, catalog_path=catalog_path)
+            if entity_id is None:
+                raise InputError(f"{canonical!r} is not a catalog entity, so it has no listing to check against.")
+            entity_ids = [entity_id]
+        figures = claim_figures(db, entity_ids=entity_ids)
+        if since_iso:
+            figures = figures[figures["published"] >= since_iso]
+        if until_iso:
+            figures = figures[figures["published"] < until_iso]
+        listings = {e.id: [ListingRef(l.symbol, l.exchange, l.primary) for l in e.listings] for e in catalog.entities}
+        owner = {l.symbol: e.id for e in catalog.entities for l in e.listings if len(l.symbol) >= 3 or "." in l.symbol}
+        exchanges = {r["ticker"]: r["exchange"] for r in price_coverage(db)}
+        closes = PriceCache(db)
+        results = check_claims(figures, listings=listings, owner=owner, closes_for=closes.closes,
+                               as_of_for=lambda s, p: closes.as_of(s, p, exchanges.get(s)), ticker=ticker,
+                               names={e.id: e.names() for e in catalog.entities})
+    finally:
+        db.close()
+    return pd.DataFrame([r.as_dict() for r in results], columns=COLUMNS_OUT)
+
+
+class PriceCache:
+    """Close series and session calendars per ticker, read once."""
+
+    def __init__(self, db):
+        self.db = db
+        self._closes: dict = {}
+        self._calendars: dict = {}
+
+    def closes(self, ticker: str):
+        import pandas as pd
+
+        if ticker not in self._closes:
+            rows = price_rows(self.db, [ticker])
+            self._closes[ticker] = (pd.Series([r["adj_close"] for r in rows], name=ticker,
+                                              index=pd.to_datetime([r["date"] for r in rows])) if rows else None)
+        return self._closes[ticker]
+
+    def calendar(self, ticker: str, exchange: str | None):
+        if ticker not in self._calendars:
+            series = self.closes(ticker)
+            if series is None:
+                return None
+            self._calendars[ticker] = calendar_for(exchange or listing_for(ticker, {})[1], series.index[0],
+                                                   series.index[-1], dates=series.index)
+        return self._calendars[ticker]
+
+    def as_of(self, ticker: str, published: str, exchange: str | None):
+        calendar = self.calendar(ticker, exchange)
+        return None if calendar is None else calendar.last_close([published])[0]
+
+
+def report(narrative: str, tickers: list[str], benchmark: str, start: str, end: str, out: str | Path, *,
+           db_path: str | None = None, intraday: str = "same", catalog_path: str | None = None) -> Path:
+    """Write ``out/report.html`` and ``out/report.json`` for ``narrative`` against ``tickers`` and ``benchmark``.
+
+    Tickers may be names ("Alibaba" -> BABA, 9988.HK). Returns the HTML path.
+    """
+    from ..catalog import find_narrative, load_narratives
+    from ..market.analysis import analyse
+    from ..report.build import write_report
+    from .query import _store
+
+    start_d, end_d = _check_window(start, end)
+    if start_d is None or end_d is None:
+        raise InputError("the report needs both --from and --to (YYYY-MM-DD).")
+    find_narrative(load_narratives(), narrative)
+    db = _store(db_path)
+    try:
+        symbols = resolve_tickers(tickers, db=db, catalog_path=catalog_path)
+        bench = resolve_tickers([benchmark], db=db, catalog_path=catalog_path)[0]
+        claim_frame = claims(db_path=db_path, since=str(start_d), until=str(end_d), catalog_path=catalog_path)
+        claim_frame = claim_frame[claim_frame["ticker"].isin([*symbols, bench]) | claim_frame["ticker"].isna()]
+        data = analyse(db, narrative=narrative, tickers=symbols, benchmark=bench, start=str(start_d), end=str(end_d),
+                       intraday=intraday, claims=claim_frame)
+    finally:
+        db.close()
+    return write_report(data, Path(out))
+
+
+def _check_window(start: str | None, end: str | None) -> tuple[date | None, date | None]:
+    parsed = []
+    for flag, value in (("--from", start), ("--to", end)):
+        if value is None:
+            parsed.append(None)
+            continue
+        try:
+            parsed.append(date.fromisoformat(str(value).strip()[:10]))
+        except ValueError:
+            raise InputError(f"{flag} {value!r} is not a valid date. Use YYYY-MM-DD.") from None
+    if parsed[0] and parsed[1] and parsed[0] > parsed[1]:
+        raise InputError(f"--from {parsed[0]} is after --to {parsed[1]}; swap them.")
+    return parsed[0], parsed[1]

@@ -1,0 +1,189 @@
+"""Which trading session an article can first move, without look-ahead.
+
+The rule (issue: alignment without look-ahead), per exchange:
+
+* a story published **before the open** of session *t* belongs to session *t*;
+* a story published **at or after the open and before the close** of session *t* belongs to *t* as well
+  (``intraday="same"``, the default: the close-to-close return of *t* is the first one that can contain the
+  reaction). ``intraday="next"`` is the conservative variant: the market was already trading when the story
+  appeared, so part of *t*'s return happened before it; the story goes to *t + 1*;
+* a story published **at or after the close** (16:00 America/New_York for US listings, 16:00 Asia/Hong_Kong for
+  HKEX) belongs to the **next** session; weekends and holidays roll forward to the next session.
+
+Times are compared in UTC, with each exchange's local open and close converted through its time zone for that
+very date, so daylight-saving changes in New York (and none in Hong Kong) are handled. Sessions come from
+``exchange_calendars`` when it is installed (which also knows holidays and early closes such as Christmas Eve),
+else from the trading days present in the price data (``source="prices"``), with the exchange's regular hours.
+
+The same calendar answers the claim checker's question, "the last close at or before publication"
+(:meth:`SessionCalendar.last_close`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from typing import Iterable, Literal
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+
+LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Hours:
+    """An exchange's regular session: its ``exchange_calendars`` code, time zone, open and close."""
+
+    code: str
+    tz: str
+    open: time
+    close: time
+
+
+_US = Hours("XNYS", "America/New_York", time(9, 30), time(16, 0))
+_HK = Hours("XHKG", "Asia/Hong_Kong", time(9, 30), time(16, 0))
+_CN = Hours("XSHG", "Asia/Shanghai", time(9, 30), time(15, 0))
+EXCHANGES: dict[str, Hours] = {
+    "US": _US, "NYSE": _US, "NASDAQ": _US, "NYSE ARCA": _US, "NYSE AMERICAN": _US, "OTC": _US, "CBOE": _US,
+    "HKEX": _HK, "HANG SENG INDEXES": _HK, "SSE": _CN, "SZSE": _CN, "CHINA": _CN,
+    "TSE": Hours("XTKS", "Asia/Tokyo", time(9, 0), time(15, 30)),
+    "KRX": Hours("XKRX", "Asia/Seoul", time(9, 0), time(15, 30)),
+    "TWSE": Hours("XTAI", "Asia/Taipei", time(9, 0), time(13, 30)),
+    "LSE": Hours("XLON", "Europe/London", time(8, 0), time(16, 30)),
+    "XETRA": Hours("XETR", "Europe/Berlin", time(9, 0), time(17, 30)),
+    "EURONEXT": Hours("XPAR", "Europe/Paris", time(9, 0), time(17, 30)),
+    "SIX": Hours("XSWX", "Europe/Zurich", time(9, 0), time(17, 30)),
+    "ASX": Hours("XASX", "Australia/Sydney", time(10, 0), time(16, 0)),
+}
+
+
+def hours_for(exchange: str) -> Hours:
+    """The regular hours of ``exchange`` (a catalog listing's exchange, or ``US``/``HKEX``)."""
+    key = (exchange or "US").strip().upper()
+    if key in EXCHANGES:
+        return EXCHANGES[key]
+    if key.startswith("NASDAQ") or key.startswith("NYSE"):
+        return _US
+    raise InputError(f"unknown exchange {exchange!r}: no trading hours for it. Known: "
+                     f"{', '.join(sorted(EXCHANGES))}.")
+
+
+class SessionCalendar:
+    """The sessions of one exchange, each with its open and close as UTC instants."""
+
+    def __init__(self, sessions: Iterable[date | str], opens: Iterable[datetime], closes: Iterable[datetime], *,
+                 exchange: str, source: str):
+        self.sessions = pd.DatetimeIndex(pd.to_datetime(list(sessions))).normalize()
+        self.opens = pd.DatetimeIndex(pd.to_datetime(list(opens), utc=True))
+        self.closes = pd.DatetimeIndex(pd.to_datetime(list(closes), utc=True))
+        self.exchange, self.source = exchange, source
+        self._open_ns = self.opens.as_unit("ns").asi8
+        self._close_ns = self.closes.as_unit("ns").asi8
+
+    def __len__(self) -> int:
+        return len(self.sessions)
+
+    def __repr__(self) -> str:
+        span = f"{self.sessions[0].date()}..{self.sessions[-1].date()}" if len(self) else "empty"
+        return f"SessionCalendar({self.exchange}, {span}, {len(self)} sessions, source={self.source})"
+
+    def session_for(self, moments, *, intraday: Literal["same", "next"] = "same") -> pd.DatetimeIndex:
+        """The session each UTC moment can first affect (NaT past the last known session).
+
+        >>> cal = calendar_from_dates(["2024-03-08", "2024-03-11"], "US")
+        >>> [str(d.date()) for d in cal.session_for(["2024-03-08T20:59Z", "2024-03-08T21:01Z"])]
+        ['2024-03-08', '2024-03-11']
+        """
+        ns = _utc_ns(moments)
+        if intraday == "same":
+            idx = np.searchsorted(self._close_ns, ns, side="right")  # first close strictly after the story
+        elif intraday == "next":
+            idx = np.searchsorted(self._open_ns, ns, side="right")  # first open strictly after the story
+        else:
+            raise InputError(f"intraday={intraday!r}: use 'same' or 'next'.")
+        return self._pick(idx, ns)
+
+    def last_close(self, moments) -> pd.DatetimeIndex:
+        """The last session whose close is at or before each UTC moment (NaT before the first one)."""
+        ns = _utc_ns(moments)
+        idx = np.searchsorted(self._close_ns, ns, side="right") - 1
+        return self._pick(idx, ns)
+
+    def _pick(self, idx: np.ndarray, ns: np.ndarray) -> pd.DatetimeIndex:
+        valid = (idx >= 0) & (idx < len(self.sessions)) & (ns != _NAT)
+        values = np.full(len(idx), np.datetime64("NaT"), dtype="datetime64[ns]")
+        values[valid] = self.sessions.as_unit("ns").values[idx[valid]]
+        return pd.DatetimeIndex(values)
+
+
+def calendar_from_dates(dates: Iterable[date | str], exchange: str) -> SessionCalendar:
+    """Sessions = the trading days present in the price data, with the exchange's regular hours."""
+    hours = hours_for(exchange)
+    zone = ZoneInfo(hours.tz)
+    days = sorted({pd.Timestamp(d).date() for d in dates})
+    opens = [datetime.combine(d, hours.open, zone).astimezone(timezone.utc) for d in days]
+    closes = [datetime.combine(d, hours.close, zone).astimezone(timezone.utc) for d in days]
+    return SessionCalendar(days, opens, closes, exchange=exchange, source="prices")
+
+
+def calendar_for(exchange: str, start: str | date, end: str | date, *, dates: Iterable | None = None,
+                 source: Literal["auto", "exchange_calendars", "prices"] = "auto") -> SessionCalendar:
+    """The calendar of ``exchange`` from ``start`` to ``end``.
+
+    ``source="auto"`` uses ``exchange_calendars`` when it is installed and knows the exchange, else
+    ``dates`` (the trading days in the price data).
+    """
+    hours = hours_for(exchange)
+    if source in ("auto", "exchange_calendars"):
+        try:
+            return _xcals(hours, exchange, start, end)
+        except ImportError:
+            if source == "exchange_calendars":
+                raise InputError("exchange_calendars is not installed: pip install exchange_calendars") from None
+            LOGGER.info("exchange_calendars not installed; sessions come from the price data")
+        except Exception as exc:  # noqa: BLE001 (an out-of-range or unknown calendar falls back, logged)
+            if source == "exchange_calendars":
+                raise InputError(f"exchange_calendars cannot give {hours.code} for {start}..{end}: {exc}") from None
+            LOGGER.warning("exchange_calendars failed for %s (%s); sessions come from the price data", hours.code, exc)
+    if dates is None:
+        raise InputError(f"no trading calendar for {exchange}: install exchange_calendars or import prices first.")
+    return calendar_from_dates(dates, exchange)
+
+
+def _xcals(hours: Hours, exchange: str, start, end) -> SessionCalendar:
+    import warnings
+
+    import exchange_calendars as xcals
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas deprecation warnings from inside exchange_calendars
+        return _xcals_schedule(xcals, hours, exchange, start, end)
+
+
+def _xcals_schedule(xcals, hours: Hours, exchange: str, start, end) -> SessionCalendar:
+    start_ts = pd.Timestamp(start) - pd.Timedelta(days=10)
+    end_ts = pd.Timestamp(end) + pd.Timedelta(days=10)
+    try:
+        calendar = xcals.get_calendar(hours.code, start=start_ts.strftime("%Y-%m-%d"), end=end_ts.strftime("%Y-%m-%d"))
+    except Exception:  # noqa: BLE001 (outside the calendar's bounds: take its default range and clip)
+        calendar = xcals.get_calendar(hours.code)
+    schedule = calendar.schedule.loc[max(start_ts, calendar.first_session):min(end_ts, calendar.last_session)]
+    return SessionCalendar(schedule.index, schedule["open"], schedule["close"], exchange=exchange,
+                           source=f"exchange_calendars:{hours.code}")
+
+
+_NAT = np.iinfo(np.int64).min
+
+
+def _utc_ns(moments) -> np.ndarray:
+    if isinstance(moments, (str, datetime, pd.Timestamp)):
+        moments = [moments]
+    stamps = pd.to_datetime(pd.Series(list(moments), dtype=object), utc=True, format="ISO8601")
+    values = stamps.dt.as_unit("ns").astype("int64").to_numpy().copy()
+    values[stamps.isna().to_numpy()] = _NAT
+    return values

@@ -1,0 +1,65 @@
+"""Reads and writes of the ``prices`` table (m003). Every statement is parameterised."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Iterable
+
+from sqlite_utils import Database
+
+_FIELDS = ("open", "high", "low", "close", "adj_close", "volume")
+
+
+def upsert_prices(db: Database, ticker: str, rows: Iterable[dict], *, currency: str | None, exchange: str | None,
+                  source: str) -> tuple[int, int]:
+    """Insert or replace ``rows`` for ``ticker`` (key ticker+date), so re-importing a file is idempotent.
+
+    Returns ``(new, updated)`` row counts.
+    """
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    existing = {r[0] for r in db.execute("SELECT date FROM prices WHERE ticker = ?", [ticker]).fetchall()}
+    new = updated = 0
+    with db.conn:
+        for row in rows:
+            values = [ticker, row["date"], *(row.get(f) for f in _FIELDS), currency, exchange, source, now]
+            db.conn.execute(
+                "INSERT INTO prices (ticker, date, open, high, low, close, adj_close, volume, currency, exchange, "
+                "source, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(ticker, date) DO UPDATE SET open = excluded.open, high = excluded.high, "
+                "low = excluded.low, close = excluded.close, adj_close = excluded.adj_close, "
+                "volume = excluded.volume, currency = excluded.currency, exchange = excluded.exchange, "
+                "source = excluded.source, imported_at = excluded.imported_at", values)
+            if row["date"] in existing:
+                updated += 1
+            else:
+                new += 1
+                existing.add(row["date"])
+    return new, updated
+
+
+def price_rows(db: Database, tickers: Iterable[str], *, start: str | None = None, end: str | None = None) -> list[dict]:
+    """Rows of ``tickers`` between ``start`` and ``end`` (inclusive local dates), oldest first."""
+    tickers = list(tickers)
+    if not tickers or "prices" not in db.table_names():
+        return []
+    sql = (f"SELECT ticker, date, open, high, low, close, adj_close, volume, currency, exchange, source FROM prices "
+           f"WHERE ticker IN ({', '.join('?' for _ in tickers)})")
+    params: list = list(tickers)
+    if start:
+        sql += " AND date >= ?"
+        params.append(start)
+    if end:
+        sql += " AND date <= ?"
+        params.append(end)
+    cursor = db.execute(sql + " ORDER BY ticker, date", params)
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, r)) for r in cursor.fetchall()]
+
+
+def price_coverage(db: Database) -> list[dict]:
+    """Per ticker: first and last date, row count, currency and exchange."""
+    if "prices" not in db.table_names():
+        return []
+    cursor = db.execute("SELECT ticker, MIN(date), MAX(date), COUNT(*), MAX(currency), MAX(exchange) FROM prices "
+                        "GROUP BY ticker ORDER BY ticker")
+    return [dict(zip(("ticker", "first", "last", "rows", "currency", "exchange"), r)) for r in cursor.fetchall()]
