@@ -168,6 +168,17 @@ def fast_settings(db_path, tmp_path) -> Callable[..., Settings]:
     return make
 
 
+def query(db_path, sql: str, params=()) -> list[tuple]:
+    """Run one query on a database file with a fresh connection (as a separate reader would)."""
+    import sqlite3
+
+    conn = sqlite3.connect(db_path, timeout=30)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
 def write_feeds(path: Path, feeds: list[dict]) -> Path:
     import yaml
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 
 from conftest import make_items, rss, send, static, write_feeds
+from conftest import query as rows
 
 from narrative import api
 
@@ -25,12 +25,6 @@ RDF = b"""<?xml version="1.0" encoding="utf-8"?>
 </rdf:RDF>"""
 
 
-def rows(db_path, sql, params=()):
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def test_ingest_mixed_outcomes_never_stop_the_run(server, tmp_path, fast_settings):

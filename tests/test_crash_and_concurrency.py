@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from conftest import make_items, rss, static, write_feeds
+from conftest import make_items, rss, static, write_feeds, query
 
 FEEDS, ITEMS = 24, 20
 pytestmark = pytest.mark.slow
@@ -33,12 +33,6 @@ def serve_feeds(server, tmp_path, *, delay: float):
     return write_feeds(tmp_path / "feeds.yaml", feeds)
 
 
-def query(db_path, sql):
-    conn = sqlite3.connect(db_path, timeout=30)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def check_consistent(db_path) -> int:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 import yaml
 from click.testing import CliRunner
+
+from conftest import query
 
 from narrative import api
 from narrative.catalog import models_dir
@@ -29,12 +30,6 @@ ARTICLES = [
 ]
 
 
-def query(db, sql, params=()):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 
 import pytest
 import yaml
 from click.testing import CliRunner
+
+from conftest import query
 
 from narrative import api
 from narrative.catalog import models_dir
@@ -28,12 +29,6 @@ ARTICLES = [
 ]
 
 
-def query(db, sql, params=()):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")

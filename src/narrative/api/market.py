@@ -140,7 +140,7 @@ def claims(name: str | None = None, *, db_path: str | None = None, ticker: str |
     import pandas as pd
 
     from ..market.claims import COLUMNS_OUT, ListingRef, check_claims
-    from ..market.sources import claim_figures
+    from ..store.reads import claim_figures
     from .query import _store, parse_day
 
     since_iso, until_iso = parse_day(since), parse_day(until, end=True)

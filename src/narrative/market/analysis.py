@@ -24,7 +24,7 @@ from .index import RELEVANCE_THRESHOLD, session_index
 from .prices import listing_for
 from .returns import WINDOWS, aligned_returns, cumulative, event_car
 from .shifts import detect_shifts
-from .sources import article_scores, evidence_sentences, window_terms
+from ..store.reads import article_scores, evidence_sentences, window_terms
 
 LOGGER = logging.getLogger(__name__)
 MAX_LAG, GRANGER_LAG, ROLLING = 10, 5, 60

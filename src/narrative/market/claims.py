@@ -125,7 +125,6 @@ def period_return(closes: pd.Series, as_of: pd.Timestamp, period: str) -> Period
     history = closes.loc[:as_of]
     if history.empty or history.index[-1] != as_of:
         return PeriodReturn(period, None, reason=f"no close on {as_of.date()}")
-    end_close = float(history.iloc[-1])
     year = as_of.year
     match = re.fullmatch(r"Y(\d{4})", period or "")
     if period == "YTD" or (match and int(match.group(1)) == year):
@@ -290,7 +289,7 @@ def _is_fundamental(sentence: str | None, position: int | None) -> bool:
 def check_claims(figures: pd.DataFrame, *, listings: Mapping[str, Sequence[ListingRef]], owner: Mapping[str, str],
                  closes_for: Callable[[str], pd.Series | None], as_of_for: Callable[[str, str], pd.Timestamp | None],
                  ticker: str | None = None, names: Mapping[str, Sequence[str]] | None = None) -> list[ClaimCheck]:
-    """Check every row of ``figures`` (columns as :func:`narrative.market.sources.claim_figures` returns).
+    """Check every row of ``figures`` (columns as :func:`narrative.store.reads.claim_figures` returns).
 
     ``closes_for(symbol)`` gives the adj_close series (or None); ``as_of_for(symbol, published)`` the as-of session
     (or None when the calendar cannot place it). ``ticker`` forces one listing for every figure.

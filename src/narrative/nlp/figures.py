@@ -11,7 +11,7 @@ to the clause's subject for the entity the claim is about. Periods ("year-to-dat
 from __future__ import annotations
 
 import re
-from typing import Callable, Sequence
+from typing import Sequence
 
 from spacy.tokens import Doc, Span, Token
 

@@ -6,7 +6,7 @@ import contextlib
 import os
 import sqlite3
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterable, Iterator
 
 import filelock
 from sqlite_utils import Database
@@ -44,6 +44,18 @@ def open_db(path: str | os.PathLike[str], *, readonly: bool = False, migrate: bo
     except sqlite3.DatabaseError as exc:
         raise StoreError(Errors.E011.format(path=path, problem=exc)) from exc
     return db
+
+
+def rows(db: Database, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+    """Run a parameterised query; each row as a dict keyed by column name."""
+    cursor = db.execute(sql, list(params))
+    columns = [c[0] for c in cursor.description]
+    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+
+
+def placeholders(values: list) -> str:
+    """ "?, ?, ?" for an ``IN (...)`` clause over ``values`` (which go in as parameters)."""
+    return ", ".join("?" for _ in values)
 
 
 @contextlib.contextmanager

@@ -9,6 +9,8 @@ from typing import Any, Iterable, Protocol
 
 from sqlite_utils import Database
 
+from .db import placeholders
+
 _TABLES = ("sentences", "mentions", "people", "figures", "phrase_hits")
 
 
@@ -45,7 +47,7 @@ def pending_articles(db: Database, version: str, *, limit: int | None = None,
         ids = list(article_ids)
         if not ids:
             return []
-        sql += f" AND a.id IN ({', '.join('?' for _ in ids)})"
+        sql += f" AND a.id IN ({placeholders(ids)})"
         params += ids
     sql += " ORDER BY a.id"
     if limit:

@@ -7,6 +7,8 @@ from typing import Iterable
 
 from sqlite_utils import Database
 
+from .db import placeholders, rows
+
 _FIELDS = ("open", "high", "low", "close", "adj_close", "volume")
 
 
@@ -43,7 +45,7 @@ def price_rows(db: Database, tickers: Iterable[str], *, start: str | None = None
     if not tickers or "prices" not in db.table_names():
         return []
     sql = (f"SELECT ticker, date, open, high, low, close, adj_close, volume, currency, exchange, source FROM prices "
-           f"WHERE ticker IN ({', '.join('?' for _ in tickers)})")
+           f"WHERE ticker IN ({placeholders(tickers)})")
     params: list = list(tickers)
     if start:
         sql += " AND date >= ?"
@@ -51,9 +53,7 @@ def price_rows(db: Database, tickers: Iterable[str], *, start: str | None = None
     if end:
         sql += " AND date <= ?"
         params.append(end)
-    cursor = db.execute(sql + " ORDER BY ticker, date", params)
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, r)) for r in cursor.fetchall()]
+    return rows(db, sql + " ORDER BY ticker, date", params)
 
 
 def price_coverage(db: Database) -> list[dict]:

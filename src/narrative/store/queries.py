@@ -6,11 +6,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-
-def _rows(db: Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    cursor = db.execute(sql, params)
-    columns = [c[0] for c in cursor.description]
-    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+from .db import rows as _rows
 
 
 def _window(alias: str, since: str | None, until: str | None, params: list[Any]) -> str:

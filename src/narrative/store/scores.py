@@ -9,6 +9,8 @@ from typing import Any, Iterable
 
 from sqlite_utils import Database
 
+from .db import placeholders, rows
+
 
 def pending_for_scoring(db: Database, narrative: str, version: str, *, article_ids: Iterable[int] | None = None,
                         force: bool = False, limit: int | None = None) -> list[int]:
@@ -23,7 +25,7 @@ def pending_for_scoring(db: Database, narrative: str, version: str, *, article_i
         ids = list(article_ids)
         if not ids:
             return []
-        sql += f" AND e.article_id IN ({', '.join('?' for _ in ids)})"
+        sql += f" AND e.article_id IN ({placeholders(ids)})"
         params += ids
     sql += " ORDER BY e.article_id"
     if limit:
@@ -36,7 +38,7 @@ def article_material(db: Database, article_ids: list[int], narrative: str) -> di
     """Per article: language, sentences, linked entity ids per sentence, theme hits per sentence."""
     if not article_ids:
         return {}
-    marks = ", ".join("?" for _ in article_ids)
+    marks = placeholders(article_ids)
     material: dict[int, dict[str, Any]] = {
         row[0]: {"language": row[1], "sentences": [], "entities": defaultdict(set), "themes": defaultdict(set)}
         for row in db.execute(f"SELECT a.id, coalesce(e.language, a.language) FROM articles a "
@@ -93,6 +95,4 @@ def scored_articles(db: Database, narrative: str, *, since: str | None = None,
     if until:
         sql += " AND a.published < ?"
         params.append(until)
-    cursor = db.execute(sql + " ORDER BY a.published", params)
-    columns = [c[0] for c in cursor.description]
-    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+    return rows(db, sql + " ORDER BY a.published", params)

@@ -1,4 +1,4 @@
-"""What the market analysis reads from the store besides prices: stated figures, article scores,
+"""What the market analysis and the claim check read from the store besides prices: stated figures, article scores,
 evidence sentences, and the entities and phrases of a window. Parameterised SQL, pandas out."""
 
 from __future__ import annotations
@@ -7,6 +7,8 @@ import json
 
 import pandas as pd
 from sqlite_utils import Database
+
+from .db import placeholders
 
 CLAIM_PERIODS_SQL = "f.period IS NOT NULL AND f.period != ''"
 
@@ -21,7 +23,7 @@ def claim_figures(db: Database, *, entity_ids: list[str] | None = None) -> pd.Da
            f"WHERE f.kind = 'change' AND f.unit = '%' AND f.subject_entity_id IS NOT NULL AND {CLAIM_PERIODS_SQL}")
     params: list = []
     if entity_ids:
-        sql += f" AND f.subject_entity_id IN ({', '.join('?' for _ in entity_ids)})"
+        sql += f" AND f.subject_entity_id IN ({placeholders(entity_ids)})"
         params += entity_ids
     return _frame(db, sql + " ORDER BY a.published, f.id", params)
 
@@ -73,7 +75,7 @@ def window_terms(db: Database, article_ids: list[int], narrative: str, *, limit:
     """Top entities (by mentions) and narrative phrases (by hits) in ``article_ids``."""
     if not article_ids:
         return {"entities": [], "phrases": []}
-    marks = ", ".join("?" for _ in article_ids)
+    marks = placeholders(article_ids)
     entities = db.execute(
         f"SELECT COALESCE(e.name, m.name) AS name, COUNT(*) AS n FROM mentions m LEFT JOIN entities e "
         f"ON e.id = m.entity_id WHERE m.article_id IN ({marks}) GROUP BY 1 ORDER BY n DESC, name LIMIT ?",
