@@ -188,7 +188,7 @@ async def _ingest_feed(db: Database, feed: FeedConfig, fetcher: Fetcher, setting
         _commit(db, feed.name, log, validators if result.status == "not_modified" else None)
     outcome.seconds = log["duration_s"]
     if outcome.status == "error":
-        LOGGER.warning("%s: %s", feed.name, outcome.error)
+        LOGGER.info("%s: %s", feed.name, outcome.error)
     return outcome
 
 

@@ -75,7 +75,7 @@ def import_prices(path: str | Path, *, ticker: str | None = None, db_path: str |
         finally:
             db.close()
     for line, message in parsed.problems:
-        LOGGER.warning("%s:%s: skipped: %s", Path(path).name, line, message)
+        LOGGER.info("%s:%s: skipped: %s", Path(path).name, line, message)
     return PriceImportSummary(symbol, str(path), new, updated, parsed.rows[0]["date"], parsed.rows[-1]["date"],
                               currency, exchange, parsed.problems)
 
