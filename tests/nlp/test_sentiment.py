@@ -1,0 +1,100 @@
+"""The shipped sentiment model (models/sentiment) through narrative.nlp.sentiment.SentimentModel."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import pytest
+
+pytest.importorskip("transformers")
+
+from narrative.errors import ConfigError
+from narrative.nlp.sentiment import SentimentModel, SentimentScore, default_model_path
+
+pytestmark = pytest.mark.skipif(
+    not (default_model_path() / "config.json").is_file(), reason="models/sentiment not built"
+)
+
+# Hand-written for these tests.
+POSITIVE = [
+    "Quarterly profit jumped 40% and the company raised its full-year forecast.",
+    "The retailer's net loss narrowed sharply and sales grew for a third straight quarter.",
+    "Shares surged after the chipmaker won a record order from a large cloud customer.",
+]
+NEGATIVE = [
+    "The airline swung to a heavy loss and warned that bookings keep falling.",
+    "Shares slumped 15% after the bank cut its dividend and wrote down bad loans.",
+    "The carmaker will close two plants and cut 3,000 jobs as demand collapses.",
+]
+NEUTRAL = [
+    "The annual general meeting will be held in Oslo on 12 May.",
+    "The company is headquartered in Shenzhen and has offices in Singapore.",
+    "The results will be published before the market opens on Thursday.",
+]
+
+
+@pytest.fixture(scope="module")
+def model() -> SentimentModel:
+    return SentimentModel.load(threads=2)
+
+
+def test_loads_offline_from_repo(model):
+    assert model.version.startswith("sentiment@")
+    assert len(model.version.split("@")[1]) == 8
+
+
+@pytest.mark.parametrize(("texts", "label"), [(POSITIVE, "positive"), (NEGATIVE, "negative"), (NEUTRAL, "neutral")])
+def test_labels_are_sane(model, texts, label):
+    scores = model.score(texts)
+    assert [s.label for s in scores] == [label] * len(texts)
+    for s in scores:
+        assert abs(s.negative + s.neutral + s.positive - 1) < 1e-4
+        assert s.polarity == pytest.approx(s.positive - s.negative)
+
+
+def test_order_follows_input(model):
+    texts = [NEUTRAL[0], POSITIVE[0], NEGATIVE[0] + " " + NEGATIVE[1], "Up."]
+    together = model.score(texts, batch_size=2)
+    alone = [model.score([t])[0] for t in texts]
+    assert [s.label for s in together] == [s.label for s in alone]
+    for a, b in zip(together, alone):
+        assert a.positive == pytest.approx(b.positive, abs=1e-3)
+    assert model.score([]) == []
+
+
+def test_entity_targeted_pairs_differ(model):
+    sentence = "Alibaba beat estimates while Baidu missed"
+    ali, baidu = model.score_targets([("Alibaba", sentence), ("Baidu", sentence)])
+    assert isinstance(ali, SentimentScore)
+    assert ali.polarity > 0 > baidu.polarity
+    assert ali.polarity - baidu.polarity > 0.5
+
+
+def test_scores_are_deterministic(model):
+    texts = POSITIVE + NEGATIVE + NEUTRAL
+    assert model.score(texts) == model.score(texts)
+    pairs = [("Tencent", "Tencent rallied as NetEase slipped")] * 2
+    assert model.score_targets(pairs)[0] == model.score_targets(pairs)[1]
+
+
+def test_missing_directory_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match=r"no_model_here: not a model directory"):
+        SentimentModel.load(tmp_path / "no_model_here")
+
+
+def test_directory_without_config_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match=r"no config\.json"):
+        SentimentModel.load(tmp_path)
+
+
+def test_broken_weights_are_a_config_error(tmp_path):
+    (tmp_path / "config.json").write_text("{not json")
+    with pytest.raises(ConfigError, match=str(tmp_path.name)):
+        SentimentModel.load(tmp_path)
+
+
+def test_unreachable_hub_id_is_a_config_error():
+    with pytest.raises(ConfigError, match=r"narrative-tests/no-such-model: neither a local model directory nor reachable"):
+        SentimentModel.load("narrative-tests/no-such-model")
