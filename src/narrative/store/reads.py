@@ -9,6 +9,7 @@ import pandas as pd
 from sqlite_utils import Database
 
 from .db import placeholders
+from .scores import scored_articles
 
 CLAIM_PERIODS_SQL = "f.period IS NOT NULL AND f.period != ''"
 
@@ -31,18 +32,9 @@ def claim_figures(db: Database, *, entity_ids: list[str] | None = None) -> pd.Da
 def article_scores(db: Database, narrative: str, *, since: str | None = None, until: str | None = None
                    ) -> pd.DataFrame:
     """Per-article scores of ``narrative`` with the article's UTC publication time."""
-    if "article_scores" not in db.table_names():
-        return pd.DataFrame(columns=["article_id", "published", "title", "relevance", "stance", "tone", "evidence"])
-    sql = ("SELECT s.article_id, a.published, a.title, a.url, s.relevance, s.stance, s.tone, s.evidence "
-           "FROM article_scores s JOIN articles a ON a.id = s.article_id WHERE s.narrative IN (?, ?)")
-    params: list = [narrative, narrative.replace("-", "_")]
-    if since:
-        sql += " AND a.published >= ?"
-        params.append(since)
-    if until:
-        sql += " AND a.published < ?"
-        params.append(until)
-    return _frame(db, sql + " ORDER BY a.published", params)
+    return pd.DataFrame(scored_articles(db, narrative, since=since, until=until),
+                        columns=["article_id", "published", "title", "url", "relevance", "stance", "tone",
+                                 "evidence", "sources"])
 
 
 def evidence_sentences(db: Database, rows: pd.DataFrame, *, limit: int = 3) -> list[dict]:

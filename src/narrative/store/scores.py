@@ -84,11 +84,14 @@ def save_scores(db: Database, article_id: int, narrative: str, *, sentences: lis
 
 def scored_articles(db: Database, narrative: str, *, since: str | None = None,
                     until: str | None = None) -> list[dict[str, Any]]:
-    """Every scored article of a narrative with its date, title and number of sources."""
-    sql = ("SELECT s.article_id, a.published, a.title, s.relevance, s.stance, s.tone, s.evidence, "
+    """Every scored article of a narrative (``china-ai`` or ``china_ai``) with its date, title,
+    URL and number of sources, oldest first."""
+    if "article_scores" not in db.table_names():
+        return []
+    sql = ("SELECT s.article_id, a.published, a.title, a.url, s.relevance, s.stance, s.tone, s.evidence, "
            "(SELECT count(*) FROM article_sources x WHERE x.article_id = a.id) AS sources "
-           "FROM article_scores s JOIN articles a ON a.id = s.article_id WHERE s.narrative = ?")
-    params: list[Any] = [narrative]
+           "FROM article_scores s JOIN articles a ON a.id = s.article_id WHERE s.narrative IN (?, ?)")
+    params: list[Any] = [narrative, narrative.replace("-", "_")]
     if since:
         sql += " AND a.published >= ?"
         params.append(since)
