@@ -67,3 +67,10 @@ def test_settings_reject_bad_values_and_unknown_names():
         Settings.load({"NARRATIVE_CONCURRENCY": "many"})
     with pytest.raises(ConfigError, match="unknown setting 'colour'"):
         Settings.load({}, colour="red")
+
+
+def test_settings_booleans_parse_words():
+    assert Settings.load({"NARRATIVE_SENTIMENT_QUANTIZE": "true"}).sentiment_quantize is True
+    assert Settings.load({"NARRATIVE_SENTIMENT_QUANTIZE": "0"}).sentiment_quantize is False
+    with pytest.raises(ConfigError, match="is not true/false"):
+        Settings.load({"NARRATIVE_SENTIMENT_QUANTIZE": "maybe"})

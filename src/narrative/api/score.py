@@ -29,19 +29,22 @@ AI_TERMS = re.compile(r"\b(?:AI|A\.I\.|artificial intelligence|models?|chips?|ch
 _ZH_POSITIVE = ("上涨", "大涨", "飙升", "突破", "增长", "领先", "回流", "利好", "强劲", "创新高", "超预期", "反弹", "重估")
 _ZH_NEGATIVE = ("下跌", "暴跌", "大跌", "管制", "禁令", "限制", "短缺", "泡沫", "流出", "利空", "疲软", "下滑", "承压")
 
-_MODELS: dict[str | None, Any] = {}
+_MODELS: dict[tuple[str | None, bool], Any] = {}
 
 
-def sentiment_model(path: str | None = None):
-    """The sentiment model, loaded once per process (default: the shipped models/sentiment)."""
-    if path not in _MODELS:
+def sentiment_model(path: str | None = None, *, quantize: bool | None = None):
+    """The sentiment model, loaded once per process (default: the shipped models/sentiment;
+    ``quantize`` defaults to the ``sentiment_quantize`` setting)."""
+    quantize = Settings.load().sentiment_quantize if quantize is None else quantize
+    key = (path, quantize)
+    if key not in _MODELS:
         from transformers.utils import logging as hf_logging
 
         from ..nlp.sentiment import SentimentModel
 
         hf_logging.disable_progress_bar()  # a "Loading weights" bar would land in cron logs
-        _MODELS[path] = SentimentModel.load(path)
-    return _MODELS[path]
+        _MODELS[key] = SentimentModel.load(path, quantize=quantize)
+    return _MODELS[key]
 
 
 @dataclasses.dataclass
