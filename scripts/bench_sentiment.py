@@ -67,7 +67,15 @@ def main(argv=None) -> int:
     if cuda:
         torch.cuda.synchronize()
     fast, scores = timed(lambda: model.score(texts, batch_size=batch), len(texts))
-    print(f"SentimentModel.score (batched{', bf16' if cuda else ', fp32'}): {fast:8.1f} sentences/s")
+    kind = "bf16" if cuda else model.backend
+    print(f"SentimentModel.score (batched, {kind}): {fast:8.1f} sentences/s")
+    if model.backend != "torch":
+        reference = SentimentModel.load(args.model, device=args.device, threads=args.threads, backend="torch")
+        reference.score(texts[:batch])
+        torch_rate, torch_scores = timed(lambda: reference.score(texts, batch_size=batch), len(texts))
+        agree = sum(a.label == b.label for a, b in zip(scores, torch_scores)) / len(texts)
+        print(f"SentimentModel.score (batched, torch fp32): {torch_rate:8.1f} sentences/s "
+              f"(labels agree with {kind} on {agree:.1%})")
 
     from transformers import pipeline
 
