@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterable
 from sqlite_utils import Database
 
 from ..config import Settings
-from ..ingest.normalize import to_utc_iso
+from ..ingest.normalize import utc_now_iso
 from ..store import open_db, write_lock
 from ..store.extraction import pending_articles, save_extraction, sync_entities
 
@@ -72,7 +72,7 @@ def enrich_db(db: Database, *, article_ids: Iterable[int] | None = None, limit: 
     for offset in range(0, len(pending), BATCH):
         batch = pending[offset:offset + BATCH]
         results = extractor.extract_many((title, text, language) for _, title, text, language in batch)
-        now = to_utc_iso_now()
+        now = utc_now_iso()
         with db.atomic():
             for (article_id, *_), result in zip(batch, results):
                 save_extraction(db, article_id, result, version=extractor.version, now=now)
@@ -89,9 +89,3 @@ def enrich_db(db: Database, *, article_ids: Iterable[int] | None = None, limit: 
         summary.scoring = score_db(db, narrative_id=settings.narrative, article_ids=article_ids, force=rescore,
                                    model_path=settings.sentiment_model or None, catalog_path=catalog_path)
     return summary
-
-
-def to_utc_iso_now() -> str:
-    from datetime import datetime, timezone
-
-    return to_utc_iso(datetime.now(timezone.utc))

@@ -11,7 +11,6 @@ import asyncio
 import dataclasses
 import logging
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -23,7 +22,7 @@ from ..ingest.archive import ArchiveRow, RowProblem, parse_archive_date, read_ar
 from ..ingest.fetch import Fetcher, FetchLimits, FetchResult
 from ..ingest.fulltext import extract_main_text
 from ..ingest.normalize import (canonical_url, content_hash, detect_language, is_distinctive_title, title_hash,
-                               to_utc_iso)
+                               utc_now_iso)
 from ..ingest.parse import Entry, parse_feed
 from ..store import open_db, write_lock
 from ..store.articles import Item, SaveStats, find_match, save_items
@@ -119,7 +118,7 @@ def ingest(*, feeds_path: str | None = None, db_path: str | None = None, setting
         db = open_db(settings.db)
         try:
             with db.atomic():
-                sync_feeds(db, feeds, now=_now())
+                sync_feeds(db, feeds, now=utc_now_iso())
             outcomes = asyncio.run(_ingest_feeds(db, feeds, settings, progress or (lambda event: None)))
             fetched = time.monotonic() - started
             new_ids = [i for outcome in outcomes for i in outcome.new_ids]
@@ -152,7 +151,7 @@ async def _ingest_feeds(db: Database, feeds: list[FeedConfig], settings: Setting
 
 async def _ingest_feed(db: Database, feed: FeedConfig, fetcher: Fetcher, settings: Settings,
                        page_slots: asyncio.Semaphore) -> FeedOutcome:
-    started_at = _now()
+    started_at = utc_now_iso()
     state = feed_state(db, feed.name)
     result = await fetcher.fetch(feed.url, etag=state["etag"], last_modified=state["last_modified"])
     log = _fetch_log(feed, result, started_at)
@@ -177,7 +176,7 @@ async def _ingest_feed(db: Database, feed: FeedConfig, fetcher: Fetcher, setting
             stats = SaveStats()
             with db.atomic():
                 stats = save_items(db, source=feed.name, source_kind="feed", items=items,
-                                   window_hours=settings.dedup_window_hours, now=_now())
+                                   window_hours=settings.dedup_window_hours, now=utc_now_iso())
                 log.update(new_articles=stats.new, duplicates=stats.duplicates + stats.seen)
                 state_update = {**validators, "body_sha1": result.sha1, "title": parsed.title,
                                 "site_url": parsed.link}
@@ -297,7 +296,7 @@ def import_archive(path: str, *, db_path: str | None = None, settings: Settings 
                 with db.atomic():
                     for source_name, items in _group_by_source(batch, default_source, language, summary):
                         stats = save_items(db, source=source_name, source_kind="import", items=items,
-                                           window_hours=settings.dedup_window_hours, now=_now())
+                                           window_hours=settings.dedup_window_hours, now=utc_now_iso())
                         summary.new += stats.new
                         summary.duplicates += stats.duplicates
                         summary.seen += stats.seen
@@ -356,8 +355,6 @@ def list_feeds(*, db_path: str | None = None, feeds_path: str | None = None,
     return sorted(rows.values(), key=lambda r: r["name"])
 
 
-def _now() -> str:
-    return to_utc_iso(datetime.now(timezone.utc))
 
 
 def store_stats(*, db_path: str | None = None, settings: Settings | None = None) -> dict[str, Any]:

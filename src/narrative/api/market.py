@@ -141,11 +141,11 @@ def claims(name: str | None = None, *, db_path: str | None = None, ticker: str |
 
     from ..market.claims import COLUMNS_OUT, ListingRef, check_claims
     from ..store.reads import claim_figures
-    from .query import _store, parse_day
+    from .query import open_existing_store, parse_day
 
     since_iso, until_iso = parse_day(since), parse_day(until, end=True)
     catalog = load_catalog(catalog_path)
-    db = _store(db_path)
+    db = open_existing_store(db_path)
     try:
         entity_ids = None
         if name:
@@ -210,13 +210,13 @@ def report(narrative: str, tickers: list[str], benchmark: str, start: str, end: 
     from ..catalog import find_narrative, load_narratives
     from ..market.analysis import analyse
     from ..report.build import write_report
-    from .query import _store
+    from .query import open_existing_store
 
     start_d, end_d = _check_window(start, end)
     if start_d is None or end_d is None:
         raise InputError("the report needs both --from and --to (YYYY-MM-DD).")
     find_narrative(load_narratives(), narrative)
-    db = _store(db_path)
+    db = open_existing_store(db_path)
     try:
         symbols = resolve_tickers(tickers, db=db, catalog_path=catalog_path)
         bench = resolve_tickers([benchmark], db=db, catalog_path=catalog_path)[0]

@@ -12,7 +12,7 @@ from ..store import open_db
 from ..store.queries import figure_rows, known_names, mention_rows, top_entity_rows, unlinked_names
 
 
-def _frame(rows, columns):
+def as_frame(rows, columns):
     import pandas as pd  # imported on use: the CLI's other commands start faster without it
 
     return pd.DataFrame(rows, columns=columns)
@@ -62,14 +62,14 @@ def mentions(name: str, *, db_path: str | None = None, since: str | None = None,
     >>> mentions("BABA", since="2025-03-01")  # doctest: +SKIP
     """
     since_iso, until_iso = parse_day(since), parse_day(until, end=True)
-    db = _store(db_path)
+    db = open_existing_store(db_path)
     try:
         entity_id, canonical = resolve_entity(name, db=db, catalog_path=catalog_path)
         rows = mention_rows(db, entity_id=entity_id, name=None if entity_id else canonical,
                             since=since_iso, until=until_iso, limit=limit)
     finally:
         db.close()
-    return _frame(rows, _MENTION_COLUMNS)
+    return as_frame(rows, _MENTION_COLUMNS)
 
 
 def figures(name: str | None = None, *, db_path: str | None = None, since: str | None = None,
@@ -77,7 +77,7 @@ def figures(name: str | None = None, *, db_path: str | None = None, since: str |
             catalog_path: str | None = None):
     """Figures stated in the news, optionally only those about ``name``."""
     since_iso, until_iso = parse_day(since), parse_day(until, end=True)
-    db = _store(db_path)
+    db = open_existing_store(db_path)
     try:
         entity_id = canonical = None
         if name:
@@ -86,22 +86,22 @@ def figures(name: str | None = None, *, db_path: str | None = None, since: str |
                            since=since_iso, until=until_iso, kind=kind, limit=limit)
     finally:
         db.close()
-    return _frame(rows, _FIGURE_COLUMNS)
+    return as_frame(rows, _FIGURE_COLUMNS)
 
 
 def entities(*, db_path: str | None = None, since: str | None = None, until: str | None = None,
              limit: int = 20, linked_only: bool = False):
     """Top entities by mentions in the window."""
-    db = _store(db_path)
+    db = open_existing_store(db_path)
     try:
         rows = top_entity_rows(db, since=parse_day(since), until=parse_day(until, end=True), limit=limit,
                                linked_only=linked_only)
     finally:
         db.close()
-    return _frame(rows, ["entity_id", "entity", "type", "mentions", "articles", "first_seen", "last_seen"])
+    return as_frame(rows, ["entity_id", "entity", "type", "mentions", "articles", "first_seen", "last_seen"])
 
 
-def _store(db_path: str | None):
+def open_existing_store(db_path: str | None):
     from pathlib import Path
 
     settings = Settings.load(db=db_path)

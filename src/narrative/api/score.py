@@ -5,19 +5,18 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from sqlite_utils import Database
 
 from ..catalog import find_narrative, load_catalog, load_narratives
 from ..config import Settings
-from ..ingest.normalize import to_utc_iso
+from ..ingest.normalize import utc_now_iso
 from ..nlp.index import daily_index
 from ..nlp.stance import AI_TYPES, SentenceFacts, SentenceStance, article_stance, sentence_relevance, sentence_stance
 from ..store import open_db, write_lock
 from ..store.scores import article_material, pending_for_scoring, save_scores, scored_articles
-from .query import _frame, _store, parse_day
+from .query import as_frame, open_existing_store, parse_day
 
 SCORER_VERSION = "score-1"
 BATCH = 100  # articles per transaction
@@ -84,7 +83,7 @@ def score_db(db: Database, *, narrative_id: str = "china-ai", article_ids: Itera
         ids = pending[offset:offset + BATCH]
         material = article_material(db, ids, narrative.id)
         results = _score_batch(material, by_id, stances, model)
-        now = to_utc_iso(datetime.now(timezone.utc))
+        now = utc_now_iso()
         with db.atomic():
             for article_id, (sentences, entities, article) in results.items():
                 save_scores(db, article_id, narrative.id, sentences=sentences, entities=entities,
@@ -178,10 +177,10 @@ def narrative_index(narrative_id: str = "china-ai", *, db_path: str | None = Non
     """The daily index as a DataFrame: date, attention, mentions, stance, share_positive,
     attention_novel, stance_novel."""
     narrative = find_narrative(load_narratives(), narrative_id)
-    db = _store(db_path)
+    db = open_existing_store(db_path)
     try:
         rows = scored_articles(db, narrative.id, since=parse_day(since), until=parse_day(until, end=True))
     finally:
         db.close()
-    return _frame(daily_index(rows), ["date", "attention", "mentions", "stance", "share_positive",
+    return as_frame(daily_index(rows), ["date", "attention", "mentions", "stance", "share_positive",
                                       "attention_novel", "stance_novel"])

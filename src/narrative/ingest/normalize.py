@@ -130,6 +130,11 @@ def to_utc_iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
 
 
+def utc_now_iso() -> str:
+    """The current time as :func:`to_utc_iso` writes it: every stored timestamp has this form."""
+    return to_utc_iso(datetime.now(timezone.utc))
+
+
 _TITLE_SUFFIX_RE = re.compile(r"\s+[-|–—:]\s+[\w .&'’]{2,30}$")
 _NON_WORD_RE = re.compile(r"[\W_]+", re.UNICODE)
 

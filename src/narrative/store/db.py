@@ -53,6 +53,19 @@ def rows(db: Database, sql: str, params: Iterable[Any] = ()) -> list[dict[str, A
     return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
 
+def published_window(alias: str, since: str | None, until: str | None, params: list[Any]) -> str:
+    """SQL conditions on ``<alias>.published`` for an ISO window (``until`` exclusive); the bounds are
+    appended to ``params``."""
+    sql = ""
+    if since:
+        sql += f" AND {alias}.published >= ?"
+        params.append(since)
+    if until:
+        sql += f" AND {alias}.published < ?"
+        params.append(until)
+    return sql
+
+
 def placeholders(values: list) -> str:
     """ "?, ?, ?" for an ``IN (...)`` clause over ``values`` (which go in as parameters)."""
     return ", ".join("?" for _ in values)

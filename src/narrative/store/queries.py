@@ -6,19 +6,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from .db import published_window
 from .db import rows as _rows
-
-
-def _window(alias: str, since: str | None, until: str | None, params: list[Any]) -> str:
-    """``since``/``until`` are ISO bounds already normalised by the caller (until exclusive)."""
-    sql = ""
-    if since:
-        sql += f" AND {alias}.published >= ?"
-        params.append(since)
-    if until:
-        sql += f" AND {alias}.published < ?"
-        params.append(until)
-    return sql
 
 
 def mention_rows(db: Database, *, entity_id: str | None = None, name: str | None = None,
@@ -36,7 +25,7 @@ def mention_rows(db: Database, *, entity_id: str | None = None, name: str | None
                s.text AS sentence, m.sentence_idx, m.start, m."end", m.method, m.extractor_version
         FROM mentions m JOIN articles a ON a.id = m.article_id
         JOIN sentences s ON s.article_id = m.article_id AND s.idx = m.sentence_idx
-        WHERE {where}{_window("a", since, until, params)}
+        WHERE {where}{published_window("a", since, until, params)}
         ORDER BY a.published DESC, m.article_id, m.start"""
     if limit:
         sql += " LIMIT ?"
@@ -65,7 +54,7 @@ def figure_rows(db: Database, *, entity_id: str | None = None, name: str | None 
                f.article_id, f.sentence_idx, f.start, f."end", f.subject_method, f.extractor_version
         FROM figures f JOIN articles a ON a.id = f.article_id
         JOIN sentences s ON s.article_id = f.article_id AND s.idx = f.sentence_idx
-        WHERE {where}{_window("a", since, until, params)}
+        WHERE {where}{published_window("a", since, until, params)}
         ORDER BY a.published DESC, f.article_id, f.start"""
     if limit:
         sql += " LIMIT ?"
@@ -77,7 +66,7 @@ def top_entity_rows(db: Database, *, since: str | None = None, until: str | None
                     linked_only: bool = False) -> list[dict]:
     """Entities by number of mentions (and of distinct articles) in the window."""
     params: list[Any] = []
-    window = _window("a", since, until, params)
+    window = published_window("a", since, until, params)
     linked = " AND m.entity_id IS NOT NULL" if linked_only else ""
     sql = f"""
         SELECT m.entity_id, coalesce(e.name, m.name) AS entity, coalesce(e.type, lower(m.label)) AS type,

@@ -9,7 +9,7 @@ from typing import Any, Iterable
 
 from sqlite_utils import Database
 
-from .db import placeholders, rows
+from .db import placeholders, published_window, rows
 
 
 def pending_for_scoring(db: Database, narrative: str, version: str, *, article_ids: Iterable[int] | None = None,
@@ -92,10 +92,5 @@ def scored_articles(db: Database, narrative: str, *, since: str | None = None,
            "(SELECT count(*) FROM article_sources x WHERE x.article_id = a.id) AS sources "
            "FROM article_scores s JOIN articles a ON a.id = s.article_id WHERE s.narrative IN (?, ?)")
     params: list[Any] = [narrative, narrative.replace("-", "_")]
-    if since:
-        sql += " AND a.published >= ?"
-        params.append(since)
-    if until:
-        sql += " AND a.published < ?"
-        params.append(until)
+    sql += published_window("a", since, until, params)
     return rows(db, sql + " ORDER BY a.published", params)
