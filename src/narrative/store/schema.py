@@ -271,3 +271,17 @@ def m004_scores(db: Database) -> None:
             scored_at TEXT NOT NULL,
             PRIMARY KEY (article_id, narrative)
         )""")
+
+
+@migrations()
+def m005_point_in_time(db: Database) -> None:
+    # Issue 8: how precise each article's time is, so that market/ never credits a date-only story to a session
+    # that closed before it could have been written; and the source's time zone, where known.
+    db.execute("ALTER TABLE articles ADD COLUMN published_precision TEXT")
+    db.execute("ALTER TABLE articles ADD COLUMN source_tz TEXT")
+    db.execute("""
+        UPDATE articles SET published_precision = CASE published_source
+            WHEN 'date_only' THEN 'date_only'
+            WHEN 'relative' THEN 'relative'
+            WHEN 'fetched' THEN 'fetched'
+            ELSE 'exact' END""")
