@@ -17,13 +17,33 @@ else from the trading days present in the price data (``source="prices"``), with
 
 The same calendar answers the claim checker's question, "the last close at or before publication"
 (:meth:`SessionCalendar.last_close`).
+
+Point in time (issue 8): the rule above is for items whose time is **exact** (the feed or archive gave a time
+with its zone) or **fetched** (the feed gave no date: the fetch time is used, which is when we had the item).
+An item whose time is imprecise never reaches a session a trader at the exchange's close could not have read it
+in:
+
+* a **date-only** item ("2020-03-10", as in Reuters, Guardian and most FNSPID rows) and a **relative** one ("9 DAYS
+  AGO", anchored on ``--as-of``: only its date is meaningful) go to the first session of the exchange that **opens
+  at or after the end of that date** -- the latest instant the item could have been published. Where nothing says
+  where the date was written, that is the end of the date in the westernmost time zone, UTC-12, i.e. the next day
+  at 12:00 UTC. Where the source's IANA zone is known (``timezone:`` in feeds.yaml, ``narrative import
+  --timezone``), it is the end of that date in that zone (midnight local, converted with that day's own offset,
+  so DST days last 23 or 25 hours). ``intraday`` does not apply: these items are never credited to a session
+  that had already opened.
+
+So a date-only US-daytime story of Tuesday 2020-03-10 goes to Thursday 2020-03-12 on HKEX (it may have been
+written at 23:59 on Tuesday in UTC-12, which is 19:59 on Wednesday in Hong Kong, after Wednesday's close) and to
+Wednesday 2020-03-11 on NYSE; the old rule (midnight UTC) put it in Tuesday's HKEX session, which closed before New
+York woke up. Use ``precision=["exact"]`` in :func:`narrative.market.index.narrative_index` (``narrative index
+--precision exact``) to leave imprecise items out altogether.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable, Literal
 from zoneinfo import ZoneInfo
 
@@ -62,15 +82,73 @@ EXCHANGES: dict[str, Hours] = {
 }
 
 
+IMPRECISE = ("date_only", "relative")  # precisions whose time of day is unknown
+WESTERNMOST = timezone(timedelta(hours=-12))  # where a date ends last: UTC-12
+
+
+def exchange_names() -> list[str]:
+    """Every exchange name or ``exchange_calendars`` code :func:`hours_for` knows (``XNYS``, ``HKEX`` ...)."""
+    return sorted({*EXCHANGES, *(h.code for h in EXCHANGES.values())})
+
+
 def hours_for(exchange: str) -> Hours:
-    """The regular hours of ``exchange`` (a catalog listing's exchange, or ``US``/``HKEX``)."""
+    """The regular hours of ``exchange``: a catalog listing's exchange (``US``, ``HKEX``) or an
+    ``exchange_calendars`` code (``XNYS``, ``XHKG``).
+
+    >>> hours_for("xhkg").tz
+    'Asia/Hong_Kong'
+    """
     key = (exchange or "US").strip().upper()
     if key in EXCHANGES:
         return EXCHANGES[key]
+    by_code = {h.code: h for h in EXCHANGES.values()}
+    if key in by_code:
+        return by_code[key]
     if key.startswith("NASDAQ") or key.startswith("NYSE"):
         return _US
     raise InputError(f"unknown exchange {exchange!r}: no trading hours for it. Known: "
-                     f"{', '.join(sorted(EXCHANGES))}.")
+                     f"{', '.join(exchange_names())}.")
+
+
+def latest_publication(moments, precision=None, source_tz=None) -> pd.DatetimeIndex:
+    """The latest UTC instant each item could have been published (exclusive for a date: the end of that day).
+
+    ``exact`` and ``fetched`` items: their own time. ``date_only`` and ``relative`` items: the end of their date
+    in ``source_tz`` when given (the date is read in that zone), else the end of their UTC date in UTC-12.
+
+    >>> [str(t) for t in latest_publication(["2020-03-10T00:00:00+00:00"] * 2, ["date_only", "exact"])]
+    ['2020-03-11 12:00:00+00:00', '2020-03-10 00:00:00+00:00']
+    """
+    stamps = pd.to_datetime(pd.Series(_as_list(moments), dtype=object), utc=True, format="ISO8601")
+    precisions = _column(precision, len(stamps))
+    zones = _column(source_tz, len(stamps))
+    out = list(stamps)
+    for i, (stamp, kind, zone) in enumerate(zip(stamps, precisions, zones)):
+        if kind in IMPRECISE and not pd.isna(stamp):
+            out[i] = pd.Timestamp(_end_of_date(stamp.to_pydatetime(), zone))
+    return pd.DatetimeIndex(out).tz_convert("UTC") if len(out) else pd.DatetimeIndex([], tz="UTC")
+
+
+def _end_of_date(moment: datetime, zone: str | None) -> datetime:
+    if zone:
+        local = ZoneInfo(zone)
+        day = moment.astimezone(local).date()
+        return datetime.combine(day + timedelta(days=1), time(0), local).astimezone(timezone.utc)
+    day = moment.astimezone(timezone.utc).date()
+    return datetime.combine(day + timedelta(days=1), time(0), WESTERNMOST).astimezone(timezone.utc)
+
+
+def _column(values, n: int) -> list:
+    if values is None or isinstance(values, str):
+        return [values] * n
+    out = [None if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in list(values)]
+    if len(out) != n:
+        raise ValueError(f"{len(out)} values for {n} moments")
+    return out
+
+
+def _as_list(moments) -> list:
+    return [moments] if isinstance(moments, (str, datetime, pd.Timestamp)) else list(moments)
 
 
 class SessionCalendar:
@@ -92,12 +170,18 @@ class SessionCalendar:
         span = f"{self.sessions[0].date()}..{self.sessions[-1].date()}" if len(self) else "empty"
         return f"SessionCalendar({self.exchange}, {span}, {len(self)} sessions, source={self.source})"
 
-    def session_for(self, moments, *, intraday: Literal["same", "next"] = "same") -> pd.DatetimeIndex:
+    def session_for(self, moments, *, intraday: Literal["same", "next"] = "same", precision=None,
+                    source_tz=None) -> pd.DatetimeIndex:
         """The session each UTC moment can first affect (NaT past the last known session).
+
+        ``precision`` (one per moment, or one for all; default ``exact``) and ``source_tz`` apply the
+        point-in-time rule of the module doc to ``date_only`` and ``relative`` items.
 
         >>> cal = calendar_from_dates(["2024-03-08", "2024-03-11"], "US")
         >>> [str(d.date()) for d in cal.session_for(["2024-03-08T20:59Z", "2024-03-08T21:01Z"])]
         ['2024-03-08', '2024-03-11']
+        >>> [str(d.date()) for d in cal.session_for(["2024-03-08T00:00Z"], precision="date_only")]
+        ['2024-03-11']
         """
         ns = _utc_ns(moments)
         if intraday == "same":
@@ -106,6 +190,16 @@ class SessionCalendar:
             idx = np.searchsorted(self._open_ns, ns, side="right")  # first open strictly after the story
         else:
             raise InputError(f"intraday={intraday!r}: use 'same' or 'next'.")
+        precisions = _column(precision, len(ns))
+        imprecise = np.array([p in IMPRECISE for p in precisions], dtype=bool)
+        if imprecise.any():
+            moments_list = _as_list(moments)
+            ends = latest_publication([m for m, i in zip(moments_list, imprecise) if i],
+                                      [p for p, i in zip(precisions, imprecise) if i],
+                                      [z for z, i in zip(_column(source_tz, len(ns)), imprecise) if i])
+            # First open at or after the end of the date: the item existed before that open, never before an
+            # earlier one (the end of a date is exclusive).
+            idx[imprecise] = np.searchsorted(self._open_ns, ends.as_unit("ns").asi8, side="left")
         return self._pick(idx, ns)
 
     def last_close(self, moments) -> pd.DatetimeIndex:
@@ -181,8 +275,7 @@ _NAT = np.iinfo(np.int64).min
 
 
 def _utc_ns(moments) -> np.ndarray:
-    if isinstance(moments, (str, datetime, pd.Timestamp)):
-        moments = [moments]
+    moments = _as_list(moments)
     stamps = pd.to_datetime(pd.Series(list(moments), dtype=object), utc=True, format="ISO8601")
     values = stamps.dt.as_unit("ns").astype("int64").to_numpy().copy()
     values[stamps.isna().to_numpy()] = _NAT
