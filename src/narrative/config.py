@@ -123,6 +123,7 @@ class FeedConfig(BaseModel):
     language: str | None = None
     tags: tuple[str, ...] = Field(default_factory=tuple)
     full_text: bool = False
+    timezone: str | None = None  # IANA zone of the source's dates (issue 8: date-only items end there)
 
     @field_validator("name")
     @classmethod
@@ -151,6 +152,19 @@ class FeedConfig(BaseModel):
         if not re.match(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$", value):
             raise ValueError(f"{value!r} is not a language code such as 'en' or 'zh-CN'")
         return value.lower().replace("_", "-")
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            return ZoneInfo(value.strip()).key
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone such as 'America/New_York' or 'Asia/Hong_Kong'"
+                             ) from None
 
     @property
     def is_remote(self) -> bool:
@@ -216,7 +230,7 @@ def load_feeds(path: str | os.PathLike[str]) -> list[FeedConfig]:
                 msg = f"{field}: {msg}"
             raise ConfigError(
                 Errors.E003.format(path=path, location=label, problem=msg,
-                                   hint="Each feed takes name, url, and optionally language, tags, full_text.")
+                                   hint="Each feed takes name, url, and optionally language, tags, full_text, timezone.")
             ) from None
         if feed.name in seen:
             raise ConfigError(Errors.E004.format(path=path, name=feed.name, first=seen[feed.name], second=index))

@@ -21,8 +21,8 @@ from ..errors import Errors, InputError
 from ..ingest.archive import ArchiveRow, RowProblem, parse_archive_date, read_archive
 from ..ingest.fetch import Fetcher, FetchLimits, FetchResult
 from ..ingest.fulltext import extract_main_text
-from ..ingest.normalize import (canonical_url, content_hash, detect_language, is_distinctive_title, title_hash,
-                               utc_now_iso)
+from ..ingest.normalize import (canonical_url, content_hash, detect_language, is_distinctive_title, time_zone,
+                               title_hash, utc_now_iso)
 from ..ingest.parse import Entry, parse_feed
 from ..store import open_db, write_lock
 from ..store.articles import Item, SaveStats, find_match, save_items
@@ -170,7 +170,7 @@ async def _ingest_feed(db: Database, feed: FeedConfig, fetcher: Fetcher, setting
             log.update(status="error", error=outcome.error)
             _commit(db, feed.name, log, None)
         else:
-            items = [_item_from_entry(e) for e in parsed.entries]
+            items = [_item_from_entry(e, source_tz=feed.timezone) for e in parsed.entries]
             if feed.full_text:
                 log["fulltext_failures"] = await _add_full_text(db, feed, items, fetcher, settings, page_slots)
             stats = SaveStats()
@@ -230,19 +230,20 @@ def _fetch_log(feed: FeedConfig, result: FetchResult, started_at: str) -> dict[s
     }
 
 
-def _item_from_entry(entry: Entry) -> Item:
+def _item_from_entry(entry: Entry, *, source_tz: str | None = None) -> Item:
     return _item(title=entry.title, summary=entry.summary, text=None, url=entry.url, guid=entry.guid,
                  published=entry.published, published_source=entry.published_source,
                  language=entry.language, author=entry.author, canonical=entry.canonical_url,
-                 title_derived=entry.title_derived)
+                 title_derived=entry.title_derived, source_tz=source_tz)
 
 
 def _item(*, title: str, summary: str, text: str | None, url: str | None, guid: str | None, published: str,
           published_source: str, language: str | None, author: str | None, canonical: str | None,
-          title_derived: bool = False) -> Item:
+          title_derived: bool = False, source_tz: str | None = None) -> Item:
     return Item(
         title=title, summary=summary, text=text, url=url, canonical_url=canonical, guid=guid,
-        published=published, published_source=published_source, language=language, author=author,
+        published=published, published_source=published_source, source_tz=source_tz, language=language,
+        author=author,
         # A hash of a title with next to no body would merge unrelated "Markets" items.
         title_hash=title_hash(title),
         content_hash=content_hash(title, text or summary) if len(text or summary) >= MIN_HASHED_BODY else "",
@@ -272,22 +273,29 @@ class ImportSummary:
 def import_archive(path: str, *, db_path: str | None = None, settings: Settings | None = None,
                    source: str | None = None, encoding: str | None = None,
                    column_map: dict[str, str] | None = None, as_of: str | None = None,
-                   language: str | None = None, enrich: bool = True) -> ImportSummary:
+                   language: str | None = None, enrich: bool = True, timezone: str | None = None) -> ImportSummary:
     """Backfill a CSV/JSONL archive through the same normalisation and dedup as feeds.
 
-    Bad rows are skipped and returned in ``problems`` with their line numbers.
+    Bad rows are skipped and returned in ``problems`` with their line numbers. ``timezone`` (an IANA name) is
+    the source's zone: a date-only row means that date there, a time without an offset that time there.
     """
     settings = settings or Settings.load(db=db_path)
+    zone = None
+    if timezone:
+        try:
+            zone = time_zone(timezone)
+        except ValueError as exc:
+            raise InputError(f"--timezone: {exc}") from None
     anchor = None
     if as_of:
-        parsed = parse_archive_date(as_of)
+        parsed = parse_archive_date(as_of, zone=zone)
         if isinstance(parsed, str):
             raise InputError(Errors.E030.format(value=as_of))
         anchor = parsed[0]
     default_source = source or f"import:{Path(path).name}"
     summary = ImportSummary(path=str(path))
     started = time.monotonic()
-    rows = read_archive(path, encoding=encoding, column_map=column_map, as_of=anchor)
+    rows = read_archive(path, encoding=encoding, column_map=column_map, as_of=anchor, zone=zone)
     new_ids: list[int] = []
     with write_lock(settings.db, timeout=settings.lock_timeout):
         db = open_db(settings.db)
@@ -320,7 +328,7 @@ def _group_by_source(batch: list[ArchiveRow | RowProblem], default_source: str, 
         item = _item(title=row.title, summary=row.summary, text=row.text, url=row.url, guid=None,
                      published=row.published, published_source=row.published_source,
                      language=language or detect_language(f"{row.title}\n{row.text}"), author=None,
-                     canonical=canonical_url(row.url), title_derived=row.title_derived)
+                     canonical=canonical_url(row.url), title_derived=row.title_derived, source_tz=row.source_tz)
         groups.setdefault(row.source or default_source, []).append(item)
     return list(groups.items())
 

@@ -47,9 +47,12 @@ def ingest_cli(feeds_path, db_path, only, concurrency, lock_timeout, silent, no_
               help="Use COLUMN for FIELD (title, url, published, text, summary, source). Repeatable.")
 @click.option("--as-of", help="Anchor for relative dates such as '9 DAYS AGO' (YYYY-MM-DD).")
 @click.option("--language", help="Language of every row (default: detected per row).")
+@click.option("--timezone", "zone", metavar="ZONE",
+              help="IANA time zone of the archive's dates (e.g. America/New_York): a date-only row means that date "
+                   "there, a time without an offset that time there. Default: UTC.")
 @click.option("--show", type=int, default=20, show_default=True, help="Bad rows to list on stderr.")
 @click.option("--no-enrich", is_flag=True, help="Store articles only; run `narrative enrich` later.")
-def import_cli(path, db_path, source, encoding, mappings, as_of, language, show, no_enrich) -> None:
+def import_cli(path, db_path, source, encoding, mappings, as_of, language, zone, show, no_enrich) -> None:
     """Backfill a CSV or JSONL archive (url, title, published, text or summary, source).
 
     Bad rows are skipped and listed by line number on stderr.
@@ -63,7 +66,8 @@ def import_cli(path, db_path, source, encoding, mappings, as_of, language, show,
             raise click.BadParameter(f"{mapping!r} is not FIELD=COLUMN", param_hint="--map")
         column_map[field.strip()] = column.strip()
     summary = api.import_archive(path, db_path=db_path, source=source, encoding=encoding,
-                                 column_map=column_map, as_of=as_of, language=language, enrich=not no_enrich)
+                                 column_map=column_map, as_of=as_of, language=language, enrich=not no_enrich,
+                                 timezone=zone)
     blank = [p.line for p in summary.problems if p.problem.startswith("blank")]
     others = [p for p in summary.problems if not p.problem.startswith("blank")]
     if blank:

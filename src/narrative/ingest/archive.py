@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from dateutil import parser as dateparser
 
 from ..errors import Errors, InputError
-from .normalize import clean_text, clean_title, html_to_text, repair_text, to_utc_iso
+from .normalize import clean_text, clean_title, html_to_text, precision_of, repair_text, to_utc_iso
 
 COLUMN_ALIASES = {
     "title": ("title", "headline", "headlines"),
@@ -56,9 +56,14 @@ class ArchiveRow:
     text: str
     url: str | None
     published: str
-    published_source: str  # "archive", "date_only" (midnight UTC assumed) or "relative"
+    published_source: str  # "archive", "date_only" (midnight of the date, UTC or --timezone) or "relative"
     source: str | None
     title_derived: bool = False  # made from the URL or the text: never matched on alone
+    source_tz: str | None = None  # the IANA zone the user gave for the archive (--timezone)
+
+    @property
+    def precision(self) -> str:
+        return precision_of(self.published_source)
 
 
 @dataclasses.dataclass
@@ -71,12 +76,13 @@ class RowProblem:
 
 
 def read_archive(path: str | Path, *, encoding: str | None = None, column_map: dict[str, str] | None = None,
-                 as_of: datetime | None = None) -> Iterator[ArchiveRow | RowProblem]:
+                 as_of: datetime | None = None, zone: ZoneInfo | None = None) -> Iterator[ArchiveRow | RowProblem]:
     """Yield each data row of a ``.csv``, ``.jsonl`` or ``.ndjson`` archive, in file order.
 
     ``column_map`` maps our field names to the file's (``{"title": "Headlines"}``);
     known aliases (``headline``, ``link``, ``date``, ``description`` ...) are found without it.
-    ``as_of`` anchors relative dates ("9 DAYS AGO").
+    ``as_of`` anchors relative dates ("9 DAYS AGO"). ``zone`` is the source's time zone: a date without a time
+    means that date there, a time without an offset that wall-clock time there (default: UTC for both).
     """
     path = Path(path)
     if not path.is_file():
@@ -93,13 +99,13 @@ def read_archive(path: str | Path, *, encoding: str | None = None, column_map: d
             continue
         if suffix != ".csv":  # JSON objects need not share keys: resolve each one
             try:
-                yield _row(line, record, _resolve_columns(path, line, list(record), column_map or {}), as_of)
+                yield _row(line, record, _resolve_columns(path, line, list(record), column_map or {}), as_of, zone)
             except InputError as exc:
                 yield RowProblem(line, str(exc).split(": ", 2)[-1])
             continue
         if columns is None:
             columns = _resolve_columns(path, line, list(record), column_map or {})
-        yield _row(line, record, columns, as_of)
+        yield _row(line, record, columns, as_of, zone)
 
 
 def _decode(path: Path, encoding: str | None) -> str:
@@ -185,7 +191,8 @@ def _resolve_columns(path: Path, line: int, found: list[str], column_map: dict[s
     return columns
 
 
-def _row(line: int, record: dict, columns: dict[str, str], as_of: datetime | None) -> ArchiveRow | RowProblem:
+def _row(line: int, record: dict, columns: dict[str, str], as_of: datetime | None,
+         zone: ZoneInfo | None = None) -> ArchiveRow | RowProblem:
     def get(field: str) -> str:
         return repair_text(record.get(columns.get(field, ""), "") or "").strip()
 
@@ -205,13 +212,13 @@ def _row(line: int, record: dict, columns: dict[str, str], as_of: datetime | Non
     raw_date = get("published")
     if not raw_date:
         return RowProblem(line, "no date; every archive row needs a published date")
-    published = parse_archive_date(raw_date, as_of=as_of)
+    published = parse_archive_date(raw_date, as_of=as_of, zone=zone)
     if isinstance(published, str):
         return RowProblem(line, published)
     moment, source = published
     return ArchiveRow(line=line, title=title, summary=summary or text[:500], text=text or summary,
                       url=url, published=to_utc_iso(moment), published_source=source,
-                      source=get("source") or None, title_derived=derived)
+                      source=get("source") or None, title_derived=derived, source_tz=zone.key if zone else None)
 
 
 def _words_or_empty(value: str) -> str:
@@ -231,10 +238,12 @@ def title_from_url(url: str) -> str:
     return words if sum(ch.isalpha() for ch in words) >= 8 and " " in words else ""
 
 
-def parse_archive_date(value: str, *, as_of: datetime | None = None) -> tuple[datetime, str] | str:
+def parse_archive_date(value: str, *, as_of: datetime | None = None,
+                       zone: ZoneInfo | None = None) -> tuple[datetime, str] | str:
     """Parse a messy date; return ``(datetime, how)`` or a one-line problem.
 
-    Naive times are taken as UTC; a date without a time is midnight UTC, flagged ``date_only``.
+    Naive times are taken in ``zone`` (default UTC); a date without a time is midnight there, flagged
+    ``date_only`` (the calendar then maps it as "some time that day", never as midnight).
 
     >>> parse_archive_date(" 7:51  PM ET Fri, 17 July 2020")[0].isoformat()
     '2020-07-17T19:51:00-04:00'
@@ -245,7 +254,7 @@ def parse_archive_date(value: str, *, as_of: datetime | None = None) -> tuple[da
             return f"relative date {value.strip()!r} needs --as-of DATE to be anchored"
         count = 1 if relative.group(1).lower() in ("a", "an", "one") else int(relative.group(1))
         unit = _RELATIVE_UNITS[relative.group(2).lower()]
-        anchor = as_of if as_of.tzinfo else as_of.replace(tzinfo=timezone.utc)
+        anchor = as_of if as_of.tzinfo else as_of.replace(tzinfo=zone or timezone.utc)
         return anchor - count * unit, "relative"
     cleaned = re.sub(r"[—–]", " ", value).strip()
     try:
@@ -256,7 +265,7 @@ def parse_archive_date(value: str, *, as_of: datetime | None = None) -> tuple[da
     if first.year != second.year or first.month != second.month or first.day != second.day:
         return f"incomplete date {value.strip()!r} (needs at least year, month and day)"
     if first.tzinfo is None:
-        first = first.replace(tzinfo=timezone.utc)
+        first = first.replace(tzinfo=zone or timezone.utc)
     if (first.hour, first.minute) != (second.hour, second.minute):
         return first.replace(hour=0, minute=0, second=0), "date_only"
     return first, "archive"

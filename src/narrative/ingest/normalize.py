@@ -8,6 +8,7 @@ import re
 import unicodedata
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import ftfy
 import lxml.html
@@ -128,6 +129,34 @@ def to_utc_iso(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+
+# How precise an article's time is (issue 8): market/ maps imprecise items to sessions conservatively.
+PRECISIONS = ("exact", "date_only", "fetched", "relative")
+_PRECISION_OF_SOURCE = {"date_only": "date_only", "relative": "relative", "fetched": "fetched"}
+
+
+def precision_of(published_source: str) -> str:
+    """The precision of a time taken from ``published_source`` (``published``, ``updated``, ``archive`` are
+    exact; ``date_only``, ``relative`` and ``fetched`` keep their name).
+
+    >>> precision_of("updated"), precision_of("date_only")
+    ('exact', 'date_only')
+    """
+    return _PRECISION_OF_SOURCE.get(published_source, "exact")
+
+
+def time_zone(name: str) -> ZoneInfo:
+    """The IANA zone ``name`` (``Asia/Hong_Kong``), or ValueError saying what is accepted.
+
+    >>> time_zone("America/New_York").key
+    'America/New_York'
+    """
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError, TypeError, AttributeError):
+        raise ValueError(f"{name!r} is not an IANA time zone such as 'America/New_York', 'Asia/Hong_Kong' "
+                         f"or 'UTC'") from None
 
 
 def utc_now_iso() -> str:

@@ -20,7 +20,9 @@ from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
-INGEST_VERSION = "ingest-1"
+INGEST_VERSION = "ingest-2"  # ingest-2: published_precision and source_tz (issue 8)
+# The same mapping as narrative.ingest.normalize.precision_of (store/ cannot import ingest/).
+_PRECISION_OF_SOURCE = {"date_only": "date_only", "relative": "relative", "fetched": "fetched"}
 
 
 @dataclasses.dataclass
@@ -42,6 +44,14 @@ class Item:
     title_hash: str = ""
     content_hash: str = ""
     distinctive_title: bool = False  # specific enough to match on title alone
+    # Issue 8: exact | date_only | fetched | relative, from published_source when not given; and the source's IANA
+    # zone where known (feeds.yaml ``timezone:``, ``import --timezone``).
+    published_precision: str | None = None
+    source_tz: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.published_precision is None:
+            self.published_precision = _PRECISION_OF_SOURCE.get(self.published_source, "exact")
 
 
 @dataclasses.dataclass
@@ -111,13 +121,13 @@ def save_items(db: Database, *, source: str, source_kind: str, items: Iterable[I
 
 def _insert_article(db: Database, item: Item, now: str) -> int:
     cursor = db.execute(
-        """INSERT INTO articles (url, canonical_url, title, published, published_source, summary, text,
-               text_source, fulltext_error, language, author, title_hash, content_hash,
+        """INSERT INTO articles (url, canonical_url, title, published, published_source, published_precision,
+               source_tz, summary, text, text_source, fulltext_error, language, author, title_hash, content_hash,
                first_seen_at, updated_at, ingest_version)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [item.url, item.canonical_url, item.title, item.published, item.published_source, item.summary,
-         item.text or item.summary, item.text_source, item.fulltext_error, item.language, item.author,
-         item.title_hash, item.content_hash, now, now, INGEST_VERSION],
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [item.url, item.canonical_url, item.title, item.published, item.published_source, item.published_precision,
+         item.source_tz, item.summary, item.text or item.summary, item.text_source, item.fulltext_error,
+         item.language, item.author, item.title_hash, item.content_hash, now, now, INGEST_VERSION],
     )
     return cursor.lastrowid
 
