@@ -88,8 +88,13 @@ def scored_articles(db: Database, narrative: str, *, since: str | None = None,
     URL and number of sources, oldest first."""
     if "article_scores" not in db.table_names():
         return []
-    sql = ("SELECT s.article_id, a.published, a.title, a.url, s.relevance, s.stance, s.tone, s.evidence, "
-           "(SELECT count(*) FROM article_sources x WHERE x.article_id = a.id) AS sources "
+    # m005 (issue 8) adds precision and zone; a read-only store opened before that migration derives the precision
+    # from published_source as m005's backfill does.
+    point_in_time = ("a.published_precision AS precision, a.source_tz" if "source_tz" in db["articles"].columns_dict
+                     else "CASE WHEN a.published_source IN ('date_only', 'relative', 'fetched') THEN a.published_source "
+                          "ELSE 'exact' END AS precision, NULL AS source_tz")
+    sql = (f"SELECT s.article_id, a.published, {point_in_time}, a.title, a.url, s.relevance, s.stance, s.tone, "
+           "s.evidence, (SELECT count(*) FROM article_sources x WHERE x.article_id = a.id) AS sources "
            "FROM article_scores s JOIN articles a ON a.id = s.article_id WHERE s.narrative IN (?, ?)")
     params: list[Any] = [narrative, narrative.replace("-", "_")]
     sql += published_window("a", since, until, params)
