@@ -10,7 +10,8 @@ from .ingest import (FeedOutcome, ImportSummary, IngestSummary, import_archive, 
                      store_stats)
 from .query import entities, figures, mentions, resolve_entity
 from .market import claims, fetch_prices, import_prices, report
-from .score import ScoreSummary, narrative_index, score, score_texts
+from .score import ScoreSummary, score, score_texts
+from .index import narrative_index
 
 __all__ = [
     "ingest", "import_archive", "list_feeds", "open_store", "store_stats", "enrich", "mentions", "figures",

@@ -1,4 +1,4 @@
-"""Sentiment and narrative scoring of stored articles, ad-hoc text scoring, the daily index."""
+"""Sentiment and narrative scoring of stored articles, ad-hoc text scoring (the index is in :mod:`.index`)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,9 @@ from sqlite_utils import Database
 from ..catalog import find_narrative, load_catalog, load_narratives
 from ..config import Settings
 from ..ingest.normalize import utc_now_iso
-from ..nlp.index import daily_index
 from ..nlp.stance import AI_TYPES, SentenceFacts, SentenceStance, article_stance, sentence_relevance, sentence_stance
 from ..store import open_db, write_lock
-from ..store.scores import article_material, pending_for_scoring, save_scores, scored_articles
-from .query import as_frame, open_existing_store, parse_day
+from ..store.scores import article_material, pending_for_scoring, save_scores
 
 SCORER_VERSION = "score-1"
 BATCH = 100  # articles per transaction
@@ -170,17 +168,3 @@ def score(*, db_path: str | None = None, narrative_id: str = "china-ai", force: 
             return score_db(db, narrative_id=narrative_id, force=force, limit=limit, model_path=model_path)
         finally:
             db.close()
-
-
-def narrative_index(narrative_id: str = "china-ai", *, db_path: str | None = None, since: str | None = None,
-                    until: str | None = None):
-    """The daily index as a DataFrame: date, attention, mentions, stance, share_positive,
-    attention_novel, stance_novel."""
-    narrative = find_narrative(load_narratives(), narrative_id)
-    db = open_existing_store(db_path)
-    try:
-        rows = scored_articles(db, narrative.id, since=parse_day(since), until=parse_day(until, end=True))
-    finally:
-        db.close()
-    return as_frame(daily_index(rows), ["date", "attention", "mentions", "stance", "share_positive",
-                                      "attention_novel", "stance_novel"])

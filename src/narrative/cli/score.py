@@ -1,4 +1,4 @@
-"""Commands about sentiment and the narrative index: score, index."""
+"""Commands about sentiment: score (the narrative index is in :mod:`.index`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 import click
 
 from .. import api
-from . import DB_HELP, cli, render
+from . import cli, render
 
 
 @cli.command(name="score")
@@ -40,24 +40,3 @@ def score_cli(texts, from_stdin, fmt, model_path) -> None:
             for key in ("negative", "neutral", "positive", "polarity"):
                 row[key] = f"{row[key]:.3f}"
         render(rows, ["label", "negative", "neutral", "positive", "polarity", "text"], "table")
-
-
-@cli.command(name="index")
-@click.option("--narrative", "narrative_id", default="china-ai", show_default=True, help="Narrative id.")
-@click.option("--from", "since", metavar="DATE", help="First day (YYYY-MM-DD).")
-@click.option("--to", "until", metavar="DATE", help="Last day, inclusive (YYYY-MM-DD).")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False), help=DB_HELP)
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
-def index_cli(narrative_id, since, until, db_path, fmt) -> None:
-    """The daily narrative index: attention (relevant stories), mentions across sources,
-    relevance-weighted stance, share positive, and the novelty-discounted versions.
-
-    Example: narrative index --narrative china-ai --from 2025-01-01 --format csv
-    """
-    frame = api.narrative_index(narrative_id, db_path=db_path, since=since, until=until)
-    if fmt == "json":
-        click.echo(frame.to_json(orient="records", indent=2))
-    elif fmt == "csv":
-        frame.to_csv(sys.stdout, index=False)
-    else:
-        render(frame.to_dict(orient="records"), list(frame.columns), "table")

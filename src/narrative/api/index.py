@@ -1,0 +1,77 @@
+"""The narrative index from the store: the one computation of :mod:`narrative.market.index`, wired to the store.
+
+>>> from narrative import api
+>>> api.narrative_index("china-ai", db_path="demo.db", sessions="XHKG")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Iterable
+
+import pandas as pd
+
+from ..catalog import find_narrative, load_narratives
+from ..config import Settings
+from ..market.calendar import calendar_for, hours_for
+from ..market.index import COLUMNS, narrative_index as compute_index
+from ..store.scores import scored_articles
+from .query import open_existing_store, parse_day
+
+# A date-only item is credited to a session up to two days after its date (weekends and holidays roll further):
+# read that much before --from so the first sessions of the window are complete.
+LOOKBACK_DAYS = 10
+
+
+def narrative_index(narrative: str | None = None, *, db_path: str | None = None, since: str | None = None,
+                    until: str | None = None, sessions: str | None = None,
+                    precision: Iterable[str] | str | None = None, intraday: str = "same") -> pd.DataFrame:
+    """The narrative index of ``narrative`` (default: the ``narrative`` setting), one row per session of the
+    exchange ``sessions`` (``XNYS``, ``XHKG``, ``US``, ``HKEX`` ...) with no look-ahead, or per UTC day when
+    ``sessions`` is None (not point-in-time for any exchange). ``precision`` keeps only those timestamp
+    precisions (``"exact"``). Columns: :data:`narrative.market.index.COLUMNS`; ``frame.attrs["grouping"]``
+    says which rows these are.
+
+    >>> narrative_index(db_path="demo.db", sessions="XNYS", precision="exact")  # doctest: +SKIP
+    """
+    narrative_id = (narrative or Settings.load(db=db_path).narrative).replace("_", "-")
+    hours = hours_for(sessions) if sessions is not None else None  # unknown names fail before any reading
+    low, high = parse_day(since), parse_day(until, end=True)
+    read_from = None if low is None else (datetime.fromisoformat(low) - timedelta(days=LOOKBACK_DAYS)).isoformat()
+    db = open_existing_store(db_path)
+    try:
+        articles = pd.DataFrame(scored_articles(db, narrative_id, since=read_from, until=high))
+    finally:
+        db.close()
+    start = None if low is None else pd.Timestamp(low[:10])
+    end = None if until is None else pd.Timestamp(until.strip()[:10])
+    if articles.empty:
+        find_narrative(load_narratives(), narrative_id)  # nothing scored: say so when the name is unknown
+        articles = pd.DataFrame(columns=["article_id", "published", "precision", "source_tz", "relevance", "stance"])
+    calendar = None
+    if hours is not None:
+        first = start if start is not None else _edge(articles, min)
+        last = end if end is not None else _edge(articles, max)
+        if first is None:
+            frame = pd.DataFrame(columns=COLUMNS)
+            frame.index.name = "session"
+            frame.attrs["grouping"] = f"{hours.code} sessions"
+            return frame
+        calendar = calendar_for(hours.code, first, last + pd.Timedelta(days=LOOKBACK_DAYS))
+    frame = compute_index(articles, calendar=calendar, start=start, end=end, precision=precision, intraday=intraday)
+    if calendar is not None:  # without --from/--to: from the first to the last session with news
+        busy = frame.index[frame["attention"] > 0]
+        if len(busy):
+            frame = frame.loc[busy[0] if start is None else None:busy[-1] if end is None else None]
+        elif start is None or end is None:
+            frame = frame.iloc[:0]
+    frame.attrs["grouping"] = (f"{hours.code} sessions ({calendar.source})" if calendar is not None
+                               else "UTC days (not point-in-time for any exchange)")
+    return frame
+
+
+def _edge(articles: pd.DataFrame, pick) -> pd.Timestamp | None:
+    if articles.empty:
+        return None
+    stamps = pd.to_datetime(articles["published"], utc=True, format="ISO8601")
+    return pd.Timestamp(pick(stamps).date())
