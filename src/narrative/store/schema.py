@@ -285,3 +285,23 @@ def m005_point_in_time(db: Database) -> None:
             WHEN 'relative' THEN 'relative'
             WHEN 'fetched' THEN 'fetched'
             ELSE 'exact' END""")
+
+
+@migrations()
+def m006_stories(db: Database) -> None:
+    # Issue 9: copies, rewrites and translations of one story form one story (its id is its first article's id);
+    # each article's novelty says how much it adds to what its story had already said.
+    db.execute("ALTER TABLE articles ADD COLUMN story_id INTEGER")
+    db.execute("ALTER TABLE articles ADD COLUMN novelty REAL")
+    db.execute("ALTER TABLE articles ADD COLUMN story_version TEXT")
+    db.execute("CREATE INDEX idx_articles_story ON articles(story_id)")
+    db.execute("""
+        CREATE TABLE stories (
+            id INTEGER PRIMARY KEY,
+            first_seen TEXT NOT NULL,
+            first_article_id INTEGER NOT NULL REFERENCES articles(id),
+            articles INTEGER NOT NULL,
+            languages TEXT NOT NULL DEFAULT '[]',
+            assigner_version TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""")
