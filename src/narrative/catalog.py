@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError, Errors
 
@@ -21,6 +21,9 @@ EntityType = Literal[
     "company", "bank", "asset_manager", "exchange", "index", "etf", "ai_model", "chip", "product",
     "regulator", "government", "organisation", "person", "place",
 ]
+
+
+MIN_EXAMPLES = 3  # per label; the shipped narratives have 20 or more
 
 
 def models_dir() -> Path:
@@ -53,7 +56,7 @@ class Entity(BaseModel):
     zh: tuple[str, ...] = ()  # Chinese names
     listings: tuple[Listing, ...] = ()
     parent: str | None = None  # id of the owning entity (Qwen -> alibaba)
-    chinese: bool = False  # part of the Chinese tech/AI universe, for narrative relevance
+    chinese: bool = False  # a catalog fact (headquartered in greater China); narratives state their scope in YAML
 
     @field_validator("id")
     @classmethod
@@ -134,31 +137,87 @@ class ThemePatterns(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     en: tuple[str, ...] = ()  # lemma patterns: "computing|compute power bottleneck", "bottleneck in * computing power"
-    zh: tuple[str, ...] = ()  # literal Chinese strings: "算力瓶颈"
+    zh: tuple[str, ...] = ()  # literal Chinese strings
 
 
 class Theme(BaseModel):
+    """A sub-theme: a label and its cue phrases. A theme never sets stance (issue 9)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str
     label: str
-    stance: Literal["positive", "negative", "mixed"]  # which way a mention of the theme usually points
     description: str | None = None
     patterns: ThemePatterns
 
 
+class Poles(BaseModel):
+    """What stance +1 and -1 mean for this narrative, in words."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    positive: str = Field(min_length=3)
+    negative: str = Field(min_length=3)
+
+
+class Scope(BaseModel):
+    """The actors that count: catalog entity types, and catalog ids central to the narrative."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    entity_types: tuple[EntityType, ...] = ()
+    entities: tuple[str, ...] = ()
+
+
+class Examples(BaseModel):
+    """Labelled example sentences (EN and ZH mixed): the narrative's training signal at load time."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    positive: tuple[str, ...] = Field(min_length=MIN_EXAMPLES)
+    negative: tuple[str, ...] = Field(min_length=MIN_EXAMPLES)
+    irrelevant: tuple[str, ...] = Field(min_length=MIN_EXAMPLES)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> "Examples":
+        seen: dict[str, str] = {}
+        for label in ("positive", "negative", "irrelevant"):
+            for text in getattr(self, label):
+                key = " ".join(text.split()).casefold()
+                if not key:
+                    raise ValueError(f"an empty {label} example; delete it")
+                if key in seen:
+                    raise ValueError(f"example {text!r} is listed under both {seen[key]} and {label}"
+                                     if seen[key] != label else f"example {text!r} is listed twice under {label}")
+                seen[key] = label
+        return self
+
+
 class Narrative(BaseModel):
-    """One narrative, one file: ``models/narratives/<id>.yaml``."""
+    """One narrative, one file: ``models/narratives/<id with _>.yaml`` (schema v2, see INTERFACES).
+
+    Its :attr:`version` is the first 12 hex of the sha256 of the file's bytes, set by
+    :func:`load_narrative`; every score built from it carries that version.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str
     name: str
-    version: str
-    description: str
-    positive: str  # what a positive stance means for this narrative
-    negative: str
-    themes: tuple[Theme, ...] = Field(min_length=1)
+    description: str = Field(min_length=10)
+    poles: Poles
+    scope: Scope = Scope()
+    themes: tuple[Theme, ...] = ()
+    examples: Examples
+    _version: str = PrivateAttr(default="")
+    _path: str = PrivateAttr(default="")
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        if not value.replace("-", "").isalnum() or value.lower() != value:
+            raise ValueError(f"id {value!r} must be a slug: lowercase letters, digits and '-'")
+        return value
 
     @model_validator(mode="after")
     def _unique_themes(self) -> "Narrative":
@@ -169,30 +228,67 @@ class Narrative(BaseModel):
             seen.add(theme.id)
         return self
 
+    @property
+    def version(self) -> str:
+        """sha256 of the file content, 12 hex (``""`` for a narrative built in memory)."""
+        return self._version
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+
+def content_version(data: bytes) -> str:
+    """The version of a narrative file: the first 12 hex of the sha256 of its bytes.
+
+    >>> content_version(b"id: x\n")
+    'bb0ba4ba08ab'
+    """
+    return hashlib.sha256(data).hexdigest()[:12]
+
 
 @lru_cache(maxsize=32)
-def _load_narrative_cached(path: str, mtime: float) -> Narrative:
-    return _load_yaml_model(Path(path), Narrative)  # type: ignore[return-value]
+def _load_narrative_cached(path: str, mtime: float, size: int) -> Narrative:
+    narrative: Narrative = _load_yaml_model(Path(path), Narrative)  # type: ignore[assignment]
+    narrative._version = content_version(Path(path).read_bytes())
+    narrative._path = path
+    return narrative
+
+
+def load_narrative(path: str | os.PathLike[str]) -> Narrative:
+    """Load and validate one narrative file; its version is the hash of the file's content."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such narrative file. Narratives live in models/narratives/<id>.yaml.")
+    stat = path.stat()
+    narrative = _load_narrative_cached(str(path), stat.st_mtime_ns, stat.st_size)
+    if narrative.id.replace("-", "_") != path.stem.replace("-", "_"):
+        raise ConfigError(f"{path}: [id] {narrative.id!r} does not match the file name; "
+                          f"rename the file to {narrative.id.replace('-', '_')}.yaml or fix the id")
+    return narrative
 
 
 def load_narratives(folder: str | os.PathLike[str] | None = None) -> list[Narrative]:
-    """Every ``*.yaml`` narrative in ``folder`` (default ``models/narratives``), sorted by id.
+    """Every ``*.yaml`` narrative in ``folder`` (default ``models/narratives``), sorted by file name.
 
-    The file name must be the narrative's id with ``-`` or ``_``: ``china_ai.yaml`` holds ``china-ai``.
+    The file name must be the narrative's id with ``-`` or ``_``: ``my_theme.yaml`` holds ``my-theme``.
     """
     folder = Path(folder) if folder else models_dir() / "narratives"
-    narratives = []
-    for path in sorted(folder.glob("*.yaml")):
-        narrative = _load_narrative_cached(str(path), path.stat().st_mtime)
-        if narrative.id.replace("-", "_") != path.stem.replace("-", "_"):
-            raise ConfigError(f"{path}: [id] {narrative.id!r} does not match the file name; "
-                              f"rename the file to {narrative.id.replace('-', '_')}.yaml or fix the id")
-        narratives.append(narrative)
-    return narratives
+    return [load_narrative(path) for path in sorted(folder.glob("*.yaml"))]
+
+
+def check_scope(narrative: Narrative, catalog: Catalog) -> None:
+    """Raise a ConfigError naming every ``scope.entities`` id that is not in the catalog."""
+    known = catalog.by_id()
+    unknown = [e for e in narrative.scope.entities if e not in known]
+    if unknown:
+        raise ConfigError(f"{narrative.path or narrative.id}: [scope -> entities] unknown entity ids "
+                          f"{', '.join(map(repr, unknown))}; use ids from models/entities.yaml "
+                          f"(narrative mentions NAME shows an entity's id) or remove them")
 
 
 def find_narrative(narratives: list[Narrative], narrative_id: str) -> Narrative:
-    """The narrative called ``narrative_id`` (``china-ai`` or ``china_ai``), or a ConfigError listing them."""
+    """The narrative called ``narrative_id`` (dashes or underscores), or a ConfigError listing them."""
     wanted = narrative_id.replace("_", "-")
     for narrative in narratives:
         if narrative.id.replace("_", "-") == wanted:

