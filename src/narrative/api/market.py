@@ -16,11 +16,10 @@ from pathlib import Path
 from ..catalog import load_catalog
 from ..config import Settings
 from ..errors import InputError
-from ..market.calendar import calendar_for
 from ..market.prices import listing_for, read_price_csv, ticker_from_path
 from ..store import open_db
 from ..store.db import write_lock
-from ..store.prices import price_coverage, price_rows, upsert_prices
+from ..store.prices import price_coverage, upsert_prices
 from .query import resolve_entity
 
 LOGGER = logging.getLogger(__name__)
@@ -86,7 +85,7 @@ def fetch_prices(tickers: list[str], *, start: str | None = None, end: str | Non
     """Fetch daily prices through a registered provider (default ``yfinance.v1``) and store them."""
     from ..market.providers import get_provider
 
-    _check_window(start, end)
+    check_window(start, end)
     source = get_provider(provider)
     listings = catalog_listings(catalog_path)
     settings = Settings.load(db=db_path)
@@ -141,6 +140,7 @@ def claims(name: str | None = None, *, db_path: str | None = None, ticker: str |
 
     from ..market.claims import COLUMNS_OUT, ListingRef, check_claims
     from ..store.reads import claim_figures
+    from .analysis import Prices
     from .query import open_existing_store, parse_day
 
     since_iso, until_iso = parse_day(since), parse_day(until, end=True)
@@ -161,75 +161,54 @@ def claims(name: str | None = None, *, db_path: str | None = None, ticker: str |
         listings = {e.id: [ListingRef(l.symbol, l.exchange, l.primary) for l in e.listings] for e in catalog.entities}
         owner = {l.symbol: e.id for e in catalog.entities for l in e.listings if len(l.symbol) >= 3 or "." in l.symbol}
         exchanges = {r["ticker"]: r["exchange"] for r in price_coverage(db)}
-        closes = PriceCache(db)
-        results = check_claims(figures, listings=listings, owner=owner, closes_for=closes.closes,
-                               as_of_for=lambda s, p: closes.as_of(s, p, exchanges.get(s)), ticker=ticker,
+        prices = Prices(db)
+        results = check_claims(figures, listings=listings, owner=owner, closes_for=prices.closes,
+                               as_of_for=lambda s, p: prices.as_of(s, p, exchanges.get(s)), ticker=ticker,
                                names={e.id: e.names() for e in catalog.entities})
     finally:
         db.close()
     return pd.DataFrame([r.as_dict() for r in results], columns=COLUMNS_OUT)
 
 
-class PriceCache:
-    """Close series and session calendars per ticker, read once."""
-
-    def __init__(self, db):
-        self.db = db
-        self._closes: dict = {}
-        self._calendars: dict = {}
-
-    def closes(self, ticker: str):
-        import pandas as pd
-
-        if ticker not in self._closes:
-            rows = price_rows(self.db, [ticker])
-            self._closes[ticker] = (pd.Series([r["adj_close"] for r in rows], name=ticker,
-                                              index=pd.to_datetime([r["date"] for r in rows])) if rows else None)
-        return self._closes[ticker]
-
-    def calendar(self, ticker: str, exchange: str | None):
-        if ticker not in self._calendars:
-            series = self.closes(ticker)
-            if series is None:
-                return None
-            self._calendars[ticker] = calendar_for(exchange or listing_for(ticker, {})[1], series.index[0],
-                                                   series.index[-1], dates=series.index)
-        return self._calendars[ticker]
-
-    def as_of(self, ticker: str, published: str, exchange: str | None):
-        calendar = self.calendar(ticker, exchange)
-        return None if calendar is None else calendar.last_close([published])[0]
-
-
-def report(narrative: str, tickers: list[str], benchmark: str, start: str, end: str, out: str | Path, *,
-           db_path: str | None = None, intraday: str = "same", catalog_path: str | None = None) -> Path:
-    """Write ``out/report.html`` and ``out/report.json`` for ``narrative`` against ``tickers`` and ``benchmark``.
-
-    Tickers may be names ("Alibaba" -> BABA, 9988.HK). Returns the HTML path.
+def report(narrative: str, tickers: list[str], benchmark, start: str, end: str, out: str | Path, *,
+           db_path: str | None = None, intraday: str = "same", precision=None, events=None, n_perm: int = 999,
+           seed: int = 0, catalog_path: str | None = None) -> Path:
+    """Write ``out/report.html``, ``out/report.json`` and every table as ``out/<table>.csv`` for ``narrative``
+    against ``tickers``. ``benchmark``: one ticker, or a list of ``SYMBOL`` / ``EXCHANGE=SYMBOL`` entries (see
+    :mod:`narrative.api.analysis`). ``events``: dates (or a file of dates) for the event study instead of the
+    narrative's shifts. Tickers may be names ("Alibaba" -> BABA, 9988.HK). Returns the HTML path.
     """
     from ..catalog import find_narrative, load_narratives
-    from ..market.analysis import analyse
+    from ..market.report_data import report_data
     from ..report.build import write_report
+    from ..store.reads import entity_sentiment, sentence_scores
+    from .analysis import market_data, parse_events
     from .query import open_existing_store
 
-    start_d, end_d = _check_window(start, end)
+    start_d, end_d = check_window(start, end)
     if start_d is None or end_d is None:
         raise InputError("the report needs both --from and --to (YYYY-MM-DD).")
-    find_narrative(load_narratives(), narrative)
+    spec = find_narrative(load_narratives(), narrative)
+    event_dates = parse_events(events) if events else None
     db = open_existing_store(db_path)
     try:
-        symbols = resolve_tickers(tickers, db=db, catalog_path=catalog_path)
-        bench = resolve_tickers([benchmark], db=db, catalog_path=catalog_path)[0]
-        claim_frame = claims(db_path=db_path, since=str(start_d), until=str(end_d), catalog_path=catalog_path)
-        claim_frame = claim_frame[claim_frame["ticker"].isin([*symbols, bench]) | claim_frame["ticker"].isna()]
-        data = analyse(db, narrative=narrative, tickers=symbols, benchmark=bench, start=str(start_d), end=str(end_d),
-                       intraday=intraday, claims=claim_frame)
+        data = market_data(db, spec.id, tickers, benchmark, str(start_d), str(end_d), catalog_path=catalog_path)
+        ids = [int(a) for a in data.articles["article_id"]]
+        sentences = sentence_scores(db, spec.id, article_ids=ids)
+        sentiment = entity_sentiment(db, article_ids=ids)
     finally:
         db.close()
-    return write_report(data, Path(out))
+    claim_frame = claims(db_path=db_path, since=str(start_d), until=str(end_d), catalog_path=catalog_path)
+    claim_frame = claim_frame[claim_frame["ticker"].isin([*data.closes]) | claim_frame["ticker"].isna()]
+    data_json, tables = report_data(data, narrative=spec.id, start=str(start_d), end=str(end_d), sentences=sentences,
+                                    sentiment=sentiment, claims=claim_frame,
+                                    themes={t.id: t.label for t in spec.themes}, events=event_dates,
+                                    intraday=intraday, precision=precision, n_perm=n_perm, seed=seed)
+    return write_report(data_json, Path(out), tables=tables)
 
 
-def _check_window(start: str | None, end: str | None) -> tuple[date | None, date | None]:
+def check_window(start: str | None, end: str | None) -> tuple[date | None, date | None]:
+    """``--from``/``--to`` as dates (None when not given); a bad or reversed window raises InputError."""
     parsed = []
     for flag, value in (("--from", start), ("--to", end)):
         if value is None:

@@ -25,6 +25,12 @@ class _Strict(BaseModel):
 
 
 class Summary(_Strict):
+    sentence: str  # the plain-language summary, worded from the calibrated result
+    leadlag: str  # the lead-lag summary of market.inference
+    enough: bool  # enough news sessions to test
+    reason: str
+    news_sessions: int
+    headline: Optional[dict[str, Any]]  # the headline test; None when nothing survives or too few news days
     articles_scored: int
     articles_relevant: int
     sessions: int
@@ -33,54 +39,76 @@ class Summary(_Strict):
     share_positive: Optional[float]
     shifts: int
     tests: int
+    n_perm: int
     claims: dict[str, int]
-    strongest_lag: Optional[dict[str, Any]]
+    precision_counts: dict[str, int]
 
 
 class TickerDetail(_Strict):
     ticker: str
     exchange: str
+    benchmark: str
     calendar: str
     sessions: int
     prices_from: str
     prices_to: str
+    benchmark_to: str
     excess_return: Optional[float]
     benchmark_return: Optional[float]
     series: dict[str, list]
-    rolling_corr: dict[str, list]
-    ccf: list[dict[str, Any]]
-    granger: list[dict[str, Any]]
     return_: Optional[float] = Field(None, alias="return")  # "return" is a Python keyword
 
 
 class ShiftItem(_Strict):
     session: str
-    size: Optional[float]
     direction: str
+    size: Optional[float]
     before: Optional[float]
     after: Optional[float]
+    p_value: Optional[float]
+    effect: Optional[float]
     method: str
+    first_published: Optional[str]
     articles: int
-    evidence: list[dict[str, Any]]
-    entities: list[dict[str, Any]]
-    phrases: list[dict[str, Any]]
+    sides: list[dict[str, Any]]
+    stories: list[dict[str, Any]]
     car: list[dict[str, Any]]
+
+
+class Events(_Strict):
+    source: str  # "shifts" | "user"
+    dates: list[str]
+    table: list[dict[str, Any]]
+
+
+class Themes(_Strict):
+    labels: dict[str, str]
+    periods: list[str]
+    counts: dict[str, list[int]]
 
 
 class ReportData(_Strict):
     narrative: str
     tickers: list[str]
-    benchmark: str
+    benchmarks: dict[str, str]
     start: str
     end: str
     generated: str
     intraday: str
+    precision: Optional[list[str]]
     lead_ticker: str
     summary: Summary
     index: dict[str, list]
     tickers_detail: list[TickerDetail]
+    leadlag: list[dict[str, Any]]
     shifts: list[ShiftItem]
+    events: Events
+    stories: list[dict[str, Any]]
+    sides: list[dict[str, Any]]
+    themes: Themes
+    entities: list[dict[str, Any]]
     claims: list[dict[str, Any]]
+    warnings: list[str]
     caveats: list[str]
 
 
@@ -93,21 +121,26 @@ def fmt(value, digits: int = 2, sign: bool = False) -> str:
     return f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
 
 
-def write_report(data: dict, out: Path) -> Path:
-    """Write ``out/report.json`` and ``out/report.html``; returns the HTML path."""
+def write_report(data: dict, out: Path, *, tables: dict | None = None) -> Path:
+    """Write ``out/report.json``, ``out/report.html`` and each of ``tables`` (DataFrames) as ``out/<name>.csv``;
+    returns the HTML path."""
     from jinja2 import Environment, StrictUndefined
 
     ReportData.model_validate(data)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: is a file; pass a folder.")
     out.mkdir(parents=True, exist_ok=True)
-    charts = {"overview": plots.index_vs_returns(data), "cars": plots.event_cars(data), "rolling": plots.rolling(data),
-              "ccf": {t["ticker"]: plots.correlogram(t) for t in data["tickers_detail"]}}
+    charts = {"overview": plots.index_vs_returns(data), "cars": plots.event_cars(data),
+              "themes": plots.themes(data), "entities": plots.entities(data),
+              "ccf": {t: plots.correlogram(data, t) for t in data["tickers"]}}
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["fmt"] = fmt
-    html = env.from_string(TEMPLATE.read_text(encoding="utf-8")).render(d=data, charts=charts)
+    csv_names = sorted(f"{name}.csv" for name in (tables or {}))
+    html = env.from_string(TEMPLATE.read_text(encoding="utf-8")).render(d=data, charts=charts, csv_names=csv_names)
     (out / "report.json").write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+    for name, frame in (tables or {}).items():
+        frame.to_csv(out / f"{name}.csv", index=False)
     path = out / "report.html"
     path.write_text(html, encoding="utf-8")
-    LOGGER.info("wrote %s (%d bytes)", path, len(html))
+    LOGGER.info("wrote %s (%d bytes) and %d tables", path, len(html), len(tables or {}))
     return path

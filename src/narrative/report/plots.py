@@ -28,60 +28,84 @@ def _dates(values: list[str]) -> pd.DatetimeIndex:
     return pd.to_datetime(values)
 
 
+def _time_axis(axis, data: dict) -> None:
+    """Fixed x range (the report's window) and concise date labels: a month or year is written once, not on
+    every tick, whatever the window's length."""
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    axis.xaxis.set_major_locator(locator)
+    axis.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    axis.set_xlim(pd.Timestamp(data["start"]), pd.Timestamp(data["end"]))
+
+
 def index_vs_returns(data: dict) -> str:
-    """Cumulative returns (top) and the narrative index with attention bars (bottom), shifts marked."""
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9.5, 5.6), sharex=True, height_ratios=[3, 2])
+    """Cumulative returns (top) and the tested signal, net stance per session, with attention (bottom); the
+    calibrated shifts are vertical lines, named in the legend."""
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9.5, 5.8), sharex=True, height_ratios=[3, 2])
     for i, item in enumerate(data["tickers_detail"]):
         series = item["series"]
         top.plot(_dates(series["dates"]), [v * 100 if v is not None else None for v in series["cum_return"]],
                  color=PALETTE[i % len(PALETTE)], lw=1.4, label=item["ticker"])
-    first = data["tickers_detail"][0]["series"]
-    top.plot(_dates(first["dates"]), [v * 100 if v is not None else None for v in first["cum_benchmark"]],
-             color="#777", lw=1.2, ls="--", label=data["benchmark"])
+    for bench in dict.fromkeys(data["benchmarks"].values()):
+        item = next(t for t in data["tickers_detail"] if t["benchmark"] == bench)
+        top.plot(_dates(item["series"]["dates"]),
+                 [v * 100 if v is not None else None for v in item["series"]["cum_benchmark"]],
+                 color="#777", lw=1.1, ls="--", label=f"{bench} (benchmark)")
     top.set_ylabel("cumulative return, %")
-    top.legend(loc="upper left", frameon=False, ncol=4)
     index = data["index"]
     dates = _dates(index["dates"])
-    bottom.bar(dates, index["attention"], color="#c9d6e3", width=1.0, label="attention (articles)")
-    bottom.set_ylabel("relevant articles")
+    net = pd.Series(index["net"], index=dates, dtype=float)
+    colors = ["#4f8a3c" if v > 0 else "#c0504d" for v in net]
+    bottom.bar(dates, net, color=colors, width=2.0, label="net stance per session (Σ relevance × stance)")
+    limit = float(net.abs().max()) if len(net) and net.abs().max() > 0 else 1.0
+    bottom.set_ylim(-1.1 * limit, 1.1 * limit)
+    bottom.axhline(0, color="#999", lw=0.6)
+    bottom.set_ylabel("net stance")
     twin = bottom.twinx()
-    net = pd.Series(index["net"], index=dates, dtype=float).rolling(5, min_periods=1).mean()
-    twin.plot(dates, net, color="#1f4e79", lw=1.3, label="net stance (5-session mean)")
-    twin.axhline(0, color="#999", lw=0.6)
-    twin.set_ylabel("net stance")
+    busy = [(d, a) for d, a in zip(dates, index["attention"]) if a]
+    twin.scatter([d for d, _ in busy], [a for _, a in busy], s=8, color="#1f4e79", label="relevant articles")
+    twin.set_ylim(0, max([a for _, a in busy], default=1) * 1.3)
+    twin.set_ylabel("relevant articles")
     twin.grid(False)
-    for shift in data["shifts"]:
+    for j, shift in enumerate(data["shifts"]):
+        label = "calibrated shift" if j == 0 else None
         for axis in (top, bottom):
-            axis.axvline(pd.Timestamp(shift["session"]), color="#d98c1f", lw=0.9, ls=":")
-    bottom.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+            axis.axvline(pd.Timestamp(shift["session"]), color="#d98c1f", lw=1.0, ls=":",
+                         label=label if axis is top else None)
+    top.legend(loc="upper left", frameon=False, ncol=3, fontsize=8)
+    handles = bottom.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+    bottom.legend(handles, [h.get_label() for h in handles], loc="upper left", frameon=False, ncol=2, fontsize=8)
+    _time_axis(bottom, data)
     fig.suptitle(f"Narrative '{data['narrative']}' vs returns ({data['lead_ticker']} sessions)", x=0.01, ha="left")
     return _png(fig)
 
 
-def correlogram(item: dict) -> str:
-    """Cross-correlation of the index with excess returns at lags -10..+10, with the ±1.96/√n band."""
+def correlogram(data: dict, ticker: str) -> str:
+    """The calibrated cross-correlations of ``ticker`` at lags -10..+10: red when the permutation p < 0.05,
+    outlined when the family-wise p < 0.05 too."""
+    rows = [r for r in data["leadlag"] if r["ticker"] == ticker and r["test"] == "ccf" and r["statistic"] is not None]
     fig, axis = plt.subplots(figsize=(4.6, 2.8))
-    rows = [r for r in item["ccf"] if r["corr"] is not None]
     lags = [r["lag"] for r in rows]
-    corr = [r["corr"] for r in rows]
-    band = [r["band"] for r in rows]
-    colors = ["#c0504d" if abs(c) > b else "#1f4e79" for c, b in zip(corr, band)]
-    axis.bar(lags, corr, color=colors, width=0.7)
-    if rows:
-        axis.plot(lags, band, color="#999", ls="--", lw=0.8)
-        axis.plot(lags, [-b for b in band], color="#999", ls="--", lw=0.8)
+    corr = [r["statistic"] for r in rows]
+    colors = ["#c0504d" if (r["p_perm"] or 1) < 0.05 else "#1f4e79" for r in rows]
+    edges = ["#000" if (r["p_fwer"] or 1) < 0.05 else "none" for r in rows]
+    axis.bar(lags, corr, color=colors, edgecolor=edges, width=0.7)
     axis.axhline(0, color="#444", lw=0.6)
-    axis.set_xlabel("lag k (sessions): corr(index_t, excess return_t+k); k > 0: narrative leads")
-    axis.set_title(item["ticker"], loc="left")
+    limit = max([abs(c) for c in corr], default=0.1)
+    axis.set_ylim(-1.15 * limit, 1.15 * limit)
+    axis.set_xlim(-10.8, 10.8)
+    axis.set_xlabel("lag k: corr(news_t, excess return_t+k); k > 0: news leads", fontsize=8)
+    axis.set_title(ticker, loc="left")
+    if not rows:
+        axis.text(0.5, 0.5, "not testable", ha="center", transform=axis.transAxes)
     return _png(fig)
 
 
 def event_cars(data: dict) -> str:
-    """CAR per narrative shift, window and ticker, with ±1.96σ√days whiskers."""
+    """CAR per calibrated shift, window and ticker, with ±1.96σ√days whiskers."""
     rows = [c for s in data["shifts"] for c in s["car"] if c["car"] is not None]
     fig, axis = plt.subplots(figsize=(9.5, 3.2))
     if not rows:
-        axis.text(0.5, 0.5, "no CAR could be computed (no shifts, or not enough history)", ha="center",
+        axis.text(0.5, 0.5, "no CAR to show (no significant shift, or not enough history)", ha="center",
                   transform=axis.transAxes)
         axis.set_axis_off()
         return _png(fig)
@@ -94,8 +118,7 @@ def event_cars(data: dict) -> str:
                 if hit and hit["car"] is not None:
                     err = abs(hit["car"] / hit["t"]) * 1.96 if hit["t"] else 0
                     axis.bar(x + j * 0.8 / len(tickers), hit["car"], width=0.8 / len(tickers),
-                             color=PALETTE[j % len(PALETTE)], yerr=err, capsize=2,
-                             label=ticker if not labels else None)
+                             color=PALETTE[j % len(PALETTE)], yerr=err, capsize=2, label=ticker)
             labels.append((x + 0.3, f"{shift['session']}\n{window}"))
             x += 1.2
     axis.set_xticks([p for p, _ in labels], [t for _, t in labels], fontsize=7)
@@ -107,14 +130,42 @@ def event_cars(data: dict) -> str:
     return _png(fig)
 
 
-def rolling(data: dict) -> str:
-    """60-session rolling correlation of the index with each ticker's excess return."""
-    fig, axis = plt.subplots(figsize=(9.5, 2.6))
-    for i, item in enumerate(data["tickers_detail"]):
-        series = item["rolling_corr"]
-        axis.plot(_dates(series["dates"]), series["corr"], color=PALETTE[i % len(PALETTE)], lw=1.2,
-                  label=item["ticker"])
+def themes(data: dict) -> str:
+    """Sentences naming each sub-theme per period, in the relevant articles."""
+    block = data["themes"]
+    fig, axis = plt.subplots(figsize=(9.5, 2.8))
+    if not block["periods"]:
+        axis.text(0.5, 0.5, "no sub-theme named in the relevant articles", ha="center", transform=axis.transAxes)
+        axis.set_axis_off()
+        return _png(fig)
+    x = range(len(block["periods"]))
+    bottom = [0] * len(block["periods"])
+    for i, (theme, counts) in enumerate(block["counts"].items()):
+        axis.bar(x, counts, bottom=bottom, color=PALETTE[i % len(PALETTE)], label=block["labels"][theme], width=0.8)
+        bottom = [b + c for b, c in zip(bottom, counts)]
+    axis.set_xticks(list(x), block["periods"], rotation=45 if len(block["periods"]) > 12 else 0, fontsize=7)
+    axis.set_ylabel("sentences")
+    axis.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return _png(fig)
+
+
+def entities(data: dict) -> str:
+    """Mean sentiment toward the most-mentioned entities, per period (marker size: mentions)."""
+    rows = data["entities"]
+    fig, axis = plt.subplots(figsize=(9.5, 2.8))
+    if not rows:
+        axis.text(0.5, 0.5, "no per-entity sentiment in the relevant articles", ha="center", transform=axis.transAxes)
+        axis.set_axis_off()
+        return _png(fig)
+    periods = sorted({r["period"] for r in rows})
+    position = {p: i for i, p in enumerate(periods)}
+    for i, name in enumerate(dict.fromkeys(r["entity"] for r in rows)):
+        mine = [r for r in rows if r["entity"] == name]
+        axis.plot([position[r["period"]] for r in mine], [r["sentiment"] for r in mine], marker="o", lw=1,
+                  color=PALETTE[i % len(PALETTE)], label=name, markersize=4)
+    axis.set_xticks(range(len(periods)), periods, rotation=45 if len(periods) > 12 else 0, fontsize=7)
+    axis.set_ylim(-1.05, 1.05)
     axis.axhline(0, color="#444", lw=0.6)
-    axis.set_ylabel("rolling corr (60)")
-    axis.legend(frameon=False, ncol=4)
+    axis.set_ylabel("sentiment (pos − neg)")
+    axis.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _png(fig)

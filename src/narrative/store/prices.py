@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Iterable
 
+import pandas as pd
 from sqlite_utils import Database
 
 from .db import placeholders, rows
@@ -63,3 +64,17 @@ def price_coverage(db: Database) -> list[dict]:
     cursor = db.execute("SELECT ticker, MIN(date), MAX(date), COUNT(*), MAX(currency), MAX(exchange) FROM prices "
                         "GROUP BY ticker ORDER BY ticker")
     return [dict(zip(("ticker", "first", "last", "rows", "currency", "exchange"), r)) for r in cursor.fetchall()]
+
+
+def close_series(db: Database, ticker: str) -> tuple[pd.Series | None, str | None]:
+    """The adjusted closes of ``ticker`` as a Series indexed by local trading date, and its stored exchange.
+
+    The one price loader: the claim check and the analysis both read closes through it.
+    ``(None, None)`` when the store has no prices for ``ticker``.
+    """
+    found = price_rows(db, [ticker])
+    if not found:
+        return None, None
+    dates = pd.DatetimeIndex(pd.to_datetime([r["date"] for r in found]))
+    series = pd.Series([r["adj_close"] for r in found], index=dates, name=ticker, dtype=float)
+    return series, found[-1]["exchange"]

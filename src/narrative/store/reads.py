@@ -1,5 +1,6 @@
-"""What the market analysis and the claim check read from the store besides prices: stated figures, article scores,
-evidence sentences, and the entities and phrases of a window. Parameterised SQL, pandas out."""
+"""What the market analysis and the claim check read from the store besides prices: stated figures, the articles
+frame, sentence scores with their themes, per-entity sentiment and entity mentions. Parameterised SQL, pandas out;
+nothing here computes a statistic (that is ``market/``'s job, on the frames returned here)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,16 @@ import json
 import pandas as pd
 from sqlite_utils import Database
 
-from .db import placeholders
+from .db import placeholders, published_window
 from .scores import scored_articles
 
 CLAIM_PERIODS_SQL = "f.period IS NOT NULL AND f.period != ''"
+
+# The articles frame (INTERFACES.md): the columns market/ may rely on, and the value a column takes while the
+# migration that adds it has not run on this store (precision unknown -> "exact" as stored before m005;
+# no story clustering -> each article is its own story and counts as new).
+ARTICLE_COLUMNS = ["article_id", "published", "precision", "source_tz", "title", "url", "relevance", "stance", "tone",
+                   "evidence", "sources", "story_id", "novelty"]
 
 
 def claim_figures(db: Database, *, entity_ids: list[str] | None = None) -> pd.DataFrame:
@@ -31,53 +38,88 @@ def claim_figures(db: Database, *, entity_ids: list[str] | None = None) -> pd.Da
 
 def article_scores(db: Database, narrative: str, *, since: str | None = None, until: str | None = None
                    ) -> pd.DataFrame:
-    """Per-article scores of ``narrative`` with the article's UTC publication time."""
-    return pd.DataFrame(scored_articles(db, narrative, since=since, until=until),
-                        columns=["article_id", "published", "title", "url", "relevance", "stance", "tone",
-                                 "evidence", "sources"])
+    """The articles frame of ``narrative``: one row per scored article, oldest first (columns ``ARTICLE_COLUMNS``).
+
+    >>> from narrative.store import open_db
+    >>> list(article_scores(open_db(":memory:"), "china-ai").columns) == ARTICLE_COLUMNS
+    True
+    """
+    frame = pd.DataFrame(scored_articles(db, narrative, since=since, until=until))
+    if frame.empty:
+        return pd.DataFrame(columns=ARTICLE_COLUMNS)
+    if "precision" not in frame:
+        frame["precision"] = "exact"
+    if "source_tz" not in frame:
+        frame["source_tz"] = None
+    if "story_id" not in frame:
+        frame["story_id"] = frame["article_id"]
+    if "novelty" not in frame:
+        frame["novelty"] = 1.0
+    frame["precision"] = frame["precision"].fillna("exact")
+    frame["story_id"] = frame["story_id"].fillna(frame["article_id"]).astype(int)
+    frame["novelty"] = frame["novelty"].fillna(1.0).astype(float)
+    return frame[ARTICLE_COLUMNS + [c for c in frame.columns if c not in ARTICLE_COLUMNS]]
 
 
-def evidence_sentences(db: Database, rows: pd.DataFrame, *, limit: int = 3) -> list[dict]:
-    """The strongest evidence sentences of the article score ``rows`` (``evidence`` JSON -> sentences)."""
-    picked: list[tuple[float, int, int, float]] = []
-    for row in rows.itertuples():
-        try:
-            evidence = json.loads(row.evidence or "[]")
-        except (TypeError, ValueError):
-            continue
-        for item in evidence:
-            if "sentence_idx" not in item:
-                continue
-            weight = abs(float(item.get("stance", 0.0))) * float(item.get("relevance", 1.0))
-            picked.append((weight, int(row.article_id), int(item["sentence_idx"]), float(item.get("stance", 0.0))))
-    picked.sort(reverse=True)
-    out = []
-    for weight, article_id, idx, stance in picked:
-        found = db.execute("SELECT s.text, a.title, a.published, a.url FROM sentences s JOIN articles a "
-                           "ON a.id = s.article_id WHERE s.article_id = ? AND s.idx = ?", [article_id, idx]).fetchone()
-        if found and all(o["sentence"] != found[0] for o in out):
-            out.append({"article_id": article_id, "sentence_idx": idx, "stance": round(stance, 3),
-                        "sentence": found[0], "title": found[1], "published": found[2], "url": found[3]})
-        if len(out) >= limit:
-            break
-    return out
+def sentence_scores(db: Database, narrative: str, *, article_ids: list[int]) -> pd.DataFrame:
+    """Every scored sentence of ``article_ids`` for ``narrative``: ``article_id, sentence_idx, text, relevance,
+    stance, themes`` (a list of theme ids), with the article's ``published``, ``title`` and ``url``."""
+    columns = ["article_id", "sentence_idx", "text", "relevance", "stance", "themes", "published", "title", "url"]
+    if not article_ids or "sentence_scores" not in db.table_names():
+        return pd.DataFrame(columns=columns)
+    frames = []
+    for start in range(0, len(article_ids), 500):  # SQLite caps the parameters of one statement
+        chunk = [int(a) for a in article_ids[start:start + 500]]
+        frames.append(_frame(
+            db, "SELECT ss.article_id, ss.sentence_idx, s.text, ss.relevance, ss.stance, ss.themes, a.published, "
+                "a.title, a.url FROM sentence_scores ss JOIN articles a ON a.id = ss.article_id "
+                "LEFT JOIN sentences s ON s.article_id = ss.article_id AND s.idx = ss.sentence_idx "
+                f"WHERE ss.narrative IN (?, ?) AND ss.article_id IN ({placeholders(chunk)}) "
+                "ORDER BY a.published, ss.article_id, ss.sentence_idx",
+            [narrative, narrative.replace("-", "_"), *chunk]))
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    frame["themes"] = [_json_list(v) for v in frame["themes"]]
+    return frame[columns]
 
 
-def window_terms(db: Database, article_ids: list[int], narrative: str, *, limit: int = 5) -> dict[str, list[dict]]:
-    """Top entities (by mentions) and narrative phrases (by hits) in ``article_ids``."""
+def entity_sentiment(db: Database, *, article_ids: list[int]) -> pd.DataFrame:
+    """Sentiment toward each entity in ``article_ids``: ``article_id, published, entity_id, entity, sentiment``
+    (positive minus negative probability, -1..1), one row per sentence and entity."""
+    columns = ["article_id", "published", "entity_id", "entity", "sentiment"]
+    if not article_ids or "entity_sentiment" not in db.table_names():
+        return pd.DataFrame(columns=columns)
+    frames = []
+    for start in range(0, len(article_ids), 500):
+        chunk = [int(a) for a in article_ids[start:start + 500]]
+        frames.append(_frame(
+            db, "SELECT es.article_id, a.published, es.entity_id, COALESCE(e.name, es.entity_id) AS entity, "
+                "es.positive - es.negative AS sentiment FROM entity_sentiment es JOIN articles a "
+                "ON a.id = es.article_id LEFT JOIN entities e ON e.id = es.entity_id "
+                f"WHERE es.article_id IN ({placeholders(chunk)}) ORDER BY a.published",
+            chunk))
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def article_entities(db: Database, *, article_ids: list[int]) -> pd.DataFrame:
+    """The entities named in ``article_ids`` (linked name, else the surface name): ``article_id, entity``."""
+    columns = ["article_id", "entity"]
     if not article_ids:
-        return {"entities": [], "phrases": []}
-    marks = placeholders(article_ids)
-    entities = db.execute(
-        f"SELECT COALESCE(e.name, m.name) AS name, COUNT(*) AS n FROM mentions m LEFT JOIN entities e "
-        f"ON e.id = m.entity_id WHERE m.article_id IN ({marks}) GROUP BY 1 ORDER BY n DESC, name LIMIT ?",
-        [*article_ids, limit]).fetchall()
-    phrases = db.execute(
-        f"SELECT theme, COUNT(*) AS n FROM phrase_hits WHERE article_id IN ({marks}) AND narrative IN (?, ?) "
-        f"GROUP BY theme ORDER BY n DESC, theme LIMIT ?",
-        [*article_ids, narrative, narrative.replace("-", "_"), limit]).fetchall()
-    return {"entities": [{"name": n, "count": c} for n, c in entities],
-            "phrases": [{"theme": t, "count": c} for t, c in phrases]}
+        return pd.DataFrame(columns=columns)
+    frames = []
+    for start in range(0, len(article_ids), 500):
+        chunk = [int(a) for a in article_ids[start:start + 500]]
+        frames.append(_frame(
+            db, "SELECT m.article_id, COALESCE(e.name, m.name) AS entity FROM mentions m LEFT JOIN entities e "
+                f"ON e.id = m.entity_id WHERE m.article_id IN ({placeholders(chunk)})", chunk))
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def _json_list(value) -> list:
+    try:
+        parsed = json.loads(value or "[]")
+    except (TypeError, ValueError):
+        return []
+    return parsed if isinstance(parsed, list) else []
 
 
 def _frame(db: Database, sql: str, params: list) -> pd.DataFrame:
