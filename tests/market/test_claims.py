@@ -50,7 +50,7 @@ def test_claims_hand_made_verdicts():
     assert period.verdict == "off" and period.best_fit_period == "1D" and "wrong period" in period.reason
     business = check_claim(_figure(26, "up", "Q2", sentence="cloud revenue rose 26% in the June quarter",
                                    position=19), closes=closes, as_of=as_of, ticker="T")
-    assert business.verdict == "cannot check" and "business figure" in business.reason
+    assert business.verdict == "not a price claim" and business.reason == "about revenue, not a price"
     unsupported = check_claim(_figure(5, "up", "YoY"), closes=closes, as_of=as_of, ticker="T")
     assert unsupported.verdict == "cannot check" and "unsupported period" in unsupported.reason
 
@@ -144,3 +144,111 @@ def test_claims_batch_reports_missing_prices_and_listings():
     assert [c.verdict for c in out] == ["off", "cannot check", "cannot check"]
     assert out[0].computed == pytest.approx(12.57, abs=0.01)
     assert out[1].reason == "no listing" and out[2].reason.startswith("no prices for NVDA")
+
+
+# --- scope (issue 8): only price moves are checked; periods assumed or doubled ---------------------------------
+
+@pytest.fixture(scope="module")
+def extract():
+    """Figure rows as store.reads.claim_figures gives them, from the real extractor."""
+    from narrative.catalog import load_catalog
+    from narrative.nlp.pipeline import Extractor
+
+    extractor = Extractor(catalog=load_catalog(), narratives=[])
+
+    def rows(text: str, published: str, article_id: int = 1) -> pd.DataFrame:
+        found = extractor.extract("", text, "en")
+        out = []
+        for number, figure in enumerate(found.figures, start=1):
+            sentence = found.sentences[figure.sentence]
+            out.append({"figure_id": number, "article_id": article_id, "published": published,
+                        "subject_entity_id": figure.subject_entity_id, "subject": figure.subject,
+                        "value": figure.value, "direction": figure.direction, "period": figure.period,
+                        "qualifier": figure.qualifier, "negated": figure.negated, "surface": figure.surface,
+                        "kind": figure.kind, "unit": figure.unit, "sentence": sentence.text,
+                        "position": figure.start - sentence.start})
+        return pd.DataFrame(out)
+
+    return rows
+
+
+LISTINGS = {"alibaba": [ListingRef("BABA", "NYSE", True), ListingRef("9988.HK", "HKEX")],
+            "tencent": [ListingRef("0700.HK", "HKEX", True)], "jd": [ListingRef("JD", "NASDAQ", True)]}
+OWNER = {"BABA": "alibaba", "9988.HK": "alibaba", "0700.HK": "tencent", "JD": "jd"}
+
+
+def _check(figures: pd.DataFrame, as_of: str):
+    closes = {t: _closes(t) for t in ("BABA", "9988.HK", "0700.HK")}
+    return check_claims(figures, listings=LISTINGS, owner=OWNER, closes_for=closes.get,
+                        as_of_for=lambda symbol, published: pd.Timestamp(as_of))
+
+
+def test_issue_8_a_stake_is_not_a_price_claim(extract):
+    # Was checked as a BABA 1Y return ("wrong direction").
+    figures = extract("Alibaba founder Jack Ma cut his stake to 4.8% from 6.2%, a filing showed.",
+                      "2025-09-20T02:00:00Z")
+    assert len(figures) == 2 and set(figures["subject_entity_id"]) == {"alibaba"}
+    checks = _check(figures, "2025-09-19")
+    assert [c.verdict for c in checks] == ["not a price claim"] * 2
+    assert all(c.computed is None and c.best_fit_period is None for c in checks)
+
+
+def test_issue_8_gdp_growth_is_not_a_price_claim(extract):
+    figures = extract("China's GDP grew 5.2% in 2023, official data showed, as JD.com shares rose.",
+                      "2024-01-17T03:00:00Z")
+    assert figures["value"].tolist() == [5.2]
+    # Whatever subject the extractor links (the issue saw JD.com), the figure is about GDP.
+    for subject in (None, "jd"):
+        check = check_claim({**figures.iloc[0].to_dict(), "subject_entity_id": subject}, closes=_toy(),
+                            as_of=pd.Timestamp("2024-01-09"), ticker="JD")
+        assert (check.verdict, check.reason) == ("not a price claim", "about GDP, not a price")
+
+
+def test_issue_8_tencent_55_without_a_period_is_read_as_ytd(extract):
+    figures = extract("Tencent shares have gained 55% as investors bet on its AI push.", "2025-09-20T02:00:00Z")
+    assert figures["period"].isna().all()
+    check = _check(figures, "2025-09-19")[0]
+    assert check.verdict == "matches" and check.period == "assumed YTD"
+    assert check.computed == pytest.approx(54.39, abs=0.01) and check.ticker == "0700.HK"
+    assert check.best_fit_period is None  # a match shows no confusing "best fit"
+    # The same figure, far from both usual readings: off, both readings and the best fit in the reason.
+    off = check_claim({**figures.iloc[0].to_dict(), "value": 90.0}, closes=_closes("0700.HK"),
+                      as_of=pd.Timestamp("2025-09-19"), ticker="0700.HK")
+    assert off.verdict == "off" and off.period == "assumed YTD"
+    assert off.reason.startswith("no period stated; neither usual reading fits +90.0% (YTD gives +54.4%, 1D gives")
+
+
+def test_claims_best_fit_only_when_the_stated_period_is_off():
+    closes, as_of = _toy(), pd.Timestamp("2024-01-09")
+    assert check_claim(_figure(10, "down", "1D", "10%"), closes=closes, as_of=as_of, ticker="T").best_fit_period is None
+    wrong = check_claim(_figure(10.0, "down", "YTD", "10.0%"), closes=closes, as_of=as_of, ticker="T")
+    assert (wrong.verdict, wrong.best_fit_period) == ("off", "1D")
+
+
+def test_claims_one_figure_with_two_periods_is_flagged(extract):
+    text = "Alibaba's Hong Kong shares jumped 8% in 2024. Alibaba is up 8% this year, traders said."
+    figures = extract(text, "2025-09-20T02:00:00Z")
+    assert sorted(figures["period"]) == ["Y2024", "YTD"]
+    checks = _check(figures, "2025-09-19")
+    assert all(c.flag == "the article states +8% for two periods (Y2024, YTD)" for c in checks)
+    other_article = pd.concat([figures.iloc[[0]], figures.iloc[[1]].assign(article_id=2)])
+    assert all(c.flag is None for c in _check(other_article, "2025-09-19"))
+
+
+@pytest.mark.parametrize("sentence, figure, price", [
+    ("Tencent shares have gained 55% as investors bet on its AI push.", "55%", True),
+    ("The Hang Seng Index rose 2.1% on Tuesday.", "2.1%", True),
+    ("Alibaba jumped 8% after its cloud revenue beat forecasts.", "8%", True),
+    ("Alibaba's market share fell 3% in the quarter.", "3%", False),
+    ("JD.com posted growth of 10% in the quarter, while its shares fell 10% year-to-date.", "10% in", False),
+    ("JD.com posted growth of 10% in the quarter, while its shares fell 10% year-to-date.", "10% year", True),
+    ("Baidu holds a 55% stake in the unit.", "55%", False),
+    ("Xiaomi's gross margin rose 2% from a year earlier.", "2%", False),
+    ("Alibaba's sales rose 7%, and its shares rose 3%.", "3%", True),
+])
+def test_claims_scope_reads_the_clause(sentence, figure, price):
+    from narrative.market.claim_scope import price_claim
+
+    position = sentence.index(figure)
+    assert price_claim({"kind": "change", "sentence": sentence, "position": position,
+                        "surface": figure.split()[0]})[0] is price

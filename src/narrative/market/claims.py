@@ -17,9 +17,16 @@ For each figure (kind ``change``, unit ``%``, with a subject entity and a period
    ``max(1.5 points, 10% of the stated value)`` for a round or hedged figure, ``max(0.5 points, 3%)`` for one
    written with a decimal (a bound such as "more than 20%" matches anything beyond it),
    **off** otherwise (wrong direction, wrong period when another period fits, else wrong magnitude), or
-   **cannot check** with the reason (no listing, no prices, unsupported period, a business figure such as
-   revenue growth, a negated statement);
-5. reports the best-fitting period among YTD, 1D, 1W, 1M, 3M, 1Y and the two previous calendar years.
+   **cannot check** with the reason (no listing, no prices, unsupported period, a negated statement);
+5. when the figure is off, reports the best-fitting period among YTD, 1D, 1W, 1M, 3M, 1Y and the two previous
+   calendar years (a figure that matches its period has no "best fit").
+
+Scope (issue 8): only figures about a listed entity's price, shares, ADRs or index level are checked. Stakes,
+growth rates, margins, GDP, market share, revenue ... get the verdict **not a price claim**
+(:mod:`.claim_scope`). A figure **without a period** ("Tencent shares have gained 55%") is read the usual ways,
+YTD then 1D: it matches when one of them fits, and its period is labelled ``assumed YTD`` (or ``assumed 1D``).
+An article that states one figure for one subject with two different periods ("up 8% in 2024 ... up 8% this
+year") is **flagged** in ``flag``: at most one of them can be right.
 """
 
 from __future__ import annotations
@@ -32,14 +39,16 @@ from typing import Callable, Mapping, Sequence
 
 import pandas as pd
 
+from .claim_scope import price_claim
+
 LOGGER = logging.getLogger(__name__)
 
 ROWS_BACK = {"1D": 1, "1W": 5, "1M": 21, "3M": 63, "Q": 63, "1Y": 252}
 BEST_FIT = ("YTD", "1D", "1W", "1M", "3M", "1Y")
+USUAL_READINGS = ("YTD", "1D")  # how a move stated without a period is usually meant, likeliest first
+NOT_A_PRICE_CLAIM = "not a price claim"
 TOLERANCE_POINTS, TOLERANCE_RELATIVE = 1.5, 0.10
 PRECISE_POINTS, PRECISE_RELATIVE = 0.5, 0.03
-_FUNDAMENTALS = re.compile(r"revenue|sales|profit|earnings|income|margin|\bEPS\b|GMV|users|shipments|capex|spending|"
-                           r"guidance|deliveries|营收|收入|利润|净利|销售|营业|出货", re.I)
 _LOWER_BOUND = {"more than", "over", "at least", "逾", "超过", "超", "above"}
 _UPPER_BOUND = {"less than", "up to", "as much as", "just under", "不到", "近", "nearly", "almost", "close to"}
 _HK_CUE = re.compile(r"Hong Kong|\bHK\b|H[- ]shares|港股|香港|恒生", re.I)
@@ -47,8 +56,8 @@ _US_CUE = re.compile(r"\bADRs?\b|\bUS shares\b|\bU\.S\. shares\b|US-listed|New Y
 
 
 COLUMNS_OUT = ["published", "subject", "ticker", "period", "stated", "computed", "difference", "verdict", "reason",
-               "best_fit_period", "best_fit_value", "as_of", "as_of_close", "base_date", "base_close", "tolerance",
-               "figure_id", "article_id", "sentence", "url"]
+               "best_fit_period", "best_fit_value", "flag", "as_of", "as_of_close", "base_date", "base_close",
+               "tolerance", "figure_id", "article_id", "sentence", "url"]
 
 
 @dataclass(frozen=True)
@@ -83,12 +92,13 @@ class ClaimCheck:
     computed: float | None
     difference: float | None
     tolerance: float | None
-    verdict: str  # matches | off | cannot check
+    verdict: str  # matches | off | cannot check | not a price claim
     reason: str
     best_fit_period: str | None
     best_fit_value: float | None
     sentence: str | None = None
     url: str | None = None
+    flag: str | None = None  # e.g. the article states this figure with two periods
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -221,9 +231,15 @@ def _whole_word(text: str, at: int, symbol: str) -> bool:
 
 def check_claim(figure: Mapping, *, closes: pd.Series | None, as_of: pd.Timestamp | None, ticker: str | None,
                 unavailable: str | None = None) -> ClaimCheck:
-    """Verdict for one figure against the ``closes`` of ``ticker`` at the ``as_of`` session."""
+    """Verdict for one figure against the ``closes`` of ``ticker`` at the ``as_of`` session.
+
+    >>> s = pd.Series([100.0, 90.0, 99.0], index=pd.to_datetime(["2023-12-29", "2024-01-02", "2024-01-03"]))
+    >>> check_claim({"value": 10, "direction": "up", "period": None, "published": "2024-01-03T22:00Z",
+    ...              "surface": "10%"}, closes=s, as_of=pd.Timestamp("2024-01-03"), ticker="T").period
+    'assumed 1D'
+    """
     stated = signed_value(float(figure["value"]), figure.get("direction"))
-    period = figure.get("period")
+    period = figure.get("period") or None
     precise = is_precise(figure.get("surface"), figure.get("qualifier"))
     tol = tolerance(stated, precise=precise)
     base = dict(figure_id=figure.get("figure_id"), article_id=figure.get("article_id"), published=figure["published"],
@@ -235,27 +251,44 @@ def check_claim(figure: Mapping, *, closes: pd.Series | None, as_of: pd.Timestam
     def cannot(reason: str) -> ClaimCheck:
         return ClaimCheck(**base, verdict="cannot check", reason=reason)
 
+    is_price, why_not = price_claim(figure)
+    if not is_price:
+        return ClaimCheck(**base, verdict=NOT_A_PRICE_CLAIM, reason=why_not)
     if unavailable:
         return cannot(unavailable)
     if figure.get("negated"):
         return cannot("negated statement")
-    if _is_fundamental(figure.get("sentence"), figure.get("position")):
-        return cannot("a business figure (revenue, profit...), not a price move")
     if closes is None or closes.empty or as_of is None or pd.isna(as_of):
         return cannot(f"no prices for {ticker}")
     base["as_of_close"] = round(float(closes.loc[as_of]), 4) if as_of in closes.index else None
-    result = period_return(closes, as_of, period)
-    best = _best_fit(closes, as_of, stated, tol)
-    if best is not None:
-        base["best_fit_period"], base["best_fit_value"] = best.period, round(best.value, 2)
-    if result.value is None:
-        return cannot(result.reason or "cannot compute the period's return")
+    qualifier = figure.get("qualifier")
+    if period is None:
+        readings = [period_return(closes, as_of, p) for p in USUAL_READINGS]
+        computable = [r for r in readings if r.value is not None]
+        if not computable:
+            return cannot("no period stated, and neither " + " nor ".join(USUAL_READINGS) + " can be computed")
+        fitting = [r for r in computable if _within(stated, r.value, qualifier, tol)]
+        result = (fitting or computable)[0]
+        base["period"] = f"assumed {result.period}"
+    else:
+        result = period_return(closes, as_of, period)
+        if result.value is None:
+            return cannot(result.reason or "cannot compute the period's return")
     diff = stated - result.value
     base.update(computed=round(result.value, 2), difference=round(diff, 2), base_date=result.base_date,
                 base_close=None if result.base_close is None else round(result.base_close, 4))
-    if _within(stated, result.value, figure.get("qualifier"), tol):
-        return ClaimCheck(**base, verdict="matches", reason="within tolerance")
-    if best is not None and best.period != period:
+    if _within(stated, result.value, qualifier, tol):
+        reason = "within tolerance" if period else f"no period stated; {result.period} fits"
+        return ClaimCheck(**base, verdict="matches", reason=reason)
+    best = _best_fit(closes, as_of, stated, tol)  # shown only when the stated (or assumed) period is off
+    if best is not None:
+        base["best_fit_period"], base["best_fit_value"] = best.period, round(best.value, 2)
+    if period is None:
+        tried = ", ".join(f"{r.period} gives {r.value:+.1f}%" for r in computable)
+        reason = f"no period stated; neither usual reading fits {stated:+.1f}% ({tried})"
+        if best is not None:
+            reason += f"; {best.period} gives {best.value:+.1f}%"
+    elif best is not None and best.period != period:
         reason = f"wrong period: {period} gives {result.value:+.1f}%; {best.period} gives {best.value:+.1f}%"
     elif stated * result.value < 0 and abs(result.value) > TOLERANCE_POINTS:
         reason = f"wrong direction: {result.value:+.1f}% over {period}, not {stated:+.1f}%"
@@ -278,12 +311,6 @@ def _best_fit(closes: pd.Series, as_of: pd.Timestamp, stated: float, tol: float)
     candidates = [period_return(closes, as_of, p) for p in (*BEST_FIT, f"Y{as_of.year - 1}", f"Y{as_of.year - 2}")]
     fits = [c for c in candidates if c.value is not None and _within(stated, c.value, None, tol)]
     return min(fits, key=lambda c: abs(stated - c.value)) if fits else None
-
-
-def _is_fundamental(sentence: str | None, position: int | None) -> bool:
-    if not sentence or position is None or position < 0:
-        return False
-    return bool(_FUNDAMENTALS.search(sentence[max(0, position - 50):position]))
 
 
 def check_claims(figures: pd.DataFrame, *, listings: Mapping[str, Sequence[ListingRef]], owner: Mapping[str, str],
@@ -318,7 +345,22 @@ def check_claims(figures: pd.DataFrame, *, listings: Mapping[str, Sequence[Listi
             problem = (f"no {symbol} price for {as_of.date()} (prices cover {closes.index[0].date()}.."
                        f"{closes.index[-1].date()})")
         check = check_claim(figure, closes=closes, as_of=as_of, ticker=symbol, unavailable=problem)
-        if why not in ("primary listing", "ticker asked for") and check.verdict != "cannot check":
+        if why not in ("primary listing", "ticker asked for") and check.verdict in ("matches", "off"):
             check.reason += f"; listing: {why}"
         out.append(check)
+    flag_two_periods(out)
     return out
+
+
+def flag_two_periods(checks: list[ClaimCheck]) -> None:
+    """Flag price claims of one article that state the same figure for one subject with two different periods
+    ("up 8% in 2024 ... up 8% this year"): at most one reading can be right."""
+    groups: dict[tuple, list[ClaimCheck]] = {}
+    for check in checks:
+        if check.verdict != NOT_A_PRICE_CLAIM and check.article_id is not None and check.stated is not None:
+            groups.setdefault((check.article_id, check.subject, check.stated), []).append(check)
+    for (_, _, stated), group in groups.items():
+        periods = sorted({c.period for c in group if c.period and not c.period.startswith("assumed")})
+        if len(periods) > 1:
+            for check in group:
+                check.flag = f"the article states {stated:+g}% for two periods ({', '.join(periods)})"

@@ -12,8 +12,6 @@ from sqlite_utils import Database
 from .db import placeholders, published_window
 from .scores import scored_articles
 
-CLAIM_PERIODS_SQL = "f.period IS NOT NULL AND f.period != ''"
-
 # The articles frame (INTERFACES.md): the columns market/ may rely on, and the value a column takes while the
 # migration that adds it has not run on this store (precision unknown -> "exact" as stored before m005;
 # no story clustering -> each article is its own story and counts as new).
@@ -22,13 +20,14 @@ ARTICLE_COLUMNS = ["article_id", "published", "precision", "source_tz", "title",
 
 
 def claim_figures(db: Database, *, entity_ids: list[str] | None = None) -> pd.DataFrame:
-    """Return figures (kind change, unit %) with a subject and a period, with their sentence and article."""
+    """Return figures (kind change, unit %) with a subject, with their sentence and article. A figure without a
+    period is included (the claim checker reads it as YTD or 1D, issue 8)."""
     sql = ("SELECT f.id AS figure_id, f.article_id, a.published, a.published_source, a.title, a.url, "
            "f.subject_entity_id, f.subject, f.value, f.direction, f.period, f.period_text, f.qualifier, f.negated, "
-           "f.surface, s.text AS sentence, f.start - s.start AS position "
+           "f.surface, f.kind, f.unit, s.text AS sentence, f.start - s.start AS position "
            "FROM figures f JOIN articles a ON a.id = f.article_id "
            "LEFT JOIN sentences s ON s.article_id = f.article_id AND s.idx = f.sentence_idx "
-           f"WHERE f.kind = 'change' AND f.unit = '%' AND f.subject_entity_id IS NOT NULL AND {CLAIM_PERIODS_SQL}")
+           "WHERE f.kind = 'change' AND f.unit = '%' AND f.subject_entity_id IS NOT NULL")
     params: list = []
     if entity_ids:
         sql += f" AND f.subject_entity_id IN ({placeholders(entity_ids)})"
