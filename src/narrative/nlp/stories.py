@@ -33,25 +33,23 @@ import numpy as np
 from .encoder import ENCODER_VERSION, encode
 
 WINDOW = timedelta(days=3)  # a story's copies appear within days; a later follow-up is a new story
-THRESHOLD = 0.7  # same-story probability needed to join; tuned on the dev half only
+THRESHOLD = 0.65  # same-story probability needed to join; tuned on the dev half only
 CANDIDATES = 25  # members compared in full per article: the nearest by vector similarity
 LEAD_SENTENCES = 2
 FIGURE_TOLERANCE = 0.005  # relative: "$57bn" and "$57.0 billion" are one figure, "$5.7bn" is not
 
 # Logistic weights over the pair features (see pair_features); fitted by scripts/eval_stories.py --fit.
 WEIGHTS = {
-    "similarity": 1.77,
-    "title_similarity": 1.02,
-    "lead_similarity": 1.38,
-    "shared_figures": 1.5,
-    "conflicting_figures": -1.73,
-    "shared_entities": 1.07,
-    "disjoint_entities": -2.1,
-    "days_apart": -1.74,
-    "cross_language": 0.28,
-    "cross_language_similarity": 1.16,
+    "similarity": 2.16,  # cosine of the title + lead vectors
+    "shared_figures": 1.55,  # same (unit, value) stated in both, up to 3
+    "conflicting_figures": -1.79,  # both state figures, none in common
+    "shared_entities": 1.12,  # Jaccard of the catalog entities named
+    "disjoint_entities": -2.2,  # both name entities, none in common
+    "days_apart": -1.88,
+    "cross_language": 0.19,  # one English, one Chinese: their vectors sit further apart for the same story
+    "cross_language_similarity": 1.35,
 }
-BIAS = -2.1
+BIAS = -1.32
 ASSIGNER_VERSION = f"stories-1+{ENCODER_VERSION}+t{THRESHOLD}"
 
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])[\"'”’)）]*\s*")
@@ -75,18 +73,6 @@ class StoryArticle:
     @property
     def chinese(self) -> bool:
         return is_chinese(self.title + self.lead)
-
-
-@dataclasses.dataclass(frozen=True)
-class StoryVectors:
-    """Encoder vectors of articles' title + lead, title alone and lead alone (rows in article order)."""
-
-    both: np.ndarray
-    title: np.ndarray
-    lead: np.ndarray
-
-    def rows(self, index: Sequence[int] | np.ndarray) -> "StoryVectors":
-        return StoryVectors(self.both[index], self.title[index], self.lead[index])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,6 +109,29 @@ def lead_of(text: str, *, sentences: int = LEAD_SENTENCES) -> str:
     return text[:ends[sentences - 1]].strip()
 
 
+def story_article(article_id: int, published: str | datetime, title: str, text: str = "",
+                  sentences: Sequence[dict] = ()) -> StoryArticle:
+    """A StoryArticle from an article and its extracted sentences (``{start, text, entities, figures}`` each,
+    offsets into ``title + "\\n\\n" + text`` as the extractor stores them).
+
+    The lead is the first :data:`LEAD_SENTENCES` sentences after the title; entities and figures count only
+    in the title and lead. Without sentences (not yet extracted), the lead is cut from ``text``.
+
+    >>> story_article(7, "2025-11-19T21:20:00+00:00", "Nvidia tops forecasts", "Revenue rose 62%. More.").lead
+    'Revenue rose 62%. More.'
+    """
+    when = published if isinstance(published, datetime) else datetime.fromisoformat(published)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    if not sentences:
+        return StoryArticle(article_id, when, title, lead_of(text))
+    head = [s for s in sentences if s["start"] < len(title)]
+    body = [s for s in sentences if s["start"] >= len(title)][:LEAD_SENTENCES]
+    entities = frozenset().union(*(s.get("entities", ()) for s in head + body))
+    figures = frozenset().union(*(s.get("figures", ()) for s in head + body))
+    return StoryArticle(article_id, when, title, " ".join(s["text"] for s in body), entities, figures)
+
+
 def is_chinese(text: str) -> bool:
     """True when a fifth or more of the non-space characters are Han characters.
 
@@ -133,26 +142,21 @@ def is_chinese(text: str) -> bool:
     return bool(letters) and len(_HAN.findall(text)) / len(letters) >= 0.2
 
 
-def encode_articles(articles: Sequence[StoryArticle]) -> StoryVectors:
-    """Encode title + lead, title and lead of each article in one encoder call.
+def encode_articles(articles: Sequence[StoryArticle]) -> np.ndarray:
+    """Encoder vectors of each article's title + lead, one row per article.
 
-    >>> encode_articles([]).both.shape
+    >>> encode_articles([]).shape
     (0, 512)
     """
-    n = len(articles)
-    texts = ([f"{a.title} {a.lead}".strip() for a in articles] + [a.title for a in articles]
-             + [a.lead or a.title for a in articles])
-    vectors = encode(texts)
-    return StoryVectors(vectors[:n], vectors[n:2 * n], vectors[2 * n:])
+    return encode([f"{a.title} {a.lead}".strip() for a in articles])
 
 
-def pair_features(a: StoryArticle, b: StoryArticle, similarity: float, title_similarity: float,
-                  lead_similarity: float) -> dict[str, float]:
+def pair_features(a: StoryArticle, b: StoryArticle, similarity: float) -> dict[str, float]:
     """The features of one pair of articles that the same-story score weighs.
 
     >>> t = datetime(2025, 1, 1, tzinfo=timezone.utc)
     >>> f = pair_features(StoryArticle(1, t, "x", figures=frozenset({("%", 62.0)})),
-    ...                   StoryArticle(2, t, "y", figures=frozenset({("%", 62.0)})), 0.5, 0.5, 0.5)
+    ...                   StoryArticle(2, t, "y", figures=frozenset({("%", 62.0)})), 0.5)
     >>> f["shared_figures"], f["conflicting_figures"]
     (1.0, 0.0)
     """
@@ -161,8 +165,6 @@ def pair_features(a: StoryArticle, b: StoryArticle, similarity: float, title_sim
     cross = float(a.chinese != b.chinese)
     return {
         "similarity": similarity,
-        "title_similarity": title_similarity,
-        "lead_similarity": lead_similarity,
         "shared_figures": float(min(shared, 3)),
         "conflicting_figures": float(bool(a.figures and b.figures and not shared)),
         "shared_entities": len(a.entities & b.entities) / len(entities) if entities else 0.0,
@@ -178,15 +180,15 @@ def same_story_score(features: dict[str, float], *, weights: dict[str, float] | 
     """Probability (0..1) that a pair tells the same story, from :func:`pair_features`.
 
     >>> round(same_story_score({name: 0.0 for name in WEIGHTS}), 3)
-    0.109
+    0.211
     """
     weights = WEIGHTS if weights is None else weights
     z = (BIAS if bias is None else bias) + sum(weights[name] * features[name] for name in weights)
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def assign(articles: Sequence[StoryArticle], vectors: StoryVectors, *, context: Sequence[PlacedArticle] = (),
-           context_vectors: StoryVectors | None = None, threshold: float = THRESHOLD, window: timedelta = WINDOW,
+def assign(articles: Sequence[StoryArticle], vectors: np.ndarray, *, context: Sequence[PlacedArticle] = (),
+           context_vectors: np.ndarray | None = None, threshold: float = THRESHOLD, window: timedelta = WINDOW,
            weights: dict[str, float] | None = None, bias: float | None = None) -> list[Placement]:
     """Place ``articles`` (rows of ``vectors``) into stories, oldest first; returns one Placement each, in
     publication order.
@@ -205,8 +207,8 @@ def assign(articles: Sequence[StoryArticle], vectors: StoryVectors, *, context: 
     member_story: list[int] = [p.story_id for p in context]
     times = [a.published for a in members]
     first_seen: dict[int, datetime] = {p.story_id: p.first_seen for p in context}
-    pools = [context_vectors.rows(context_order)] if context and context_vectors is not None else []
-    member_vectors = _stack(pools + [vectors.rows(order)])
+    pools = [context_vectors[context_order]] if context else []
+    member_vectors = np.vstack(pools + [vectors[order]]) if order or pools else vectors
     placements = []
     for i in order:
         article = articles[i]
@@ -217,12 +219,10 @@ def assign(articles: Sequence[StoryArticle], vectors: StoryVectors, *, context: 
                     if article.published - first_seen[member_story[m]] <= window]
         if eligible:
             idx = np.array(eligible)
-            similarity = member_vectors.both[idx] @ vectors.both[i]
+            similarity = member_vectors[idx] @ vectors[i]
             for k in np.argsort(-similarity, kind="stable")[:CANDIDATES]:
                 m = int(idx[k])
-                features = pair_features(article, members[m], float(similarity[k]),
-                                         float(member_vectors.title[m] @ vectors.title[i]),
-                                         float(member_vectors.lead[m] @ vectors.lead[i]))
+                features = pair_features(article, members[m], float(similarity[k]))
                 score = same_story_score(features, weights=weights, bias=bias)
                 if best is None or score > best[0]:
                     best = (score, m)
@@ -239,10 +239,6 @@ def assign(articles: Sequence[StoryArticle], vectors: StoryVectors, *, context: 
         member_story.append(story)
         times.append(article.published)
     return placements
-
-
-def _stack(pools: list[StoryVectors]) -> StoryVectors:
-    return StoryVectors(*(np.vstack([getattr(p, name) for p in pools]) for name in ("both", "title", "lead")))
 
 
 def _shared_figures(left: Iterable[tuple[str, float]], right: Iterable[tuple[str, float]]) -> int:

@@ -1,0 +1,75 @@
+"""Story assignment over the store: every article gets a story (copies, rewrites and translations of one report
+share it) and a novelty score, stamped with the assigner version.
+
+Runs after extraction (``narrative enrich`` calls it), since the lead's entities and figures come from there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from datetime import datetime, timezone
+
+from sqlite_utils import Database
+
+from ..ingest.normalize import to_utc_iso, utc_now_iso
+from ..nlp.stories import ASSIGNER_VERSION, WINDOW, PlacedArticle, assign, encode_articles, story_article
+from ..store.stories import earliest_unassigned, save_placements, story_material
+
+
+@dataclasses.dataclass
+class StoriesSummary:
+    articles: int = 0  # articles (re)placed
+    new: int = 0  # of them, articles that start a story
+    stories: int = 0  # stories rebuilt
+    seconds: float = 0.0
+    version: str = ASSIGNER_VERSION
+
+    def line(self) -> str:
+        return (f"placed {self.articles} articles in stories ({self.new} first of their story, "
+                f"{self.articles - self.new} copies or rewrites) with {self.version}; {self.seconds:.2f}s")
+
+
+def assign_stories(db: Database, article_ids=None) -> StoriesSummary:
+    """Place the articles not yet placed by the current assigner version (of ``article_ids``, or all) into stories.
+
+    Placement is ordered by publication time, so every article published at or after the earliest one to
+    place is placed again (a late-arriving article may start a story that later ones join); articles within
+    the story window before it are the context it may join. Re-running changes nothing. Call with the
+    writer lock held, as ``enrich`` does.
+
+    >>> from narrative.store import open_db
+    >>> assign_stories(open_db(":memory:")).articles
+    0
+    """
+    started = time.monotonic()
+    summary = StoriesSummary()
+    since = earliest_unassigned(db, ASSIGNER_VERSION, article_ids=article_ids)
+    if since is None:
+        return summary
+    since_time = datetime.fromisoformat(since)
+    if since_time.tzinfo is None:
+        since_time = since_time.replace(tzinfo=timezone.utc)
+    context_rows = story_material(db, since=to_utc_iso(since_time - WINDOW), until=since, placed_only=True)
+    redo_rows = story_material(db, since=since)
+    context = [PlacedArticle(_article(r), r["story_id"], _when(r["first_seen"] or r["published"]))
+               for r in context_rows]
+    articles = [_article(r) for r in redo_rows]
+    placements = assign(articles, encode_articles(articles), context=context,
+                        context_vectors=encode_articles([p.article for p in context]))
+    with db.atomic():
+        summary.stories = save_placements(db, [(p.article_id, p.story_id, p.novelty) for p in placements],
+                                          version=ASSIGNER_VERSION, now=utc_now_iso())
+    summary.articles = len(placements)
+    summary.new = sum(1 for p in placements if p.matched is None)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _article(row: dict):
+    return story_article(row["id"], row["published"], row["title"] or "", row["text"] or "", row["sentences"])
+
+
+def _when(value: str) -> datetime:
+    when = datetime.fromisoformat(value)
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
