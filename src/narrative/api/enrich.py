@@ -12,6 +12,7 @@ from ..config import Settings
 from ..ingest.normalize import utc_now_iso
 from ..store import open_db, write_lock
 from ..store.extraction import pending_articles, save_extraction, sync_entities
+from .stories import assign_stories
 
 BATCH = 200  # articles per transaction
 
@@ -81,6 +82,7 @@ def enrich_db(db: Database, *, article_ids: Iterable[int] | None = None, limit: 
                 summary.figures += len(result.figures)
                 summary.phrase_hits += len(result.phrase_hits)
         progress({"event": "batch", "done": summary.articles})
+    assign_stories(db, article_ids=article_ids)  # issue 9: copies and translations of a story share its id
     summary.seconds = time.monotonic() - started
     if score:
         from .score import score_db
