@@ -93,8 +93,12 @@ def scored_articles(db: Database, narrative: str, *, since: str | None = None,
     point_in_time = ("a.published_precision AS precision, a.source_tz" if "source_tz" in db["articles"].columns_dict
                      else "CASE WHEN a.published_source IN ('date_only', 'relative', 'fetched') THEN a.published_source "
                           "ELSE 'exact' END AS precision, NULL AS source_tz")
+    # m006 (issue 9): an article not yet placed in a story is its own story, and new.
+    stories = ("COALESCE(a.story_id, a.id) AS story_id, COALESCE(a.novelty, 1.0) AS novelty"
+               if "story_id" in db["articles"].columns_dict else "a.id AS story_id, 1.0 AS novelty")
     sql = (f"SELECT s.article_id, a.published, {point_in_time}, a.title, a.url, s.relevance, s.stance, s.tone, "
-           "s.evidence, (SELECT count(*) FROM article_sources x WHERE x.article_id = a.id) AS sources "
+           "s.evidence, (SELECT count(*) FROM article_sources x WHERE x.article_id = a.id) AS sources, "
+           f"{stories} "
            "FROM article_scores s JOIN articles a ON a.id = s.article_id WHERE s.narrative IN (?, ?)")
     params: list[Any] = [narrative, narrative.replace("-", "_")]
     sql += published_window("a", since, until, params)
