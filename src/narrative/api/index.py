@@ -51,7 +51,7 @@ def narrative_index(narrative: str | None = None, *, db_path: str | None = None,
     calendar = None
     if hours is not None:
         first = start if start is not None else _edge(articles, min)
-        last = end if end is not None else _edge(articles, max)
+        last = end if end is not None else (_edge(articles, max) or first)
         if first is None:
             frame = pd.DataFrame(columns=COLUMNS)
             frame.index.name = "session"
