@@ -40,7 +40,8 @@ def test_providers_yfinance_offline_is_one_clear_line(monkeypatch):
         YFinanceProvider().fetch("BABA")
 
 
-@pytest.mark.parametrize("command", [["prices"], ["prices", "import"], ["prices", "fetch"], ["claims"], ["report"]])
+@pytest.mark.parametrize("command", [["prices"], ["prices", "import"], ["prices", "fetch"], ["claims"], ["report"],
+                                     ["leadlag"]])
 def test_market_cli_docstrings_have_an_example(command):
     group = cli
     for name in command:
@@ -68,3 +69,15 @@ def test_market_cli_unknown_name_and_missing_prices_exit_2(tmp_path):
     assert result.exit_code == 2 and "unknown entity 'Alibabba'" in result.output
     result = CliRunner().invoke(cli, [*base, "--tickers", "BABA"])
     assert result.exit_code == 2 and "no BABA prices between" in result.output
+
+
+def test_market_cli_benchmark_entries_are_checked(tmp_path):
+    from narrative.store import open_db
+
+    open_db(tmp_path / "x.db").close()
+    base = ["report", "--narrative", "china-ai", "--tickers", "BABA", "--from", "2024-01-01", "--to", "2024-12-31",
+            "--out", str(tmp_path / "r"), "--db", str(tmp_path / "x.db")]
+    result = CliRunner().invoke(cli, [*base, "--benchmark", "MARS=^X"])
+    assert result.exit_code == 2 and "unknown exchange 'MARS'" in result.output
+    result = CliRunner().invoke(cli, [*base, "--benchmark", "QQQ", "--benchmark", "SPY"])
+    assert result.exit_code == 2 and "only one benchmark without an exchange" in result.output

@@ -35,7 +35,7 @@ from ..market.calendar import calendar_for, hours_for
 from ..market.inference import LeadLagResult
 from ..market.prices import listing_for
 from ..market.shifts import detect_shifts
-from ..store.prices import close_series, price_coverage
+from ..store.prices import close_series
 from ..store.reads import article_scores
 from .query import open_existing_store
 
@@ -111,8 +111,8 @@ def resolve_benchmarks(tickers: list[str], benchmark, prices: Prices, *, db=None
             exchange, _, symbol = entry.partition("=")
             if not symbol.strip():
                 raise InputError(f"--benchmark {entry!r}: give a ticker after '=' (e.g. HKEX=^HSI).")
-            by_code[hours_for(exchange.strip()).code] = resolve_tickers([symbol.strip()], db=db,
-                                                                        catalog_path=catalog_path)[0]
+            code = hours_for(exchange.strip()).code  # an unknown exchange fails before the ticker is looked up
+            by_code[code] = resolve_tickers([symbol.strip()], db=db, catalog_path=catalog_path)[0]
         elif plain is not None:
             raise InputError(f"--benchmark {entry!r}: only one benchmark without an exchange (got {plain!r} too); "
                              f"name the exchange of the other: --benchmark HKEX={entry}.")
@@ -312,4 +312,4 @@ def _is_date(value: str) -> bool:
 
 
 __all__ = ["session_panel", "leadlag", "leadlag_result", "event_study", "read_series_csv", "parse_events",
-           "resolve_benchmarks", "market_data", "Prices", "price_coverage"]
+           "resolve_benchmarks", "market_data", "Prices"]

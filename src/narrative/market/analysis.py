@@ -25,7 +25,7 @@ import pandas as pd
 from . import inference
 from .calendar import SessionCalendar, calendar_for, hours_for
 from .index import narrative_index
-from .returns import aligned_returns
+from .returns import aligned_returns, daily_returns
 
 LOGGER = logging.getLogger(__name__)
 PANEL_RETURNS = ["return", "benchmark_return", "excess_return"]
@@ -74,9 +74,9 @@ def session_panel(data: MarketData, *, start, end, intraday: str = "same", preci
                                 intraday=intraday)
         if calendar.source == "prices":  # sessions inferred from this ticker's own prices
             index = index[index.index.isin(data.closes[ticker].index)]
-        rets = data.returns(ticker).reindex(index.index)
-        frame = index.assign(**{"return": rets["asset"], "benchmark_return": rets["benchmark"],
-                                "excess_return": rets["asset"] - rets["benchmark"]})
+        own = daily_returns(data.closes[ticker]).reindex(index.index)
+        bench = data.returns(ticker)["benchmark"].reindex(index.index)
+        frame = index.assign(**{"return": own, "benchmark_return": bench, "excess_return": own - bench})
         frame.index.name = "session"
         frames.append(frame.reset_index().assign(ticker=ticker, benchmark=data.benchmarks[ticker],
                                                  calendar=calendar.source))

@@ -48,7 +48,9 @@ def report_data(data: MarketData, *, narrative: str, start: str, end: str, sente
     sentence_periods = in_window["article_id"].map(pd.Series(periods.to_numpy(), index=window["article_id"]))
     stories = evidence.top_stories(window, periods)
     sides = evidence.both_sides(in_window, sentence_periods)
+    every_period = pd.period_range(start, end, freq=freq).astype(str)  # a fixed axis: quiet periods show as 0
     theme_table = evidence.theme_series(in_window, window, periods)
+    theme_table = theme_table.reindex(every_period, fill_value=0) if len(theme_table.columns) else theme_table
     entity_table = evidence.entity_series(sentiment[sentiment["article_id"].isin(window["article_id"])], freq)
 
     event_dates = [pd.Timestamp(e) for e in events] if events else [pd.Timestamp(s.session) for s in shifts]
@@ -149,13 +151,20 @@ def _tickers(data: MarketData, panel: pd.DataFrame, start, end) -> list[dict]:
                 "benchmark_to": str(data.closes[data.benchmarks[ticker]].index[-1].date()),
                 "return": _pct(cumulative(rets["return"]).iloc[-1]) if len(rets) else None,
                 "benchmark_return": _pct(cumulative(rets["benchmark_return"]).iloc[-1]) if len(rets) else None,
-                "series": _series(pd.DataFrame({"cum_return": cumulative(rets["return"]),
-                                                "cum_benchmark": cumulative(rets["benchmark_return"]),
-                                                "cum_excess": cumulative(rets["excess_return"])}))}
+                "series": _series(pd.DataFrame({"cum_return": _cumulative(rows["return"]),
+                                                "cum_benchmark": _cumulative(rows["benchmark_return"]),
+                                                "cum_excess": _cumulative(rows["excess_return"])}))}
         item["excess_return"] = (round(item["return"] - item["benchmark_return"], 2)
                                  if item["return"] is not None else None)
         out.append(item)
     return out
+
+
+def _cumulative(returns: pd.Series) -> pd.Series:
+    """Compounded from the window's start, missing (not flat) after the series' last value."""
+    last = returns.last_valid_index()
+    out = cumulative(returns)
+    return out.where(out.index <= last) if last is not None else out * float("nan")
 
 
 def _caveats(data, tickers, counts, intraday, precision, result, end) -> list[str]:

@@ -6,7 +6,7 @@ Conventions, in one place:
   makes the next return span two days); simple ``P_t / P_{t-1} - 1`` or log ``ln(P_t / P_{t-1})``;
 * a benchmark on another exchange is aligned on the asset's sessions (``align="asset"``): its return on a
   day it did not trade is 0 and the next return covers the gap — the benchmark series is compounded
-  between the asset's sessions, so nothing is lost;
+  between the asset's sessions, so nothing is lost; past the benchmark's last price there is no excess return;
 * the market model ``r_i = a + b r_m + e`` is fitted by OLS (statsmodels) on an estimation window that ends
   ``gap`` sessions before the event (default: 120 sessions ending 10 sessions before day 0), so the event
   cannot leak into its own benchmark;
@@ -47,7 +47,9 @@ def aligned_returns(asset: pd.Series, benchmark: pd.Series, *, kind: Literal["si
     """``asset`` and ``benchmark`` returns on the asset's sessions (benchmark prices carried forward)."""
     asset = asset.sort_index().astype(float)
     bench = benchmark.sort_index().astype(float)
-    bench_on_asset = bench.reindex(bench.index.union(asset.index)).ffill().reindex(asset.index)
+    # Carried forward only between two benchmark prices: past its last price (or before its first) the benchmark
+    # return is unknown, not zero, so those sessions drop out rather than count the asset's whole return as excess.
+    bench_on_asset = bench.reindex(bench.index.union(asset.index)).ffill(limit_area="inside").reindex(asset.index)
     frame = pd.DataFrame({"asset": daily_returns(asset, kind=kind), "benchmark": daily_returns(bench_on_asset, kind=kind)})
     return frame.dropna()
 

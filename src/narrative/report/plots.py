@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 PALETTE = ["#1f4e79", "#c0504d", "#4f8a3c", "#8064a2", "#d98c1f", "#2c9fa5"]
+MANY = [matplotlib.colormaps["tab20"](i) for i in range(20)]  # for series that may outnumber PALETTE (themes)
 plt.rcParams.update({"font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
                      "axes.grid": True, "grid.alpha": 0.25, "figure.dpi": 96})
 
@@ -141,9 +142,10 @@ def themes(data: dict) -> str:
     x = range(len(block["periods"]))
     bottom = [0] * len(block["periods"])
     for i, (theme, counts) in enumerate(block["counts"].items()):
-        axis.bar(x, counts, bottom=bottom, color=PALETTE[i % len(PALETTE)], label=block["labels"][theme], width=0.8)
+        axis.bar(x, counts, bottom=bottom, color=MANY[(2 * i) % 20 if i < 10 else (2 * i + 1) % 20],
+                 label=block["labels"][theme], width=0.8)
         bottom = [b + c for b, c in zip(bottom, counts)]
-    axis.set_xticks(list(x), block["periods"], rotation=45 if len(block["periods"]) > 12 else 0, fontsize=7)
+    _period_ticks(axis, block["periods"])
     axis.set_ylabel("sentences")
     axis.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _png(fig)
@@ -157,15 +159,24 @@ def entities(data: dict) -> str:
         axis.text(0.5, 0.5, "no per-entity sentiment in the relevant articles", ha="center", transform=axis.transAxes)
         axis.set_axis_off()
         return _png(fig)
-    periods = sorted({r["period"] for r in rows})
+    periods = data["themes"]["periods"] or sorted({r["period"] for r in rows})
     position = {p: i for i, p in enumerate(periods)}
+    rows = [r for r in rows if r["period"] in position]
     for i, name in enumerate(dict.fromkeys(r["entity"] for r in rows)):
         mine = [r for r in rows if r["entity"] == name]
         axis.plot([position[r["period"]] for r in mine], [r["sentiment"] for r in mine], marker="o", lw=1,
                   color=PALETTE[i % len(PALETTE)], label=name, markersize=4)
-    axis.set_xticks(range(len(periods)), periods, rotation=45 if len(periods) > 12 else 0, fontsize=7)
+    _period_ticks(axis, periods)
     axis.set_ylim(-1.05, 1.05)
     axis.axhline(0, color="#444", lw=0.6)
     axis.set_ylabel("sentiment (pos − neg)")
     axis.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _png(fig)
+
+
+def _period_ticks(axis, periods: list[str]) -> None:
+    """Every period of the window on the axis; on long windows only every k-th is labelled so labels never
+    overlap, and the axis spans the whole window whether or not a period had news."""
+    step = max(1, -(-len(periods) // 8))  # at most 8 labels: "2024-01" at 7 pt fits 8 to a 9.5-inch axis
+    axis.set_xticks(range(0, len(periods), step), periods[::step], fontsize=7)
+    axis.set_xlim(-0.6, len(periods) - 0.4)
