@@ -44,16 +44,15 @@ from narrative.nlp.stance import NEUTRAL_BAND  # noqa: E402
 
 GOLD = ROOT / "tests" / "gold" / "narratives"
 RELEVANCE_FEATURES = ("sim_description", "sim_pole_max", "top_relevant", "top_irrelevant", "top_margin",
-                      "max_relevant", "max_irrelevant", "proto_relevance", "theme_hit", "scope_entity", "scope_type",
+                      "max_relevant", "max_irrelevant", "proto_relevance", "ridge_relevance", "theme_hit", "scope_entity", "scope_type",
                       "chinese_text")
-STANCE_FEATURES = ("sim_pole_diff", "proto_stance", "top_stance_margin", "polarity_aligned", "polarity_abs",
-                   "targeted_aligned", "has_targeted", "chinese_text")
+STANCE_FEATURES = ("sim_pole_diff", "proto_stance", "top_stance_margin", "ridge_stance", "polarity_aligned",
+                   "polarity_abs", "chinese_text")
 ABLATIONS = {
     "no rules (theme cues, scope)": {"theme_hit", "scope_entity", "scope_type"},
-    "no sentiment": {"polarity_aligned", "polarity_abs", "targeted_aligned", "has_targeted"},
-    "no entity-targeted sentiment": {"targeted_aligned", "has_targeted"},
-    "vectors only": {"theme_hit", "scope_entity", "scope_type", "polarity_aligned", "polarity_abs",
-                     "targeted_aligned", "has_targeted"},
+    "no sentiment": {"polarity_aligned", "polarity_abs"},
+    "no per-narrative ridge heads": {"ridge_relevance", "ridge_stance"},
+    "vectors only": {"theme_hit", "scope_entity", "scope_type", "polarity_aligned", "polarity_abs"},
 }
 C = 1.0  # inverse regularisation; fixed, not tuned on held-out data
 
@@ -125,8 +124,9 @@ def fit(rows: list[Rows], drop: set[str] = frozenset()) -> tuple[LinearHead, Lin
     relevance = fit_head(x, np.where(relevant, "relevant", "irrelevant"),
                          tuple(f for f in RELEVANCE_FEATURES if f not in drop), ("irrelevant", "relevant"))
     stances = [s for r in rows for s in r.stance]
-    keep = np.array([s is not None for s in stances])
-    stance = fit_head(x[keep], np.array([s for s in stances if s is not None]),
+    # Stance is learnt from the two poles only; neutral is what falls inside NEUTRAL_BAND.
+    keep = np.array([s in STANCE_CLASSES for s in stances])
+    stance = fit_head(x[keep], np.array([s for s in stances if s in STANCE_CLASSES]),
                       tuple(f for f in STANCE_FEATURES if f not in drop), STANCE_CLASSES)
     return relevance, stance
 
@@ -156,6 +156,7 @@ def lono(rows: list[Rows], drop: set[str] = frozenset()) -> dict[str, dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--no-write", action="store_true", help="print figures, write nothing")
+    parser.add_argument("--dump", type=Path, help="also write the featurised rows here (scratch, for experiments)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default models/narrative_scorer)")
     args = parser.parse_args()
     started = time.monotonic()
@@ -166,6 +167,10 @@ def main() -> None:
     for narrative in load_narratives():
         print(f"featurising {narrative.id} (version {narrative.version})")
         rows.append(collect(narrative, extractor, model, by_id))
+    if args.dump:
+        import pickle  # a scratch file for experiments, never shipped
+
+        args.dump.write_bytes(pickle.dumps(rows))
     heads = fit(rows)
     report = {"narratives": {}, "lono": {}, "ablation": {}}
     for r in rows:
@@ -174,7 +179,12 @@ def main() -> None:
     report["lono"] = lono(rows)
     for name, drop in ABLATIONS.items():
         report["ablation"][name] = lono(rows, drop)
-    print(json.dumps(report, indent=2))
+    print(f"{'check':<34} " + "  ".join(f"{r.narrative:>22}" for r in rows) + "   (relevance F1 / stance acc)")
+    lines = {"fit on all, dev": {r.narrative: report["narratives"][r.narrative]["dev_fit"] for r in rows},
+             "leave one narrative out": report["lono"], **{f"LONO, {k}": v for k, v in report["ablation"].items()}}
+    for name, result in lines.items():
+        print(f"{name:<34} " + "  ".join(f"{result[r.narrative]['relevance_f1']:>12.3f} / {result[r.narrative]['stance_acc']:.3f}"
+                                         if result.get(r.narrative) else f"{'-':>22}" for r in rows))
     if args.no_write:
         return
     out = args.out or models_dir() / "narrative_scorer"

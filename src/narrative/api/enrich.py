@@ -38,17 +38,23 @@ class EnrichSummary:
 
 def enrich(*, db_path: str | None = None, settings: Settings | None = None, limit: int | None = None,
            catalog_path: str | None = None, narratives_dir: str | None = None, score: bool = True,
-           rescore: bool = False, progress: Callable[[dict[str, Any]], None] | None = None) -> EnrichSummary:
+           rescore: bool = False, narrative: str | None = None,
+           progress: Callable[[dict[str, Any]], None] | None = None) -> EnrichSummary:
     """Extract entities, people, figures and narrative phrases from every article that the
     current extractor version has not processed (a catalog change makes them all pending),
-    then score sentiment and narrative stance where the model or narrative changed
-    (``rescore`` forces it). Each article's old rows are replaced atomically."""
+    then score sentiment and relevance/stance toward ``narrative`` (default: the ``narrative``
+    setting) where the model or the narrative's file changed (``rescore`` forces it). Each
+    article's old rows are replaced atomically.
+
+    >>> enrich(db_path="narrative.db", narrative="my-theme", rescore=True)  # doctest: +SKIP
+    """
     settings = settings or Settings.load(db=db_path)
     with write_lock(settings.db, timeout=settings.lock_timeout):
         db = open_db(settings.db)
         try:
             return enrich_db(db, limit=limit, catalog_path=catalog_path, narratives_dir=narratives_dir,
-                             progress=progress, settings=settings, score=score, rescore=rescore)
+                             progress=progress, settings=settings, score=score, rescore=rescore,
+                             narrative=narrative)
         finally:
             db.close()
 
@@ -56,7 +62,7 @@ def enrich(*, db_path: str | None = None, settings: Settings | None = None, limi
 def enrich_db(db: Database, *, article_ids: Iterable[int] | None = None, limit: int | None = None,
               catalog_path: str | None = None, narratives_dir: str | None = None,
               progress: Callable[[dict[str, Any]], None] | None = None, settings: Settings | None = None,
-              score: bool = True, rescore: bool = False) -> EnrichSummary:
+              score: bool = True, rescore: bool = False, narrative: str | None = None) -> EnrichSummary:
     """:func:`enrich` on an open database whose writer lock the caller holds."""
     from ..nlp.pipeline import Extractor  # spaCy loads only when there is work
 
@@ -88,6 +94,6 @@ def enrich_db(db: Database, *, article_ids: Iterable[int] | None = None, limit: 
         from .score import score_db
 
         settings = settings or Settings.load()
-        summary.scoring = score_db(db, narrative_id=settings.narrative, article_ids=article_ids, force=rescore,
+        summary.scoring = score_db(db, narrative_id=narrative or settings.narrative, article_ids=article_ids, force=rescore,
                                    model_path=settings.sentiment_model or None, catalog_path=catalog_path)
     return summary

@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from ..catalog import Entity, Narrative, check_scope, find_narrative, load_catalog, load_narratives
 from ..config import Settings
 from ..ingest.normalize import utc_now_iso
-from ..nlp.narrative_model import NarrativeScorer, PreparedNarrative, SentenceFacts, in_scope
+from ..nlp.narrative_model import NarrativeScorer, PreparedNarrative, SentenceFacts, in_scope, scorer_dir
 from ..nlp.stance import SENTENCE_RELEVANT, SentenceStance, article_stance, zh_polarity
 from ..store import open_db, write_lock
 from ..store.scores import article_material, pending_for_scoring, save_scores
@@ -26,7 +26,7 @@ SCORER_VERSION = "score-2"
 BATCH = 100  # articles per transaction
 
 _MODELS: dict[tuple[str | None, bool], Any] = {}
-_SCORERS: dict[str | None, NarrativeScorer] = {}
+_SCORERS: dict[str, NarrativeScorer] = {}
 
 
 def sentiment_model(path: str | None = None, *, quantize: bool | None = None):
@@ -46,9 +46,10 @@ def sentiment_model(path: str | None = None, *, quantize: bool | None = None):
 
 def narrative_scorer(folder: str | None = None) -> NarrativeScorer:
     """The shipped relevance/stance heads (``models/narrative_scorer``), loaded once per process."""
-    if folder not in _SCORERS:
-        _SCORERS[folder] = NarrativeScorer.load(folder)
-    return _SCORERS[folder]
+    key = str(folder or scorer_dir())  # NARRATIVE_MODELS may point elsewhere later in the process
+    if key not in _SCORERS:
+        _SCORERS[key] = NarrativeScorer.load(key)
+    return _SCORERS[key]
 
 
 @dataclasses.dataclass
@@ -174,8 +175,14 @@ def score_material(material: dict[Any, dict], ctx: ScoringContext) -> dict[Any, 
     keys = [(key, idx, text) for key, item in material.items() for idx, text in item["sentences"]]
     if not keys:
         return {key: ([], [], dataclasses.asdict(article_stance([]))) for key in material}
-    facts, sentiment, actors, targeted = sentence_facts(material, keys, ctx)
-    relevance, stance, _ = ctx.scorer.score(ctx.prepared, facts)
+    facts, sentiment, actors = sentence_facts(material, keys, ctx)
+    relevance, stance = ctx.scorer.score(ctx.prepared, facts)
+    # Sentiment toward the narrative's actors, for relevant English sentences only: it is stored and
+    # shown by analyze, but not used for stance (it lowered stance accuracy; see the model card).
+    pairs = [(key, idx, entity, text) for n, (key, idx, text) in enumerate(keys)
+             if relevance[n] >= SENTENCE_RELEVANT and not facts[n].chinese for entity in actors[(key, idx)]]
+    targeted = dict(zip(((k, i, e) for k, i, e, _ in pairs),
+                        ctx.model.score_targets([(ctx.by_id[e].name, t) for _, _, e, t in pairs]))) if pairs else {}
     results: dict[Any, tuple[list, list, dict]] = {key: ([], [], {}) for key in material}
     stanced: dict[Any, list[SentenceStance]] = {key: [] for key in material}
     for n, ((key, idx, _), fact, (polarity, probs)) in enumerate(zip(keys, facts, sentiment)):
@@ -197,25 +204,18 @@ def score_material(material: dict[Any, dict], ctx: ScoringContext) -> dict[Any, 
 
 def sentence_facts(material: dict[Any, dict], keys: list[tuple[Any, int, str]], ctx: ScoringContext):
     """What the heads read about each sentence ``(key, idx, text)`` of ``material``: its facts, its
-    sentiment, its in-scope entities and the sentiment toward each (English sentences only)."""
-    texts = [text for _, _, text in keys]
-    sentiment = sentence_sentiment(ctx.model, texts)
+    sentiment ``(polarity, probabilities)`` and its in-scope entities."""
+    sentiment = sentence_sentiment(ctx.model, [text for _, _, text in keys])
     actors = {(key, idx): in_scope(material[key]["entities"].get(idx, set()), ctx.prepared, ctx.by_id)
               for key, idx, _ in keys}
-    pairs = [(key, idx, entity, text) for key, idx, text in keys if not is_chinese(text)
-             for entity in actors[(key, idx)]]
-    targeted = dict(zip(((k, i, e) for k, i, e, _ in pairs),
-                        ctx.model.score_targets([(ctx.by_id[e].name if e in ctx.by_id else e, t)
-                                                 for _, _, e, t in pairs]))) if pairs else {}
     facts = []
     for (key, idx, text), (polarity, _) in zip(keys, sentiment):
         ids = frozenset(material[key]["entities"].get(idx, set()))
         facts.append(SentenceFacts(
             text=text, entity_ids=ids, entity_types=frozenset(ctx.by_id[e].type for e in ids if e in ctx.by_id),
             theme_ids=tuple(sorted(material[key]["themes"].get(idx, set()))), polarity=polarity,
-            targeted=tuple(targeted[(key, idx, e)].polarity for e in actors[(key, idx)] if (key, idx, e) in targeted),
             chinese=is_chinese(text)))
-    return facts, sentiment, actors, targeted
+    return facts, sentiment, actors
 
 
 def score(*, db_path: str | None = None, narrative_id: str | None = None, force: bool = False,

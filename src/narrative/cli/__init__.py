@@ -95,4 +95,4 @@ def main() -> None:
     cli(prog_name="narrative")
 
 
-from . import extract, ingest, score, market, index  # noqa: E402,F401  (each module registers its commands on `cli`)
+from . import extract, ingest, score, market, index, analyze  # noqa: E402,F401  (each module registers its commands on `cli`)

@@ -101,7 +101,7 @@ def validate_cli(feeds_path) -> None:
 
     Example: narrative validate --feeds feeds.yaml
     """
-    from ..catalog import load_catalog, load_narratives, models_dir
+    from ..catalog import check_scope, load_catalog, load_narratives, models_dir
     from ..config import load_feeds
 
     settings = Settings.load(feeds=feeds_path)
@@ -110,7 +110,10 @@ def validate_cli(feeds_path) -> None:
     catalog = load_catalog()
     click.echo(f"{models_dir() / 'entities.yaml'}: {len(catalog.entities)} entities OK (version {catalog.version})")
     for narrative in load_narratives():
-        click.echo(f"narrative {narrative.id}: {len(narrative.themes)} themes OK (version {narrative.version})")
+        check_scope(narrative, catalog)  # unknown entity ids in scope: an error naming them
+        examples = sum(len(getattr(narrative.examples, k)) for k in ("positive", "negative", "irrelevant"))
+        click.echo(f"narrative {narrative.id}: {len(narrative.themes)} themes, {examples} examples OK "
+                   f"(version {narrative.version})")
 
 
 @cli.command(name="stats")

@@ -6,17 +6,20 @@ scope), so an analyst's new file is scored on the day it is written, without tra
 
 - cosine similarity (multilingual USE vectors, :mod:`narrative.nlp.encoder`) to the description and
   to each pole's text;
-- top-k similarity to the narrative's positive, negative and irrelevant examples, and the
-  projection on two prototype directions (relevant minus irrelevant examples, positive minus
-  negative examples);
+- top-k similarity to the narrative's positive, negative and irrelevant examples, the projection on
+  two prototype directions (relevant minus irrelevant examples, positive minus negative examples),
+  and two ridge classifiers fitted on the examples' vectors when the narrative is loaded (relevant vs
+  irrelevant, positive vs negative: a few-shot head per narrative, milliseconds to fit);
 - theme cue hits and mentions of in-scope entities (extraction finds them);
-- the sentence's sentiment, and the sentiment toward in-scope entities, each multiplied by how the
-  narrative's own examples say sentiment lines up with its poles (+1 when positive examples read
-  positive; -1 for a narrative whose "positive" pole sounds grim).
+- the sentence's sentiment, multiplied by how the narrative's own examples say sentiment lines up
+  with its poles (+1 when positive examples read positive; -1 for a narrative whose "positive" pole
+  sounds grim). Sentiment toward in-scope entities was tried as a feature and dropped: it lowered
+  leave-one-narrative-out stance accuracy (models/narrative_scorer/MODEL_CARD.md).
 
 Two small logistic regressions, trained once on all narratives by ``scripts/train_narratives.py``
 and shipped as JSON in ``models/narrative_scorer/``, turn these features into relevance (0..1) and
-stance (-1..1 = P(positive) - P(negative)).
+stance (-1..1 = P(positive) - P(negative), a binary head trained on pole-labelled sentences; a
+sentence reads neutral when |stance| < ``nlp.stance.NEUTRAL_BAND``).
 
 >>> scorer = NarrativeScorer.load()  # doctest: +SKIP
 >>> prepared = scorer.prepare(narrative, polarity=lambda texts: [0.0] * len(texts))  # doctest: +SKIP
@@ -38,14 +41,14 @@ from ..errors import ConfigError
 from .encoder import ENCODER_VERSION, encode
 
 TOP_K = 3
-STANCE_CLASSES = ("negative", "neutral", "positive")
+STANCE_CLASSES = ("negative", "positive")
 # The features, by name, in the order the shipped weights expect them.
 FEATURES = (
     "sim_description", "sim_pole_max", "sim_pole_diff",
     "top_relevant", "top_irrelevant", "top_margin", "max_relevant", "max_irrelevant",
-    "proto_relevance", "proto_stance", "top_stance_margin",
+    "proto_relevance", "proto_stance", "top_stance_margin", "ridge_relevance", "ridge_stance",
     "theme_hit", "scope_entity", "scope_type", "chinese_text",
-    "polarity_aligned", "polarity_abs", "targeted_aligned", "has_targeted",
+    "polarity_aligned", "polarity_abs",
 )
 
 Polarity = Callable[[list[str]], list[float]]
@@ -65,7 +68,6 @@ class SentenceFacts:
     entity_types: frozenset[str] = frozenset()  # their catalog types
     theme_ids: tuple[str, ...] = ()  # themes of *this* narrative whose cues matched
     polarity: float = 0.0  # the sentence's sentiment, positive - negative
-    targeted: tuple[float, ...] = ()  # sentiment toward each in-scope entity named
     chinese: bool = False  # written in Chinese (cross-language similarities run lower)
 
 
@@ -162,18 +164,16 @@ class NarrativeScorer:
 
     # ------------------------------------------------------------------ scoring
     def score(self, prepared: PreparedNarrative, facts: Sequence[SentenceFacts],
-              vectors: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Relevance (n,), stance (n,) and the stance class probabilities (n, 3) of each sentence."""
+              vectors: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Relevance (n,) in 0..1 and stance (n,) in -1..1 of each sentence."""
         if not facts:
-            return np.zeros(0), np.zeros(0), np.zeros((0, 3))
+            return np.zeros(0), np.zeros(0)
         vectors = encode([f.text for f in facts]) if vectors is None else vectors
         matrix = feature_matrix(prepared, facts, vectors)
-        relevance = self.relevance_head.probabilities(matrix)[:, 1]
+        relevance = self.relevance_head.probabilities(matrix)[:, self.relevance_head.classes.index("relevant")]
         probs = self.stance_head.probabilities(matrix)
-        order = [self.stance_head.classes.index(c) for c in STANCE_CLASSES]
-        probs = probs[:, order]
-        stance = probs[:, 2] - probs[:, 0]
-        return relevance, stance, probs
+        stance = probs[:, self.stance_head.classes.index("positive")] - probs[:, self.stance_head.classes.index("negative")]
+        return relevance, stance
 
 
 def prepare_narrative(narrative: Narrative, *, polarity: Polarity) -> PreparedNarrative:
@@ -208,26 +208,55 @@ def feature_matrix(prepared: PreparedNarrative, facts: Sequence[SentenceFacts], 
     sims = {label: vectors @ getattr(p, label).T for label in ("positive", "negative", "irrelevant")}
     desc = vectors @ p.description
     poles = vectors @ p.poles.T
+    ridges: dict[tuple[str, int] | None, tuple[np.ndarray, np.ndarray]] = {}
     for i, fact in enumerate(facts):
         mask = leave_out[i] if leave_out is not None else None
+        if mask not in ridges:
+            ridges[mask] = _ridge_heads(p, mask)
+        ridge_relevance, ridge_stance = ridges[mask]
         s = {label: _drop(sims[label][i], mask, label) for label in sims}
         centroids = {label: _centroid(getattr(p, label), mask, label) for label in sims}
         relevant_sims = np.concatenate([s["positive"], s["negative"]])
         top_rel, top_irr = _top(relevant_sims), _top(s["irrelevant"])
         rel_direction = _unit(_unit(centroids["positive"] + centroids["negative"]) - centroids["irrelevant"])
         stance_direction = _unit(centroids["positive"] - centroids["negative"])
-        targeted = fact.targeted
         rows[i] = (
             desc[i], poles[i].max(), poles[i, 0] - poles[i, 1],
             top_rel, top_irr, top_rel - top_irr, relevant_sims.max(), s["irrelevant"].max(),
             float(vectors[i] @ rel_direction), float(vectors[i] @ stance_direction),
             _top(s["positive"]) - _top(s["negative"]),
+            float(vectors[i] @ ridge_relevance[:-1] + ridge_relevance[-1]),
+            float(vectors[i] @ ridge_stance[:-1] + ridge_stance[-1]),
             float(bool(fact.theme_ids)), float(bool(fact.entity_ids & p.scope_entities)),
             float(bool(fact.entity_types & p.scope_types)), float(fact.chinese),
             fact.polarity * p.alignment, abs(fact.polarity),
-            (sum(targeted) / len(targeted)) * p.alignment if targeted else 0.0, float(bool(targeted)),
         )
     return rows
+
+
+RIDGE_LAMBDA = 1.0  # ridge penalty of the per-narrative few-shot heads (vectors are unit length)
+
+
+def _ridge_heads(p: PreparedNarrative, mask: tuple[str, int] | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-narrative ridge classifiers on the example vectors (weights + bias as the last entry):
+    relevant (+1) vs irrelevant (-1), and positive (+1) vs negative (-1); ``mask`` leaves one example out."""
+    pos, neg, irr = (_drop_rows(getattr(p, label), mask, label) for label in ("positive", "negative", "irrelevant"))
+    relevant = np.vstack([pos, neg])
+    return (_ridge(np.vstack([relevant, irr]), np.r_[np.ones(len(relevant)), -np.ones(len(irr))]),
+            _ridge(relevant, np.r_[np.ones(len(pos)), -np.ones(len(neg))]))
+
+
+def _ridge(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Ridge regression on +-1 targets, in its dual form (fewer examples than dimensions), with a bias."""
+    x = np.hstack([x.astype(np.float64), np.ones((len(x), 1))])
+    alpha = np.linalg.solve(x @ x.T + RIDGE_LAMBDA * np.eye(len(x)), y - 0.0)
+    return x.T @ alpha
+
+
+def _drop_rows(vectors: np.ndarray, mask: tuple[str, int] | None, label: str) -> np.ndarray:
+    if mask is not None and mask[0] == label:
+        return np.delete(vectors, mask[1], axis=0)
+    return vectors
 
 
 def _drop(values: np.ndarray, mask: tuple[str, int] | None, label: str) -> np.ndarray:
