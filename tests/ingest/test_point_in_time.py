@@ -123,3 +123,22 @@ def test_feeds_yaml_accepts_iana_zones(tmp_path, zone):
 
     feeds = write_feeds(tmp_path / "feeds.yaml", [{"name": "wire", "url": "http://example.test/rss", "timezone": zone}])
     assert load_feeds(feeds)[0].timezone == zone
+
+
+def test_an_exact_copy_sharpens_a_date_only_article(tmp_path):
+    db = tmp_path / "a.db"
+    wire = tmp_path / "wire.csv"
+    wire.write_text("title,published,source\n"
+                    "Alibaba cloud unit wins a state AI contract worth billions,2020-03-10,wire\n"
+                    "Tencent shares rally in Hong Kong on fresh AI hopes,2020-03-10,wire\n", encoding="utf-8")
+    api.import_archive(str(wire), db_path=str(db), enrich=False)
+    site = tmp_path / "site.csv"
+    site.write_text("title,published,source\n"
+                    "Alibaba cloud unit wins a state AI contract worth billions,2020-03-10T15:42:00Z,site\n"
+                    # 2020-03-12 03:00 UTC is the 12th everywhere on earth: not this story's date, keep it imprecise
+                    "Tencent shares rally in Hong Kong on fresh AI hopes,2020-03-12T03:00:00Z,site\n",
+                    encoding="utf-8")
+    summary = api.import_archive(str(site), db_path=str(db), enrich=False)
+    assert summary.duplicates == 2
+    assert [r[1:4] for r in stored(db)] == [("2020-03-10T15:42:00+00:00", "archive", "exact"),
+                                           ("2020-03-10T00:00:00+00:00", "date_only", "date_only")]

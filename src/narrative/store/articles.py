@@ -7,16 +7,18 @@ An item is the same story as a stored article when, in this order:
 3. its normalised title is distinctive and equal to one published within the window;
 4. its normalised title + text hash equals one published within the window.
 
-A match from another source adds a row to ``article_sources``: one article, two sources.
+A match from another source adds a row to ``article_sources``: one article, two sources. The article keeps the
+fuller text, and a copy with an exact time replaces a date-only one when it falls on that date.
 Call :func:`save_items` inside ``db.atomic()`` so a feed's batch lands whole or not at all.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta, timezone
 from typing import Iterable
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
@@ -115,6 +117,7 @@ def save_items(db: Database, *, source: str, source_kind: str, items: Iterable[I
             continue
         _insert_source(db, article_id, source, source_kind, item, matched_by, now)
         _keep_fuller_text(db, article_id, item, now)
+        _keep_exact_time(db, article_id, item, now)
         stats.duplicates += 1
     return stats
 
@@ -151,6 +154,28 @@ def _keep_fuller_text(db: Database, article_id: int, item: Item, now: str) -> No
             "UPDATE articles SET text = ?, summary = ?, text_source = ?, updated_at = ? WHERE id = ?",
             [text, item.summary, item.text_source, now, article_id],
         )
+
+
+def _keep_exact_time(db: Database, article_id: int, item: Item, now: str) -> None:
+    """A copy with an exact time sharpens a date-only or relative article (issue 8) when that time falls on the
+    article's date somewhere on earth: the story certainly existed then, so the time is still point-in-time."""
+    if item.published_precision != "exact":
+        return
+    row = _one(db, "SELECT published, published_precision, source_tz FROM articles WHERE id = ?", [article_id])
+    if not row or row[1] not in ("date_only", "relative"):
+        return
+    stored, zone = datetime.fromisoformat(row[0]), row[2]
+    exact = datetime.fromisoformat(item.published)
+    day = stored.astimezone(ZoneInfo(zone) if zone else timezone.utc).date()
+    if zone:
+        first = datetime.combine(day, time(0), ZoneInfo(zone))
+        last = datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(zone))
+    else:  # the date as written anywhere from UTC+14 to UTC-12
+        first = datetime.combine(day, time(0), timezone(timedelta(hours=14)))
+        last = datetime.combine(day + timedelta(days=1), time(0), timezone(timedelta(hours=-12)))
+    if first <= exact < last:
+        db.execute("UPDATE articles SET published = ?, published_source = ?, published_precision = 'exact', "
+                   "updated_at = ? WHERE id = ?", [item.published, item.published_source, now, article_id])
 
 
 def _one(db: Database, sql: str, params: list) -> tuple | None:
