@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--narrative", default="china-ai")
     parser.add_argument("--tickers", default="BABA,KWEB")
     parser.add_argument("--benchmark", default="QQQ")
+    parser.add_argument("--precision", action="append", help="only items of this timestamp precision (repeatable)")
     parser.add_argument("--from", dest="start", default="2018-01-01")
     parser.add_argument("--to", dest="end", default="2020-07-31")
     parser.add_argument("--no-score", action="store_true", help="skip sentiment scoring")
@@ -66,22 +67,26 @@ def main(argv: list[str] | None = None) -> int:
     claims = market.claims(db_path=db_path)
     print(f"claims: {len(claims)} checked: {claims['verdict'].value_counts().to_dict() if len(claims) else {}}")
     html = market.report(args.narrative, args.tickers.split(","), args.benchmark, args.start, args.end, args.out,
-                         db_path=db_path)
+                         db_path=db_path, precision=args.precision or None)
     data = json.loads(html.with_name("report.json").read_text(encoding="utf-8"))
     s = data["summary"]
     print(f"report: {html} ({html.stat().st_size / 1024:.0f} KiB)")
     print(f"  articles scored {s['articles_scored']}, relevant {s['articles_relevant']}, sessions {s['sessions']} "
           f"({s['sessions_with_news']} with news), mean stance {s['mean_stance']}")
+    print(f"  relevant articles by timestamp precision: {s['precision_counts']}")
     for t in data["tickers_detail"]:
-        print(f"  {t['ticker']}: return {t['return']}%, {args.benchmark} {t['benchmark_return']}%, "
+        print(f"  {t['ticker']}: return {t['return']}%, {t['benchmark']} {t['benchmark_return']}%, "
               f"excess {t['excess_return']}%")
-    if s["strongest_lag"]:
-        b = s["strongest_lag"]
-        print(f"  strongest cross-corr: {b['ticker']} lag {b['lag']} r={b['corr']} p={b['p_value']} "
-              f"(Bonferroni {b.get('p_bonferroni')}, {s['tests']} tests)")
+    print(f"  summary: {s['sentence']}")
+    print(f"  lead-lag: {s['leadlag']} ({s['tests']} tests, {s['news_sessions']} news sessions, {s['n_perm']} shifts)")
+    top = s["headline"]
+    print("  headline tile: " + (f"{top['ticker']} {top['test']} lag {top['lag']} statistic {top['statistic']:.3f} "
+                                 f"perm. p {top['p_perm']:.4f} family-wise p {top['p_fwer']:.4f}" if top else
+                                 ("too few news days to test" if not s["enough"] else "no lead or lag")))
     for shift in data["shifts"]:
         cars = ", ".join(f"{c['ticker']}{c['window']} {c['car']}% (t={c['t']})" for c in shift["car"] if c["car"] is not None)
-        print(f"  shift {shift['session']} {shift['direction']} {shift['size']}: {cars}")
+        print(f"  shift {shift['session']} {shift['direction']} {shift['size']} (p {shift['p_value']}): {cars}")
+    print(f"  shifts: {s['shifts']}; warnings: {data['warnings']}")
     print(f"done in {time.perf_counter() - started:.0f}s; store {db_path}")
     return 0
 

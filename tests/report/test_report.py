@@ -200,3 +200,19 @@ def test_report_cli_index_and_report_index_agree(built):
         assert rows[column].tolist() == report[column].tolist(), column
     assert rows["net"].round(4).tolist() == report["net"].round(4).tolist()
     assert rows["attention"].sum() > 50
+
+
+def test_report_shift_is_dated_at_the_news_and_feeds_the_event_study(built):
+    """The fixture's stance steps up from article 61 on (2024-06-05 15:00 UTC, an exact time: NYSE session
+    2024-06-05); the shift is found near there and the event study covers both tickers over it."""
+    _, out, _, data = built
+    assert data["shifts"], "a step from -0.4 to +0.6 in every relevant article is a shift"
+    first = data["shifts"][0]
+    sessions_ny = sessions("XNYS", "2024-05-20", "2024-06-20")
+    pos = sessions_ny.get_loc(pd.Timestamp("2024-06-05"))
+    assert first["direction"] == "up" and first["p_value"] < 0.05
+    assert sessions_ny[pos - 3] <= pd.Timestamp(first["session"]) <= sessions_ny[pos + 3]
+    study = pd.read_csv(out / "event_study.csv")
+    assert set(study["ticker"]) == {"BABA", "9988.HK"} and (study["n_events"] == len(data["events"]["dates"])).all()
+    cars = pd.read_csv(out / "shift_cars.csv")
+    assert (cars["shift"] == first["session"]).any()

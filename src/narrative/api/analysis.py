@@ -186,7 +186,7 @@ def leadlag(narrative: str | None = None, tickers: Iterable[str] = (), **options
 
 def event_study(narrative: str | None = None, tickers: Iterable[str] = (), *, events=None, benchmark=None,
                 start: str | None = None, end: str | None = None, db_path: str | None = None,
-                intraday: str = "same", precision=None, windows=((-1, 1), (0, 5), (0, 20)),
+                intraday: str = "same", precision=None, windows=None,
                 catalog_path: str | None = None) -> pd.DataFrame:
     """CAAR and the BMP test per ticker and window over ``events`` (dates), or over the narrative's calibrated
     shifts in ``start..end`` when ``events`` is None.
@@ -210,7 +210,7 @@ def event_study(narrative: str | None = None, tickers: Iterable[str] = (), *, ev
         panel = compute_panel(data, start=start, end=end, intraday=intraday, precision=precision)
         lead = panel[panel["ticker"] == data.tickers[0]].set_index("session")
         dates = [pd.Timestamp(s.session) for s in detect_shifts(lead)]
-    return event_table(data, dates, windows=windows)
+    return event_table(data, dates) if windows is None else event_table(data, dates, windows=windows)
 
 
 def parse_events(events) -> list[pd.Timestamp]:

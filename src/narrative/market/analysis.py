@@ -24,12 +24,12 @@ import pandas as pd
 
 from . import inference
 from .calendar import SessionCalendar, calendar_for, hours_for
+from .events import WINDOWS, event_cars, event_study
 from .index import narrative_index
 from .returns import aligned_returns, daily_returns
 
 LOGGER = logging.getLogger(__name__)
 PANEL_RETURNS = ["return", "benchmark_return", "excess_return"]
-WINDOWS: tuple[tuple[int, int], ...] = ((-1, 1), (0, 5), (0, 20))
 
 
 @dataclass
@@ -158,13 +158,17 @@ def headline(result: inference.LeadLagResult) -> dict | None:
 def event_table(data: MarketData, events: list, *, windows=WINDOWS, estimation: int = 120, gap: int = 10
                 ) -> pd.DataFrame:
     """CAAR and BMP per ticker and window over ``events`` (dates; each rolls to the ticker's next session)."""
-    from .events import event_study
-
     if not events:
         return pd.DataFrame()
     returns = {t: data.returns(t) for t in data.tickers}
     stamps = [pd.Timestamp(e) for e in events]
     return event_study(returns, stamps, windows=list(windows), estimation=estimation, gap=gap)
+
+
+def shift_cars(data: MarketData, event, *, windows=WINDOWS, estimation: int = 120, gap: int = 10) -> pd.DataFrame:
+    """The market-model CAR of every ticker around one event (one row per ticker and window)."""
+    returns = {t: data.returns(t) for t in data.tickers}
+    return event_cars(returns, [pd.Timestamp(event)], windows=list(windows), estimation=estimation, gap=gap)
 
 
 def benchmark_warnings(data: MarketData) -> list[str]:

@@ -13,10 +13,11 @@ from datetime import date
 import pandas as pd
 
 from . import evidence
-from .analysis import MarketData, WINDOWS, benchmark_warnings, event_table, headline, leadlag_tests, session_panel
+from .analysis import (MarketData, benchmark_warnings, event_table, headline, leadlag_tests, session_panel,
+                       shift_cars)
 from .calendar import IMPRECISE
 from .index import POSITIVE, PRECISIONS, RELEVANT
-from .returns import cumulative, event_car
+from .returns import cumulative
 from .shifts import detect_shifts
 
 INDEX_COLUMNS = ["attention", "stories", "mentions", "stance", "stance_stories", "share_positive", "net",
@@ -124,12 +125,10 @@ def _shifts(shifts, data: MarketData, index: pd.DataFrame, window: pd.DataFrame,
         near_sentences = sentences[sentences["article_id"].isin(near["article_id"])]
         sides = evidence.both_sides(near_sentences, pd.Series([shift.session] * len(near_sentences)))
         stories = evidence.top_stories(near, pd.Series([shift.session] * len(near)))
-        rows = []
-        for ticker in data.tickers:
-            for car in event_car(data.returns(ticker), shift.session, windows=WINDOWS):
-                rows.append({"shift": shift.session, "ticker": ticker, "window": f"({car.start:+d},{car.end:+d})",
-                             "car": _pct(car.car), "t": _num(car.t, 2), "n_days": car.n_days,
-                             "beta": _num(car.beta, 3), "est_n": car.est_n, "note": car.note})
+        rows = [{"shift": shift.session, "ticker": c.ticker, "window": c.window, "day0": str(c.day0)[:10],
+                 "car": _pct(c.car), "scar": _num(c.scar, 2), "n_days": _int(c.n_days), "beta": _num(c.beta, 3),
+                 "est_n": _int(c.est_n), "note": c.note if isinstance(c.note, str) and c.note else None}
+                for c in shift_cars(data, shift.session).itertuples()]
         cars += rows
         items.append({"session": shift.session, "direction": shift.direction, "size": _num(shift.size),
                       "before": _num(shift.before), "after": _num(shift.after), "p_value": _num(shift.p_value),
@@ -192,7 +191,9 @@ def _caveats(data, tickers, counts, intraday, precision, result, end) -> list[st
         "Narrative shifts are reported only when a permutation test of the change in the news sessions' mean stance "
         "gives p < 0.05 and the change is at least half a standard deviation; each is dated at the session of its "
         "first contributing article. Their CARs use a market model (OLS vs the benchmark, 120 sessions ending 10 "
-        "before the event); the shifts were found in the same data, so the CARs describe, they do not test.",
+        "before the event); the shifts were found in the same data, so the CARs describe, they do not test. Across "
+        "events, CAAR is tested with the Boehmer-Musumeci-Poulsen cross-sectional t of the standardised CARs; the "
+        "(-5,-1) window is a placebo that should show nothing.",
     ]
     notes += benchmark_warnings(data)
     for item in tickers:
@@ -248,6 +249,11 @@ def _num(value, digits: int = 4):
     except (TypeError, ValueError):
         return None
     return None if math.isnan(number) or math.isinf(number) else round(number, digits)
+
+
+def _int(value) -> int | None:
+    number = _num(value, 0)
+    return None if number is None else int(number)
 
 
 def _pct(value) -> float | None:

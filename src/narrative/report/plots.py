@@ -102,7 +102,7 @@ def correlogram(data: dict, ticker: str) -> str:
 
 
 def event_cars(data: dict) -> str:
-    """CAR per calibrated shift, window and ticker, with ±1.96σ√days whiskers."""
+    """CAR per calibrated shift, window and ticker, with ±1.96 standard-error whiskers (CAR / standardised CAR)."""
     rows = [c for s in data["shifts"] for c in s["car"] if c["car"] is not None]
     fig, axis = plt.subplots(figsize=(9.5, 3.2))
     if not rows:
@@ -113,11 +113,11 @@ def event_cars(data: dict) -> str:
     tickers = list(dict.fromkeys(c["ticker"] for c in rows))
     labels, x = [], 0.0
     for shift in data["shifts"]:
-        for window in ("(-1,+1)", "(+0,+5)", "(+0,+20)"):
+        for window in dict.fromkeys(c["window"] for c in shift["car"]):
             for j, ticker in enumerate(tickers):
                 hit = next((c for c in shift["car"] if c["ticker"] == ticker and c["window"] == window), None)
                 if hit and hit["car"] is not None:
-                    err = abs(hit["car"] / hit["t"]) * 1.96 if hit["t"] else 0
+                    err = abs(hit["car"] / hit["scar"]) * 1.96 if hit["scar"] else 0
                     axis.bar(x + j * 0.8 / len(tickers), hit["car"], width=0.8 / len(tickers),
                              color=PALETTE[j % len(PALETTE)], yerr=err, capsize=2, label=ticker)
             labels.append((x + 0.3, f"{shift['session']}\n{window}"))
