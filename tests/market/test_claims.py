@@ -252,3 +252,24 @@ def test_claims_scope_reads_the_clause(sentence, figure, price):
     position = sentence.index(figure)
     assert price_claim({"kind": "change", "sentence": sentence, "position": position,
                         "surface": figure.split()[0]})[0] is price
+
+
+def test_claims_date_only_article_may_report_its_own_days_close():
+    """A date-only article of 2024-01-09 may report that day's close (written after it) or the previous one."""
+    closes = _toy()
+    figures = pd.DataFrame([{"figure_id": 1, "article_id": 1, "published": "2024-01-09T00:00:00+00:00",
+                             "published_source": "date_only", "subject_entity_id": "t", "value": 10.0,
+                             "direction": "down", "period": "1D", "surface": "10%", "sentence": "T fell 10%",
+                             "position": 7, "kind": "change"}])
+    calendar = calendar_for("US", closes.index[0], closes.index[-1], dates=closes.index, source="prices")
+
+    def as_of_for(symbol, published):
+        return calendar.last_close([published])[0]
+
+    args = dict(listings={"t": [ListingRef("T", "NYSE", True)]}, owner={"T": "t"}, closes_for={"T": closes}.get,
+                as_of_for=as_of_for)
+    check = check_claims(figures, **args)[0]
+    assert (check.verdict, check.as_of, check.computed) == ("matches", "2024-01-09", -10.0)
+    assert "date-only article: as of the 2024-01-09 close, on its date" in check.reason
+    exact = check_claims(figures.assign(published_source="archive"), **args)[0]
+    assert (exact.verdict, exact.as_of) == ("off", "2024-01-08")  # an exact midnight: only the 01-08 close existed

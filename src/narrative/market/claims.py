@@ -345,11 +345,28 @@ def check_claims(figures: pd.DataFrame, *, listings: Mapping[str, Sequence[Listi
             problem = (f"no {symbol} price for {as_of.date()} (prices cover {closes.index[0].date()}.."
                        f"{closes.index[-1].date()})")
         check = check_claim(figure, closes=closes, as_of=as_of, ticker=symbol, unavailable=problem)
+        if check.verdict == "off" and figure.get("published_source") in ("date_only", "relative"):
+            check = _later_close_of_the_date(figure, check, closes, symbol, as_of_for)
         if why not in ("primary listing", "ticker asked for") and check.verdict in ("matches", "off"):
             check.reason += f"; listing: {why}"
         out.append(check)
     flag_two_periods(out)
     return out
+
+
+def _later_close_of_the_date(figure: Mapping, check: ClaimCheck, closes: pd.Series, symbol: str,
+                             as_of_for: Callable[[str, str], pd.Timestamp | None]) -> ClaimCheck:
+    """A date-only article may have been written after that day's close: its figure may be as of the last close
+    before the end of its (UTC) date rather than before its start. Keep that reading only when it matches."""
+    day_end = (pd.Timestamp(figure["published"]).tz_convert("UTC").normalize() + pd.Timedelta(days=1)).isoformat()
+    later = as_of_for(symbol, day_end)
+    if later is None or pd.isna(later) or later not in closes.index or str(later.date()) == check.as_of:
+        return check
+    alternative = check_claim(figure, closes=closes, as_of=later, ticker=symbol)
+    if alternative.verdict != "matches":
+        return check
+    alternative.reason += f"; date-only article: as of the {later.date()} close, on its date"
+    return alternative
 
 
 def flag_two_periods(checks: list[ClaimCheck]) -> None:
