@@ -157,3 +157,13 @@ def test_evidence_top_stories_and_both_sides_by_hand():
                               "published": ["x", "x", "y"], "url": ["u", "u", "v"]})
     sides = evidence.both_sides(sentences, pd.Series(["2024-01"] * 3))
     assert sides[["side", "sentence"]].values.tolist() == [["positive", "up a lot"], ["negative", "down hard"]]
+
+
+@pytest.mark.parametrize("name", ["narrative.market.analysis", "narrative.market.evidence", "narrative.market.returns",
+                                  "narrative.store.reads", "narrative.market.prices"])
+def test_market_docstring_examples_run(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
