@@ -86,9 +86,11 @@ def test_issue_8_too_few_news_sessions_says_so_and_still_returns_the_tests():
 def test_inference_short_samples_are_flagged_as_too_few_placebo_shifts():
     news, returns = _news_leads(n=120)
     result = leadlag(news, returns, n_perm=999)
-    assert not result.enough and "placebo shifts" in result.reason
+    assert not result.enough and "placebo windows" in result.reason
     assert result.summary.startswith("too little data to test")
-    assert result.n_perm == 120 - 2 * 10 - 1  # all the allowed shifts, exhaustively
+    assert result.n_perm == 119  # every circular shift: the exact test for short samples
+    tests = result.tests.set_index(["ticker", "test", "lag"])
+    assert tests.loc[("AAA", "ccf", 1), "p_perm"] == pytest.approx(1 / 120)
 
 
 def test_inference_is_deterministic_by_seed():

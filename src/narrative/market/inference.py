@@ -21,6 +21,14 @@ p-value is ``(1 + #{shifted statistic >= observed}) / (1 + shifts)``; ties count
 the test is conservative rather than liberal when the data are discrete. ``scripts/eval_inference.py``
 measures the resulting false-positive rates.
 
+Short samples. Shifted series a few sessions apart reuse the same returns across the tested lags, so the
+allowed shifts hold only about ``shifts / (2 max_lag + 1)`` independent placebos, while the real alignment is
+far from all of them; with few such windows the family-wise p comes out too small (about 9% false positives
+instead of 5% at 126 sessions). Below ``MIN_PLACEBO_WINDOWS`` windows every shift ``1..T-1`` is used instead:
+then the real alignment is one of the group of all circular shifts, which makes the test exact under
+independence (the price: a real effect also shows in the nearby shifts, so the smallest family-wise p is
+about ``(2 max_lag + 1) / T``), and ``enough`` is False.
+
 Family-wise control (max-statistic, Westfall-Young single step) across the WHOLE family -- every ticker, lag
 and kind: each test's statistic is put on a z-like scale (Fisher z for correlations, the F's normal quantile
 for Granger), standardised by the mean and standard deviation of its own permutation distribution, and the
@@ -28,11 +36,10 @@ family-wise p of a test is the share of shifts whose largest standardised statis
 All tickers share the same shift, so the dependence between tickers and lags is kept. ``p_fwer >= p_perm``
 always holds.
 
-Minimum evidence: with fewer than ``min_news_sessions`` news sessions, or fewer than ``MIN_PLACEBO_WINDOWS``
-non-overlapping lag windows' worth of placebo shifts (about 231 sessions for lags -10..+10), the
-tests are still returned, but ``enough`` is False, ``reason`` says why, and ``summary`` says the data are too
-thin to test rather than report a lead or lag. Correlation is not causation, and Granger causality is only
-incremental predictability.
+Minimum evidence: with fewer than ``min_news_sessions`` news sessions, or a short sample (fewer than
+``MIN_PLACEBO_WINDOWS`` placebo windows: under 231 sessions for lags -10..+10), the tests are still returned,
+but ``enough`` is False, ``reason`` says why, and ``summary`` says the data are too thin to test rather than
+report a lead or lag. Correlation is not causation, and Granger causality is only incremental predictability.
 """
 
 from __future__ import annotations
@@ -47,9 +54,7 @@ from scipy import special, stats
 LOGGER = logging.getLogger(__name__)
 
 MIN_NEWS_SESSIONS = 8
-# Placebo shifts overlap: shifted series a few sessions apart reuse the same returns across the tested lags, so
-# the shifts carry about (shifts / lag window) independent placebos. Below this many the family-wise p is
-# liberal (about 9% instead of 5% at 126 sessions, lags -10..+10: scripts/eval_inference.py).
+# Independent placebo lag windows needed before near-zero shifts are excluded (module docstring, "Short samples").
 MIN_PLACEBO_WINDOWS = 10
 ALPHA = 0.05
 _BATCH = 256  # permutations per block of the batched Granger regressions (memory: batch x sessions x 11)
@@ -91,6 +96,9 @@ def leadlag(index: pd.Series, returns: pd.DataFrame | pd.Series, *, max_lag: int
     news_sessions = int(np.count_nonzero(news))
     radius = max(max_lag, granger_lag)
     allowed = np.arange(radius + 1, sessions - radius)
+    short = len(allowed) < MIN_PLACEBO_WINDOWS * (2 * max_lag + 1)
+    if short:  # few, overlapping placebos: use every shift, which keeps the test exact (see module docstring)
+        allowed = np.arange(1, sessions)
     rng = np.random.default_rng(seed)
     shifts = allowed if len(allowed) <= n_perm else np.sort(rng.choice(allowed, size=n_perm, replace=False))
     matrix = np.vstack([news, np.stack([np.roll(news, s) for s in shifts])]) if len(shifts) else news[None, :]
@@ -103,7 +111,7 @@ def leadlag(index: pd.Series, returns: pd.DataFrame | pd.Series, *, max_lag: int
     tests["news_sessions"] = news_sessions
     tests["verdict"] = [_verdict(row, alpha) for row in tests.itertuples()]
     tests = tests[COLUMNS]
-    reason = _reason(news_sessions, min_news_sessions, len(allowed), 2 * max_lag + 1, sessions)
+    reason = _reason(news_sessions, min_news_sessions, short, 2 * max_lag + 1, sessions)
     summary = _summary(tests, news_sessions, reason, alpha)
     return LeadLagResult(tests=tests, news_sessions=news_sessions, enough=not reason, reason=reason,
                          summary=summary, n_perm=int(len(shifts)), sessions=sessions)
@@ -312,18 +320,17 @@ def _verdict(row, alpha: float) -> str:
     return "no evidence"
 
 
-def _reason(news_sessions: int, minimum: int, shifts: int, window: int, sessions: int) -> str:
+def _reason(news_sessions: int, minimum: int, short: bool, window: int, sessions: int) -> str:
     if news_sessions < minimum:
         return f"{news_sessions} news session{'s' if news_sessions != 1 else ''}; at least {minimum} needed to test"
-    if shifts < MIN_PLACEBO_WINDOWS * window:
-        return (f"only {shifts} placebo shifts fit in {sessions} sessions; at least {MIN_PLACEBO_WINDOWS} "
-                f"non-overlapping windows of {window} lags ({MIN_PLACEBO_WINDOWS * window} shifts) are needed "
-                f"to calibrate the family-wise test")
+    if short:
+        return (f"{sessions} sessions hold fewer than {MIN_PLACEBO_WINDOWS} independent placebo windows of "
+                f"{window} lags; at least {MIN_PLACEBO_WINDOWS * window + window} sessions needed to test")
     return ""
 
 
 def _summary(tests: pd.DataFrame, news_sessions: int, reason: str, alpha: float) -> str:
-    if reason.endswith("needed to test"):
+    if reason.startswith(f"{news_sessions} news session"):
         plural = "s" if news_sessions != 1 else ""
         return f"too few news days to test: {news_sessions} news session{plural}"
     if reason:
