@@ -245,6 +245,11 @@ def test_claims_one_figure_with_two_periods_is_flagged(extract):
     ("Baidu holds a 55% stake in the unit.", "55%", False),
     ("Xiaomi's gross margin rose 2% from a year earlier.", "2%", False),
     ("Alibaba's sales rose 7%, and its shares rose 3%.", "3%", True),
+    ("Alibaba reported quarterly revenue of about 260 billion yuan, up 5% but short of estimates.", "5%", False),
+    ("Alibaba's shares (9988.HK) plunged 18.0% on Monday, Tencent (0700.HK) lost 12.5%.", "12.5%", True),
+    ("The QQQ fell 2.9%, while Alibaba's American depositary receipts edged up 1.0%.", "1.0%", True),
+    ("Tencent Holdings shares rose 4%.", "4%", True),
+    ("The fund cut its holdings by 4%.", "4%", False),
 ])
 def test_claims_scope_reads_the_clause(sentence, figure, price):
     from narrative.market.claim_scope import price_claim

@@ -11,7 +11,8 @@ claim** when
   (shares, stock, ADRs, index ...) stands between that word and the figure.
 
 The clause is the text from the last clause break (``,`` ``;`` "while", "but", "whereas", "after") before the
-figure to the figure, plus the few words right after it ("a 4.8% **stake**", "5% **growth**").
+figure to the figure, plus the few words right after it ("a 4.8% **stake**", "5% **growth**"); a clause that names
+neither kind of word ("revenue of 260 billion yuan, **up 5%**") is read with the sentence before it.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
-# Generic finance words (data about language, not about any narrative).
+# Generic finance words (data about language, not about any narrative). "holdings" only in lower case: "Tencent
+# Holdings" is a name.
 NOT_PRICE = re.compile(
-    r"\b(?:stakes?|holdings?|ownership|owns|owned|shareholding|market share|share of|GDP|economy|economic|growth|"
-    r"grew|revenues?|sales|profits?|earnings|income|margins?|EPS|GMV|users|customers|subscribers|shipments|"
+    r"\b(?:stakes?|(?-i:holdings?)|ownership|owns|owned|shareholding|market share|share of|GDP|economy|economic|"
+    r"growth|grew|revenues?|sales|profits?|earnings|income|margins?|EPS|GMV|users|customers|subscribers|shipments|"
     r"deliveries|capex|spending|guidance|budget|deficit|inflation|CPI|PPI|PMI|unemployment|jobless|rates?|"
     r"yields?|tariffs?|tax(?:es)?|exports?|imports?|output|production|orders|penetration|utili[sz]ation|"
     r"probability|chance|odds|approval|turnout|votes?|payout|dividend|interest|loans?|deposits?|costs?|"
@@ -30,7 +32,7 @@ NOT_PRICE = re.compile(
     r"|持股|股份比例|股权|营收|收入|利润|净利|销售|营业|出货|毛利率|增速|增长率|份额|GDP|通胀|关税|出口|进口",
     re.I)
 PRICE = re.compile(
-    r"\b(?:shares|stocks?|ADRs?|share price|stock price|equity|equities|index|indices|indexes|Hang Seng|Nasdaq|"
+    r"\b(?:shares|stocks?|ADRs?|depositary receipts?|share price|stock price|equity|equities|index|indices|indexes|Hang Seng|Nasdaq|"
     r"S&P|Dow|CSI 300|STAR 50|market (?:cap|capitali[sz]ation|value)|traded|trading|closed|rall(?:y|ied)|"
     r"sell-?off)\b|股价|股票|港股|美股|A股|指数|恒指|市值",
     re.I)
@@ -65,6 +67,9 @@ def price_claim(figure: Mapping) -> tuple[bool, str]:
     following = NOT_PRICE.match(after.strip()) or NOT_PRICE.match(after.strip().removeprefix("of ").strip())
     if following:
         return False, f"about {following.group(0)}, not a price"
+    if not (PRICE.search(clause) or NOT_PRICE.search(clause)):
+        # A clause that names nothing ("..., up 5% but short of estimates") continues the one before it.
+        clause = before
     last_price = max((m.start() for m in PRICE.finditer(clause)), default=-1)
     # A non-price word decides unless a price word stands between it and the figure; name the first such word.
     words = [m for m in NOT_PRICE.finditer(clause) if m.start() > last_price]
