@@ -32,8 +32,8 @@ NOT_PRICE = re.compile(
     r"|持股|股份比例|股权|营收|收入|利润|净利|销售|营业|出货|毛利率|增速|增长率|份额|GDP|通胀|关税|出口|进口",
     re.I)
 PRICE = re.compile(
-    r"\b(?:shares|stocks?|ADRs?|depositary receipts?|share price|stock price|equity|equities|index|indices|indexes|Hang Seng|Nasdaq|"
-    r"S&P|Dow|CSI 300|STAR 50|market (?:cap|capitali[sz]ation|value)|traded|trading|closed|rall(?:y|ied)|"
+    r"\b(?:shares|stocks?|ADRs?|depositary receipts?|share price|stock price|equity|equities|index|indices|indexes|"
+    r"Hang Seng|Nasdaq|S&P|Dow|CSI 300|STAR 50|market (?:cap|capitali[sz]ation|value)|traded|trading|closed|rall(?:y|ied)|"
     r"sell-?off)\b|股价|股票|港股|美股|A股|指数|恒指|市值",
     re.I)
 _CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:while|but|whereas|after|although|though|as well as)\b|，|；|而")
