@@ -1,5 +1,5 @@
-"""Parametric lead-lag helpers (kept while market/analysis.py uses them; the calibrated tests are in
-test_inference.py), and the session index."""
+"""What used to be market/leadlag.py's job, now in market/inference.py: Granger direction on a strong synthetic
+lead, the rolling correlation, and the session index feeding them without look-ahead."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from narrative.market import leadlag
 from narrative.market.calendar import calendar_from_dates
-from narrative.market.index import session_index
+from narrative.market.index import narrative_index
+from narrative.market.inference import leadlag, rolling_correlation
 
 
 def _x_causes_y(n=400, seed=3):
@@ -24,30 +24,18 @@ def _x_causes_y(n=400, seed=3):
 
 def test_leadlag_granger_direction_is_right():
     x, y = _x_causes_y()
-    result = leadlag.granger_both_ways(x, y, max_lag=3, x_name="x", y_name="y")
-    forward = result[result["direction"] == "x -> y"]["p_value"]
-    backward = result[result["direction"] == "y -> x"]["p_value"]
-    assert (forward < 1e-10).all()
-    assert (backward > 0.01).all()
-
-
-def test_leadlag_cross_correlation_peaks_where_x_leads():
-    x, y = _x_causes_y()
-    ccf = leadlag.cross_correlation(x, y, max_lag=5)
-    best = ccf.loc[ccf["corr"].abs().idxmax()]
-    assert best["lag"] == 1 and best["corr"] > 0.8
-    assert best["band"] == pytest.approx(1.96 / np.sqrt(best["n"]))
-    assert abs(ccf.set_index("lag").loc[-1, "corr"]) < best["band"] * 2
-
-
-def test_leadlag_bonferroni_counts_the_family():
-    adjusted, n = leadlag.bonferroni([0.01, None, 0.2, 0.5])
-    assert n == 3 and adjusted == pytest.approx([0.03, None, 0.6, 1.0])
+    tests = leadlag(x, y.to_frame("y"), max_lag=3, granger_lag=3, n_perm=49).tests
+    forward = tests[tests["test"] == "granger_news_to_returns"]
+    backward = tests[tests["test"] == "granger_returns_to_news"]
+    assert (forward["p_perm"] == 1 / 50).all() and (forward["statistic"] > 100).all()
+    assert (backward["p_fwer"] > 0.05).all()
+    ccf = tests[tests["test"] == "ccf"].set_index("lag")["statistic"]
+    assert ccf.abs().idxmax() == 1 and ccf[1] > 0.8
 
 
 def test_leadlag_rolling_correlation():
     x, y = _x_causes_y()
-    rolling = leadlag.rolling_correlation(x, y.shift(-1), window=60)
+    rolling = rolling_correlation(x, y.shift(-1), window=60)
     assert rolling.dropna().min() > 0.8
 
 
@@ -62,10 +50,10 @@ def test_session_index_aggregates_per_session_without_look_ahead():
         "relevance": [1.0, 0.5, 1.0, 0.6, 0.2],
         "stance": [0.4, -1.0, 0.5, -0.5, 1.0],
     })
-    index = session_index(scores, cal)
+    index = narrative_index(scores, calendar=cal)
     assert index["attention"].tolist() == [1, 1, 2]
     assert index.loc["2024-03-11", "stance"] == pytest.approx((1.0 * 0.5 + 0.6 * -0.5) / 1.6)
     assert index.loc["2024-03-11", "share_positive"] == 0.5
     assert index.loc["2024-03-08", "net"] == pytest.approx(-0.5)
-    next_index = session_index(scores, cal, intraday="next")
+    next_index = narrative_index(scores, calendar=cal, intraday="next")
     assert next_index["attention"].tolist() == [0, 2, 2]

@@ -353,3 +353,14 @@ def _summary(tests: pd.DataFrame, news_sessions: int, reason: str, alpha: float)
     tail = f"; {others} other test{'s' if others != 1 else ''} also significant" if others else ""
     return f"{words} ({value}FWER p {best['p_fwer']:.3f}){tail}"
 
+
+def rolling_correlation(news: pd.Series, returns: pd.Series, *, window: int = 60,
+                        min_periods: int | None = None) -> pd.Series:
+    """Rolling Pearson correlation over ``window`` sessions (descriptive only: no p-value is attached).
+
+    >>> idx = pd.bdate_range("2024-01-01", periods=5)
+    >>> rolling_correlation(pd.Series([1., 2, 3, 4, 5], idx), pd.Series([2., 4, 6, 8, 10], idx), window=3, min_periods=3).round(6).tolist()[-1]
+    1.0
+    """
+    frame = pd.concat({"x": news, "y": returns}, axis=1, sort=True).dropna()
+    return frame["x"].rolling(window, min_periods=min_periods or max(10, window // 2)).corr(frame["y"])
