@@ -160,7 +160,7 @@ def test_api_index_by_exchange_code_or_name(store):
     busy = by_code[by_code["attention"] > 0]
     assert {str(d.date()): int(n) for d, n in busy["attention"].items()} == {"2020-03-11": 1, "2020-03-12": 2}
     assert busy.loc["2020-03-12", "n_date_only"] == 1
-    days = api.narrative_index("china-ai", db_path=store)
+    days = api.narrative_index("china-ai", db_path=store, precision="all")
     assert days["attention"].tolist() == [1, 2] and "not point-in-time" in days.attrs["grouping"]
     with pytest.raises(InputError, match="unknown exchange 'MOON'.*XHKG.*XNYS"):
         api.narrative_index("china-ai", db_path=store, sessions="MOON")

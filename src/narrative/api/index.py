@@ -29,8 +29,8 @@ def narrative_index(narrative: str | None = None, *, db_path: str | None = None,
     """The narrative index of ``narrative`` (default: the ``narrative`` setting), one row per session of the
     exchange ``sessions`` (``XNYS``, ``XHKG``, ``US``, ``HKEX`` ...) with no look-ahead, or per UTC day when
     ``sessions`` is None (not point-in-time for any exchange). ``precision`` keeps only those timestamp
-    precisions (``"exact"``). Columns: :data:`narrative.market.index.COLUMNS`; ``frame.attrs["grouping"]``
-    says which rows these are.
+    precisions (``"exact"``; ``"all"`` or None keeps every item). Columns: :data:`narrative.market.index.COLUMNS`;
+    ``frame.attrs["grouping"]`` says which rows these are.
 
     >>> narrative_index(db_path="demo.db", sessions="XNYS", precision="exact")  # doctest: +SKIP
     """
@@ -58,6 +58,8 @@ def narrative_index(narrative: str | None = None, *, db_path: str | None = None,
             frame.attrs["grouping"] = f"{hours.code} sessions"
             return frame
         calendar = calendar_for(hours.code, first, last + pd.Timedelta(days=LOOKBACK_DAYS))
+    if precision is not None and "all" in ([precision] if isinstance(precision, str) else list(precision)):
+        precision = None
     frame = compute_index(articles, calendar=calendar, start=start, end=end, precision=precision, intraday=intraday)
     if calendar is not None:  # without --from/--to: from the first to the last session with news
         busy = frame.index[frame["attention"] > 0]
