@@ -167,3 +167,27 @@ def test_market_docstring_examples_run(name):
 
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_leadlag_families_per_exchange_thin_one_is_not_tested():
+    """Two exchanges: the US family has a planted 1-session lead and 300 news sessions; the HK family has 2 news
+    sessions. The US lead is found (Bonferroni over the one family tested), the HK tests are reported untested."""
+    from narrative.market.analysis import leadlag_tests
+
+    rng = np.random.default_rng(3)
+    us = pd.bdate_range("2023-01-02", periods=300)
+    news = rng.normal(size=300)
+    us_panel = pd.DataFrame({"ticker": "AAA", "session": us, "calendar": "XNYS", "net": news,
+                             "excess_return": np.r_[0.0, 0.5 * news[:-1]] + rng.normal(size=300)})
+    hk = pd.bdate_range("2023-01-03", periods=300)
+    sparse = np.zeros(300)
+    sparse[[50, 200]] = 1.0
+    hk_panel = pd.DataFrame({"ticker": "BBB", "session": hk, "calendar": "XHKG", "net": sparse,
+                             "excess_return": rng.normal(size=300)})
+    result = leadlag_tests(pd.concat([us_panel, hk_panel], ignore_index=True), n_perm=199)
+    assert result.enough is True and result.summary.startswith("news led AAA returns by 1 session")
+    assert "not tested: BBB: 2 news sessions" in result.summary
+    hk_tests = result.tests[result.tests["ticker"] == "BBB"]
+    assert hk_tests["p_fwer"].isna().all() and hk_tests["verdict"].str.startswith("not tested").all()
+    best = result.tests[result.tests["ticker"] == "AAA"].sort_values("p_fwer").iloc[0]
+    assert (best["test"], best["lag"]) == ("ccf", 1) and best["p_fwer"] < 0.05

@@ -9,7 +9,8 @@ closes of every ticker and benchmark, their exchanges, and which benchmark each 
 * :func:`leadlag_tests`: the calibrated lead-lag family of :func:`narrative.market.inference.leadlag`. Tickers that
   trade on the same sessions form one family (one permutation of the news serves them all, so the family-wise p is
   the max-statistic one); tickers on other exchanges have another news series (other session mapping), so each
-  exchange is its own family and the family-wise p-values are Bonferroni-adjusted across the exchanges;
+  exchange is its own family, tested only when it has enough news sessions with returns to test against, and the
+  family-wise p-values are Bonferroni-adjusted across the families tested;
 * :func:`event_table`: CAAR and the Boehmer-Musumeci-Poulsen test across events, per ticker and window
   (:func:`narrative.market.events.event_study`), on the market model of each ticker against its benchmark.
 """
@@ -99,7 +100,11 @@ def leadlag_tests(panel: pd.DataFrame, *, max_lag: int = 10, granger_lag: int = 
     for _, group in panel.groupby("calendar", sort=False):
         tickers = list(dict.fromkeys(group["ticker"]))
         wide = group.pivot(index="session", columns="ticker", values="excess_return")[tickers]
-        net = group[group["ticker"] == tickers[0]].set_index("session")["net"]
+        # The family's sample is the sessions where some ticker has an excess return (a benchmark or a listing
+        # that ends early must not leave news sessions with nothing to test them against in the count).
+        valid = wide.notna().any(axis=1)
+        wide = wide.loc[valid.idxmax():valid[::-1].idxmax()] if valid.any() else wide
+        net = group[group["ticker"] == tickers[0]].set_index("session")["net"].reindex(wide.index)
         results.append(inference.leadlag(net, wide, **options))
     if len(results) == 1:
         return results[0]
@@ -107,28 +112,42 @@ def leadlag_tests(panel: pd.DataFrame, *, max_lag: int = 10, granger_lag: int = 
 
 
 def _combine(results: list[inference.LeadLagResult]) -> inference.LeadLagResult:
-    families = len(results)
-    tests = pd.concat([r.tests for r in results], ignore_index=True)
-    tests["p_fwer"] = (tests["p_fwer"] * families).clip(upper=1.0)
-    tests["verdict"] = [_verdict(row) for row in tests.itertuples()]
-    reasons = [r.reason for r in results if r.reason]
-    enough = not reasons
-    news = min(r.news_sessions for r in results)
-    if not enough:
-        summary = ("too few news days to test: " + "; ".join(reasons)) if any(
-            "needed to test" in r for r in reasons) else "too little data to test: " + "; ".join(reasons)
+    """One result from one family per exchange: families with too little evidence are reported, not tested
+    (``p_fwer`` NaN, the reason as verdict); the others' family-wise p-values are Bonferroni-adjusted by the number
+    of families tested."""
+    tested = [r for r in results if r.enough]
+    families = max(1, len(tested))
+    frames, skipped = [], []
+    for result in results:
+        tests = result.tests.copy()
+        names = ", ".join(dict.fromkeys(tests["ticker"]))
+        if result.enough:
+            tests["p_fwer"] = (tests["p_fwer"] * families).clip(upper=1.0)
+            tests["verdict"] = [_verdict(row) for row in tests.itertuples()]
+        else:
+            tests["p_fwer"] = float("nan")
+            tests["verdict"] = f"not tested: {result.reason}"
+            skipped.append(f"{names}: {result.reason}")
+        frames.append(tests)
+    tests = pd.concat(frames, ignore_index=True)
+    reason = "; ".join(skipped)
+    if not tested:
+        summary = ("too few news days to test: " if any("needed to test" in r.reason for r in results)
+                   else "too little data to test: ") + reason
     else:
         significant = tests[tests["p_fwer"] < inference.ALPHA]
         if significant.empty:
-            summary = (f"no lead or lag survives family-wise control ({int(tests['p_fwer'].notna().sum())} tests "
-                       f"on {families} exchanges, smallest family-wise p {tests['p_fwer'].min():.2f})")
+            summary = (f"no lead or lag survives family-wise control ({int(tests['p_fwer'].notna().sum())} tests, "
+                       f"smallest family-wise p {tests['p_fwer'].min():.2f})")
         else:
             best = significant.sort_values(["p_fwer", "p_perm"]).iloc[0]
             value = f"corr {best['statistic']:+.2f}" if best["test"] == "ccf" else f"F {best['statistic']:.1f}"
             summary = (f"{inference.describe(best['test'], int(best['lag']), best['ticker'])} ({value}, FWER p "
                        f"{best['p_fwer']:.3f})")
-    return replace(results[0], tests=tests, news_sessions=news, enough=enough, reason="; ".join(reasons),
-                   summary=summary, n_perm=min(r.n_perm for r in results),
+        if skipped:
+            summary += f"; not tested: {reason}"
+    return replace(results[0], tests=tests, news_sessions=max(r.news_sessions for r in tested or results),
+                   enough=bool(tested), reason=reason, summary=summary, n_perm=min(r.n_perm for r in results),
                    sessions=max(r.sessions for r in results))
 
 

@@ -107,7 +107,9 @@ def _sentence(result, top: dict | None, shifts: int) -> str:
     if not result.enough:
         lead = f"Too few news days to test whether the narrative leads or follows returns ({result.reason})."
     elif top is None:
-        lead = f"No lead or lag between the narrative and returns survives the calibrated tests ({result.summary})."
+        prefix = "no lead or lag survives family-wise control"
+        rest = result.summary[len(prefix):].strip() if result.summary.startswith(prefix) else f"({result.summary})"
+        lead = f"No lead or lag between the narrative and returns survives family-wise control {rest}."
     else:
         lead = f"The calibrated tests find that {result.summary}."
     shift_words = {0: "no significant narrative shift", 1: "one significant narrative shift"}.get(
