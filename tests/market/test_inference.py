@@ -122,3 +122,17 @@ def test_inference_statistics_match_pandas_and_statsmodels():
             forward[lag][0]["ssr_ftest"][0], rel=1e-6)
         assert tests.loc[("BBB", "granger_returns_to_news", lag), "statistic"] == pytest.approx(
             backward[lag][0]["ssr_ftest"][0], rel=1e-6)
+
+
+def test_inference_empty_ticker_and_silent_news_are_not_testable_without_warnings():
+    idx = _sessions(260)
+    rng = np.random.default_rng(0)
+    returns = pd.DataFrame({"AAA": rng.normal(size=260), "GONE": np.nan}, idx)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = leadlag(pd.Series(rng.normal(size=260), idx), returns, n_perm=19)
+        silent = leadlag(pd.Series(0.0, idx), returns, n_perm=19)
+    gone = result.tests[result.tests["ticker"] == "GONE"]
+    assert gone["p_perm"].isna().all() and gone["verdict"].str.startswith("not testable").all()
+    assert result.tests[result.tests["ticker"] == "AAA"]["p_perm"].notna().all()
+    assert silent.summary == "too few news days to test: 0 news sessions" and not silent.enough

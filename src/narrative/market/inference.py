@@ -45,6 +45,7 @@ report a lead or lag. Correlation is not causation, and Granger causality is onl
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,11 +125,10 @@ def _family(matrix: np.ndarray, values: np.ndarray, tickers: list[str], max_lag:
     """
     meta: dict[str, list] = {"ticker": [], "test": [], "lag": [], "n": []}
     stats_cols, score_cols = [], []
-    scale = np.nanstd(matrix[0]) or 1.0
-    matrix = matrix / scale  # F and r are scale-free; unit scale keeps the normal equations well conditioned
+    matrix = matrix / _spread(matrix[0])  # F and r are scale-free; unit scale keeps the normal equations well conditioned
     for j, ticker in enumerate(tickers):
         y = values[:, j]
-        y = y / (np.nanstd(y) or 1.0)
+        y = y / _spread(y)
         r, n = _ccf(matrix, y, max_lag)
         stats_cols.append(r)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -150,6 +150,12 @@ def _family(matrix: np.ndarray, values: np.ndarray, tickers: list[str], max_lag:
                 meta["lag"].append(p)
                 meta["n"].append(int(n_rows))
     return meta, np.hstack(stats_cols), np.hstack(score_cols)
+
+
+def _spread(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    spread = float(finite.std()) if len(finite) > 1 else 0.0
+    return spread if spread > 0 else 1.0
 
 
 def _ccf(matrix: np.ndarray, y: np.ndarray, max_lag: int) -> tuple[np.ndarray, np.ndarray]:
@@ -278,7 +284,8 @@ def _permutation_p(score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # The standardisation uses the observed row too: a symmetric function of all rows keeps them exchangeable.
     # Estimated from the shifted rows alone, an observation beyond all of them is extrapolated while the
     # shifted maxima are judged in-sample, which made the family-wise test liberal with few shifts.
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a test with no finite value (all-NaN column) stays NaN
         finite = np.where(np.isfinite(score), score, np.nan)
         mean, sd = np.nanmean(finite, axis=0), np.nanstd(finite, axis=0)
     sd = np.where(np.isfinite(sd) & (sd > 0), sd, np.nan)
