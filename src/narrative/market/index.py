@@ -156,14 +156,3 @@ def _days(keys: pd.DatetimeIndex, start, end) -> pd.DatetimeIndex:
         return pd.DatetimeIndex([])
     return pd.date_range(first.normalize(), last.normalize(), freq="D")
 
-
-# Until market/analysis.py and tests/market/test_leadlag.py call narrative_index (RPT, INF), the previous names
-# stay as thin aliases of the one index; delete them when `grep -rn session_index src tests` finds nothing else.
-RELEVANCE_THRESHOLD = RELEVANT
-
-
-def session_index(scores: pd.DataFrame, calendar: SessionCalendar, *, start=None, end=None,
-                  intraday: str = "same") -> pd.DataFrame:
-    """Deprecated: :func:`narrative_index` with ``calendar=``, its columns stance, attention, share_positive, net."""
-    return narrative_index(scores, calendar=calendar, start=start, end=end, intraday=intraday)[
-        ["stance", "attention", "share_positive", "net"]]
