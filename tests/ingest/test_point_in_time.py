@@ -142,3 +142,19 @@ def test_an_exact_copy_sharpens_a_date_only_article(tmp_path):
     assert summary.duplicates == 2
     assert [r[1:4] for r in stored(db)] == [("2020-03-10T15:42:00+00:00", "archive", "exact"),
                                            ("2020-03-10T00:00:00+00:00", "date_only", "date_only")]
+
+
+def test_a_feed_date_without_a_time_is_date_only():
+    from narrative.ingest.parse import parse_feed
+
+    body = rss([{"title": "Alibaba cloud unit wins a state AI contract", "pubDate": "2020-03-10"},
+                {"title": "Tencent shares rally in Hong Kong on AI hopes", "pubDate": "Tue, 10 Mar 2020"},
+                {"title": "Baidu unveils a new chip for its AI cloud", "pubDate": "Tue, 10 Mar 2020 14:00:00 GMT"}])
+    entries = parse_feed(body, url="http://example.test/rss").entries
+    assert [(e.published, e.published_source) for e in entries] == [
+        ("2020-03-10T00:00:00+00:00", "date_only"), ("2020-03-10T00:00:00+00:00", "date_only"),
+        ("2020-03-10T14:00:00+00:00", "published")]
+    # With the feed's zone, the date is that zone's: its midnight, as import --timezone stores it.
+    zoned = parse_feed(body, url="http://example.test/rss", zone="America/New_York").entries
+    assert [e.published for e in zoned] == ["2020-03-10T04:00:00+00:00", "2020-03-10T04:00:00+00:00",
+                                           "2020-03-10T14:00:00+00:00"]

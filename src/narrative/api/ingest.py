@@ -162,7 +162,7 @@ async def _ingest_feed(db: Database, feed: FeedConfig, fetcher: Fetcher, setting
         _commit(db, feed.name, log, validators)
     elif result.status == "ok":
         parsed = parse_feed(result.body or b"", url=result.final_url or feed.url,
-                            content_type=result.content_type, language=feed.language)
+                            content_type=result.content_type, language=feed.language, zone=feed.timezone)
         log.update(entries=len(parsed.entries), bozo=int(parsed.bozo), bozo_reason=parsed.bozo_reason)
         outcome.bozo_reason = parsed.bozo_reason
         if not parsed.entries and parsed.bozo:

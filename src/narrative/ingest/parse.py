@@ -14,6 +14,7 @@ import time
 from datetime import datetime, timezone
 from typing import Mapping
 from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
 
 import xml.sax
 
@@ -46,7 +47,7 @@ class Entry:
     canonical_url: str | None
     guid: str | None
     published: str
-    published_source: str  # "published", "updated" or "fetched" (no date in the feed)
+    published_source: str  # "published", "updated", "date_only" (a date without a time) or "fetched" (no date)
     author: str | None = None
     language: str | None = None
     title_derived: bool = False  # the item had no title; this one is the summary's first words
@@ -137,11 +138,13 @@ def parse_feed(
     content_type: str | None = None,
     fetched_at: datetime | None = None,
     language: str | None = None,
+    zone: str | None = None,
 ) -> ParsedFeed:
     """Parse a feed body into normalised entries. Never raises on bad input.
 
     ``language`` (from feeds.yaml) wins over the feed's own and over detection.
-    ``fetched_at`` stands in for missing dates, flagged as ``published_source="fetched"``.
+    ``fetched_at`` stands in for missing dates, flagged as ``published_source="fetched"``. A date without a time
+    ("2020-03-10") is flagged ``date_only`` and stored as midnight in ``zone`` (the feed's ``timezone:``, else UTC).
     """
     fetched_at = fetched_at or datetime.now(timezone.utc)
     text, encoding, note = decode_body(body, content_type)
@@ -170,7 +173,7 @@ def parse_feed(
     )
     for raw in result.get("entries", []):
         entry = _entry(raw, url=url, fetched_at=fetched_at, language=language, feed_language=feed_language,
-                       dated_by_updated=parsed.version in _DC_DATE_VERSIONS)
+                       dated_by_updated=parsed.version in _DC_DATE_VERSIONS, zone=zone)
         if entry is None:
             parsed.skipped += 1
         else:
@@ -215,7 +218,7 @@ _DC_DATE_VERSIONS = {"rss090", "rss10"}
 
 
 def _entry(raw: Mapping, *, url: str, fetched_at: datetime, language: str | None,
-           feed_language: str | None, dated_by_updated: bool = False) -> Entry | None:
+           feed_language: str | None, dated_by_updated: bool = False, zone: str | None = None) -> Entry | None:
     bodies = [c.get("value", "") for c in raw.get("content", []) or []]
     bodies.append(raw.get("summary", "") or "")
     summary = max((html_to_text(b) for b in bodies), key=len, default="")
@@ -228,7 +231,7 @@ def _entry(raw: Mapping, *, url: str, fetched_at: datetime, language: str | None
     link = raw.get("feedburner_origlink") or raw.get("link") or _guid_link(raw)
     if link:
         link = urljoin(url, link.strip()) if "://" not in link else link.strip()
-    published, source = _published(raw, fetched_at)
+    published, source = _published(raw, fetched_at, zone)
     if dated_by_updated and source == "updated":
         source = "published"
     entry_language = _language_code(raw.get("language"))
@@ -247,15 +250,23 @@ def _entry(raw: Mapping, *, url: str, fetched_at: datetime, language: str | None
     )
 
 
-def _published(raw: Mapping, fetched_at: datetime) -> tuple[str, str]:
+def _published(raw: Mapping, fetched_at: datetime, zone: str | None = None) -> tuple[str, str]:
     for key, source in (("published_parsed", "published"), ("updated_parsed", "updated"),
                         ("created_parsed", "published")):
         value = raw.get(key)
         if isinstance(value, time.struct_time):
             # feedparser gives UTC struct_times; timegm keeps them in UTC.
             moment = datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
+            written = str(raw.get(key.removesuffix("_parsed")) or "")
+            if written and not _TIME_OF_DAY.search(written):
+                # feedparser reads "2020-03-10" as midnight UTC; it is that date, some time (issue 8).
+                local = datetime(moment.year, moment.month, moment.day, tzinfo=ZoneInfo(zone) if zone else timezone.utc)
+                return to_utc_iso(local), "date_only"
             return to_utc_iso(moment), source
     return to_utc_iso(fetched_at), "fetched"
+
+
+_TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}|T\d{2}")
 
 
 def _guid_link(raw: Mapping) -> str | None:
