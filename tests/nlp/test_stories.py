@@ -134,8 +134,8 @@ def test_stories_lead_and_article_from_stored_sentences():
     assert built.entities == {"lenovo"} and built.figures == {("%", 22.0)}  # the third sentence is past the lead
 
 
-def _store_with(extractor, rows):
-    db = open_db(":memory:")
+def _store_with(extractor, rows, path=":memory:"):
+    db = open_db(path)
     ids = []
     for r in rows:
         item = Item(title=r["title"], summary=r["lead"], url=f"https://example.test/{r['id']}",
@@ -198,6 +198,20 @@ def test_stories_articles_frame_carries_story_and_novelty(extractor):
     after = article_scores(db, "china-ai")
     assert after["story_id"].nunique() == 1 and after["novelty"].iloc[0] == 1.0
     assert (after["novelty"].iloc[1:] < 1.0).all()
+
+
+def test_stories_listing_from_a_store_file(extractor, tmp_path):
+    from narrative.api.stories import list_stories
+
+    rows = [r for r in _eval().load_half("dev") if r["story"] in {"d01", "d02", "d03"}]
+    db, ids = _store_with(extractor, rows, tmp_path / "s.db")
+    assign_stories(db)
+    db.close()
+    listed = list_stories(db_path=str(tmp_path / "s.db"), min_articles=2)
+    assert sorted(listed["articles"]) == [2, 2, 4]
+    assert set(listed["story_id"]) == {ids[0], ids[4], ids[6]}
+    assert listed.loc[listed["story_id"] == ids[0], "title"].item() == rows[0]["title"]
+    assert list_stories(db_path=str(tmp_path / "s.db"), since="2025-11-20").empty  # all first seen on the 19th
 
 
 def test_stories_gold_floor_on_dev(extractor):

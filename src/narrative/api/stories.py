@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from ..ingest.normalize import to_utc_iso, utc_now_iso
 from ..nlp.stories import ASSIGNER_VERSION, WINDOW, PlacedArticle, assign, encode_articles, story_article
-from ..store.stories import earliest_unassigned, save_placements, story_material
+from ..store.stories import earliest_unassigned, save_placements, story_material, story_rows
 
 
 @dataclasses.dataclass
@@ -73,3 +73,24 @@ def _article(row: dict):
 def _when(value: str) -> datetime:
     when = datetime.fromisoformat(value)
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def list_stories(*, db_path: str | None = None, since: str | None = None, until: str | None = None,
+                 min_articles: int = 1, limit: int | None = 50):
+    """Stories first seen in the window (``YYYY-MM-DD`` bounds, ``until`` inclusive), newest first: id, first
+    seen, number of articles, languages, and the first article's title and URL.
+
+    >>> list_stories(db_path="narrative.db", since="2025-11-01", min_articles=2)  # doctest: +SKIP
+    """
+    from .query import as_frame, open_existing_store, parse_day
+
+    columns = ["story_id", "first_seen", "articles", "languages", "title", "url", "assigner_version"]
+    db = open_existing_store(db_path)
+    try:
+        if "stories" not in db.table_names():  # a store not yet migrated to stories (opened read-only here)
+            return as_frame([], columns)
+        rows = story_rows(db, since=parse_day(since), until=parse_day(until, end=True), min_articles=min_articles,
+                          limit=limit)
+    finally:
+        db.close()
+    return as_frame([{"story_id": r["id"], **r} for r in rows], columns)
