@@ -39,42 +39,38 @@ def _time_axis(axis, data: dict) -> None:
 
 
 def index_vs_returns(data: dict) -> str:
-    """Cumulative returns (top) and the tested signal, net stance per session, with attention (bottom); the
-    calibrated shifts are vertical lines, named in the legend."""
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9.5, 5.8), sharex=True, height_ratios=[3, 2])
+    """Cumulative returns (top), the tested signal -- net stance per session -- (middle) and attention (bottom),
+    on one fixed time axis; the calibrated shifts are vertical lines, named in the legend."""
+    fig, (top, middle, bottom) = plt.subplots(3, 1, figsize=(9.5, 6.4), sharex=True, height_ratios=[3, 2, 1])
     for i, item in enumerate(data["tickers_detail"]):
         series = item["series"]
         top.plot(_dates(series["dates"]), [v * 100 if v is not None else None for v in series["cum_return"]],
                  color=PALETTE[i % len(PALETTE)], lw=1.4, label=item["ticker"])
-    for bench in dict.fromkeys(data["benchmarks"].values()):
+    for j, bench in enumerate(dict.fromkeys(data["benchmarks"].values())):
         item = next(t for t in data["tickers_detail"] if t["benchmark"] == bench)
         top.plot(_dates(item["series"]["dates"]),
                  [v * 100 if v is not None else None for v in item["series"]["cum_benchmark"]],
-                 color="#777", lw=1.1, ls="--", label=f"{bench} (benchmark)")
+                 color=["#777", "#aaa", "#555"][j % 3], lw=1.1, ls="--", label=f"{bench} (benchmark)")
     top.set_ylabel("cumulative return, %")
     index = data["index"]
     dates = _dates(index["dates"])
     net = pd.Series(index["net"], index=dates, dtype=float)
-    colors = ["#4f8a3c" if v > 0 else "#c0504d" for v in net]
-    bottom.bar(dates, net, color=colors, width=2.0, label="net stance per session (Σ relevance × stance)")
+    middle.bar(dates, net, color=["#4f8a3c" if v > 0 else "#c0504d" for v in net], width=2.0)
     limit = float(net.abs().max()) if len(net) and net.abs().max() > 0 else 1.0
-    bottom.set_ylim(-1.1 * limit, 1.1 * limit)
-    bottom.axhline(0, color="#999", lw=0.6)
-    bottom.set_ylabel("net stance")
-    twin = bottom.twinx()
-    busy = [(d, a) for d, a in zip(dates, index["attention"]) if a]
-    twin.scatter([d for d, _ in busy], [a for _, a in busy], s=8, color="#1f4e79", label="relevant articles")
-    twin.set_ylim(0, max([a for _, a in busy], default=1) * 1.3)
-    twin.set_ylabel("relevant articles")
-    twin.grid(False)
+    middle.set_ylim(-1.15 * limit, 1.15 * limit)
+    middle.axhline(0, color="#999", lw=0.6)
+    middle.set_ylabel("net stance")
+    middle.set_title("net stance per session: Σ relevance × stance of its relevant articles (the signal tested "
+                     "against returns)", loc="left", fontsize=8)
+    bottom.bar(dates, index["attention"], color="#1f4e79", width=2.0)
+    bottom.set_ylim(0, max(max(index["attention"], default=0), 1) * 1.15)
+    bottom.set_ylabel("articles")
+    bottom.set_title("relevant articles per session", loc="left", fontsize=8)
     for j, shift in enumerate(data["shifts"]):
-        label = "calibrated shift" if j == 0 else None
-        for axis in (top, bottom):
+        for axis in (top, middle, bottom):
             axis.axvline(pd.Timestamp(shift["session"]), color="#d98c1f", lw=1.0, ls=":",
-                         label=label if axis is top else None)
+                         label="calibrated shift" if axis is top and j == 0 else None)
     top.legend(loc="upper left", frameon=False, ncol=3, fontsize=8)
-    handles = bottom.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-    bottom.legend(handles, [h.get_label() for h in handles], loc="upper left", frameon=False, ncol=2, fontsize=8)
     _time_axis(bottom, data)
     fig.suptitle(f"Narrative '{data['narrative']}' vs returns ({data['lead_ticker']} sessions)", x=0.01, ha="left")
     return _png(fig)
