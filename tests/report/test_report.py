@@ -216,3 +216,17 @@ def test_report_shift_is_dated_at_the_news_and_feeds_the_event_study(built):
     assert set(study["ticker"]) == {"BABA", "9988.HK"} and (study["n_events"] == len(data["events"]["dates"])).all()
     cars = pd.read_csv(out / "shift_cars.csv")
     assert (cars["shift"] == first["session"]).any()
+
+
+def test_report_ticker_returns_match_the_stored_closes(built):
+    """Return over the window = last close in the window / last close before it - 1, from the prices table."""
+    path, _, _, data = built
+    db = open_db(path, readonly=True)
+    for item in data["tickers_detail"]:
+        closes = pd.Series(dict(db.execute("SELECT date, adj_close FROM prices WHERE ticker = ?",
+                                           [item["ticker"]]).fetchall()))
+        before = closes[closes.index < "2024-01-01"].iloc[-1]
+        last = closes[closes.index <= "2024-12-31"].iloc[-1]
+        assert item["return"] == pytest.approx(round((last / before - 1) * 100, 2), abs=0.011)
+        assert item["sessions"] == item["sessions_with_benchmark"]  # ^HSI and QQQ cover 2024 in the fixture
+    db.close()

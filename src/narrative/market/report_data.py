@@ -142,22 +142,26 @@ def _shifts(shifts, data: MarketData, index: pd.DataFrame, window: pd.DataFrame,
 
 
 def _tickers(data: MarketData, panel: pd.DataFrame, start, end) -> list[dict]:
+    """Per ticker: its own return over its sessions in the window; the benchmark's return and the excess over the
+    sessions both have (fewer when the benchmark's prices end early)."""
     out = []
     for ticker in data.tickers:
         rows = panel[panel["ticker"] == ticker].set_index("session")
-        rets = rows[["return", "benchmark_return", "excess_return"]].dropna()
+        own = rows["return"].dropna()
+        both = rows[["return", "benchmark_return"]].dropna()
         closes = data.closes[ticker]
         item = {"ticker": ticker, "exchange": data.exchanges[ticker], "benchmark": data.benchmarks[ticker],
-                "calendar": str(rows["calendar"].iloc[0]) if len(rows) else "", "sessions": int(len(rets)),
+                "calendar": str(rows["calendar"].iloc[0]) if len(rows) else "", "sessions": int(len(own)),
+                "sessions_with_benchmark": int(len(both)),
                 "prices_from": str(closes.index[0].date()), "prices_to": str(closes.index[-1].date()),
                 "benchmark_to": str(data.closes[data.benchmarks[ticker]].index[-1].date()),
-                "return": _pct(cumulative(rets["return"]).iloc[-1]) if len(rets) else None,
-                "benchmark_return": _pct(cumulative(rets["benchmark_return"]).iloc[-1]) if len(rets) else None,
+                "return": _pct(cumulative(own).iloc[-1]) if len(own) else None,
+                "benchmark_return": _pct(cumulative(both["benchmark_return"]).iloc[-1]) if len(both) else None,
+                "excess_return": (round(_pct(cumulative(both["return"]).iloc[-1])
+                                        - _pct(cumulative(both["benchmark_return"]).iloc[-1]), 2) if len(both) else None),
                 "series": _series(pd.DataFrame({"cum_return": _cumulative(rows["return"]),
                                                 "cum_benchmark": _cumulative(rows["benchmark_return"]),
                                                 "cum_excess": _cumulative(rows["excess_return"])}))}
-        item["excess_return"] = (round(item["return"] - item["benchmark_return"], 2)
-                                 if item["return"] is not None else None)
         out.append(item)
     return out
 

@@ -50,6 +50,7 @@ class TickerDetail(_Strict):
     benchmark: str
     calendar: str
     sessions: int
+    sessions_with_benchmark: int
     prices_from: str
     prices_to: str
     benchmark_to: str
