@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
                                  f"perm. p {top['p_perm']:.4f} family-wise p {top['p_fwer']:.4f}" if top else
                                  ("too few news days to test" if not s["enough"] else "no lead or lag")))
     for shift in data["shifts"]:
-        cars = ", ".join(f"{c['ticker']}{c['window']} {c['car']}% (t={c['t']})" for c in shift["car"] if c["car"] is not None)
+        cars = ", ".join(f"{c['ticker']}{c['window']} {c['car']}% (SCAR {c['scar']})" for c in shift["car"]
+                         if c["car"] is not None)
         print(f"  shift {shift['session']} {shift['direction']} {shift['size']} (p {shift['p_value']}): {cars}")
     print(f"  shifts: {s['shifts']}; warnings: {data['warnings']}")
     print(f"done in {time.perf_counter() - started:.0f}s; store {db_path}")

@@ -1,5 +1,5 @@
-"""Helpers building a small synthetic store for the report and market-API tests: real exchange sessions, prices with a planted
-relation, scored articles with sentences, themes and per-entity sentiment, some of them dated by day only."""
+"""Helpers building a small synthetic store for the report and market-API tests: real exchange sessions,
+prices, scored articles with sentences, themes and per-entity sentiment, some of them dated by day only."""
 
 from __future__ import annotations
 

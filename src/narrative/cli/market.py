@@ -80,7 +80,8 @@ _BENCHMARK = click.option("--benchmark", "benchmarks", multiple=True, metavar="[
                           help="Benchmark ticker or name; repeat with EXCHANGE=TICKER for a listing's own exchange "
                                "(--benchmark QQQ --benchmark HKEX=^HSI). Default QQQ; an HK listing defaults to ^HSI "
                                "when stored.")
-_PRECISION = click.option("--precision", multiple=True, type=click.Choice(["exact", "date_only", "fetched", "relative"]),
+_PRECISION = click.option("--precision", multiple=True,
+                          type=click.Choice(["exact", "date_only", "fetched", "relative"]),
                           help="Use only articles whose time has this precision (repeatable), e.g. --precision exact.")
 
 

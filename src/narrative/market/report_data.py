@@ -158,7 +158,8 @@ def _tickers(data: MarketData, panel: pd.DataFrame, start, end) -> list[dict]:
                 "return": _pct(cumulative(own).iloc[-1]) if len(own) else None,
                 "benchmark_return": _pct(cumulative(both["benchmark_return"]).iloc[-1]) if len(both) else None,
                 "excess_return": (round(_pct(cumulative(both["return"]).iloc[-1])
-                                        - _pct(cumulative(both["benchmark_return"]).iloc[-1]), 2) if len(both) else None),
+                                        - _pct(cumulative(both["benchmark_return"]).iloc[-1]), 2)
+                                  if len(both) else None),
                 "series": _series(pd.DataFrame({"cum_return": _cumulative(rows["return"]),
                                                 "cum_benchmark": _cumulative(rows["benchmark_return"]),
                                                 "cum_excess": _cumulative(rows["excess_return"])}))}
