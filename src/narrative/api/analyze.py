@@ -5,7 +5,7 @@ Each text goes through the extractor and :func:`narrative.api.score.score_materi
 sentiment, relevance, stance and themes; entities with character offsets into the text as given and the
 sentiment toward them; stated figures; people; and the text's own relevance and stance.
 
->>> from narrative.api import analyze
+>>> from narrative.api.analyze import analyze
 >>> result = analyze(["Alibaba's Qwen model tops a global benchmark."])[0]  # doctest: +SKIP
 >>> sorted(result)  # doctest: +SKIP
 ['entities', 'figures', 'language', 'narrative', 'people', 'relevance', 'sentences', 'stance', 'text', 'version']
