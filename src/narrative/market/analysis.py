@@ -147,7 +147,8 @@ def _combine(results: list[inference.LeadLagResult]) -> inference.LeadLagResult:
         if skipped:
             summary += f"; not tested: {reason}"
     return replace(results[0], tests=tests, news_sessions=max(r.news_sessions for r in tested or results),
-                   enough=bool(tested), reason=reason, summary=summary, n_perm=min(r.n_perm for r in results),
+                   enough=bool(tested), reason=reason, summary=summary,
+                   n_perm=min(r.n_perm for r in tested or results),
                    sessions=max(r.sessions for r in results))
 
 

@@ -77,7 +77,8 @@ def report_data(data: MarketData, *, narrative: str, start: str, end: str, sente
             "mean_stance": _num(index["stance"].mean()),
             "share_positive": _num((relevant["stance"] > POSITIVE).mean()) if len(relevant) else None,
             "shifts": len(shifts), "tests": int(tests["p_perm"].notna().sum()), "n_perm": int(result.n_perm),
-            "claims": {v: sum(1 for c in claim_rows if c["verdict"] == v) for v in ("matches", "off", "cannot check")},
+            "claims": {v: sum(1 for c in claim_rows if c["verdict"] == v)
+                       for v in dict.fromkeys(["matches", "off", "cannot check", *(c["verdict"] for c in claim_rows)])},
             "precision_counts": counts,
         },
         "index": _series(index[INDEX_COLUMNS]), "tickers_detail": tickers, "leadlag": _records(tests),
