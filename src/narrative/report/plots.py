@@ -83,7 +83,8 @@ def correlogram(data: dict, ticker: str) -> str:
     fig, axis = plt.subplots(figsize=(4.6, 2.8))
     lags = [r["lag"] for r in rows]
     corr = [r["statistic"] for r in rows]
-    colors = ["#c0504d" if (r["p_perm"] or 1) < 0.05 else "#1f4e79" for r in rows]
+    untested = bool(rows) and all(str(r["verdict"]).startswith("not tested") for r in rows)
+    colors = ["#b8c2cc" if untested else "#c0504d" if (r["p_perm"] or 1) < 0.05 else "#1f4e79" for r in rows]
     edges = ["#000" if (r["p_fwer"] or 1) < 0.05 else "none" for r in rows]
     axis.bar(lags, corr, color=colors, edgecolor=edges, width=0.7)
     axis.axhline(0, color="#444", lw=0.6)
@@ -91,7 +92,8 @@ def correlogram(data: dict, ticker: str) -> str:
     axis.set_ylim(-1.15 * limit, 1.15 * limit)
     axis.set_xlim(-10.8, 10.8)
     axis.set_xlabel("lag k: corr(news_t, excess return_t+k); k > 0: news leads", fontsize=8)
-    axis.set_title(ticker, loc="left")
+    axis.set_title(f"{ticker}: not tested (too few news sessions)" if untested else ticker, loc="left",
+                   fontsize=9 if untested else None)
     if not rows:
         axis.text(0.5, 0.5, "not testable", ha="center", transform=axis.transAxes)
     return _png(fig)
