@@ -177,11 +177,13 @@ class Examples(BaseModel):
     positive: tuple[str, ...] = Field(min_length=MIN_EXAMPLES)
     negative: tuple[str, ...] = Field(min_length=MIN_EXAMPLES)
     irrelevant: tuple[str, ...] = Field(min_length=MIN_EXAMPLES)
+    # Optional: on the narrative's topic but leaning to neither pole (counts as relevant; stance 0).
+    neutral: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _distinct(self) -> "Examples":
         seen: dict[str, str] = {}
-        for label in ("positive", "negative", "irrelevant"):
+        for label in ("positive", "negative", "neutral", "irrelevant"):
             for text in getattr(self, label):
                 key = " ".join(text.split()).casefold()
                 if not key:

@@ -84,6 +84,7 @@ class PreparedNarrative:
     alignment: float  # how sentence sentiment lines up with the poles, -1..1
     scope_entities: frozenset[str]
     scope_types: frozenset[str]
+    neutral: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 512)))  # relevant, no pole
 
 
 @dataclasses.dataclass(frozen=True)
@@ -188,15 +189,17 @@ def prepare_narrative(narrative: Narrative, *, polarity: Polarity) -> PreparedNa
     """Encode the narrative's description, poles and examples; measure its sentiment alignment."""
     ex = narrative.examples
     texts = [narrative.description, narrative.poles.positive, narrative.poles.negative,
-             *ex.positive, *ex.negative, *ex.irrelevant]
+             *ex.positive, *ex.negative, *ex.irrelevant, *ex.neutral]
     vectors = encode(texts)
+    n_irr = len(ex.irrelevant)
     n_pos, n_neg = len(ex.positive), len(ex.negative)
     positive, negative = vectors[3:3 + n_pos], vectors[3 + n_pos:3 + n_pos + n_neg]
     polarities = np.asarray(polarity([*ex.positive, *ex.negative]), dtype=np.float64)
     alignment = float(np.clip(polarities[:n_pos].mean() - polarities[n_pos:].mean(), -1.0, 1.0))
     return PreparedNarrative(
         narrative=narrative, description=vectors[0], poles=vectors[1:3], positive=positive, negative=negative,
-        irrelevant=vectors[3 + n_pos + n_neg:], alignment=alignment,
+        irrelevant=vectors[3 + n_pos + n_neg:3 + n_pos + n_neg + n_irr],
+        neutral=vectors[3 + n_pos + n_neg + n_irr:], alignment=alignment,
         scope_entities=frozenset(narrative.scope.entities), scope_types=frozenset(narrative.scope.entity_types))
 
 
@@ -213,7 +216,7 @@ def feature_matrix(prepared: PreparedNarrative, facts: Sequence[SentenceFacts], 
     when scoring sentence i (used in training, so an example is never compared with itself)."""
     p = prepared
     rows = np.zeros((len(facts), len(FEATURES)), dtype=np.float64)
-    sims = {label: vectors @ getattr(p, label).T for label in ("positive", "negative", "irrelevant")}
+    sims = {label: vectors @ getattr(p, label).T for label in ("positive", "negative", "irrelevant", "neutral")}
     desc = vectors @ p.description
     poles = vectors @ p.poles.T
     ridges: dict[tuple[str, int] | None, tuple[np.ndarray, np.ndarray]] = {}
@@ -223,8 +226,8 @@ def feature_matrix(prepared: PreparedNarrative, facts: Sequence[SentenceFacts], 
             ridges[mask] = _ridge_heads(p, mask)
         ridge_relevance, ridge_stance = ridges[mask]
         s = {label: _drop(sims[label][i], mask, label) for label in sims}
-        centroids = {label: _centroid(getattr(p, label), mask, label) for label in sims}
-        relevant_sims = np.concatenate([s["positive"], s["negative"]])
+        centroids = {label: _centroid(getattr(p, label), mask, label) for label in ("positive", "negative", "irrelevant")}
+        relevant_sims = np.concatenate([s["positive"], s["negative"], s["neutral"]])
         top_rel, top_irr = _top(relevant_sims), _top(s["irrelevant"])
         rel_direction = _unit(_unit(centroids["positive"] + centroids["negative"]) - centroids["irrelevant"])
         stance_direction = _unit(centroids["positive"] - centroids["negative"])
@@ -248,10 +251,12 @@ RIDGE_LAMBDA = 1.0  # ridge penalty of the per-narrative few-shot heads (vectors
 def _ridge_heads(p: PreparedNarrative, mask: tuple[str, int] | None) -> tuple[np.ndarray, np.ndarray]:
     """Per-narrative ridge classifiers on the example vectors (weights + bias as the last entry):
     relevant (+1) vs irrelevant (-1), and positive (+1) vs negative (-1); ``mask`` leaves one example out."""
-    pos, neg, irr = (_drop_rows(getattr(p, label), mask, label) for label in ("positive", "negative", "irrelevant"))
-    relevant = np.vstack([pos, neg])
+    pos, neg, irr, neu = (_drop_rows(getattr(p, label), mask, label)
+                          for label in ("positive", "negative", "irrelevant", "neutral"))
+    relevant = np.vstack([pos, neg, neu])
+    # Neutral examples are relevant, and a stance target of 0 (between the poles).
     return (_ridge(np.vstack([relevant, irr]), np.r_[np.ones(len(relevant)), -np.ones(len(irr))]),
-            _ridge(relevant, np.r_[np.ones(len(pos)), -np.ones(len(neg))]))
+            _ridge(relevant, np.r_[np.ones(len(pos)), -np.ones(len(neg)), np.zeros(len(neu))]))
 
 
 def _ridge(x: np.ndarray, y: np.ndarray) -> np.ndarray:
