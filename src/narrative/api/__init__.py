@@ -13,9 +13,11 @@ from .market import claims, fetch_prices, import_prices, report
 from .score import ScoreSummary, score, score_texts
 from .index import narrative_index
 from .analysis import event_study, leadlag, session_panel
+from .analyze import analyze
 
 __all__ = [
     "ingest", "import_archive", "list_feeds", "open_store", "store_stats", "enrich", "mentions", "figures",
     "entities", "resolve_entity", "score", "score_texts", "narrative_index", "ScoreSummary", "import_prices",
-    "fetch_prices", "claims", "report", "session_panel", "leadlag", "event_study", "IngestSummary", "ImportSummary", "FeedOutcome", "EnrichSummary",
+    "fetch_prices", "claims", "report", "session_panel", "leadlag", "event_study", "analyze", "IngestSummary",
+    "ImportSummary", "FeedOutcome", "EnrichSummary",
 ]
