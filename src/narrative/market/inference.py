@@ -21,13 +21,22 @@ p-value is ``(1 + #{shifted statistic >= observed}) / (1 + shifts)``; ties count
 the test is conservative rather than liberal when the data are discrete. ``scripts/eval_inference.py``
 measures the resulting false-positive rates.
 
-Short samples. Shifted series a few sessions apart reuse the same returns across the tested lags, so the
-allowed shifts hold only about ``shifts / (2 max_lag + 1)`` independent placebos, while the real alignment is
-far from all of them; with few such windows the family-wise p comes out too small (about 9% false positives
-instead of 5% at 126 sessions). Below ``MIN_PLACEBO_WINDOWS`` windows every shift ``1..T-1`` is used instead:
-then the real alignment is one of the group of all circular shifts, which makes the test exact under
-independence (the price: a real effect also shows in the nearby shifts, so the smallest family-wise p is
-about ``(2 max_lag + 1) / T``), and ``enough`` is False.
+Short samples, and why the family-wise p has a floor. A circular shift moves the whole lag window: the
+family at shift ``s`` holds the cross-correlations at offsets ``s - max_lag .. s + max_lag``, so neighbouring
+shifts share ``2 max_lag`` of their ``2 max_lag + 1`` lags and the placebo family maxima come in lumps of about
+``2 max_lag + 1`` near-equal values, while the observed window is one lump of its own. The sample holds only
+about ``W = T / (2 max_lag + 1)`` separate windows, and under the null the observed window is the most extreme
+of them with probability ``1 / W``, however many shifts are drawn. A family-wise p below ``1 / W`` therefore
+cannot be calibrated: with the excluded near-zero shifts it came out as small as ``1 / (shifts + 1)``, and at
+250 sessions (``W`` about 12) about 8% of pure-noise families reached p < 0.05 (measured over 400-500 seeds:
+8.4-9.2% with 10 news sessions, 6.5-7% with dense AR(1) news), while the exact test over every circular shift
+gave 4.5-5%. Standardising differently (by the shifted rows only, or not at all), widening the exclusion,
+permuting blocks of the news, or combining per-lag nulls (Sidak) did not help: all reuse the same ``T``
+offsets. So the family-wise p is floored at ``(2 max_lag + 1) / T``, which is also the smallest p the exact
+all-shift test gives a real effect. A test at ``alpha`` thus needs ``T > (2 max_lag + 1) / alpha`` -- more than
+420 sessions for lags -10..+10 at 5% (more than 220 for lags -5..+5). Shorter samples use every shift ``1..T-1`` instead: the real alignment is then
+one of the group of all circular shifts, which makes the test exact under independence (a real effect also
+shows in the nearby shifts, so its family-wise p stays near ``(2 max_lag + 1) / T``), and ``enough`` is False.
 
 Family-wise control (max-statistic, Westfall-Young single step) across the WHOLE family -- every ticker, lag
 and kind: each test's statistic is put on a z-like scale (Fisher z for correlations, the F's normal quantile
@@ -36,8 +45,8 @@ family-wise p of a test is the share of shifts whose largest standardised statis
 All tickers share the same shift, so the dependence between tickers and lags is kept. ``p_fwer >= p_perm``
 always holds.
 
-Minimum evidence: with fewer than ``min_news_sessions`` news sessions, or a short sample (fewer than
-``MIN_PLACEBO_WINDOWS`` placebo windows: under 231 sessions for lags -10..+10), the tests are still returned,
+Minimum evidence: with fewer than ``min_news_sessions`` news sessions, or a short sample (at most
+``1 / alpha`` placebo windows: 420 sessions or fewer for lags -10..+10 at 5%), the tests are still returned,
 but ``enough`` is False, ``reason`` says why, and ``summary`` says the data are too thin to test rather than
 report a lead or lag. Correlation is not causation, and Granger causality is only incremental predictability.
 """
@@ -55,9 +64,9 @@ from scipy import special, stats
 LOGGER = logging.getLogger(__name__)
 
 MIN_NEWS_SESSIONS = 8
-# Independent placebo lag windows needed before near-zero shifts are excluded (module docstring, "Short samples").
-MIN_PLACEBO_WINDOWS = 10
 ALPHA = 0.05
+# Separate placebo lag windows needed at ALPHA (1 / ALPHA; module docstring, "Short samples"); leadlag uses 1 / alpha.
+MIN_PLACEBO_WINDOWS = round(1 / ALPHA)
 _BATCH = 256  # permutations per block of the batched Granger regressions (memory: batch x sessions x 11)
 COLUMNS = ["ticker", "test", "lag", "statistic", "p_perm", "p_fwer", "n", "news_sessions", "verdict"]
 
@@ -82,9 +91,9 @@ def leadlag(index: pd.Series, returns: pd.DataFrame | pd.Series, *, max_lag: int
     returns, one column per ticker, on the same sessions (NaN allowed). Returns a :class:`LeadLagResult` whose
     ``tests`` frame has one row per test (see the module docstring for the method).
 
-    >>> idx = pd.bdate_range("2024-01-01", periods=300); rng = np.random.default_rng(1)
-    >>> news = pd.Series(rng.normal(size=300), idx)
-    >>> rets = pd.DataFrame({"AAA": 0.6 * news.shift(1).fillna(0) + rng.normal(size=300)}, idx)
+    >>> idx = pd.bdate_range("2024-01-01", periods=500); rng = np.random.default_rng(1)
+    >>> news = pd.Series(rng.normal(size=500), idx)
+    >>> rets = pd.DataFrame({"AAA": 0.6 * news.shift(1).fillna(0) + rng.normal(size=500)}, idx)
     >>> leadlag(news, rets, n_perm=99).summary.startswith("news led AAA returns by 1 session")
     True
     """
@@ -97,7 +106,9 @@ def leadlag(index: pd.Series, returns: pd.DataFrame | pd.Series, *, max_lag: int
     news_sessions = int(np.count_nonzero(news))
     radius = max(max_lag, granger_lag)
     allowed = np.arange(radius + 1, sessions - radius)
-    short = len(allowed) < MIN_PLACEBO_WINDOWS * (2 * max_lag + 1)
+    window = 2 * max_lag + 1
+    floor = window / max(sessions, 1)  # 1 / (separate lag windows in the sample): see "Short samples"
+    short = floor >= alpha
     if short:  # few, overlapping placebos: use every shift, which keeps the test exact (see module docstring)
         allowed = np.arange(1, sessions)
     rng = np.random.default_rng(seed)
@@ -105,6 +116,8 @@ def leadlag(index: pd.Series, returns: pd.DataFrame | pd.Series, *, max_lag: int
     matrix = np.vstack([news, np.stack([np.roll(news, s) for s in shifts])]) if len(shifts) else news[None, :]
     meta, stat, score = _family(matrix, values, tickers, max_lag, granger_lag)
     p_perm, p_fwer = _permutation_p(score)
+    if not short:
+        p_fwer = np.where(np.isnan(p_fwer), np.nan, np.maximum(p_fwer, floor))
     tests = pd.DataFrame(meta)
     tests["statistic"] = stat[0]
     tests["p_perm"] = p_perm
@@ -112,7 +125,7 @@ def leadlag(index: pd.Series, returns: pd.DataFrame | pd.Series, *, max_lag: int
     tests["news_sessions"] = news_sessions
     tests["verdict"] = [_verdict(row, alpha) for row in tests.itertuples()]
     tests = tests[COLUMNS]
-    reason = _reason(news_sessions, min_news_sessions, short, 2 * max_lag + 1, sessions)
+    reason = _reason(news_sessions, min_news_sessions, short, window, sessions, alpha)
     summary = _summary(tests, news_sessions, reason, alpha)
     return LeadLagResult(tests=tests, news_sessions=news_sessions, enough=not reason, reason=reason,
                          summary=summary, n_perm=int(len(shifts)), sessions=sessions)
@@ -327,12 +340,14 @@ def _verdict(row, alpha: float) -> str:
     return "no evidence"
 
 
-def _reason(news_sessions: int, minimum: int, short: bool, window: int, sessions: int) -> str:
+def _reason(news_sessions: int, minimum: int, short: bool, window: int, sessions: int, alpha: float) -> str:
     if news_sessions < minimum:
         return f"{news_sessions} news session{'s' if news_sessions != 1 else ''}; at least {minimum} needed to test"
     if short:
-        return (f"{sessions} sessions hold fewer than {MIN_PLACEBO_WINDOWS} independent placebo windows of "
-                f"{window} lags; at least {MIN_PLACEBO_WINDOWS * window + window} sessions needed to test")
+        needed = int(window / alpha) + 1  # the floor window / T must fall below alpha
+        return (f"{sessions} sessions hold about {sessions / window:.0f} separate placebo windows of {window} lags, "
+                f"too few for a family-wise p below {alpha:g}; at least {needed} sessions needed to test "
+                f"(or fewer lags)")
     return ""
 
 
