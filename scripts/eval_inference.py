@@ -20,9 +20,11 @@ deviation halfway through 250 dense sessions, found when a reported shift lies w
 
 Cost: about 0.12 CPU-seconds per trial, 3,600 trials at the defaults: ~4 minutes on two idle cores (it took
 21 minutes on the shared 2-core machine at load 10). Reading the table: 300 seeds give a 95% interval of about
-+-2.5 points around 5%. Designs under 231 sessions are "short" (market/inference.py): every circular shift is
-used, which is exact but cannot reach p < 0.05 for a real effect either, and the summary does not claim
-anything there ("claimed" column).
++-2.5 points around 5%. Designs of 420 sessions or fewer are "short" for lags -10..+10
+(market/inference.py, "Short samples": they hold too few separate 21-lag windows for a family-wise p below 5%):
+every circular shift is used, which is exact but cannot reach p < 0.05 for a real effect either, and the summary
+does not claim anything there ("claimed" column). Longer designs exclude the shifts near zero and floor the
+family-wise p at 21 / sessions (0.042 at 500 sessions).
 """
 
 from __future__ import annotations
