@@ -12,14 +12,14 @@ import pytest
 
 from narrative.api.analyze import analyze
 from narrative.api.score import narrative_scorer, scoring_context
-from narrative.catalog import load_narratives
-from narrative.nlp.narrative_model import FEATURES, LinearHead
+from narrative.catalog import Narrative, load_narratives
+from narrative.nlp.narrative_model import FEATURES, LinearHead, SentenceFacts, feature_matrix, last_clause, prepare_narrative
 from narrative.nlp.stance import SENTENCE_RELEVANT, stance_label
 
 GOLD = Path(__file__).resolve().parents[1] / "gold" / "narratives"
 # Floors a little under what the shipped heads measure on the dev halves (relevance F1, stance
 # accuracy with the neutral band); raise them when the scorer improves, never lower them quietly.
-DEV_FLOORS = {"ai-capex": (0.89, 0.67), "china-ai": (0.86, 0.62), "chip-export-controls": (0.92, 0.55)}
+DEV_FLOORS = {"ai-capex": (0.93, 0.77), "china-ai": (0.92, 0.73), "chip-export-controls": (0.96, 0.61)}
 
 
 def test_analyze_english_offsets_index_the_text_as_given():
@@ -96,3 +96,42 @@ def test_issue_9_dev_floors(narrative_id):
     relevance_floor, stance_floor = DEV_FLOORS[narrative_id]
     assert f1 >= relevance_floor, f"{narrative_id}: dev relevance F1 {f1:.3f} under its floor {relevance_floor}"
     assert accuracy >= stance_floor, f"{narrative_id}: dev stance accuracy {accuracy:.3f} under its floor {stance_floor}"
+
+
+def test_last_clause_after_a_contrast_word_in_english_and_chinese():
+    assert last_clause("Microsoft raised capex again, but said spending growth would slow") == \
+        "but said spending growth would slow"
+    assert last_clause("美国加强出口管制，国产芯片却加速成熟") == "国产芯片却加速成熟"
+    assert last_clause("Shares rose 5% on record orders") is None
+    assert last_clause("But") is None  # the clause would be the whole sentence
+
+
+def _toy_narrative(**examples) -> Narrative:
+    return Narrative.model_validate({
+        "id": "toy", "name": "Toy", "description": "Whether widget tariffs are rising or falling.",
+        "poles": {"positive": "widget tariffs fall", "negative": "widget tariffs rise"},
+        "examples": {"positive": ["Widget tariffs cut", "Tariffs on widgets lowered", "Widget duty scrapped"],
+                     "negative": ["Widget tariffs raised", "Tariffs on widgets doubled", "New widget duty imposed"],
+                     "irrelevant": ["The weather was sunny", "A film premiered", "The match ended in a draw"],
+                     **examples}})
+
+
+def test_neutral_examples_are_optional_relevant_and_distinct():
+    assert _toy_narrative().examples.neutral == ()
+    toy = _toy_narrative(neutral=["Widget tariff talks continue on Tuesday"])
+    prepared = prepare_narrative(toy, polarity=lambda texts: [0.0] * len(texts))
+    assert prepared.neutral.shape == (1, 512)
+    with pytest.raises(ValueError, match="both positive and neutral"):
+        _toy_narrative(neutral=["Widget tariffs cut"])
+
+
+def test_features_read_the_contrast_clause_and_the_examples_char_ngrams():
+    toy = _toy_narrative(neutral=["Widget tariff talks continue on Tuesday"])
+    prepared = prepare_narrative(toy, polarity=lambda texts: [0.0] * len(texts))
+    texts = ["Widget tariffs raised", "Widget tariffs were raised last year, but they were cut today"]
+    matrix = feature_matrix(prepared, [SentenceFacts(text=t) for t in texts],
+                            np.vstack([prepared.negative[0], prepared.negative[0]]))
+    column = {name: n for n, name in enumerate(FEATURES)}
+    assert list(matrix[:, column["has_contrast"]]) == [0.0, 1.0]
+    assert matrix[0, column["lex_stance"]] < 0  # an exact negative example's n-grams
+    assert matrix[1, column["clause_lex_stance"]] > matrix[0, column["clause_lex_stance"]]

@@ -98,12 +98,13 @@ def is_chinese(text: str) -> bool:
 
 
 def sentence_sentiment(model, texts: list[str]) -> list[tuple[float, dict[str, float]]]:
-    """(polarity, {negative, neutral, positive}) per text; Chinese texts get the lexicon's polarity."""
-    english = [i for i, t in enumerate(texts) if not is_chinese(t)]
-    scores = dict(zip(english, model.score([texts[i] for i in english]))) if english else {}
+    """(polarity, {negative, neutral, positive}) per text; Chinese texts get the lexicon's polarity.
+    Each distinct English text goes through the model once (wire copies repeat sentences)."""
+    english = list(dict.fromkeys(t for t in texts if not is_chinese(t)))
+    scores = dict(zip(english, model.score(english))) if english else {}
     out = []
-    for i, text in enumerate(texts):
-        score = scores.get(i)
+    for text in texts:
+        score = scores.get(text)
         if score is None:
             polarity = zh_polarity(text)
             out.append((polarity, {"negative": max(0.0, -polarity), "neutral": 1 - abs(polarity),

@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 import threading
 from pathlib import Path
 from typing import Callable, Sequence
@@ -49,6 +50,8 @@ FEATURES = (
     "proto_relevance", "proto_stance", "top_stance_margin", "ridge_relevance", "ridge_stance",
     "theme_hit", "scope_entity", "scope_type", "chinese_text",
     "polarity_aligned", "polarity_abs",
+    "has_contrast", "clause_ridge_stance", "clause_proto_stance",
+    "lex_relevance", "lex_stance", "clause_lex_stance",
 )
 
 Polarity = Callable[[list[str]], list[float]]
@@ -85,6 +88,9 @@ class PreparedNarrative:
     scope_entities: frozenset[str]
     scope_types: frozenset[str]
     neutral: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 512)))  # relevant, no pole
+    lexicon: "Lexicon | None" = None  # char n-grams of the examples
+    # The heads fitted on all examples, fitted once on first use (see _example_heads).
+    fitted: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -171,18 +177,41 @@ class NarrativeScorer:
         """Relevance (n,) in 0..1 and stance (n,) in -1..1 of each sentence."""
         if not facts:
             return np.zeros(0), np.zeros(0)
-        vectors = encode([f.text for f in facts]) if vectors is None else vectors
-        matrix = feature_matrix(prepared, facts, vectors)
+        texts = [f.text for f in facts]
+        vectors, clause_vectors = sentence_vectors(texts) if vectors is None else (vectors, None)
+        matrix = feature_matrix(prepared, facts, vectors, clause_vectors=clause_vectors)
         relevance = self.relevance_head.probabilities(matrix)[:, self.relevance_head.classes.index("relevant")]
         return relevance, stance_from(self.stance_head, matrix, self.sharpness)
 
 
+def sentence_vectors(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Vectors of the sentences and of their last contrast clauses (:func:`last_clause`; the
+    sentence's own vector where it has none); each distinct text is encoded once.
+
+    >>> vectors, clauses = sentence_vectors(["Capex rose, but growth will slow."])  # doctest: +SKIP
+    """
+    clauses = [last_clause(t) for t in texts]
+    distinct = list(dict.fromkeys([*texts, *(c for c in clauses if c)]))
+    encoded = encode(distinct)
+    row = {text: n for n, text in enumerate(distinct)}
+    vectors = encoded[[row[t] for t in texts]] if texts else encoded
+    clause_vectors = encoded[[row[c or t] for c, t in zip(clauses, texts)]] if texts else encoded
+    return vectors, clause_vectors
+
+
 def stance_from(head: LinearHead, matrix: np.ndarray, sharpness: float = 1.0) -> np.ndarray:
-    """-1..1 from the binary stance head: ``tanh(sharpness * logit / 2)``, which is P(pos) - P(neg) at
-    sharpness 1. Training picks the sharpness (leave-one-narrative-out on the dev halves) so that no
-    more sentences than the labelled sets' share of neutral ones fall inside the neutral band."""
-    probs = np.clip(head.probabilities(matrix)[:, head.classes.index("positive")], 1e-9, 1 - 1e-9)
-    return np.tanh(sharpness * np.log(probs / (1 - probs)) / 2)
+    """-1..1 from the stance head. Binary head: ``tanh(sharpness * logit / 2)``, which is P(pos) -
+    P(neg) at sharpness 1 (training picks the sharpness on dev). Three-way head (negative / neutral /
+    positive): P(pos) - P(neg) of the softmax with its logits times ``sharpness``."""
+    if len(head.classes) == 2:
+        probs = np.clip(head.probabilities(matrix)[:, head.classes.index("positive")], 1e-9, 1 - 1e-9)
+        return np.tanh(sharpness * np.log(probs / (1 - probs)) / 2)
+    columns = [FEATURES.index(name) for name in head.features]
+    z = sharpness * ((matrix[:, columns] - head.mean) / head.scale @ head.coef.T + head.intercept)
+    z -= z.max(axis=1, keepdims=True)
+    probs = np.exp(z)
+    probs /= probs.sum(axis=1, keepdims=True)
+    return probs[:, head.classes.index("positive")] - probs[:, head.classes.index("negative")]
 
 
 def prepare_narrative(narrative: Narrative, *, polarity: Polarity) -> PreparedNarrative:
@@ -200,6 +229,7 @@ def prepare_narrative(narrative: Narrative, *, polarity: Polarity) -> PreparedNa
         narrative=narrative, description=vectors[0], poles=vectors[1:3], positive=positive, negative=negative,
         irrelevant=vectors[3 + n_pos + n_neg:3 + n_pos + n_neg + n_irr],
         neutral=vectors[3 + n_pos + n_neg + n_irr:], alignment=alignment,
+        lexicon=Lexicon.fit({label: getattr(ex, label) for label in LABELS}),
         scope_entities=frozenset(narrative.scope.entities), scope_types=frozenset(narrative.scope.entity_types))
 
 
@@ -211,59 +241,177 @@ def in_scope(entity_ids: frozenset[str] | set[str], prepared: PreparedNarrative,
 
 
 def feature_matrix(prepared: PreparedNarrative, facts: Sequence[SentenceFacts], vectors: np.ndarray, *,
+                   clause_vectors: np.ndarray | None = None,
                    leave_out: Sequence[tuple[str, int] | None] | None = None) -> np.ndarray:
-    """(n, len(FEATURES)) features. ``leave_out[i] = ("positive", j)`` drops example j of that label
-    when scoring sentence i (used in training, so an example is never compared with itself)."""
+    """(n, len(FEATURES)) features. ``clause_vectors[i]`` is the vector of sentence i's last contrast
+    clause (:func:`last_clause`; the sentence's own vector when it has none). ``leave_out[i] =
+    ("positive", j)`` drops example j of that label when scoring sentence i (used in training, so an
+    example is never compared with itself). Rows that share a mask are computed as one matrix."""
     p = prepared
-    rows = np.zeros((len(facts), len(FEATURES)), dtype=np.float64)
-    sims = {label: vectors @ getattr(p, label).T for label in ("positive", "negative", "irrelevant", "neutral")}
+    n = len(facts)
+    rows = np.zeros((n, len(FEATURES)), dtype=np.float64)
+    if n == 0:
+        return rows
+    clause_vectors = vectors if clause_vectors is None else clause_vectors
+    clauses = [last_clause(f.text) for f in facts]
     desc = vectors @ p.description
     poles = vectors @ p.poles.T
-    ridges: dict[tuple[str, int] | None, tuple[np.ndarray, np.ndarray]] = {}
-    for i, fact in enumerate(facts):
-        mask = leave_out[i] if leave_out is not None else None
-        if mask not in ridges:
-            ridges[mask] = _ridge_heads(p, mask)
-        ridge_relevance, ridge_stance = ridges[mask]
-        s = {label: _drop(sims[label][i], mask, label) for label in sims}
-        centroids = {label: _centroid(getattr(p, label), mask, label) for label in ("positive", "negative", "irrelevant")}
-        relevant_sims = np.concatenate([s["positive"], s["negative"], s["neutral"]])
-        top_rel, top_irr = _top(relevant_sims), _top(s["irrelevant"])
-        rel_direction = _unit(_unit(centroids["positive"] + centroids["negative"]) - centroids["irrelevant"])
-        stance_direction = _unit(centroids["positive"] - centroids["negative"])
-        rows[i] = (
-            desc[i], poles[i].max(), poles[i, 0] - poles[i, 1],
-            top_rel, top_irr, top_rel - top_irr, relevant_sims.max(), s["irrelevant"].max(),
-            float(vectors[i] @ rel_direction), float(vectors[i] @ stance_direction),
-            _top(s["positive"]) - _top(s["negative"]),
-            float(vectors[i] @ ridge_relevance[:-1] + ridge_relevance[-1]),
-            float(vectors[i] @ ridge_stance[:-1] + ridge_stance[-1]),
-            float(bool(fact.theme_ids)), float(bool(fact.entity_ids & p.scope_entities)),
-            float(bool(fact.entity_types & p.scope_types)), float(fact.chinese),
-            fact.polarity * p.alignment, abs(fact.polarity),
-        )
+    masks = list(leave_out) if leave_out is not None else [None] * n
+    groups: dict[tuple[str, int] | None, list[int]] = {}
+    for i, mask in enumerate(masks):
+        groups.setdefault(mask, []).append(i)
+    for mask, members in groups.items():
+        idx = np.asarray(members)
+        if mask is None:
+            heads = p.fitted.get(None) or p.fitted.setdefault(None, _example_heads(p, None))
+        else:
+            heads = _example_heads(p, mask)
+        v, c = vectors[idx], clause_vectors[idx]
+        sims = {label: v @ heads.examples[label].T for label in heads.examples}
+        relevant_sims = np.hstack([sims["positive"], sims["negative"], sims["neutral"]])
+        top_rel, top_irr = _top_rows(relevant_sims), _top_rows(sims["irrelevant"])
+        ridge_stance = v @ heads.ridge_stance[:-1] + heads.ridge_stance[-1]
+        texts = [facts[i].text for i in members]
+        lex_relevance, lex_stance = heads.lexical(texts)
+        clause_lex = lex_stance.copy()  # the sentence's own score where it has no contrast clause
+        with_clause = [j for j, i in enumerate(members) if clauses[i]]
+        if with_clause:
+            clause_lex[with_clause] = heads.lexical([clauses[members[j]] for j in with_clause])[1]
+        facts_g = [facts[i] for i in members]
+        rows[idx] = np.column_stack([
+            desc[idx], poles[idx].max(axis=1), poles[idx, 0] - poles[idx, 1],
+            top_rel, top_irr, top_rel - top_irr, relevant_sims.max(axis=1), sims["irrelevant"].max(axis=1),
+            v @ heads.rel_direction, v @ heads.stance_direction,
+            _top_rows(sims["positive"]) - _top_rows(sims["negative"]),
+            v @ heads.ridge_relevance[:-1] + heads.ridge_relevance[-1], ridge_stance,
+            [float(bool(f.theme_ids)) for f in facts_g], [float(bool(f.entity_ids & p.scope_entities)) for f in facts_g],
+            [float(bool(f.entity_types & p.scope_types)) for f in facts_g], [float(f.chinese) for f in facts_g],
+            [f.polarity * p.alignment for f in facts_g], [abs(f.polarity) for f in facts_g],
+            [float(clauses[i] is not None) for i in members],
+            c @ heads.ridge_stance[:-1] + heads.ridge_stance[-1], c @ heads.stance_direction,
+            lex_relevance, lex_stance, clause_lex,
+        ])
     return rows
 
 
+# Words that turn a sentence around (language, not narrative): what follows the last one usually
+# carries the sentence's direction ("raised capex again, but said growth would slow").
+CONTRAST = re.compile(r"(?i)\b(?:but|yet|however|though|although|while|whereas)\b|但是|但|然而|却|不过|可是")
+_CLAUSE_BREAK = re.compile(r"[,;:，；：、]")
+
+
+def last_clause(text: str) -> str | None:
+    """The clause holding the sentence's last contrast word, from the punctuation before it to the
+    end; None when there is no contrast word or the clause is the whole sentence.
+
+    >>> last_clause("Microsoft raised capex again, but said spending growth would slow")
+    'but said spending growth would slow'
+    >>> last_clause("美国加强管制，国产芯片却加速成熟")
+    '国产芯片却加速成熟'
+    """
+    matches = list(CONTRAST.finditer(text))
+    if not matches:
+        return None
+    marker = matches[-1].start()
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(text, 0, marker)]
+    clause = text[breaks[-1] if breaks else marker:].strip()
+    if len(clause) < 4 or clause == text.strip():
+        return None
+    return clause
+
+
 RIDGE_LAMBDA = 1.0  # ridge penalty of the per-narrative few-shot heads (vectors are unit length)
+LABELS = ("positive", "negative", "irrelevant", "neutral")
 
 
-def _ridge_heads(p: PreparedNarrative, mask: tuple[str, int] | None) -> tuple[np.ndarray, np.ndarray]:
-    """Per-narrative ridge classifiers on the example vectors (weights + bias as the last entry):
-    relevant (+1) vs irrelevant (-1), and positive (+1) vs negative (-1); ``mask`` leaves one example out."""
-    pos, neg, irr, neu = (_drop_rows(getattr(p, label), mask, label)
-                          for label in ("positive", "negative", "irrelevant", "neutral"))
+@dataclasses.dataclass(frozen=True)
+class ExampleHeads:
+    """What a narrative's examples give at load time (one example left out while training)."""
+
+    examples: dict[str, np.ndarray]  # label -> example vectors
+    rel_direction: np.ndarray  # prototype directions
+    stance_direction: np.ndarray
+    ridge_relevance: np.ndarray  # ridge weights on sentence vectors, bias last
+    ridge_stance: np.ndarray
+    lexicon: "Lexicon | None"
+    lex_relevance: np.ndarray | None  # ridge weights on the lexicon's char n-grams, bias last
+    lex_stance: np.ndarray | None
+
+    def lexical(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Lexical relevance and stance scores (zeros without a lexicon)."""
+        if self.lexicon is None or not texts:
+            return np.zeros(len(texts)), np.zeros(len(texts))
+        x = self.lexicon.vectorizer.transform(texts)
+        return (np.asarray(x @ self.lex_relevance[:-1]).ravel() + self.lex_relevance[-1],
+                np.asarray(x @ self.lex_stance[:-1]).ravel() + self.lex_stance[-1])
+
+
+@dataclasses.dataclass(frozen=True)
+class Lexicon:
+    """Character n-gram TF-IDF over the narrative's examples (works for Chinese without a tokenizer)."""
+
+    vectorizer: object  # sklearn TfidfVectorizer, fitted on the examples
+    rows: dict[str, object]  # label -> sparse TF-IDF rows of its examples
+
+    @classmethod
+    def fit(cls, examples: dict[str, Sequence[str]]) -> "Lexicon":
+        from scipy.sparse import csr_matrix
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=1)
+        vectorizer.fit([t for texts in examples.values() for t in texts])
+        width = len(vectorizer.vocabulary_)
+        return cls(vectorizer, {label: vectorizer.transform(list(texts)) if texts else csr_matrix((0, width))
+                                for label, texts in examples.items()})
+
+
+def _example_heads(p: PreparedNarrative, mask: tuple[str, int] | None) -> ExampleHeads:
+    """Prototype directions and ridge classifiers fitted on the example vectors (and n-grams):
+    relevant (+1) vs irrelevant (-1), and positive (+1) / neutral (0) / negative (-1)."""
+    ex = {label: _drop_rows(getattr(p, label), mask, label) for label in LABELS}
+    pos, neg, irr, neu = (ex[label] for label in LABELS)
     relevant = np.vstack([pos, neg, neu])
-    # Neutral examples are relevant, and a stance target of 0 (between the poles).
-    return (_ridge(np.vstack([relevant, irr]), np.r_[np.ones(len(relevant)), -np.ones(len(irr))]),
-            _ridge(relevant, np.r_[np.ones(len(pos)), -np.ones(len(neg)), np.zeros(len(neu))]))
+    relevance_target = np.r_[np.ones(len(relevant)), -np.ones(len(irr))]
+    stance_target = np.r_[np.ones(len(pos)), -np.ones(len(neg)), np.zeros(len(neu))]
+    centroid = {label: _unit(ex[label].mean(axis=0)) for label in ("positive", "negative", "irrelevant")}
+    lex_relevance = lex_stance = None
+    if p.lexicon is not None:
+        from scipy.sparse import vstack as sparse_vstack
+
+        lex = {label: _drop_sparse(p.lexicon.rows[label], mask, label) for label in LABELS}
+        lex_rel = sparse_vstack([lex["positive"], lex["negative"], lex["neutral"]])
+        lex_relevance = _ridge(sparse_vstack([lex_rel, lex["irrelevant"]]), relevance_target)
+        lex_stance = _ridge(lex_rel, stance_target)
+    return ExampleHeads(
+        examples=ex, rel_direction=_unit(_unit(centroid["positive"] + centroid["negative"]) - centroid["irrelevant"]),
+        stance_direction=_unit(centroid["positive"] - centroid["negative"]),
+        ridge_relevance=_ridge(np.vstack([relevant, irr]), relevance_target), ridge_stance=_ridge(relevant, stance_target),
+        lexicon=p.lexicon, lex_relevance=lex_relevance, lex_stance=lex_stance)
 
 
-def _ridge(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Ridge regression on +-1 targets, in its dual form (fewer examples than dimensions), with a bias."""
-    x = np.hstack([x.astype(np.float64), np.ones((len(x), 1))])
-    alpha = np.linalg.solve(x @ x.T + RIDGE_LAMBDA * np.eye(len(x)), y - 0.0)
-    return x.T @ alpha
+def _ridge(x, y: np.ndarray) -> np.ndarray:
+    """Ridge regression on +-1/0 targets in its dual form (fewer examples than dimensions), with a bias;
+    ``x`` dense or sparse."""
+    gram = x @ x.T
+    gram = (gram.toarray() if hasattr(gram, "toarray") else np.asarray(gram, dtype=np.float64)) + 1.0
+    alpha = np.linalg.solve(gram + RIDGE_LAMBDA * np.eye(x.shape[0]), y)
+    return np.r_[np.asarray(x.T @ alpha).ravel(), alpha.sum()]
+
+
+def _drop_sparse(matrix, mask: tuple[str, int] | None, label: str):
+    if mask is not None and mask[0] == label:
+        keep = np.ones(matrix.shape[0], dtype=bool)
+        keep[mask[1]] = False
+        return matrix[keep]
+    return matrix
+
+
+def _top_rows(values: np.ndarray) -> np.ndarray:
+    """Mean of each row's TOP_K largest values (0 for an empty row)."""
+    if values.shape[1] == 0:
+        return np.zeros(values.shape[0])
+    k = min(TOP_K, values.shape[1])
+    return np.partition(values, -k, axis=1)[:, -k:].mean(axis=1)
 
 
 def _drop_rows(vectors: np.ndarray, mask: tuple[str, int] | None, label: str) -> np.ndarray:
@@ -272,23 +420,10 @@ def _drop_rows(vectors: np.ndarray, mask: tuple[str, int] | None, label: str) ->
     return vectors
 
 
-def _drop(values: np.ndarray, mask: tuple[str, int] | None, label: str) -> np.ndarray:
-    if mask is None or mask[0] != label:
-        return values
-    return np.delete(values, mask[1])
 
 
-def _centroid(vectors: np.ndarray, mask: tuple[str, int] | None, label: str) -> np.ndarray:
-    if mask is not None and mask[0] == label:
-        vectors = np.delete(vectors, mask[1], axis=0)
-    return _unit(vectors.mean(axis=0))
 
 
-def _top(values: np.ndarray) -> float:
-    if values.size == 0:
-        return 0.0
-    k = min(TOP_K, values.size)
-    return float(np.partition(values, -k)[-k:].mean())
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:
