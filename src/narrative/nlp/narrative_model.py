@@ -6,10 +6,14 @@ scope), so an analyst's new file is scored on the day it is written, without tra
 
 - cosine similarity (multilingual USE vectors, :mod:`narrative.nlp.encoder`) to the description and
   to each pole's text;
-- top-k similarity to the narrative's positive, negative and irrelevant examples, the projection on
-  two prototype directions (relevant minus irrelevant examples, positive minus negative examples),
-  and two ridge classifiers fitted on the examples' vectors when the narrative is loaded (relevant vs
-  irrelevant, positive vs negative: a few-shot head per narrative, milliseconds to fit);
+- top-k similarity to the narrative's positive, negative, neutral and irrelevant examples, the
+  projection on two prototype directions (relevant minus irrelevant examples, positive minus negative
+  examples), and two ridge classifiers fitted on the examples' vectors when the narrative is loaded
+  (relevant vs irrelevant; positive +1 / neutral 0 / negative -1: a few-shot head per narrative);
+- the same stance head and direction on the vector of the sentence's last contrast clause
+  (:func:`last_clause`), which usually carries a turned-around sentence's direction;
+- a lexical channel: ridge heads on character 2-4-gram TF-IDF of the examples (reads Chinese
+  without a tokenizer), on the sentence and on its contrast clause;
 - theme cue hits and mentions of in-scope entities (extraction finds them);
 - the sentence's sentiment, multiplied by how the narrative's own examples say sentiment lines up
   with its poles (+1 when positive examples read positive; -1 for a narrative whose "positive" pole
