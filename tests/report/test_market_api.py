@@ -75,10 +75,23 @@ def test_cli_leadlag_index_csv_json_lists_every_test(planted):
                                       "--n-perm", "99", "--format", "json"])
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
-    assert len(out["tests"]) == 21 + 2 * 5  # lags -10..+10 and Granger 1..5 both ways, one ticker
+    # A year (252 sessions) can calibrate a family-wise p only over lags -5..+5 ((2L+1)/252 < 0.05), so the
+    # default lag range narrows to that: 11 cross-correlations and Granger 1..5 both ways, one ticker.
+    assert len(out["tests"]) == 11 + 2 * 5
+    assert sorted(t["lag"] for t in out["tests"] if t["test"] == "ccf") == list(range(-5, 6))
     assert set(out["tests"][0]) == {"ticker", "test", "lag", "statistic", "p_perm", "p_fwer", "n", "news_sessions",
                                     "verdict"}
     assert out["enough"] is True and out["summary"].startswith("news led BABA returns by 1 session")
+
+
+def test_cli_leadlag_max_lag_wider_than_the_sample_can_test_says_so(planted):
+    db_path, csv_path, *_ = planted
+    result = CliRunner().invoke(cli, ["leadlag", "--index-csv", str(csv_path), "--tickers", "BABA", "--benchmark",
+                                      "QQQ", "--from", "2024-01-01", "--to", "2024-12-31", "--db", str(db_path),
+                                      "--n-perm", "99", "--max-lag", "10", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["enough"] is False and "at least 421 sessions needed" in out["reason"]
 
 
 def test_cli_leadlag_narrative_reports_too_few_news_days(planted):

@@ -153,7 +153,7 @@ def session_panel(narrative: str | None = None, tickers: Iterable[str] = (), *, 
 
 def leadlag_result(narrative: str | None = None, tickers: Iterable[str] = (), *, index: pd.Series | None = None,
                    benchmark=None, start: str, end: str, db_path: str | None = None, intraday: str = "same",
-                   precision=None, max_lag: int = 10, granger_lag: int = 5, n_perm: int = 999, seed: int = 0,
+                   precision=None, max_lag: int | None = None, granger_lag: int = 5, n_perm: int = 999, seed: int = 0,
                    catalog_path: str | None = None) -> LeadLagResult:
     """The calibrated lead-lag tests of a stored narrative's index, or of your own daily series ``index``
     (see :func:`read_series_csv`), against each ticker's excess returns."""

@@ -124,7 +124,9 @@ def report_cli(narrative, tickers, benchmarks, start, end, out, intraday, events
 @click.option("--intraday", type=click.Choice(["same", "next"]), default="same", show_default=True,
               help="A story during a session counts for that session (same) or the next (next).")
 @_PRECISION
-@click.option("--max-lag", default=10, show_default=True, help="Cross-correlation lags -N..+N.")
+@click.option("--max-lag", type=click.IntRange(min=1), default=None,
+              help="Cross-correlation lags -N..+N (default: the widest range the sample can test, at most 10: "
+                   "-10..+10 from 421 sessions, -5..+5 for a year).")
 @click.option("--granger-lag", default=5, show_default=True, help="Granger lags 1..N, both ways.")
 @click.option("--n-perm", default=999, show_default=True, help="Permutations (circular shifts) per test.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the permutation draw.")

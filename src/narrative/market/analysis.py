@@ -86,14 +86,17 @@ def session_panel(data: MarketData, *, start, end, intraday: str = "same", preci
     return panel[first + [c for c in panel.columns if c not in first and c != "calendar"] + ["calendar"]]
 
 
-def leadlag_tests(panel: pd.DataFrame, *, max_lag: int = 10, granger_lag: int = 5, n_perm: int = 999, seed: int = 0,
-                  min_news_sessions: int | None = None) -> inference.LeadLagResult:
+def leadlag_tests(panel: pd.DataFrame, *, max_lag: int | None = None, granger_lag: int = 5, n_perm: int = 999,
+                  seed: int = 0, min_news_sessions: int | None = None) -> inference.LeadLagResult:
     """The calibrated lead-lag family of the panel's ``net`` index against each ticker's excess returns.
+
+    ``max_lag=None`` tests cross-correlations over the widest lag range the family's sample can calibrate
+    (:func:`~narrative.market.inference.testable_lag`: -10..+10 from 421 sessions, -5..+5 for a year).
 
     One :func:`~narrative.market.inference.leadlag` call per exchange calendar (see the module doc); with
     several, ``p_fwer`` is multiplied by their number (Bonferroni, capped at 1) and the verdicts re-read.
     """
-    options = {"max_lag": max_lag, "granger_lag": granger_lag, "n_perm": n_perm, "seed": seed}
+    options = {"granger_lag": granger_lag, "n_perm": n_perm, "seed": seed}
     if min_news_sessions is not None:
         options["min_news_sessions"] = min_news_sessions
     results = []
@@ -105,7 +108,8 @@ def leadlag_tests(panel: pd.DataFrame, *, max_lag: int = 10, granger_lag: int = 
         valid = wide.notna().any(axis=1)
         wide = wide.loc[valid.idxmax():valid[::-1].idxmax()] if valid.any() else wide
         net = group[group["ticker"] == tickers[0]].set_index("session")["net"].reindex(wide.index)
-        results.append(inference.leadlag(net, wide, **options))
+        lags = max_lag if max_lag is not None else max(1, inference.testable_lag(len(wide)))
+        results.append(inference.leadlag(net, wide, max_lag=lags, **options))
     if len(results) == 1:
         return results[0]
     return _combine(results)

@@ -54,6 +54,7 @@ report a lead or lag. Correlation is not causation, and Granger causality is onl
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -82,7 +83,24 @@ class LeadLagResult:
     sessions: int = 0
 
 
-def leadlag(index: pd.Series, returns: pd.DataFrame | pd.Series, *, max_lag: int = 10, granger_lag: int = 5,
+MAX_LAG = 10  # the widest cross-correlation lag range tested: -10..+10 sessions
+
+
+def testable_lag(sessions: int, *, most: int = MAX_LAG, alpha: float = ALPHA) -> int:
+    """The widest lag range ``-L..+L`` (at most ``most``) that ``sessions`` can test at ``alpha``.
+
+    The family-wise p cannot go below ``(2 L + 1) / sessions`` (see "Short samples"), so ``L`` is the largest with
+    ``(2 L + 1) / sessions < alpha``. It depends on the sample's length only, never on the data, so choosing it
+    does not bias the test. 0 means no lag range is testable.
+
+    >>> testable_lag(250), testable_lag(461), testable_lag(60)
+    (5, 10, 0)
+    """
+    widest = math.ceil((sessions * alpha - 1) / 2) - 1
+    return max(0, min(most, widest))
+
+
+def leadlag(index: pd.Series, returns: pd.DataFrame | pd.Series, *, max_lag: int = MAX_LAG, granger_lag: int = 5,
             n_perm: int = 999, seed: int = 0, min_news_sessions: int = MIN_NEWS_SESSIONS,
             alpha: float = ALPHA) -> LeadLagResult:
     """Cross-correlations and Granger tests of ``index`` against every column of ``returns``, calibrated.

@@ -190,8 +190,10 @@ def _caveats(data, tickers, counts, intraday, precision, result, end) -> list[st
         (f" ({imprecise} of {total} without an exact time)." if total else ".") +
         (f" Only {', '.join(precision if not isinstance(precision, str) else [precision])} items are used."
          if precision else ""),
-        f"Lead-lag inference: {int(result.tests['p_perm'].notna().sum())} tests (cross-correlations at lags -10..+10 "
-        f"and Granger F-tests at lags 1..5 both ways, per ticker). p-values come from {result.n_perm} circular "
+        f"Lead-lag inference: {int(result.tests['p_perm'].notna().sum())} tests (cross-correlations at lags "
+        f"{_lag_span(result.tests)} and Granger F-tests at lags 1..5 both ways, per ticker; the lag range is the widest "
+        f"the sample can calibrate: a family-wise p cannot fall below (2L+1)/sessions). p-values come from "
+        f"{result.n_perm} circular "
         f"shifts of the news series against the returns (keeping its sparsity and the returns' fat tails), and "
         f"family-wise p-values from the maximum statistic over the whole family. A test needs at least "
         f"{_min_news()} news sessions; {result.news_sessions} here.",
@@ -268,3 +270,8 @@ def _int(value) -> int | None:
 def _pct(value) -> float | None:
     number = _num(value, 8)
     return None if number is None else round(number * 100, 2)
+
+
+def _lag_span(tests: pd.DataFrame) -> str:
+    lags = tests.loc[tests["test"] == "ccf", "lag"]
+    return f"{int(lags.min()):+d}..{int(lags.max()):+d}" if len(lags) else "none"
