@@ -91,7 +91,7 @@ def leadlag_tests(panel: pd.DataFrame, *, max_lag: int | None = None, granger_la
     """The calibrated lead-lag family of the panel's ``net`` index against each ticker's excess returns.
 
     ``max_lag=None`` tests cross-correlations over the widest lag range the family's sample can calibrate
-    (:func:`~narrative.market.inference.testable_lag`: -10..+10 from 421 sessions, -5..+5 for a year).
+    (:func:`~narrative.market.inference.widest_testable_lag`: -10..+10 from 421 sessions, -5..+5 for a year).
 
     One :func:`~narrative.market.inference.leadlag` call per exchange calendar (see the module doc); with
     several, ``p_fwer`` is multiplied by their number (Bonferroni, capped at 1) and the verdicts re-read.
@@ -108,7 +108,7 @@ def leadlag_tests(panel: pd.DataFrame, *, max_lag: int | None = None, granger_la
         valid = wide.notna().any(axis=1)
         wide = wide.loc[valid.idxmax():valid[::-1].idxmax()] if valid.any() else wide
         net = group[group["ticker"] == tickers[0]].set_index("session")["net"].reindex(wide.index)
-        lags = max_lag if max_lag is not None else max(1, inference.testable_lag(len(wide)))
+        lags = max_lag if max_lag is not None else max(1, inference.widest_testable_lag(len(wide)))
         results.append(inference.leadlag(net, wide, max_lag=lags, **options))
     if len(results) == 1:
         return results[0]

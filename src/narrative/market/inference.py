@@ -86,14 +86,14 @@ class LeadLagResult:
 MAX_LAG = 10  # the widest cross-correlation lag range tested: -10..+10 sessions
 
 
-def testable_lag(sessions: int, *, most: int = MAX_LAG, alpha: float = ALPHA) -> int:
+def widest_testable_lag(sessions: int, *, most: int = MAX_LAG, alpha: float = ALPHA) -> int:
     """The widest lag range ``-L..+L`` (at most ``most``) that ``sessions`` can test at ``alpha``.
 
     The family-wise p cannot go below ``(2 L + 1) / sessions`` (see "Short samples"), so ``L`` is the largest with
     ``(2 L + 1) / sessions < alpha``. It depends on the sample's length only, never on the data, so choosing it
     does not bias the test. 0 means no lag range is testable.
 
-    >>> testable_lag(250), testable_lag(461), testable_lag(60)
+    >>> widest_testable_lag(250), widest_testable_lag(461), widest_testable_lag(60)
     (5, 10, 0)
     """
     widest = math.ceil((sessions * alpha - 1) / 2) - 1
