@@ -87,16 +87,11 @@ def entity_sentiment(db: Database, *, article_ids: list[int]) -> pd.DataFrame:
     columns = ["article_id", "published", "entity_id", "entity", "sentiment"]
     if not article_ids or "entity_sentiment" not in db.table_names():
         return pd.DataFrame(columns=columns)
-    frames = []
-    for start in range(0, len(article_ids), 500):
-        chunk = [int(a) for a in article_ids[start:start + 500]]
-        frames.append(_frame(
-            db, "SELECT es.article_id, a.published, es.entity_id, COALESCE(e.name, es.entity_id) AS entity, "
-                "es.positive - es.negative AS sentiment FROM entity_sentiment es JOIN articles a "
-                "ON a.id = es.article_id LEFT JOIN entities e ON e.id = es.entity_id "
-                f"WHERE es.article_id IN ({placeholders(chunk)}) ORDER BY a.published",
-            chunk))
-    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    return _frame_for_articles(
+        db, "SELECT es.article_id, a.published, es.entity_id, COALESCE(e.name, es.entity_id) AS entity, "
+            "es.positive - es.negative AS sentiment FROM entity_sentiment es JOIN articles a "
+            "ON a.id = es.article_id LEFT JOIN entities e ON e.id = es.entity_id "
+            "WHERE es.article_id IN ({ids}) ORDER BY a.published", article_ids, columns)
 
 
 def article_entities(db: Database, *, article_ids: list[int]) -> pd.DataFrame:
@@ -104,13 +99,9 @@ def article_entities(db: Database, *, article_ids: list[int]) -> pd.DataFrame:
     columns = ["article_id", "entity"]
     if not article_ids:
         return pd.DataFrame(columns=columns)
-    frames = []
-    for start in range(0, len(article_ids), 500):
-        chunk = [int(a) for a in article_ids[start:start + 500]]
-        frames.append(_frame(
-            db, "SELECT m.article_id, COALESCE(e.name, m.name) AS entity FROM mentions m LEFT JOIN entities e "
-                f"ON e.id = m.entity_id WHERE m.article_id IN ({placeholders(chunk)})", chunk))
-    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    return _frame_for_articles(
+        db, "SELECT m.article_id, COALESCE(e.name, m.name) AS entity FROM mentions m LEFT JOIN entities e "
+            "ON e.id = m.entity_id WHERE m.article_id IN ({ids})", article_ids, columns)
 
 
 def _json_list(value) -> list:
@@ -124,3 +115,13 @@ def _json_list(value) -> list:
 def _frame(db: Database, sql: str, params: list) -> pd.DataFrame:
     cursor = db.execute(sql, params)
     return pd.DataFrame(cursor.fetchall(), columns=[d[0] for d in cursor.description])
+
+
+def _frame_for_articles(db: Database, sql: str, article_ids: list[int], columns: list[str]) -> pd.DataFrame:
+    """Run ``sql`` (whose ``{ids}`` is the IN list) over ``article_ids`` in chunks of 500 (SQLite's variable
+    limit) and return ``columns`` of the rows, in chunk order."""
+    frames = []
+    for start in range(0, len(article_ids), 500):
+        chunk = [int(a) for a in article_ids[start:start + 500]]
+        frames.append(_frame(db, sql.format(ids=placeholders(chunk)), chunk))
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
