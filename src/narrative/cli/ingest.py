@@ -111,7 +111,7 @@ def validate_cli(feeds_path) -> None:
     click.echo(f"{models_dir() / 'entities.yaml'}: {len(catalog.entities)} entities OK (version {catalog.version})")
     for narrative in load_narratives():
         check_scope(narrative, catalog)  # unknown entity ids in scope: an error naming them
-        examples = sum(len(getattr(narrative.examples, k)) for k in ("positive", "negative", "irrelevant"))
+        examples = sum(len(getattr(narrative.examples, k)) for k in ("positive", "negative", "neutral", "irrelevant"))
         click.echo(f"narrative {narrative.id}: {len(narrative.themes)} themes, {examples} examples OK "
                    f"(version {narrative.version})")
 
