@@ -211,6 +211,7 @@ class Narrative(BaseModel):
     scope: Scope = Scope()
     themes: tuple[Theme, ...] = ()
     examples: Examples
+    default: bool = False  # the narrative scored when none is named (at most one file sets it)
     _version: str = PrivateAttr(default="")
     _path: str = PrivateAttr(default="")
 
@@ -287,6 +288,25 @@ def check_scope(narrative: Narrative, catalog: Catalog) -> None:
         raise ConfigError(f"{narrative.path or narrative.id}: [scope -> entities] unknown entity ids "
                           f"{', '.join(map(repr, unknown))}; use ids from models/entities.yaml "
                           f"(narrative mentions NAME shows an entity's id) or remove them")
+
+
+def resolve_narrative_id(name: str | None = None, *, configured: str = "",
+                         folder: str | os.PathLike[str] | None = None) -> str:
+    """The narrative to use: ``name`` if given, else the configured one (the ``narrative`` setting), else the file in
+    ``folder`` (default ``models/narratives``) that says ``default: true`` — or the only narrative, if there is one.
+
+    >>> resolve_narrative_id("ai-capex")
+    'ai-capex'
+    """
+    if name or configured:
+        return name or configured
+    narratives = load_narratives(folder)
+    marked = [n.id for n in narratives if n.default] or ([n.id for n in narratives] if len(narratives) == 1 else [])
+    if len(marked) != 1:
+        names = ", ".join(n.id for n in narratives) or "none"
+        raise ConfigError(f"no default narrative: {len(marked)} of the files in models/narratives/ say `default: true` "
+                          f"(available: {names}); mark exactly one, set NARRATIVE_NARRATIVE, or pass --narrative.")
+    return marked[0]
 
 
 def find_narrative(narratives: list[Narrative], narrative_id: str) -> Narrative:

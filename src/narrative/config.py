@@ -46,7 +46,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("lock_timeout", 300.0, "Seconds a second writer waits for the database lock"),
     Setting("sentiment_model", "", "Sentiment model: a local directory or a hub id (default: the shipped models/sentiment)"),
     Setting("sentiment_quantize", False, "Dynamic int8 for the sentiment model: 2.3x faster, -1.2 pt on PhraseBank"),
-    Setting("narrative", "china-ai", "Narrative scored by enrich and ingest (a file in models/narratives/)"),
+    Setting("narrative", "", "Narrative scored by enrich and ingest (default: the file in models/narratives/ that "
+                             "says `default: true`)"),
 )
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}

@@ -12,7 +12,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from narrative.catalog import check_scope, content_version, load_catalog, load_narrative, load_narratives, models_dir
+from narrative.catalog import (check_scope, content_version, load_catalog, load_narrative, load_narratives, models_dir,
+                               resolve_narrative_id)
 from narrative.cli import cli
 from narrative.errors import ConfigError
 
@@ -103,10 +104,23 @@ def test_issue_9_validate_reports_unknown_scope_ids_with_exit_2(tmp_path, monkey
     assert result.exit_code == 2 and "unknown entity ids 'acme-widgets'" in result.stderr
 
 
+def test_default_narrative_is_the_file_that_says_so(tmp_path):
+    write(tmp_path, MINIMAL)
+    assert resolve_narrative_id(folder=tmp_path) == "my-theme"  # the only file: no mark needed
+    write(tmp_path, {**MINIMAL, "id": "other-theme"}, "other_theme.yaml")
+    with pytest.raises(ConfigError, match="no default narrative: 0 of the files"):
+        resolve_narrative_id(folder=tmp_path)
+    write(tmp_path, {**MINIMAL, "id": "other-theme", "default": True}, "other_theme.yaml")
+    assert resolve_narrative_id(folder=tmp_path) == "other-theme"
+    assert resolve_narrative_id(configured="my-theme", folder=tmp_path) == "my-theme"  # the setting wins
+    assert resolve_narrative_id("x", configured="my-theme", folder=tmp_path) == "x"  # and a named one wins over it
+    assert resolve_narrative_id() == "china-ai"  # the shipped files mark china-ai
+
+
 # Words that belonged to one narrative and lived in Python before issue 9.
 BANNED_NAMES = re.compile(r"CHINA_PLACES|AI_TERMS|AI_TYPES|THEME_PRIOR|china_places|chinese_entities|"
                           r"sentence_relevance|ai_products|ai_terms")
-ALLOWED = {("config.py", "china-ai")}  # Settings.narrative: the one default, overridable (NARRATIVE_NARRATIVE)
+ALLOWED: set = set()  # the default narrative is data too (`default: true` in its file)
 
 
 def _code_strings(tree: ast.AST):

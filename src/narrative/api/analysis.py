@@ -26,7 +26,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from ..catalog import find_narrative, load_narratives
+from ..catalog import find_narrative, load_narratives, resolve_narrative_id
 from ..config import Settings
 from ..errors import InputError
 from ..market.analysis import MarketData, event_table, leadlag_tests
@@ -297,7 +297,7 @@ def _window(narrative: str | None, start, end, db_path, *, need_narrative: bool 
         raise InputError("give both --from and --to (YYYY-MM-DD).")
     if not need_narrative:
         return narrative or "", str(start_d), str(end_d)
-    name = narrative or Settings.load(db=db_path).narrative
+    name = resolve_narrative_id(narrative, configured=Settings.load(db=db_path).narrative)
     return find_narrative(load_narratives(), name).id, str(start_d), str(end_d)
 
 

@@ -8,6 +8,7 @@ from typing import Any, Callable, Iterable
 
 from sqlite_utils import Database
 
+from ..catalog import resolve_narrative_id
 from ..config import Settings
 from ..ingest.normalize import utc_now_iso
 from ..store import open_db, write_lock
@@ -94,6 +95,7 @@ def enrich_db(db: Database, *, article_ids: Iterable[int] | None = None, limit: 
         from .score import score_db
 
         settings = settings or Settings.load()
-        summary.scoring = score_db(db, narrative_id=narrative or settings.narrative, article_ids=article_ids, force=rescore,
+        summary.scoring = score_db(db, narrative_id=resolve_narrative_id(narrative, configured=settings.narrative),
+                                   article_ids=article_ids, force=rescore,
                                    model_path=settings.sentiment_model or None, catalog_path=catalog_path)
     return summary

