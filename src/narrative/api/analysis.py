@@ -143,11 +143,7 @@ def session_panel(narrative: str | None = None, tickers: Iterable[str] = (), *, 
     >>> session_panel("china-ai", ["BABA"], start="2024-01-01", end="2024-12-31", db_path="demo.db")  # doctest: +SKIP
     """
     narrative_id, start, end = _window(narrative, start, end, db_path)
-    db = open_existing_store(db_path)
-    try:
-        data = market_data(db, narrative_id, list(tickers), benchmark, start, end, catalog_path=catalog_path)
-    finally:
-        db.close()
+    data = _read_market_data(db_path, narrative_id, tickers, benchmark, start, end, catalog_path=catalog_path)
     return compute_panel(data, start=start, end=end, intraday=intraday, precision=precision)
 
 
@@ -159,12 +155,8 @@ def leadlag_result(narrative: str | None = None, tickers: Iterable[str] = (), *,
     (see :func:`read_series_csv`), against each ticker's excess returns."""
     narrative_id, start, end = _window(narrative if index is None else narrative or "", start, end, db_path,
                                        need_narrative=index is None)
-    db = open_existing_store(db_path)
-    try:
-        data = market_data(db, narrative_id, list(tickers), benchmark, start, end, catalog_path=catalog_path,
-                           require_articles=index is None)
-    finally:
-        db.close()
+    data = _read_market_data(db_path, narrative_id, tickers, benchmark, start, end, catalog_path=catalog_path,
+                             require_articles=index is None)
     panel = compute_panel(data, start=start, end=end, intraday=intraday, precision=precision)
     if index is not None:
         panel = _user_series_panel(panel, data, index, start, end)
@@ -200,17 +192,23 @@ def event_study(narrative: str | None = None, tickers: Iterable[str] = (), *, ev
         start = start or str((min(dates) - pd.Timedelta(days=400)).date())
         end = end or str((max(dates) + pd.Timedelta(days=60)).date())
     narrative_id, start, end = _window(narrative, start, end, db_path, need_narrative=dates is None)
-    db = open_existing_store(db_path)
-    try:
-        data = market_data(db, narrative_id, list(tickers), benchmark, start, end, catalog_path=catalog_path,
-                           require_articles=dates is None)
-    finally:
-        db.close()
+    data = _read_market_data(db_path, narrative_id, tickers, benchmark, start, end, catalog_path=catalog_path,
+                             require_articles=dates is None)
     if dates is None:
         panel = compute_panel(data, start=start, end=end, intraday=intraday, precision=precision)
         lead = panel[panel["ticker"] == data.tickers[0]].set_index("session")
         dates = [pd.Timestamp(s.session) for s in detect_shifts(lead)]
     return event_table(data, dates) if windows is None else event_table(data, dates, windows=windows)
+
+
+def _read_market_data(db_path: str | None, narrative_id: str, tickers: Iterable[str], benchmark, start: str, end: str,
+                      **options) -> MarketData:
+    """:func:`market_data` read from the store at ``db_path``, which is closed again before any computing."""
+    db = open_existing_store(db_path)
+    try:
+        return market_data(db, narrative_id, list(tickers), benchmark, start, end, **options)
+    finally:
+        db.close()
 
 
 def parse_events(events) -> list[pd.Timestamp]:

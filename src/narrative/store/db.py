@@ -53,15 +53,16 @@ def rows(db: Database, sql: str, params: Iterable[Any] = ()) -> list[dict[str, A
     return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
 
-def published_window(alias: str, since: str | None, until: str | None, params: list[Any]) -> str:
-    """SQL conditions on ``<alias>.published`` for an ISO window (``until`` exclusive); the bounds are
-    appended to ``params``."""
+def published_window(alias: str, since: str | None, until: str | None, params: list[Any], *,
+                     column: str = "published") -> str:
+    """SQL conditions on ``<alias>.<column>`` (default ``published``) for an ISO window (``until`` exclusive); the
+    bounds are appended to ``params``."""
     sql = ""
     if since:
-        sql += f" AND {alias}.published >= ?"
+        sql += f" AND {alias}.{column} >= ?"
         params.append(since)
     if until:
-        sql += f" AND {alias}.published < ?"
+        sql += f" AND {alias}.{column} < ?"
         params.append(until)
     return sql
 

@@ -9,7 +9,7 @@ from typing import Any, Iterable
 
 from sqlite_utils import Database
 
-from .db import placeholders, rows
+from .db import placeholders, published_window, rows
 
 HEAD_SENTENCES = 8  # title and lead sit in the first few stored sentences; later ones are never read
 TEXT_CHARS = 2000  # enough text for a lead when an article has no stored sentences
@@ -130,12 +130,7 @@ def story_rows(db: Database, *, since: str | None = None, until: str | None = No
     sql = ("SELECT s.id, s.first_seen, s.articles, s.languages, a.title, a.url, s.assigner_version "
            "FROM stories s JOIN articles a ON a.id = s.first_article_id WHERE s.articles >= ?")
     params: list[Any] = [min_articles]
-    if since:
-        sql += " AND s.first_seen >= ?"
-        params.append(since)
-    if until:
-        sql += " AND s.first_seen < ?"
-        params.append(until)
+    sql += published_window("s", since, until, params, column="first_seen")
     sql += " ORDER BY s.first_seen DESC, s.id DESC"
     if limit:
         sql += " LIMIT ?"
