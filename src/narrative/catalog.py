@@ -27,9 +27,20 @@ MIN_EXAMPLES = 3  # per label; the shipped narratives have 20 or more
 
 
 def models_dir() -> Path:
-    """``NARRATIVE_MODELS`` or the repository's ``models/`` folder."""
+    """The folder of the entity catalog, the narratives and the trained models.
+
+    ``NARRATIVE_MODELS`` when set; else the copy a wheel ships inside the package
+    (``narrative/models``, put there by setup.py); else the checkout's ``models/`` (an editable
+    install). ``narrative models path`` prints it.
+
+    >>> (models_dir() / "entities.yaml").is_file()
+    True
+    """
     env = os.environ.get("NARRATIVE_MODELS")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "models"
+    if env:
+        return Path(env)
+    packaged = Path(__file__).resolve().parent / "models"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "models"
 
 
 class Listing(BaseModel):
