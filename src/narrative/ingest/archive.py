@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 from dateutil import parser as dateparser
 
 from ..errors import Errors, InputError
-from .normalize import clean_text, clean_title, html_to_text, precision_of, repair_text, to_utc_iso
+from .normalize import (clean_text, clean_title, html_to_text, precision_of, published_problem, repair_text,
+                        to_utc_iso)
 
 COLUMN_ALIASES = {
     "title": ("title", "headline", "headlines"),
@@ -252,20 +253,28 @@ def parse_archive_date(value: str, *, as_of: datetime | None = None,
     if relative:
         if as_of is None:
             return f"relative date {value.strip()!r} needs --as-of DATE to be anchored"
-        count = 1 if relative.group(1).lower() in ("a", "an", "one") else int(relative.group(1))
         unit = _RELATIVE_UNITS[relative.group(2).lower()]
         anchor = as_of if as_of.tzinfo else as_of.replace(tzinfo=zone or timezone.utc)
-        return anchor - count * unit, "relative"
+        try:
+            count = 1 if relative.group(1).lower() in ("a", "an", "one") else int(relative.group(1))
+            moment = anchor - count * unit
+        except (OverflowError, ValueError):
+            return f"relative date {value.strip()!r} reaches outside the calendar"
+        if problem := published_problem(moment):
+            return f"relative {problem}"
+        return moment, "relative"
     cleaned = re.sub(r"[—–]", " ", value).strip()
     try:
         first = dateparser.parse(cleaned, default=_DEFAULT_A, tzinfos=_TZINFOS)
         second = dateparser.parse(cleaned, default=_DEFAULT_B, tzinfos=_TZINFOS)
-    except (ValueError, OverflowError, dateparser.ParserError):
+    except (ValueError, OverflowError, TypeError, dateparser.ParserError):
         return f"unrecognised date {value.strip()!r}"
     if first.year != second.year or first.month != second.month or first.day != second.day:
         return f"incomplete date {value.strip()!r} (needs at least year, month and day)"
     if first.tzinfo is None:
         first = first.replace(tzinfo=zone or timezone.utc)
+    if problem := published_problem(first):  # issue 11: 9999-12-31 is a recorded row problem, never a crash
+        return f"{problem} in {value.strip()!r}"
     if (first.hour, first.minute) != (second.hour, second.minute):
         return first.replace(hour=0, minute=0, second=0), "date_only"
     return first, "archive"

@@ -6,7 +6,7 @@ import hashlib
 import html
 import re
 import unicodedata
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -157,6 +157,37 @@ def time_zone(name: str) -> ZoneInfo:
     except (ZoneInfoNotFoundError, ValueError, TypeError, AttributeError):
         raise ValueError(f"{name!r} is not an IANA time zone such as 'America/New_York', 'Asia/Hong_Kong' "
                          f"or 'UTC'") from None
+
+
+# Issue 11: the one range every publication time must fall in, for feeds and archives alike. Year 9999 or 0001
+# is a placeholder, never a date; a time days ahead of the fetch would put a story before its own news.
+EARLIEST_PUBLISHED = datetime(1900, 1, 1, tzinfo=timezone.utc)
+LATEST_AHEAD = timedelta(days=2)
+
+
+def published_problem(moment: datetime, *, now: datetime | None = None) -> str | None:
+    """Why ``moment`` cannot be a publication time, or None when it can: it must lie between 1900-01-01 and two
+    days after ``now`` (default: the current time). Naive times are read as UTC.
+
+    >>> published_problem(datetime(9999, 12, 31), now=datetime(2025, 1, 1, tzinfo=timezone.utc))
+    'date 9999-12-31 is out of range (1900-01-01 to 2025-01-03)'
+    >>> published_problem(datetime(2024, 6, 1)) is None
+    True
+    """
+    now = now or datetime.now(timezone.utc)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    latest = now + LATEST_AHEAD
+    try:
+        inside = EARLIEST_PUBLISHED <= moment <= latest
+    except OverflowError:  # comparing aware times converts to UTC, which can overflow at the year's edges
+        inside = False
+    if inside:
+        return None
+    return (f"date {moment.date().isoformat()} is out of range ({EARLIEST_PUBLISHED.date().isoformat()} to "
+            f"{latest.date().isoformat()})")
 
 
 def utc_now_iso() -> str:

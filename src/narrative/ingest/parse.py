@@ -22,7 +22,7 @@ import charset_normalizer
 import feedparser
 from lxml import etree
 
-from .normalize import canonical_url, clean_title, detect_language, html_to_text, to_utc_iso
+from .normalize import canonical_url, clean_title, detect_language, html_to_text, published_problem, to_utc_iso
 
 # Codecs that are strict supersets of what feeds declare, so one stray character
 # outside GB2312 (common in real feeds) does not fail the whole document.
@@ -51,6 +51,7 @@ class Entry:
     author: str | None = None
     language: str | None = None
     title_derived: bool = False  # the item had no title; this one is the summary's first words
+    date_problem: str | None = None  # why the item's own date was not used (it is then the fetch time)
 
 
 @dataclasses.dataclass
@@ -178,6 +179,12 @@ def parse_feed(
             parsed.skipped += 1
         else:
             parsed.entries.append(entry)
+    undated = [e for e in parsed.entries if e.date_problem]
+    if undated:
+        parsed.bozo = True
+        reasons.append(f"{len(undated)} item(s) stored with the fetch time because their date was unusable "
+                       f"(first: {undated[0].title[:60]!r}: {undated[0].date_problem})")
+        parsed.bozo_reason = "; ".join(r for r in reasons if r)
     if not parsed.entries and not result.get("version"):
         parsed.bozo = True
         parsed.bozo_reason = "; ".join(["not a feed: no RSS, Atom or RDF elements found", *reasons])
@@ -231,7 +238,7 @@ def _entry(raw: Mapping, *, url: str, fetched_at: datetime, language: str | None
     link = raw.get("feedburner_origlink") or raw.get("link") or _guid_link(raw)
     if link:
         link = urljoin(url, link.strip()) if "://" not in link else link.strip()
-    published, source = _published(raw, fetched_at, zone)
+    published, source, date_problem = _published(raw, fetched_at, zone)
     if dated_by_updated and source == "updated":
         source = "published"
     entry_language = _language_code(raw.get("language"))
@@ -245,25 +252,37 @@ def _entry(raw: Mapping, *, url: str, fetched_at: datetime, language: str | None
         published_source=source,
         author=clean_title(raw.get("author")) or None,
         title_derived=derived,
+        date_problem=date_problem,
         # Detection only when neither feeds.yaml nor the feed says: it costs more than parsing.
         language=language or entry_language or feed_language or detect_language(f"{title}\n{summary}"),
     )
 
 
-def _published(raw: Mapping, fetched_at: datetime, zone: str | None = None) -> tuple[str, str]:
+def _published(raw: Mapping, fetched_at: datetime, zone: str | None = None) -> tuple[str, str, str | None]:
+    """``(time, source, problem)``: the first usable date of the item, else the fetch time; ``problem`` says why
+    a date the item gave was not used (issue 11: year 9999 or 0001 is recorded, never a crash)."""
+    problem = None
     for key, source in (("published_parsed", "published"), ("updated_parsed", "updated"),
                         ("created_parsed", "published")):
         value = raw.get(key)
-        if isinstance(value, time.struct_time):
+        if not isinstance(value, time.struct_time):
+            continue
+        try:
             # feedparser gives UTC struct_times; timegm keeps them in UTC.
             moment = datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
-            written = str(raw.get(key.removesuffix("_parsed")) or "")
-            if written and not _TIME_OF_DAY.search(written):
-                # feedparser reads "2020-03-10" as midnight UTC; it is that date, some time (issue 8).
-                local = datetime(moment.year, moment.month, moment.day, tzinfo=ZoneInfo(zone) if zone else timezone.utc)
-                return to_utc_iso(local), "date_only"
-            return to_utc_iso(moment), source
-    return to_utc_iso(fetched_at), "fetched"
+        except (OverflowError, ValueError, OSError):
+            problem = problem or f"date {raw.get(key.removesuffix('_parsed'))!r} cannot be represented"
+            continue
+        if why := published_problem(moment, now=fetched_at):
+            problem = problem or why
+            continue
+        written = str(raw.get(key.removesuffix("_parsed")) or "")
+        if written and not _TIME_OF_DAY.search(written):
+            # feedparser reads "2020-03-10" as midnight UTC; it is that date, some time (issue 8).
+            local = datetime(moment.year, moment.month, moment.day, tzinfo=ZoneInfo(zone) if zone else timezone.utc)
+            return to_utc_iso(local), "date_only", None
+        return to_utc_iso(moment), source, None
+    return to_utc_iso(fetched_at), "fetched", problem
 
 
 _TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}|T\d{2}")

@@ -188,6 +188,16 @@ def _is_home_page(url: str) -> bool:
 
 
 def _window(published: str, hours: float) -> tuple[str, str]:
+    """The dedup window around ``published``, clamped to the calendar: ingest/ keeps dates in range (issue 11),
+    and a stored time at the calendar's edge still must not overflow and end the run."""
     moment = datetime.fromisoformat(published)
     delta = timedelta(hours=hours)
-    return (moment - delta).isoformat(), (moment + delta).isoformat()
+    try:
+        low = (moment - delta).isoformat()
+    except OverflowError:
+        low = datetime.min.replace(tzinfo=moment.tzinfo).isoformat()
+    try:
+        high = (moment + delta).isoformat()
+    except OverflowError:
+        high = datetime.max.replace(tzinfo=moment.tzinfo).isoformat()
+    return low, high
