@@ -34,7 +34,15 @@ _SUPERSETS = {
 _XML_DECL_RE = re.compile(rb"^\s*<\?xml[^>]*?>", re.IGNORECASE)
 _DECL_ENCODING_RE = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""", re.IGNORECASE)
 _CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
-_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+# UTF-32's BOMs first: FF FE 00 00 also starts with UTF-16LE's.
+_BOMS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xef\xbb\xbf", "utf-8"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+# Without a BOM, the first characters of an XML document are ASCII ("<?xml", "<rss", whitespace), so the
+# places of the zero bytes tell UTF-16/32 and their byte order (XML 1.0 Appendix F, as feedparser does).
+_WIDE_PATTERNS = (("utf-32-be", 4, (0, 1, 2)), ("utf-32-le", 4, (1, 2, 3)), ("utf-16-be", 2, (0,)),
+                  ("utf-16-le", 2, (1,)))
+_EBCDIC_XML = b"\x4c\x6f\xa7\x94"  # "<?xm" in EBCDIC (cp037)
+_WIDE_NAMES = ("utf-16", "utf-32", "ucs-2", "ucs-4", "utf16", "utf32")
 
 
 @dataclasses.dataclass
@@ -80,7 +88,13 @@ def decode_body(body: bytes, content_type: str | None = None) -> tuple[str, str,
     """
     for bom, encoding in _BOMS:
         if body.startswith(bom):
-            return body[len(bom):].decode(encoding, errors="replace"), encoding, None
+            if encoding == "utf-8":
+                return body[len(bom):].decode(encoding, errors="replace"), encoding, None
+            return _decode_wide(body[len(bom):], encoding)
+    if (sniffed := _sniff_wide(body)) is not None:
+        return _decode_wide(body, sniffed)
+    if body.startswith(_EBCDIC_XML):
+        return body.decode("cp037", errors="replace"), "cp037", None
     declared: list[str] = []
     decl = _XML_DECL_RE.match(body)
     if decl and (match := _DECL_ENCODING_RE.search(decl.group(0))):
@@ -90,6 +104,8 @@ def decode_body(body: bytes, content_type: str | None = None) -> tuple[str, str,
         # Servers default to ISO-8859-1 whatever the document is; the document knows better.
         if not (declared and header in _SINGLE_BYTE):
             declared.append(header)
+    # A body without BOM or zero bytes is not UTF-16/32, whatever it claims (its declaration read as ASCII).
+    declared = [name for name in declared if not name.startswith(_WIDE_NAMES)]
     for name in declared:
         codec = _SUPERSETS.get(name, name)
         if name in _SINGLE_BYTE and not body.isascii() and _is_utf8(body):
@@ -104,6 +120,26 @@ def decode_body(body: bytes, content_type: str | None = None) -> tuple[str, str,
     if _is_utf8(body):
         return body.decode("utf-8"), "utf-8", None
     return _decode_damaged(body, "utf-8", declared=None)
+
+
+def _sniff_wide(body: bytes) -> str | None:
+    """UTF-16/32 without a BOM, told by where the zero bytes of the first four characters are."""
+    for encoding, width, zeros in _WIDE_PATTERNS:
+        head = body[:4 * width]
+        if len(head) < 4 * width:
+            continue
+        units = [head[i:i + width] for i in range(0, len(head), width)]
+        if all(all(unit[z] == 0 for z in zeros) and any(unit) for unit in units):
+            return encoding
+    return None
+
+
+def _decode_wide(body: bytes, encoding: str) -> tuple[str, str, str | None]:
+    try:
+        return body.decode(encoding), encoding, None
+    except UnicodeDecodeError:
+        text = body.decode(encoding, errors="replace")
+        return text, encoding, f"{text.count(chr(0xfffd))} invalid {encoding} sequence(s) replaced"
 
 
 _SINGLE_BYTE = {"iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii", "windows-1252", "cp1252"}
