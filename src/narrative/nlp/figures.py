@@ -1,7 +1,7 @@
 """Figures as structured claims, from an English spaCy ``Doc``.
 
-A regular expression finds the number and its unit ("96%", "$2.5 billion", "40-fold",
-"nearly tripling", "1.4 billion consumers"); the dependency parse then finds what the
+:func:`narrative.nlp.numbers_en.find_quantities` finds the number and its unit ("96%", "$2.5 billion",
+"twenty percent", "C$5m", "40-fold", "nearly tripling", "1.4 billion consumers"); the dependency parse then finds what the
 number is about. From the number we climb to its *anchor* (the noun or verb it
 quantifies: "surge", "fell"), read the direction from the anchor's lemma, and climb on
 to the clause's subject for the entity the claim is about. Periods ("year-to-date",
@@ -15,49 +15,9 @@ from typing import Sequence
 
 from spacy.tokens import Doc, Span, Token
 
+from .numbers_en import Quantity, find_quantities
 from .periods import assign_periods, find_periods
 from .types import Figure, Mention
-
-NUM = r"\d{1,3}(?:(?:,|\u202f|\u2009| (?=\d{3}\b))\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-SCALE = r"thousand|million|billion|trillion|bn|mn|tn|m|b|k|t"
-_SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9,
-           "b": 1e9, "trillion": 1e12, "tn": 1e12, "t": 1e12}
-_CURRENCY_PREFIX = {"us$": "USD", "$": "USD", "hk$": "HKD", "s$": "SGD", "a$": "AUD", "c$": "CAD", "€": "EUR",
-                    "£": "GBP", "¥": "CNY", "rmb": "CNY", "cny": "CNY", "usd": "USD", "hkd": "HKD"}
-_CURRENCY_SUFFIX = {"yuan": "CNY", "renminbi": "CNY", "rmb": "CNY", "cny": "CNY", "dollar": "USD", "dollars": "USD",
-                    "usd": "USD", "hkd": "HKD", "hong kong dollars": "HKD", "euro": "EUR", "euros": "EUR",
-                    "yen": "JPY", "won": "KRW", "pounds": "GBP"}
-_PERCENT = {"%": "%", "％": "%", "percent": "%", "per cent": "%", "pct": "%", "percentage point": "pp",
-            "percentage points": "pp", "basis points": "bp", "basis point": "bp", "bps": "bp"}
-_MULTIPLE_WORDS = {"doubl": 2.0, "tripl": 3.0, "quadrupl": 4.0}
-_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-
-# Plain counts ("140 Chinese entities") only for nouns that make a count a claim, not "3 reasons".
-_COUNTED = "|".join([
-    "entities", "companies", "firms", "stores", "employees", "jobs", "users", "customers", "consumers", "chips",
-    "gpus", "accelerators", "cards", "servers", "vehicles", "cars", "units", "workers", "apps", "banks", "stocks",
-    "startups", "models", "factories", "plants", "data centres", "data centers", "engineers", "subscribers"])
-
-_PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("percent", re.compile(rf"(?P<num>{NUM})(?:\s*(?:-|–|to)\s*(?P<high>{NUM}))?\s*"
-                           r"(?P<unit>%|％|per ?cent\b|percentage points?\b|basis points?\b|bps\b|pct\b)", re.I)),
-    ("money", re.compile(rf"(?P<sign>[-−])?(?P<cur>US\$|HK\$|S\$|A\$|C\$|\$|€|£|¥|RMB|CNY|USD|HKD)\s?"
-                         rf"(?P<sign2>[-−])?(?P<num>{NUM})"
-                         rf"(?:\s*(?:-|–|to)\s*(?P<high>{NUM}))?(?:\s*(?P<scale>{SCALE})\b)?", re.I)),
-    ("money", re.compile(rf"(?P<num>{NUM})(?:\s*(?P<scale>{SCALE})\b)?\s*"
-                         r"(?P<cur>yuan|renminbi|RMB|CNY|U\.S\. dollars|dollars|USD|HKD|Hong Kong dollars|euros?|yen|won)\b",
-                         re.I)),
-    ("money", re.compile(rf"(?P<sign>[-−])?(?P<num>{NUM})\s?(?P<cur>€|£|¥)")),
-    ("multiple", re.compile(rf"(?P<num>{NUM}|two|three|four|five|six|seven|eight|nine|ten)[- ]fold\b", re.I)),
-    ("multiple", re.compile(rf"\b(?P<num>{NUM})\s*(?:x|times)\b(?!\s*(?:more|less|as))", re.I)),
-    ("multiple", re.compile(r"\b(?P<word>doubl|tripl|quadrupl)(?:e|ed|es|ing)\b", re.I)),
-    ("count", re.compile(rf"(?P<num>{NUM})-(?P<scale>thousand|million|billion|trillion)-(?P<noun>[a-z]+)\b", re.I)),
-    ("count", re.compile(rf"(?P<num>{NUM})\s*(?P<scale>thousand|million|billion|trillion)\b", re.I)),
-    ("level", re.compile(rf"\b(?:closed|ended|finished|stood|settled|opened|traded) at (?P<num>{NUM})\b"
-                         r"(?!\s*(?:%|percent|per cent|yuan|dollars|a share|per share))", re.I)),
-    ("count", re.compile(rf"\b(?P<num>\d{{1,3}}(?:,\d{{3}})+|\d+)\s+(?:[A-Z][a-z]+\s+)?(?P<noun>{_COUNTED})\b",
-                         re.I)),
-]
 
 UP = {"rise", "gain", "jump", "surge", "climb", "rally", "advance", "soar", "increase", "grow", "up", "add",
       "rebound", "spike", "leap", "higher", "boost", "lift", "rocket", "accelerate", "expand", "top", "outperform",
@@ -91,36 +51,14 @@ def extract_figures(doc: Doc, mentions: Sequence[Mention], sentence_of: list[int
     return figures
 
 
-def _find_numbers(sent: Span) -> list[tuple[str, Span, dict]]:
-    text, taken = sent.text, []
+def _find_numbers(sent: Span) -> list[tuple[str, Span, Quantity]]:
     results = []
-    for kind, pattern in _PATTERNS:
-        for match in pattern.finditer(text):
-            start, end = match.span()
-            if any(start < e and end > s for s, e in taken):
-                continue
-            if kind in ("count", "points", "level") and _looks_like_year(match.group("num")):
-                continue
-            span = sent.doc.char_span(sent.start_char + start, sent.start_char + end, alignment_mode="expand")
-            if span is None:
-                continue
-            taken.append((start, end))
-            results.append((kind, span, match.groupdict()))
-    results.sort(key=lambda r: r[1].start)
+    for quantity in find_quantities(sent.text):
+        span = sent.doc.char_span(sent.start_char + quantity.start, sent.start_char + quantity.end,
+                                  alignment_mode="expand")
+        if span is not None:
+            results.append((quantity.kind, span, quantity))
     return results
-
-
-def _looks_like_year(number: str) -> bool:
-    return bool(re.fullmatch(r"(19|20)\d\d", number))
-
-
-def _number(text: str | None) -> float | None:
-    if text is None:
-        return None
-    text = text.lower()
-    if text in _NUMBER_WORDS:
-        return float(_NUMBER_WORDS[text])
-    return float(re.sub(r"[,\s\u202f\u2009]", "", text))
 
 
 def _anchor(doc: Doc, span: Span) -> Token:
@@ -137,34 +75,16 @@ def _anchor(doc: Doc, span: Span) -> Token:
     return token
 
 
-def _figure(kind, span, parsed, anchor, period, mentions, sentence_of, article_mentions) -> Figure | None:
-    value_high = None
+def _figure(kind, span, quantity: Quantity, anchor, period, mentions, sentence_of, article_mentions
+            ) -> Figure | None:
     qualifier = _qualifier(span)
-    unit, noun = "%", None
-    if kind == "percent":
-        unit = _PERCENT.get(parsed["unit"].lower().replace("  ", " "), "%")
-        value, value_high = _number(parsed["num"]), _number(parsed.get("high"))
-    elif kind == "money":
-        scale = _SCALES.get((parsed.get("scale") or "").lower(), 1.0)
-        currency = parsed["cur"].lower()
-        unit = _CURRENCY_PREFIX.get(currency) or _CURRENCY_SUFFIX.get(currency) or (
-            "USD" if "dollar" in currency else currency.upper())
-        sign = -1.0 if parsed.get("sign") or parsed.get("sign2") else 1.0
-        value = sign * _number(parsed["num"]) * scale
-        value_high = _number(parsed.get("high")) * scale if parsed.get("high") else None
-    elif kind == "multiple":
-        unit = "x"
-        value = _MULTIPLE_WORDS[parsed["word"].lower()] if parsed.get("word") else _number(parsed["num"])
-    elif kind in ("points", "level"):
-        unit, value = "points", _number(parsed["num"])
-    else:  # count
-        scale = _SCALES[parsed["scale"].lower()] if parsed.get("scale") else 1.0
-        value = _number(parsed["num"]) * scale
-        unit = "count"
-        noun = parsed["noun"].lower() if parsed.get("noun") else _counted_noun(span)
+    value, value_high, unit, noun = quantity.value, quantity.value_high, quantity.unit, quantity.noun
+    if kind == "count":
+        noun = noun or _counted_noun(span)
         if noun is None:
             return None  # "3 million" with nothing counted is too vague to be a claim
-    direction = _direction(span, anchor)
+    # a written sign says the direction ("-22.2%" is down 22.2, value -22.2: issue 10)
+    direction = {-1: "down", 1: "up"}.get(quantity.sign) or _direction(span, anchor)
     figure_kind = _kind(kind, span, anchor, direction)
     subject_id, subject, method = _subject(span, anchor, mentions, article_mentions)
     negated = any(child.dep_ == "neg" for child in anchor.children) or any(

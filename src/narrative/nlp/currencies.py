@@ -1,0 +1,86 @@
+"""Currencies by ISO code, symbol and name, read from the data table ``models/currencies.csv``.
+
+A currency is recognised as its ISO 4217 code ("EUR 125", "125 GBP"), a symbol ("C$", "HK$", "A$",
+"Mex$", "£", "€") or an English name in the singular or plural ("50 dollar", "361 million pounds",
+"125 million Australian dollars"), and as a Chinese name after the number (美元, 港元, 人民币). Each
+resolves to one ISO code (issue 10: C$, Mex$ and A$ were all read as USD).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ..catalog import models_dir
+from ..errors import ConfigError
+
+
+@dataclass(frozen=True)
+class CurrencyTable:
+    """Patterns and lookups built from the table (one instance per table file)."""
+
+    by_surface: dict[str, str]  # symbol (exact) or name/code/Chinese name (casefolded) -> ISO code
+    symbols: str  # regex alternation of symbols, longest first (case-sensitive)
+    codes: str  # regex alternation of ISO codes (upper case)
+    names: str  # regex alternation of English names (match case-insensitively)
+    chinese: str  # regex alternation of Chinese names
+
+    def code(self, surface: str) -> str:
+        """The ISO code of a symbol, code or name as written.
+
+        >>> table = currency_table()
+        >>> table.code("C$"), table.code("Mex$"), table.code("Australian dollars"), table.code("港元")
+        ('CAD', 'MXN', 'AUD', 'HKD')
+        """
+        surface = re.sub(r"\s+", " ", surface.strip())
+        return self.by_surface.get(surface) or self.by_surface[surface.casefold()]
+
+
+def _alternation(items, *, word: bool = False) -> str:
+    ordered = sorted(set(items), key=len, reverse=True)
+    parts = []
+    for item in ordered:
+        escaped = re.escape(item).replace(r"\ ", r"\s+")
+        # Alphabetic symbols and names are whole words ("Rs 50", not "Mrs 50"); "$" and "€" need no boundary.
+        if word or item[:1].isalpha():
+            escaped = rf"(?<![A-Za-z]){escaped}" + (r"(?![A-Za-z])" if item[-1:].isalpha() else "")
+        parts.append(escaped)
+    return "|".join(parts)
+
+
+@lru_cache(maxsize=4)
+def currency_table(path: Path | None = None) -> CurrencyTable:
+    """The currency table at ``path`` (default ``models/currencies.csv``).
+
+    >>> "AUD" in currency_table().codes
+    True
+    """
+    path = path or models_dir() / "currencies.csv"
+    try:
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the currency table ({error.strerror}); reinstall narrative "
+                          "or set NARRATIVE_MODELS to a folder that has currencies.csv") from error
+    by_surface: dict[str, str] = {}
+    symbols, codes, names, chinese = [], [], [], []
+    for number, row in enumerate(csv.DictReader(lines), start=2):
+        code = (row.get("code") or "").strip()
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise ConfigError(f"{path}: row {number}: code {code!r} is not an ISO 4217 code (three capitals)")
+        codes.append(code)
+        by_surface.setdefault(code.casefold(), code)
+        for symbol in filter(None, (row.get("symbols") or "").split("|")):
+            symbols.append(symbol)
+            by_surface.setdefault(symbol, code)
+        for name in filter(None, (row.get("names") or "").split("|")):
+            names.append(name)
+            by_surface.setdefault(name.casefold(), code)
+        for name in filter(None, (row.get("zh") or "").split("|")):
+            chinese.append(name)
+            by_surface.setdefault(name, code)
+    return CurrencyTable(by_surface=by_surface, symbols=_alternation(symbols), codes=_alternation(codes, word=True),
+                         names=_alternation(names, word=True), chinese="|".join(
+                             re.escape(n) for n in sorted(set(chinese), key=len, reverse=True)))
