@@ -48,6 +48,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sentiment_quantize", False, "Dynamic int8 for the sentiment model: 2.3x faster, -1.2 pt on PhraseBank"),
     Setting("narrative", "", "Narrative scored by enrich and ingest (default: the file in models/narratives/ that "
                              "says `default: true`)"),
+    # Issue 11 (ingest hardening)
+    Setting("allow_private_addresses", False, "Full-text page fetches may reach loopback, private, link-local and "
+                                              "metadata addresses (feeds listed in feeds.yaml always may)"),
+    Setting("conditional_get", True, "Send the stored ETag/Last-Modified; off for servers that answer 304 to "
+                                     "changed content"),
+    Setting("unconditional_refetch_hours", 24.0, "Fetch a feed without ETag/Last-Modified when its last full "
+                                                 "response is this old, the body hash deciding what changed (0: never)"),
 )
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
@@ -72,6 +79,9 @@ class Settings:
     sentiment_model: str = _DEFAULTS["sentiment_model"]
     sentiment_quantize: bool = _DEFAULTS["sentiment_quantize"]
     narrative: str = _DEFAULTS["narrative"]
+    allow_private_addresses: bool = _DEFAULTS["allow_private_addresses"]
+    conditional_get: bool = _DEFAULTS["conditional_get"]
+    unconditional_refetch_hours: float = _DEFAULTS["unconditional_refetch_hours"]
 
     @classmethod
     def load(cls, environ: dict[str, str] | None = None, **overrides: Any) -> "Settings":
