@@ -131,6 +131,21 @@ def make_items(prefix: str, count: int, *, day: int = 1) -> list[dict[str, str]]
     ]
 
 
+def pytest_configure(config):
+    # Entry-point plugins installed on this machine stay out of the tests (sqlite-utils' and llm's
+    # convention); tests register what they need through narrative.plugins.pm.
+    import sys
+
+    sys._called_from_test = True
+
+
+def pytest_unconfigure(config):
+    import sys
+
+    if hasattr(sys, "_called_from_test"):
+        del sys._called_from_test
+
+
 @pytest.fixture
 def server():
     srv = LoopbackServer()
@@ -140,7 +155,8 @@ def server():
 
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path, monkeypatch):
-    """Keep every test away from the user's NARRATIVE_* settings and working directory."""
+    """Keep every test away from the user's NARRATIVE_* settings, data folder (NARRATIVE_HOME, whose
+    narratives/ folder plugins.narrative_dirs() reads) and working directory."""
     import os
 
     for key in list(os.environ):

@@ -96,3 +96,4 @@ def main() -> None:
 
 
 from . import extract, ingest, score, market, index, analyze  # noqa: E402,F401  (each module registers its commands on `cli`)
+from . import models, plugins  # noqa: E402,F401  (plugins last: its register_commands hook lets packages add commands)

@@ -1,14 +1,16 @@
 """Price providers: classes that satisfy :class:`PriceProvider`, registered under versioned names.
 
-Built-in providers register the same way a plugin's would (``register_price_providers(register)``).
-A failed lookup lists the names that exist.
+This module is a default plugin (:data:`narrative.plugins.DEFAULT_PLUGINS`): its
+``register_price_providers`` hook registers the built-ins exactly as a third-party package's would,
+and lookups ask every plugin, so installing a provider never hides the built-in ones. A failed
+lookup lists the names that exist.
 """
 
 from __future__ import annotations
 
 from typing import Callable, Protocol, runtime_checkable
 
-from ...errors import InputError
+from ...hookspecs import hookimpl
 
 
 @runtime_checkable
@@ -21,30 +23,31 @@ class PriceProvider(Protocol):
     def fetch(self, ticker: str, *, start: str | None = None, end: str | None = None) -> list[dict]: ...
 
 
-_REGISTRY: dict[str, Callable[[], PriceProvider]] = {}
-
-
-def register(name: str, factory: Callable[[], PriceProvider]) -> None:
-    """Register ``factory`` under a versioned ``name`` such as ``"yfinance.v1"``."""
-    _REGISTRY[name] = factory
-
-
+@hookimpl
 def register_price_providers(register: Callable[[str, Callable[[], PriceProvider]], None]) -> None:
-    """The built-in providers, registered through the same callback a plugin hook would get."""
+    """The built-in providers, registered through the hook every plugin implements."""
     from .yfinance import YFinanceProvider
 
     register("yfinance.v1", YFinanceProvider)
 
 
 def available() -> list[str]:
-    if not _REGISTRY:
-        register_price_providers(register)
-    return sorted(_REGISTRY)
+    """The names of every registered provider, built-in or from a plugin.
+
+    >>> "yfinance.v1" in available()
+    True
+    """
+    from ... import plugins
+
+    return sorted(plugins.registered("register_price_providers"))
 
 
 def get_provider(name: str) -> PriceProvider:
-    """The provider registered as ``name``; an InputError listing the available names otherwise."""
-    names = available()
-    if name not in _REGISTRY:
-        raise InputError(f"unknown price provider {name!r}. Available: {', '.join(names)}.")
-    return _REGISTRY[name]()
+    """A new instance of the provider registered as ``name``; an InputError listing the available names otherwise.
+
+    >>> get_provider("yfinance.v1").name
+    'yfinance.v1'
+    """
+    from ... import plugins
+
+    return plugins.lookup("register_price_providers", name, what="price provider").value()
