@@ -139,6 +139,19 @@ def pytest_configure(config):
     sys._called_from_test = True
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    # Under CI=true (set by .ci/run) a skip is a failure: model-dependent tests must fail, never skip,
+    # when a shipped model is missing (issue 13), and no future skip can turn CI green by accident.
+    import os
+
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI", "").lower() == "true" and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true (a skip is a failure in CI): {report.longrepr}"
+
+
 def pytest_unconfigure(config):
     import sys
 
