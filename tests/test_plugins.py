@@ -184,6 +184,41 @@ def test_plugins_builtin_stance_backend_loads_the_shipped_scorer():
         plugins.sentiment_backend("x.v1")
 
 
+class FakeSentiment:
+    version = "fake-sentiment-1"
+
+    def __init__(self, path, quantize):
+        self.path, self.quantize = path, quantize
+
+
+class FakeModels:
+    __name__ = "FakeModels"
+
+    @hookimpl
+    def register_sentiment_backends(self, register):
+        register("fake-sentiment.v1", lambda path, *, quantize: FakeSentiment(path, quantize))
+
+    @hookimpl
+    def register_stance_backends(self, register):
+        register("fake-stance.v1", lambda folder: ("fake stance", folder))
+
+
+def test_plugins_a_registered_backend_name_chooses_the_backend_anything_else_the_builtin():
+    plugins.load_plugins()
+    plugins.pm.register(FakeModels(), name="undo")
+    try:
+        model = plugins.load_sentiment_model("fake-sentiment.v1", quantize=True)
+        assert (type(model), model.path, model.quantize) == (FakeSentiment, None, True)
+        assert plugins.load_stance_model("fake-stance.v1") == ("fake stance", None)
+        # a folder goes to the built-in loaders, which say what is wrong with it
+        with pytest.raises(ConfigError, match=r"/no/such/model: not a model directory"):
+            plugins.load_sentiment_model("/no/such/model")
+        assert plugins.load_stance_model(None).version.startswith("nscore-")
+    finally:
+        plugins.pm.unregister(name="undo")
+    assert sorted(plugins.registered("register_sentiment_backends")) == ["transformers.v1"]
+
+
 def test_plugins_register_commands_adds_a_plugin_command(fake_plugin):
     group = click.Group("narrative")
     plugins.register_commands(group)

@@ -141,6 +141,35 @@ def stance_backend(name: str) -> Callable[..., Any]:
     return lookup("register_stance_backends", name, what="stance backend").value
 
 
+def load_sentiment_model(name_or_path: str | None = None, *, quantize: bool = False) -> Any:
+    """The sentiment model the ``sentiment_model`` setting names: a registered backend's name loads that
+    backend's default model; anything else (a model folder, a hub id, or ``None`` for the shipped
+    model) goes to the built-in ``transformers.v1`` loader.
+
+    >>> load_sentiment_model("/no/such/model")
+    Traceback (most recent call last):
+    ...
+    narrative.errors.ConfigError: /no/such/model: not a model directory. ...
+    """
+    found = registered("register_sentiment_backends")
+    if name_or_path in found:
+        return found[name_or_path].value(None, quantize=quantize)
+    return found["transformers.v1"].value(name_or_path, quantize=quantize)
+
+
+def load_stance_model(name_or_folder: str | None = None) -> Any:
+    """The relevance/stance scorer: a registered backend's name loads that backend's default heads;
+    a folder (or ``None``, the shipped ``models/narrative_scorer``) goes to ``narrative-scorer.v1``.
+
+    >>> load_stance_model().version.startswith("nscore-")
+    True
+    """
+    found = registered("register_stance_backends")
+    if name_or_folder in found:
+        return found[name_or_folder].value(None)
+    return found["narrative-scorer.v1"].value(name_or_folder)
+
+
 def importer_for(path: str | os.PathLike[str]) -> Registration:
     """The archive reader registered for ``path``'s suffix (case-insensitive).
 
