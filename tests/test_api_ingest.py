@@ -105,7 +105,8 @@ def test_ingest_full_text_fetches_new_pages_and_keeps_summary_on_failure(server,
     ]
     server.routes["/full"] = static(rss(items))
     feeds = [{"name": "full", "url": server.url("/full"), "full_text": True}]
-    settings = fast_settings(feeds=str(write_feeds(tmp_path / "feeds.yaml", feeds)))
+    # The pages are on the loopback server, which page fetches refuse unless allowed (issue 11).
+    settings = fast_settings(feeds=str(write_feeds(tmp_path / "feeds.yaml", feeds)), allow_private_addresses=True)
 
     api.ingest(settings=settings, enrich=False)
 

@@ -12,6 +12,7 @@ from ..catalog import resolve_narrative_id
 from ..config import Settings
 from ..ingest.normalize import utc_now_iso
 from ..store import open_db, write_lock
+from ..store.articles import unfinished_articles
 from ..store.extraction import pending_articles, save_extraction, sync_entities
 from .stories import assign_stories
 
@@ -58,6 +59,21 @@ def enrich(*, db_path: str | None = None, settings: Settings | None = None, limi
                              narrative=narrative)
         finally:
             db.close()
+
+
+def enrich_pending(db: Database, *, new_ids: Iterable[int], settings: Settings | None = None,
+                   progress: Callable[[dict[str, Any]], None] | None = None) -> EnrichSummary | None:
+    """Enrich and score ``new_ids`` and every article that an earlier run stored but did not finish (killed
+    between storing and enriching, or between enriching and scoring): what ``ingest`` and ``import`` run after
+    storing, so work cut short is finished by the next run (issue 11). None when there is nothing to do, without
+    loading any model.
+    """
+    settings = settings or Settings.load()
+    narrative_id = resolve_narrative_id(None, configured=settings.narrative)
+    ids = sorted(set(new_ids) | set(unfinished_articles(db, narrative=narrative_id)))
+    if not ids:
+        return None
+    return enrich_db(db, article_ids=ids, settings=settings, progress=progress)
 
 
 def enrich_db(db: Database, *, article_ids: Iterable[int] | None = None, limit: int | None = None,

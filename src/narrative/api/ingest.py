@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import logging
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -18,24 +19,22 @@ from sqlite_utils import Database
 
 from ..config import FeedConfig, Settings, load_feeds
 from ..errors import Errors, InputError
-from ..ingest.archive import ArchiveRow, RowProblem, parse_archive_date, read_archive
 from ..ingest.fetch import Fetcher, FetchLimits, FetchResult
 from ..ingest.fulltext import extract_main_text
-from ..ingest.normalize import (canonical_url, content_hash, detect_language, is_distinctive_title, time_zone,
-                               title_hash, utc_now_iso)
-from ..ingest.parse import Entry, parse_feed
+from ..ingest.guard import AddressPolicy
+from ..ingest.normalize import utc_now_iso
+from ..ingest.parse import parse_feed
 from ..store import open_db, write_lock
 from ..store.articles import Item, SaveStats, find_match, save_items
-from ..store.feeds import feed_rows, feed_state, record_fetch, sync_feeds
+from ..store.feeds import feed_rows, feed_state, last_full_response_at, record_fetch, sync_feeds
 from ..store.stats import store_summary
-from .enrich import EnrichSummary, enrich_db
+from .enrich import EnrichSummary, enrich_pending
+from .imports import ImportSummary, import_archive  # noqa: F401 (re-exported: narrative.api.ingest was their home)
+from .items import item_from_entry
 
 LOGGER = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[dict[str, Any]], None]
-
-IMPORT_BATCH = 1000
-MIN_HASHED_BODY = 20  # characters of text below which the content hash is not used for matching
 
 
 @dataclasses.dataclass
@@ -84,7 +83,7 @@ class IngestSummary:
         line = (f"feeds: {ok} ok ({unchanged} unchanged), {len(self.failed)} failed; "
                 f"articles: {self.new} new, {self.duplicates} duplicates, {self.seen} already seen; "
                 f"{self.seconds:.2f}s")
-        if self.enrichment is not None and self.enrichment.articles:
+        if self.enrichment is not None and (self.enrichment.articles or self.enrichment.scoring is not None):
             line += f"\n{self.enrichment.line()}"
         return line
 
@@ -99,7 +98,8 @@ def ingest(*, feeds_path: str | None = None, db_path: str | None = None, setting
            only: Iterable[str] | None = None, progress: ProgressCallback | None = None,
            enrich: bool = True) -> IngestSummary:
     """Fetch every feed of the feeds file and store new articles once each, then (unless
-    ``enrich=False``) extract entities, figures and phrases from the new articles.
+    ``enrich=False``) extract entities, figures and phrases from the new articles and score them, together with
+    every article an earlier run stored but was killed before enriching or scoring (issue 11).
 
     One feed's failure is recorded in ``fetches`` and never stops the run. Each feed's
     articles, its fetch log row and its conditional-GET state commit in one transaction.
@@ -122,7 +122,7 @@ def ingest(*, feeds_path: str | None = None, db_path: str | None = None, setting
             outcomes = asyncio.run(_ingest_feeds(db, feeds, settings, progress or (lambda event: None)))
             fetched = time.monotonic() - started
             new_ids = [i for outcome in outcomes for i in outcome.new_ids]
-            enrichment = enrich_db(db, article_ids=new_ids, settings=settings) if enrich and new_ids else None
+            enrichment = enrich_pending(db, new_ids=new_ids, settings=settings) if enrich else None
         finally:
             db.close()
     return IngestSummary(feeds=outcomes, seconds=fetched, enrichment=enrichment)
@@ -138,7 +138,8 @@ async def _ingest_feeds(db: Database, feeds: list[FeedConfig], settings: Setting
     feed_slots = asyncio.Semaphore(max(1, settings.concurrency))
     page_slots = asyncio.Semaphore(max(1, settings.concurrency))
     progress({"event": "start", "total": len(feeds)})
-    async with Fetcher(limits) as fetcher:
+    page_policy = AddressPolicy(allow_private=settings.allow_private_addresses)
+    async with Fetcher(limits, page_policy=page_policy) as fetcher:
 
         async def one(feed: FeedConfig) -> FeedOutcome:
             async with feed_slots:
@@ -152,8 +153,11 @@ async def _ingest_feeds(db: Database, feeds: list[FeedConfig], settings: Setting
 async def _ingest_feed(db: Database, feed: FeedConfig, fetcher: Fetcher, settings: Settings,
                        page_slots: asyncio.Semaphore) -> FeedOutcome:
     started_at = utc_now_iso()
+    deadline_at = asyncio.get_running_loop().time() + settings.feed_deadline  # the feed and its pages, together
     state = feed_state(db, feed.name)
-    result = await fetcher.fetch(feed.url, etag=state["etag"], last_modified=state["last_modified"])
+    conditional = _conditional(db, feed.name, settings)
+    result = await fetcher.fetch(feed.url, etag=state["etag"] if conditional else None,
+                                 last_modified=state["last_modified"] if conditional else None, deadline_at=deadline_at)
     log = _fetch_log(feed, result, started_at)
     outcome = FeedOutcome(name=feed.name, status=result.status, error=result.error)
     validators = {"etag": result.etag, "last_modified": result.last_modified}
@@ -170,9 +174,10 @@ async def _ingest_feed(db: Database, feed: FeedConfig, fetcher: Fetcher, setting
             log.update(status="error", error=outcome.error)
             _commit(db, feed.name, log, None)
         else:
-            items = [_item_from_entry(e, source_tz=feed.timezone) for e in parsed.entries]
+            items = [item_from_entry(e, source_tz=feed.timezone) for e in parsed.entries]
             if feed.full_text:
-                log["fulltext_failures"] = await _add_full_text(db, feed, items, fetcher, settings, page_slots)
+                log["fulltext_failures"] = await _add_full_text(db, feed, items, fetcher, settings, page_slots,
+                                                                deadline_at)
             stats = SaveStats()
             with db.atomic():
                 stats = save_items(db, source=feed.name, source_kind="feed", items=items,
@@ -191,6 +196,21 @@ async def _ingest_feed(db: Database, feed: FeedConfig, fetcher: Fetcher, setting
     return outcome
 
 
+def _conditional(db: Database, name: str, settings: Settings) -> bool:
+    """Whether to send the stored validators. Some servers keep the ETag and answer 304 after the content
+    changed, so with ``unconditional_refetch_hours`` a feed whose last full (200) response is that old is fetched
+    without them; the body hash then says whether anything changed. ``conditional_get`` off never sends them."""
+    if not settings.conditional_get:
+        return False
+    if settings.unconditional_refetch_hours <= 0:
+        return True
+    last = last_full_response_at(db, name)
+    if last is None:
+        return False
+    age = datetime.now(timezone.utc) - datetime.fromisoformat(last)
+    return age < timedelta(hours=settings.unconditional_refetch_hours)
+
+
 def _commit(db: Database, name: str, log: dict[str, Any], validators: dict[str, Any] | None) -> None:
     state = {k: v for k, v in (validators or {}).items() if v is not None} or None
     with db.atomic():
@@ -198,19 +218,36 @@ def _commit(db: Database, name: str, log: dict[str, Any], validators: dict[str, 
 
 
 async def _add_full_text(db: Database, feed: FeedConfig, items: list[Item], fetcher: Fetcher,
-                         settings: Settings, page_slots: asyncio.Semaphore) -> int:
-    """Fetch and extract the page of every item not stored yet; keep the summary on failure."""
+                         settings: Settings, page_slots: asyncio.Semaphore, deadline_at: float) -> int:
+    """Fetch and extract the page of every item not stored yet, by the feed's deadline; keep the summary on failure.
+
+    Pages go through :meth:`Fetcher.fetch_page`: http(s) only and no private addresses unless
+    ``allow_private_addresses`` (issue 11).
+    """
     fresh = [i for i in items if i.url and find_match(db, source=feed.name, item=i,
                                                        window_hours=settings.dedup_window_hours) is None]
+    out_of_time = f"the feed deadline of {settings.feed_deadline:g}s passed before this page was read"
 
     async def one(item: Item) -> bool:
-        async with page_slots:
-            page = await fetcher.fetch(item.url, max_bytes=settings.page_max_bytes,
-                                       accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
+        try:
+            async with asyncio.timeout_at(deadline_at):
+                await page_slots.acquire()
+        except TimeoutError:
+            item.fulltext_error = out_of_time
+            return False
+        try:
+            page = await fetcher.fetch_page(item.url, max_bytes=settings.page_max_bytes, deadline_at=deadline_at)
+        finally:
+            page_slots.release()
         if page.status != "ok":
             item.fulltext_error = page.error or page.status
             return False
-        text, why = await asyncio.to_thread(extract_main_text, page.body or b"", url=item.url)
+        try:
+            async with asyncio.timeout_at(deadline_at):
+                text, why = await asyncio.to_thread(extract_main_text, page.body or b"", url=item.url)
+        except TimeoutError:
+            item.fulltext_error = out_of_time
+            return False
         if text is None:
             item.fulltext_error = why
             return False
@@ -228,120 +265,6 @@ def _fetch_log(feed: FeedConfig, result: FetchResult, started_at: str) -> dict[s
         "final_url": result.final_url, "bytes": len(result.body) if result.body is not None else None,
         "attempts": result.attempts, "error": result.error,
     }
-
-
-def _item_from_entry(entry: Entry, *, source_tz: str | None = None) -> Item:
-    return _item(title=entry.title, summary=entry.summary, text=None, url=entry.url, guid=entry.guid,
-                 published=entry.published, published_source=entry.published_source,
-                 language=entry.language, author=entry.author, canonical=entry.canonical_url,
-                 title_derived=entry.title_derived, source_tz=source_tz)
-
-
-def _item(*, title: str, summary: str, text: str | None, url: str | None, guid: str | None, published: str,
-          published_source: str, language: str | None, author: str | None, canonical: str | None,
-          title_derived: bool = False, source_tz: str | None = None) -> Item:
-    return Item(
-        title=title, summary=summary, text=text, url=url, canonical_url=canonical, guid=guid,
-        published=published, published_source=published_source, source_tz=source_tz, language=language,
-        author=author,
-        # A hash of a title with next to no body would merge unrelated "Markets" items.
-        title_hash=title_hash(title),
-        content_hash=content_hash(title, text or summary) if len(text or summary) >= MIN_HASHED_BODY else "",
-        distinctive_title=is_distinctive_title(title) and not title_derived,
-    )
-
-
-@dataclasses.dataclass
-class ImportSummary:
-    path: str
-    rows: int = 0
-    new: int = 0
-    duplicates: int = 0
-    seen: int = 0
-    problems: list[RowProblem] = dataclasses.field(default_factory=list)
-    seconds: float = 0.0
-    enrichment: EnrichSummary | None = None
-
-    def line(self) -> str:
-        line = (f"{self.path}: {self.rows} rows read; {self.new} new articles, {self.duplicates} duplicates, "
-                f"{self.seen} already imported; {len(self.problems)} rows skipped; {self.seconds:.1f}s")
-        if self.enrichment is not None and self.enrichment.articles:
-            line += f"\n{self.enrichment.line()}"
-        return line
-
-
-def import_archive(path: str, *, db_path: str | None = None, settings: Settings | None = None,
-                   source: str | None = None, encoding: str | None = None,
-                   column_map: dict[str, str] | None = None, as_of: str | None = None,
-                   language: str | None = None, enrich: bool = True, timezone: str | None = None) -> ImportSummary:
-    """Backfill a CSV/JSONL archive through the same normalisation and dedup as feeds.
-
-    Bad rows are skipped and returned in ``problems`` with their line numbers. ``timezone`` (an IANA name) is
-    the source's zone: a date-only row means that date there, a time without an offset that time there.
-    """
-    settings = settings or Settings.load(db=db_path)
-    zone = None
-    if timezone:
-        try:
-            zone = time_zone(timezone)
-        except ValueError as exc:
-            raise InputError(f"--timezone: {exc}") from None
-    anchor = None
-    if as_of:
-        parsed = parse_archive_date(as_of, zone=zone)
-        if isinstance(parsed, str):
-            raise InputError(Errors.E030.format(value=as_of))
-        anchor = parsed[0]
-    default_source = source or f"import:{Path(path).name}"
-    summary = ImportSummary(path=str(path))
-    started = time.monotonic()
-    rows = read_archive(path, encoding=encoding, column_map=column_map, as_of=anchor, zone=zone)
-    new_ids: list[int] = []
-    with write_lock(settings.db, timeout=settings.lock_timeout):
-        db = open_db(settings.db)
-        try:
-            for batch in _batches(rows, IMPORT_BATCH):
-                with db.atomic():
-                    for source_name, items in _group_by_source(batch, default_source, language, summary):
-                        stats = save_items(db, source=source_name, source_kind="import", items=items,
-                                           window_hours=settings.dedup_window_hours, now=utc_now_iso())
-                        summary.new += stats.new
-                        summary.duplicates += stats.duplicates
-                        summary.seen += stats.seen
-                        new_ids += stats.new_ids
-            if enrich and new_ids:
-                summary.enrichment = enrich_db(db, article_ids=new_ids, settings=settings)
-        finally:
-            db.close()
-    summary.seconds = time.monotonic() - started
-    return summary
-
-
-def _group_by_source(batch: list[ArchiveRow | RowProblem], default_source: str, language: str | None,
-                     summary: ImportSummary) -> list[tuple[str, list[Item]]]:
-    groups: dict[str, list[Item]] = {}
-    for row in batch:
-        if isinstance(row, RowProblem):
-            summary.problems.append(row)
-            continue
-        summary.rows += 1
-        item = _item(title=row.title, summary=row.summary, text=row.text, url=row.url, guid=None,
-                     published=row.published, published_source=row.published_source,
-                     language=language or detect_language(f"{row.title}\n{row.text}"), author=None,
-                     canonical=canonical_url(row.url), title_derived=row.title_derived, source_tz=row.source_tz)
-        groups.setdefault(row.source or default_source, []).append(item)
-    return list(groups.items())
-
-
-def _batches(rows: Iterable, size: int) -> Iterable[list]:
-    batch: list = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def list_feeds(*, db_path: str | None = None, feeds_path: str | None = None,

@@ -4,6 +4,10 @@ Every request has a connect and a read timeout, and every feed a total deadline
 (retries and redirects included). Bodies are read as a stream and cut off at a
 size cap *after* decompression: we ask only for gzip/deflate and inflate
 ourselves with a bounded ``max_length``, so a gzip bomb costs at most the cap.
+
+Feeds may be local files or local servers (the user listed them). Pages linked from a feed go through
+:meth:`Fetcher.fetch_page`: http(s) only, on every redirect too, and only to addresses the
+:class:`~narrative.ingest.guard.AddressPolicy` allows, checked on the address connected to (issue 11).
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ import hashlib
 import logging
 import time
 import zlib
-from email.utils import formatdate
+from datetime import datetime, timezone
+from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import httpx
+
+from .guard import AddressPolicy, BlockedAddressError, GuardedTransport, check_url, refuse_other_schemes
 
 LOGGER = logging.getLogger(__name__)
 
@@ -41,7 +48,7 @@ class FetchResult:
     error: str | None = None
     attempts: int = 0
     duration: float = 0.0
-    retry_after: float | None = None  # seconds, from a 429/503's Retry-After header
+    retry_after: float | None = None  # seconds, from a 429/503's Retry-After header (seconds or an HTTP date)
 
     @property
     def sha1(self) -> str | None:
@@ -64,48 +71,87 @@ class FetchLimits:
     user_agent: str = "narrative"
 
 
-class Fetcher:
-    """An httpx client shared by every fetch of one run. Use as an async context manager."""
+_PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
+_POOL = httpx.Limits(max_connections=32, max_keepalive_connections=16)
 
-    def __init__(self, limits: FetchLimits):
+
+class Fetcher:
+    """The httpx clients shared by every fetch of one run: one for feeds, one (guarded by ``page_policy``)
+    for the pages feeds link to. Use as an async context manager."""
+
+    def __init__(self, limits: FetchLimits, *, page_policy: AddressPolicy | None = None):
         self.limits = limits
+        self.page_policy = page_policy or AddressPolicy()
         self._client: httpx.AsyncClient | None = None
+        self._pages: httpx.AsyncClient | None = None
 
     async def __aenter__(self) -> "Fetcher":
-        self._client = httpx.AsyncClient(
+        common = dict(
             timeout=httpx.Timeout(self.limits.read_timeout, connect=self.limits.connect_timeout),
             follow_redirects=True,
             max_redirects=self.limits.max_redirects,
             headers={"User-Agent": self.limits.user_agent, "Accept-Encoding": "gzip, deflate"},
-            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
             trust_env=False,
         )
+        self._client = httpx.AsyncClient(limits=_POOL, **common)
+        self._pages = httpx.AsyncClient(transport=GuardedTransport(self.page_policy, limits=_POOL),
+                                        event_hooks={"request": [refuse_other_schemes]}, **common)
         return self
 
     async def __aexit__(self, *exc_info) -> None:
-        if self._client is not None:
-            await self._client.aclose()
+        for client in (self._client, self._pages):
+            if client is not None:
+                await client.aclose()
 
     async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
-                    max_bytes: int | None = None, accept: str = _FEED_ACCEPT) -> FetchResult:
-        """Fetch ``url`` (http(s), ``file://`` or a local path) within the deadline. Never raises."""
+                    max_bytes: int | None = None, accept: str = _FEED_ACCEPT,
+                    deadline_at: float | None = None) -> FetchResult:
+        """Fetch a feed: ``url`` (http(s), ``file://`` or a local path) within the deadline. Never raises.
+
+        ``deadline_at`` (the event loop's clock) ends the fetch; by default the ``deadline`` limit from now.
+        """
         started = time.monotonic()
         max_bytes = max_bytes or self.limits.max_bytes
         scheme = urlparse(url).scheme.lower()
         if scheme not in ("http", "https"):
             result = _read_local(url, max_bytes)
         else:
-            result = FetchResult(url=url, status="error")
-            try:
-                async with asyncio.timeout(self.limits.deadline):
-                    result = await self._fetch_with_retries(url, etag, last_modified, max_bytes, accept, result)
-            except TimeoutError:
-                result.status = "error"
-                result.error = f"deadline of {self.limits.deadline:g}s exceeded"
+            result = await self._fetch_http(self._client, url, etag, last_modified, max_bytes, accept, deadline_at)
         result.duration = time.monotonic() - started
         return result
 
-    async def _fetch_with_retries(self, url, etag, last_modified, max_bytes, accept, result) -> FetchResult:
+    async def fetch_page(self, url: str, *, max_bytes: int | None = None,
+                         deadline_at: float | None = None) -> FetchResult:
+        """Fetch an article page linked from a feed: http(s) only, never a local file, and only addresses
+        the page policy allows (after DNS, on every redirect). Never raises.
+
+        >>> # async with Fetcher(FetchLimits()) as f: await f.fetch_page("file:///etc/passwd")  -> status "error"
+        """
+        started = time.monotonic()
+        try:
+            check_url(url)
+        except (BlockedAddressError, httpx.InvalidURL) as exc:
+            return FetchResult(url=url, status="error", error=str(exc), attempts=0)
+        result = await self._fetch_http(self._pages, url, None, None, max_bytes or self.limits.max_bytes,
+                                        _PAGE_ACCEPT, deadline_at)
+        result.duration = time.monotonic() - started
+        return result
+
+    async def _fetch_http(self, client, url, etag, last_modified, max_bytes, accept, deadline_at) -> FetchResult:
+        loop = asyncio.get_running_loop()
+        deadline_at = deadline_at if deadline_at is not None else loop.time() + self.limits.deadline
+        result = FetchResult(url=url, status="error")
+        try:
+            async with asyncio.timeout_at(deadline_at):
+                result = await self._fetch_with_retries(client, url, etag, last_modified, max_bytes, accept,
+                                                        result, deadline_at)
+        except TimeoutError:
+            result.status = "error"
+            result.error = f"deadline of {self.limits.deadline:g}s exceeded"
+        return result
+
+    async def _fetch_with_retries(self, client, url, etag, last_modified, max_bytes, accept, result,
+                                  deadline_at) -> FetchResult:
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
@@ -115,7 +161,7 @@ class Fetcher:
             result.attempts = attempt + 1
             retry_after = None
             try:
-                result = await self._attempt(url, headers, max_bytes, result)
+                result = await self._attempt(client, url, headers, max_bytes, result)
                 if result.http_status not in _RETRY_STATUSES:
                     return result
                 retry_after = result.retry_after
@@ -125,18 +171,26 @@ class Fetcher:
                 result.status = "error"
                 result.error = f"more than {self.limits.max_redirects} redirects"
                 return result
+            except BlockedAddressError as exc:
+                result.status, result.error = "error", str(exc)
+                return result
             except (httpx.HTTPError, BodyTooLarge, zlib.error, ValueError) as exc:
                 result.status, result.error = "error", _describe(exc)
                 return result
             if attempt < self.limits.retries:
                 delay = retry_after if retry_after is not None else self.limits.backoff * (2 ** attempt)
+                if asyncio.get_running_loop().time() + delay >= deadline_at:
+                    # Sleeping into the deadline would record "deadline exceeded" and hide the real cause.
+                    why = f"Retry-After {retry_after:g}s" if retry_after is not None else f"a retry in {delay:g}s"
+                    result.error = f"{result.error}; {why} would pass the feed deadline, not retried"
+                    return result
                 LOGGER.info("retrying %s in %.1fs after %s", url, delay, result.error)
                 await asyncio.sleep(delay)
         return result
 
-    async def _attempt(self, url, headers, max_bytes, result) -> FetchResult:
-        assert self._client is not None, "use Fetcher as an async context manager"
-        async with self._client.stream("GET", url, headers=headers) as response:
+    async def _attempt(self, client, url, headers, max_bytes, result) -> FetchResult:
+        assert client is not None, "use Fetcher as an async context manager"
+        async with client.stream("GET", url, headers=headers) as response:
             result.http_status = response.status_code
             result.final_url = str(response.url)
             result.content_type = response.headers.get("content-type")
@@ -144,8 +198,7 @@ class Fetcher:
                 result.status, result.error = "not_modified", None
                 return result
             if response.status_code >= 400:
-                after = response.headers.get("retry-after", "").strip()
-                result.retry_after = min(float(after), 10.0) if after.isdigit() else None
+                result.retry_after = retry_after_seconds(response.headers.get("retry-after", ""))
                 result.status = "error"
                 result.error = f"HTTP {response.status_code} {response.reason_phrase}".strip()
                 return result
@@ -226,6 +279,29 @@ def _read_local(url: str, max_bytes: int) -> FetchResult:
     result.final_url = path.resolve().as_uri()
     result.last_modified = formatdate(path.stat().st_mtime, usegmt=True)
     return result
+
+
+def retry_after_seconds(value: str, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delay-seconds or an HTTP date (RFC 9110 10.2.3).
+
+    >>> retry_after_seconds("120"), retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT",
+    ...     now=datetime(2015, 10, 21, 7, 27, tzinfo=timezone.utc)), retry_after_seconds("soon")
+    (120.0, 60.0, None)
+    """
+    value = (value or "").strip()
+    if value.isascii() and value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    now = now or datetime.now(timezone.utc)
+    try:
+        return max(0.0, (when - now).total_seconds())
+    except OverflowError:
+        return None
 
 
 def _describe(exc: BaseException) -> str:

@@ -2,7 +2,8 @@
 
 An item is the same story as a stored article when, in this order:
 
-1. its source already gave this GUID (or, without a GUID, this URL);
+1. its source already gave this GUID (or, without a GUID, this URL; without either, or with only a home-page link,
+   this fingerprint of the item's content: issue 11);
 2. its canonical URL is a stored article's (unless it is a bare home page);
 3. its normalised title is distinctive and equal to one published within the window;
 4. its normalised title + text hash equals one published within the window.
@@ -50,6 +51,9 @@ class Item:
     # zone where known (feeds.yaml ``timezone:``, ``import --timezone``).
     published_precision: str | None = None
     source_tz: str | None = None
+    # Issue 11: identity of an item with no GUID and no link of its own (normalised title, text, author and its own
+    # date), matched per source with no time window, as a GUID is; stored in article_sources.guid.
+    fingerprint: str | None = None
 
     def __post_init__(self) -> None:
         if self.published_precision is None:
@@ -72,11 +76,11 @@ class SaveStats:
 
 def find_match(db: Database, *, source: str, item: Item, window_hours: float) -> tuple[int, str] | None:
     """The id of the stored article ``item`` duplicates, and how it matched; else None."""
-    if item.guid:
-        row = _one(db, "SELECT article_id FROM article_sources WHERE source = ? AND guid = ?", [source, item.guid])
+    if key := source_key(item):
+        row = _one(db, "SELECT article_id FROM article_sources WHERE source = ? AND guid = ?", [source, key])
         if row:
             return row[0], "seen"
-    elif item.url and not (item.canonical_url and _is_home_page(item.canonical_url)):
+    elif item.url:
         row = _one(db, "SELECT article_id FROM article_sources WHERE source = ? AND url = ? AND guid IS NULL",
                    [source, item.url])
         if row:
@@ -96,6 +100,29 @@ def find_match(db: Database, *, source: str, item: Item, window_hours: float) ->
                    [item.content_hash, low, high])
         if row:
             return row[0], "content"
+    return None
+
+
+def unfinished_articles(db: Database, *, narrative: str) -> list[int]:
+    """Articles never enriched, or enriched but never scored for ``narrative``: work a run was killed before
+    finishing (issue 11), which the next ingest or import finishes.
+
+    >>> from narrative.store import open_db
+    >>> unfinished_articles(open_db(":memory:"), narrative="china-ai")
+    []
+    """
+    sql = ("SELECT a.id FROM articles a LEFT JOIN enrichments e ON e.article_id = a.id WHERE e.article_id IS NULL "
+           "OR NOT EXISTS (SELECT 1 FROM article_scores s WHERE s.article_id = a.id AND s.narrative = ?) ORDER BY a.id")
+    return [row[0] for row in db.execute(sql, [narrative])]
+
+
+def source_key(item: Item) -> str | None:
+    """What identifies ``item`` within its source where a GUID would: the GUID, else (no link of its own) the
+    content fingerprint; None when its URL does."""
+    if item.guid:
+        return item.guid
+    if not item.url or (item.canonical_url and _is_home_page(item.canonical_url)):
+        return item.fingerprint
     return None
 
 
@@ -141,7 +168,7 @@ def _insert_source(db: Database, article_id: int, source: str, source_kind: str,
         """INSERT OR IGNORE INTO article_sources
                (article_id, source, source_kind, guid, url, title, published, matched_by, seen_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [article_id, source, source_kind, item.guid, item.url, item.title, item.published, matched_by, now],
+        [article_id, source, source_kind, source_key(item), item.url, item.title, item.published, matched_by, now],
     )
 
 

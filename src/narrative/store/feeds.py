@@ -38,6 +38,12 @@ def feed_state(db: Database, name: str) -> dict[str, Any]:
     return dict(zip(("etag", "last_modified", "body_sha1"), row or (None, None, None)))
 
 
+def last_full_response_at(db: Database, name: str) -> str | None:
+    """When the feed last answered 200 (a full body, not a 304): the clock of the periodic unconditional fetch."""
+    row = db.execute("SELECT max(started_at) FROM fetches WHERE feed = ? AND http_status = 200", [name]).fetchone()
+    return row[0] if row else None
+
+
 def record_fetch(db: Database, *, feed: str, fetch: dict[str, Any], state: dict[str, Any] | None) -> None:
     """Log one fetch and update the feed's last status; ``state`` (validators) only on success."""
     db["fetches"].insert(fetch)
