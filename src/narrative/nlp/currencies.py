@@ -27,6 +27,8 @@ class CurrencyTable:
     codes: str  # regex alternation of ISO codes (upper case)
     names: str  # regex alternation of English names (match case-insensitively)
     chinese: str  # regex alternation of Chinese names
+    chinese_prefix: str  # Chinese names that may stand before the number (新台币, 人民币; not 元)
+    minor: str  # regex alternation of hundredth units ("cents", "pence"; match case-insensitively)
 
     def code(self, surface: str) -> str:
         """The ISO code of a symbol, code or name as written.
@@ -65,7 +67,7 @@ def currency_table(path: Path | None = None) -> CurrencyTable:
         raise ConfigError(f"{path}: cannot read the currency table ({error.strerror}); reinstall narrative "
                           "or set NARRATIVE_MODELS to a folder that has currencies.csv") from error
     by_surface: dict[str, str] = {}
-    symbols, codes, names, chinese = [], [], [], []
+    symbols, codes, names, chinese, minor = [], [], [], [], []
     for number, row in enumerate(csv.DictReader(lines), start=2):
         code = (row.get("code") or "").strip()
         if not re.fullmatch(r"[A-Z]{3}", code):
@@ -81,6 +83,10 @@ def currency_table(path: Path | None = None) -> CurrencyTable:
         for name in filter(None, (row.get("zh") or "").split("|")):
             chinese.append(name)
             by_surface.setdefault(name, code)
+        for name in filter(None, (row.get("minor") or "").split("|")):
+            minor.append(name)
+            by_surface.setdefault(name.casefold(), code)
+    prefix = [name for name in chinese if len(name) > 1 and not name.endswith("钱")]
     return CurrencyTable(by_surface=by_surface, symbols=_alternation(symbols), codes=_alternation(codes, word=True),
-                         names=_alternation(names, word=True), chinese="|".join(
-                             re.escape(n) for n in sorted(set(chinese), key=len, reverse=True)))
+                         names=_alternation(names, word=True), chinese=_alternation(chinese),
+                         chinese_prefix=_alternation(prefix), minor=_alternation(minor, word=True))

@@ -22,11 +22,13 @@ from .types import Figure, Mention
 UP = {"rise", "gain", "jump", "surge", "climb", "rally", "advance", "soar", "increase", "grow", "up", "add",
       "rebound", "spike", "leap", "higher", "boost", "lift", "rocket", "accelerate", "expand", "top", "outperform",
       "beat", "double", "triple", "quadruple", "growth", "recover", "recovery", "upside", "widen", "hike", "raise",
-      "outpace", "surpass", "exceed", "balloon", "swell", "skyrocket", "extend", "pop", "bounce", "run-up"}
+      "outpace", "surpass", "exceed", "balloon", "swell", "skyrocket", "extend", "pop", "bounce", "run-up",
+      "firm", "strengthen", "appreciate", "steepen"}
 DOWN = {"fall", "drop", "decline", "slide", "slump", "plunge", "tumble", "sink", "lose", "loss", "down", "shed",
         "dip", "retreat", "crash", "plummet", "lower", "cut", "shrink", "contract", "slip", "ease", "decrease",
         "erode", "wipe", "underperform", "miss", "selloff", "sell-off", "collapse", "slash", "narrow", "trim",
-        "reduce", "fell", "downturn", "drawdown", "correction", "lag", "trail", "give", "pare", "erase", "halve"}
+        "reduce", "fell", "downturn", "drawdown", "correction", "lag", "trail", "give", "pare", "erase", "halve",
+        "weaken", "depreciate", "soften"}
 _HEDGES = {"nearly", "almost", "about", "around", "roughly", "approximately", "some", "over", "more than",
            "less than", "at least", "up to", "close to", "just under", "just over", "as much as"}
 _PRONOUNS = {"it", "its", "they", "their", "the company", "the group", "the firm", "the stock", "the shares",
@@ -120,6 +122,14 @@ def _counted_noun(span: Span) -> str | None:
     return None
 
 
+def _lemma(token: Token) -> str:
+    """The lemma, or the word less its "s" where the tagger took a headline verb for a name ("Nikkei Drops 2.8%")."""
+    lemma = token.lemma_.lower()
+    if lemma == token.lower_ and lemma.endswith("s") and lemma[:-1] in UP | DOWN:
+        return lemma[:-1]
+    return lemma
+
+
 def _direction(span: Span, anchor: Token) -> str | None:
     doc = span.doc
     # "up 12%", "down 5%", "+3%", "-2%"
@@ -136,7 +146,7 @@ def _direction(span: Span, anchor: Token) -> str | None:
     if following is not None and following.lower_ in ("higher", "lower", "up", "down"):
         return "up" if following.lower_ in ("higher", "up") else "down"
     for token in (anchor, *[t for t in anchor.children if t.dep_ in ("amod", "compound", "advmod")]):
-        lemma = token.lemma_.lower()
+        lemma = _lemma(token)
         if lemma in UP:
             return "up"
         if lemma in DOWN:
@@ -144,14 +154,14 @@ def _direction(span: Span, anchor: Token) -> str | None:
     # "a rally of 5%" / "lost 5% of its value": the anchor's own head may carry the verb
     head = anchor.head
     if anchor.dep_ in ("pobj", "dobj", "npadvmod", "attr") and head is not anchor:
-        lemma = head.lemma_.lower() if head.pos_ != "ADP" else head.head.lemma_.lower()
+        lemma = _lemma(head) if head.pos_ != "ADP" else _lemma(head.head)
         if lemma in UP:
             return "up"
         if lemma in DOWN:
             return "down"
     for token in reversed(doc[max(span.sent.start, span.start - 4):span.start]):
         # "its year-to-date gain to 61.9%", "a loss of 5%"; not the "down" of "down from 15%"
-        lemma = token.lemma_.lower()
+        lemma = _lemma(token)
         if (lemma in UP or lemma in DOWN) and not (token.i + 1 < len(doc) and doc[token.i + 1].lower_ == "from"):
             return "up" if lemma in UP else "down"
         if token.is_punct or token.pos_ == "VERB":

@@ -20,7 +20,7 @@ NUM = r"\d{1,3}(?:(?:,|\u202f|\u2009| (?=\d{3}\b))\d{3})+(?:\.\d+)?|\d+(?:\.\d+)
 # Magnitude words after a number; single letters only as abbreviations ("$5m", "2.5bn").
 MAGNITUDES = {"hundred": 1e2, "thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "mln": 1e6, "m": 1e6,
               "billion": 1e9, "bn": 1e9, "bln": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12, "trn": 1e12,
-              "t": 1e12}
+              "t": 1e12, "lakh": 1e5, "lakhs": 1e5, "crore": 1e7, "crores": 1e7}
 MAGNITUDE = "|".join(sorted(MAGNITUDES, key=len, reverse=True))
 # Chinese magnitudes, longest first so that 万亿 is not read as 万.
 ZH_MAGNITUDES = {"万亿": 1e12, "千亿": 1e11, "百亿": 1e10, "十亿": 1e9, "亿": 1e8, "千万": 1e7, "百万": 1e6,

@@ -43,20 +43,22 @@ _COUNTED = "|".join([
 _SIGN = r"(?:(?<![\w.,%)\]/+−-])(?P<sign>[-−+]))?"
 _MAG = rf"(?:\s*-?\s*(?P<mag>{MAGNITUDE})(?![A-Za-z]))?"
 _MAG_WORDS = "hundred|thousand|million|billion|trillion"
+_MORE_WORDS = re.compile(r"(?:\s+and)?[\s-]+[a-z]+", re.I)
 _MULTIPLE_WORDS = {"doubl": 2.0, "tripl": 3.0, "quadrupl": 4.0}
 
 
 @lru_cache(maxsize=1)
-def _patterns() -> list[tuple[str, re.Pattern]]:
+def _patterns() -> list[tuple[str, re.Pattern, re.Pattern | None]]:
+    """(kind, pattern, the same pattern without a range) in the order they claim text."""
     table = currency_table()
     prefix = rf"(?-i:{table.symbols}|{table.codes})"
     suffix = rf"{table.names}|(?-i:{table.codes}|{table.symbols})"
     high = rf"(?:\s*(?:-|–|to)\s*(?:{prefix})?\s?(?P<high>{NUM}))?"
-    cents = r"(?:,?\s*(?:and\s+)?(?P<cents>\d{1,2}|[a-z]+(?:[- ][a-z]+)?)\s+cents?\b)?"
-    return [
+    cents = rf"(?:,?\s*(?:and\s+)?(?P<cents>\d{{1,2}}|[a-z]+(?:[- ][a-z]+)?)\s+(?:{table.minor}))?"
+    patterns = [
         ("money", re.compile(rf"{_SIGN}(?P<cur>{prefix})\s?(?P<sign2>[-−])?(?P<num>{NUM}){high}{_MAG}", re.I)),
         ("amount", re.compile(rf"{_SIGN}(?P<num>{NUM}){high}{_MAG}\s*(?:(?P<pct>{_PERCENT})|(?P<cur>{suffix}){cents}"
-                              r"|(?P<cent>cents?)\b)", re.I)),
+                              rf"|(?P<cent>{table.minor}))", re.I)),
         ("words", re.compile(rf"(?<=[A-Za-z])[\s-]+(?:(?P<pct>{_PERCENT})|(?P<cur>{table.names}){cents}|"
                              r"(?P<fold>fold\b))", re.I)),
         ("words", re.compile(rf"(?<=[A-Za-z])[\s-]+(?P<count>{_MAG_WORDS})\b(?![\s-]+(?:{_MAG_WORDS})\b)", re.I)),
@@ -70,6 +72,9 @@ def _patterns() -> list[tuple[str, re.Pattern]]:
         ("count", re.compile(rf"\b(?P<num>\d{{1,3}}(?:,\d{{3}})+|\d+)\s+(?:[A-Z][a-z]+\s+)?(?P<noun>{_COUNTED})\b",
                              re.I)),
     ]
+    # Without the range, for "rose $1.20 to $84.50", which the ranged pattern reads first.
+    single = {p.pattern: re.compile(p.pattern.replace(high, "(?P<high>(?!x)x)?"), re.I) for _, p in patterns[:2]}
+    return [(kind, pattern, single.get(pattern.pattern)) for kind, pattern in patterns]
 
 
 def find_quantities(text: str) -> list[Quantity]:
@@ -83,8 +88,16 @@ def find_quantities(text: str) -> list[Quantity]:
     clean = to_halfwidth(mask_addresses(text))
     taken: list[tuple[int, int]] = []
     found: list[Quantity] = []
-    for kind, pattern in _patterns():
-        for match in pattern.finditer(clean):
+    for kind, pattern, single in _patterns():
+        position = 0
+        while (match := pattern.search(clean, position)) is not None:
+            position = match.end()
+            if single is not None and match.group("high") and not _is_range(match.groupdict()):
+                low_end, match = match.end("num"), single.match(clean, match.start())
+                if match is None:
+                    position = low_end  # "rose 3 to 50%": the 50% is read on its own
+                    continue
+                position = match.end()
             quantity = _quantity(kind, match, clean)
             if quantity is None or any(quantity.start < e and quantity.end > s for s, e in taken):
                 continue
@@ -120,7 +133,9 @@ def _quantity(kind: str, match: re.Match, text: str) -> Quantity | None:
         unit = _percent_unit(groups["pct"])
         return Quantity("percent", start, end, value, unit, value_high=high, sign=sign)
     if groups.get("cent"):
-        return Quantity("money", start, end, value / 100, "USD", sign=sign)
+        return Quantity("money", start, end, value / 100, currency_table().code(groups["cent"]), sign=sign)
+    if sign == 0 and start > 0 and text[start - 1] == "(" and text[end:end + 1] == ")":
+        value, sign = -value, -1  # an accounting negative: "($99.99)"
     value += _cents(groups.get("cents")) * (-1 if sign < 0 else 1)
     unit = currency_table().code(groups["cur"])
     return Quantity("money", start, end, value, unit, value_high=high, sign=sign)
@@ -137,13 +152,25 @@ def _words_quantity(match: re.Match, text: str) -> Quantity | None:
     if groups.get("count"):
         if value < 100:
             return None  # "million" alone: no number said
-        return Quantity("count", start, match.end(), value, "count")
+        end = match.end()
+        for more in _MORE_WORDS.finditer(text, end):  # "a hundred and two": the words go on after the magnitude
+            longer = parse_words(text[start:more.end()]) if more.start() == end else None
+            if longer is None or longer <= value:
+                break
+            value, end = longer, more.end()
+        return Quantity("count", start, end, value, "count")
     if groups.get("fold"):
         return Quantity("multiple", start, match.end(), value, "x")
     if groups.get("pct"):
         return Quantity("percent", start, match.end(), value, _percent_unit(groups["pct"]))
     value += _cents(groups.get("cents"))
     return Quantity("money", start, match.end(), value, currency_table().code(groups["cur"]))
+
+
+def _is_range(groups: dict) -> bool:
+    """"10-12%", "$5 to $6 billion" are ranges; "$1.20 to $84.50" (a change, then a level) is not."""
+    low, high = parse_digits(groups["num"]), parse_digits(groups["high"])
+    return 0 <= low < high <= 10 * low
 
 
 def _percent_unit(surface: str) -> str:

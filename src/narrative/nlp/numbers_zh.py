@@ -17,13 +17,13 @@ from .numbers import NUM, ZH_MAGNITUDE, ZH_MAGNITUDES, ZH_NUMERAL, mask_addresse
     to_halfwidth
 from .numbers_en import Quantity
 
-_UP = "涨幅|增幅|升幅|上涨|上升|增长|增加|攀升|飙升|大涨|暴涨|猛涨|劲升|走高|反弹|跃升|提升|提高|扩大|上调|上扬|涨|升|增"
+_UP = "涨幅|增幅|升幅|上涨|上升|增长|增加|攀升|飙升|大涨|暴涨|猛涨|劲升|走高|反弹|跃升|提升|提高|扩大|上调|上扬|加快|加息|升值|涨|升|增"
 _DOWN = ("跌幅|降幅|下跌|下降|下滑|回落|暴跌|大跌|重挫|挫跌|走低|减少|缩水|下挫|蒸发|降低|下调|缩减|萎缩|收窄|"
-         "低|跌|降|减")
+         "降息|贬值|放缓|亏损|亏|低|跌|降|减")
 _LEVEL = "升至|涨至|增至|增长至|上升至|提高至|降至|跌至|下降至|回落至|降低至|下调至|上调至|达到|至"
 _HEDGE = "约|近|超过|逾|超|近乎|将近|大约|高达|达|不到|不足|接近"
 _ZNUM = rf"{NUM}|{ZH_NUMERAL}+(?:点[零〇一二三四五六七八九]+)?"
-_COUNTED = "消费者|用户|人口|员工|客户|企业|公司|芯片|实体|家门店|门店|辆|台|颗"
+_COUNTED = "消费者|用户|人口|员工|客户|企业|公司|芯片|实体|家门店|门店|辆|台|颗|户|人(?!民)"
 
 
 @dataclass
@@ -44,6 +44,10 @@ def _patterns() -> list[re.Pattern]:
     high = rf"(?:%?\s*(?:-|~|～|至|到)\s*(?P<high>{_ZNUM}))?"
     return [
         re.compile(rf"{before}{sign}百分之(?P<num>{_ZNUM})(?P<unit>)"),
+        re.compile(rf"{before}(?P<pzh>{table.chinese_prefix})\s*{sign}(?P<num>{NUM})(?P<mag0>{ZH_MAGNITUDE})?"
+                   rf"(?:\s*(?:-|~|～|至|到)\s*(?P<high>{NUM}))?(?P<mag>{ZH_MAGNITUDE})?元?"),
+        re.compile(rf"{before}{sign}(?P<num>{NUM})(?P<mag0>{ZH_MAGNITUDE})(?:至|到|-|~|～)(?P<high>{NUM})"
+                   rf"(?P<mag>{ZH_MAGNITUDE})(?P<cur>{table.chinese})"),
         re.compile(rf"{before}{sign}(?P<num>{_ZNUM}){high}\s*(?P<more>多|余)?\s*(?:"
                    rf"(?P<unit>%|个百分点|百分点|个基点|基点|倍|成(?![为功本交长立员果绩就熟品型分不])|"
                    rf"折(?![旧合算射腾叠线扣价不])|(?P<pct>%))|"
@@ -77,7 +81,10 @@ def find_quantities_zh(text: str) -> list[ZhQuantity]:
 
 
 def _value(text: str) -> float | None:
-    return parse_digits(text) if re.fullmatch(NUM, text) else parse_chinese(text)
+    if re.fullmatch(NUM, text):
+        return parse_digits(text)
+    # "千亿港元", "百万": a magnitude with no number before it means one of it
+    return parse_chinese("一" + text if text[0] in "十百千万亿" and text[0] != "十" else text)
 
 
 def _quantity(match: re.Match) -> ZhQuantity | None:
@@ -100,10 +107,11 @@ def _quantity(match: re.Match) -> ZhQuantity | None:
         direction = _level_direction(groups["level"])
     sign = -1 if groups.get("neg") else 1 if groups.get("plus") else 0
     unit_text = groups.get("unit")
-    if groups.get("cur") or groups.get("pcur"):
+    if groups.get("cur") or groups.get("pcur") or groups.get("pzh"):
         scale = ZH_MAGNITUDES.get(groups.get("mag") or "", 1.0)
-        unit = currency_table().code(groups.get("cur") or groups["pcur"])
-        value, high = value * scale, (high * scale if high is not None else None)
+        unit = currency_table().code(groups.get("pzh") or groups.get("pcur") or groups["cur"])
+        high = high * scale if high is not None else None
+        value *= ZH_MAGNITUDES[groups["mag0"]] if groups.get("mag0") else scale
         kind, figure_kind = "money", "change" if direction and not groups.get("level") else "amount"
     elif unit_text == "倍":
         unit, kind, figure_kind = "x", "multiple", "multiple"
