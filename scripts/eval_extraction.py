@@ -514,6 +514,165 @@ def section_gold(ex, gold_path: Path, out: dict, verbose: bool) -> None:
     out["gold"] = scores
 
 
+# ---------------------------------------------------------------------------------------------- (d) typed NER
+
+# One mapping of spaCy (OntoNotes) labels to the gold scheme (CoNLL-2003 types), used for both systems.
+SPACY_TO_GOLD = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "NORP": "MISC",
+                 "PRODUCT": "MISC", "EVENT": "MISC", "WORK_OF_ART": "MISC", "LAW": "MISC", "LANGUAGE": "MISC"}
+# A linked mention is typed by its catalog entity (more precise than a label): indices, models, chips and
+# products are MISC as CoNLL tags "Dow" or "Nikkei"; people PER; places LOC; every organisation type ORG.
+CATALOG_TYPE_TO_GOLD = {"person": "PER", "place": "LOC", "index": "MISC", "ai_model": "MISC", "chip": "MISC",
+                        "product": "MISC"}
+GOLD_TYPES = ("PER", "ORG", "LOC", "MISC")
+DEFAULT_NER_GOLD = ROOT / "tests" / "gold" / "ner"
+
+
+def load_ner_gold(path: Path) -> list[dict]:
+    """``tests/gold/ner/*.jsonl``: one sentence per line with typed spans and catalog ids."""
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for item in items:
+        for span in item["entities"]:
+            assert item["text"][span["start"]:span["end"]] == span["text"], (item["id"], span)
+    return items
+
+
+def plain_spans(nlp, texts: Sequence[str]) -> list[set[tuple[int, int, str]]]:
+    """Exact (start, end, gold type) spans of plain spaCy's ``doc.ents``."""
+    return [{(e.start_char, e.end_char, SPACY_TO_GOLD[e.label_]) for e in doc.ents if e.label_ in SPACY_TO_GOLD}
+            for doc in nlp.pipe(texts, batch_size=256)]
+
+
+def project_spans(ex, texts: Sequence[str]) -> tuple[list[set], list[list]]:
+    """The extractor's mentions as (start, end, gold type) spans, and the mentions themselves.
+
+    Each text is passed as a title with no body, so offsets index the text itself.
+    """
+    by_id = ex.catalog.by_id()
+    spans, mentions = [], []
+    for extraction in ex.extract_many((text, "", "en") for text in texts):
+        found = set()
+        for m in extraction.mentions:
+            entity = by_id.get(m.entity_id) if m.entity_id else None
+            kind = (CATALOG_TYPE_TO_GOLD.get(entity.type, "ORG") if entity else SPACY_TO_GOLD.get(m.label))
+            if kind:
+                found.add((m.start, m.end, kind))
+        spans.append(found)
+        mentions.append(extraction.mentions)
+    return spans, mentions
+
+
+def typed_scores(gold: Sequence[set], pred: Sequence[set]) -> dict[str, PRF]:
+    """Per-type and micro PRF of exact (start, end, type) spans."""
+    scores = {kind: PRF() for kind in GOLD_TYPES}
+    for g_all, p_all in zip(gold, pred):
+        for kind in GOLD_TYPES:
+            g = {s for s in g_all if s[2] == kind}
+            p = {s for s in p_all if s[2] == kind}
+            scores[kind].add(PRF(len(g & p), len(p - g), len(g - p)))
+    micro = PRF()
+    for kind in GOLD_TYPES:
+        micro.add(scores[kind])
+    scores["micro"] = micro
+    return scores
+
+
+def linking_scores(items: Sequence[dict], mentions: Sequence[list], known_ids: set[str]) -> tuple[PRF, list]:
+    """Linking: a predicted link is right when a gold span has the same offsets and the same catalog id.
+
+    Precision counts every link the extractor made (links on words that are no entity count as wrong);
+    recall counts gold spans whose id is in the catalog.
+    """
+    prf, errors = PRF(), []
+    for item, found in zip(items, mentions):
+        gold = {(s["start"], s["end"]): s["id"] for s in item["entities"]}
+        linked = {(m.start, m.end): m.entity_id for m in found if m.entity_id}
+        for where, entity_id in linked.items():
+            if gold.get(where) == entity_id:
+                prf.tp += 1
+            else:
+                prf.fp += 1
+                errors.append((item["id"], "link-wrong", f"{item['text'][where[0]:where[1]]!r} -> {entity_id} "
+                                                        f"(gold {gold.get(where, 'no entity')})"))
+        for where, entity_id in gold.items():
+            if entity_id in known_ids and linked.get(where) != entity_id:
+                prf.fn += 1
+                errors.append((item["id"], "link-miss", f"{item['text'][where[0]:where[1]]!r} = {entity_id}"))
+    return prf, errors
+
+
+def _typed_lines(title: str, scores: dict[str, PRF]) -> None:
+    print(f"  {title}")
+    for kind in (*GOLD_TYPES, "micro"):
+        print(f"    {kind:<5} {scores[kind].line()}")
+
+
+def _span_errors(texts, gold, pred) -> list[str]:
+    lines = []
+    for text, g, p in zip(texts, gold, pred):
+        for a, b, kind in sorted(g - p):
+            lines.append(f"    MISS {kind:<4} {text[a:b]!r}  in {text[:90]!r}")
+        for a, b, kind in sorted(p - g):
+            lines.append(f"    FP   {kind:<4} {text[a:b]!r}  in {text[:90]!r}")
+    return lines
+
+
+def compare_ner(ex, texts: Sequence[str], gold: Sequence[set], title: str, out: dict, key: str,
+                verbose: bool) -> list[list]:
+    """Plain spaCy against the project on the same texts, typed exact spans; returns the project's mentions."""
+    import spacy
+
+    plain = spacy.load(PLAIN_MODEL)
+    started = time.perf_counter()
+    plain_pred = plain_spans(plain, texts)
+    plain_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    project_pred, mentions = project_spans(ex, texts)
+    project_seconds = time.perf_counter() - started
+    print(f"\n=== {title} ({len(texts)} sentences, {sum(len(g) for g in gold)} gold spans)")
+    print("  types: PERSON->PER, ORG->ORG, GPE/LOC/FAC->LOC, NORP/PRODUCT/EVENT/WORK_OF_ART/LAW/LANGUAGE->MISC "
+          "(both systems); a linked mention takes its catalog type")
+    out[f"{key}_plain"] = typed_scores(gold, plain_pred)
+    out[f"{key}_project"] = typed_scores(gold, project_pred)
+    _typed_lines(f"plain spaCy {PLAIN_MODEL} (ner only): {plain_seconds:.1f}s", out[f"{key}_plain"])
+    _typed_lines(f"project extractor (full extraction: parse, entities, figures, people, phrases): "
+                 f"{project_seconds:.1f}s", out[f"{key}_project"])
+    if verbose:
+        print("\n".join(_span_errors(texts, gold, project_pred)))
+    return mentions
+
+
+def section_conll_typed(ex, data: Path, out: dict, verbose: bool) -> None:
+    path = data / "ner" / "conll2003" / "test.txt"
+    if not path.exists() and (data / "test.txt").exists():
+        path = data / "test.txt"
+    texts, gold = [], []
+    for tokens, tags in read_conll(path):
+        text, spans = conll_spans(tokens, tags)
+        texts.append(text)
+        gold.append(spans)
+    compare_ner(ex, texts, gold, f"(d) CoNLL-2003 English test, typed PER/ORG/LOC/MISC: {path}", out,
+                "conll_typed", verbose)
+
+
+def section_ner_gold(ex, folder: Path, out: dict, verbose: bool) -> None:
+    known = {e.id for e in ex.catalog.entities}
+    for half in ("dev", "heldout"):
+        items = load_ner_gold(folder / f"{half}.jsonl")
+        unknown = sorted({s["id"] for i in items for s in i["entities"] if s["id"] and s["id"] not in known})
+        texts = [item["text"] for item in items]
+        gold = [{(s["start"], s["end"], s["type"]) for s in item["entities"]} for item in items]
+        mentions = compare_ner(ex, texts, gold, f"(e) financial-news NER gold, {half}: {folder / half}.jsonl",
+                               out, f"ner_{half}", verbose)
+        links, errors = linking_scores(items, mentions, known)
+        out[f"ner_{half}_links"] = links
+        print(f"  linking (exact span + catalog id): {links.line()}")
+        if unknown:
+            print(f"  gold ids not in this catalog (expected unlinked): {', '.join(unknown)}")
+        if verbose:
+            for item_id, kind, what in errors:
+                print(f"    {item_id} {kind:<10} {what}")
+
+
 # ---------------------------------------------------------------------------------------------- main
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -522,16 +681,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="shared data folder holding ner/conll2003/test.txt and numbers/quantulum3/ "
                              "(or a folder holding test.txt / quantities.json directly); default ../shared/data")
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD)
-    parser.add_argument("--only", default="conll,quantities,gold",
-                        help="comma-separated sections to run: conll, quantities, gold")
+    parser.add_argument("--only", default="conll,quantities,gold,conll-typed,ner-gold",
+                        help="comma-separated sections to run: conll, quantities, gold, conll-typed, ner-gold")
+    parser.add_argument("--ner-gold", type=Path, default=DEFAULT_NER_GOLD,
+                        help="folder holding dev.jsonl and heldout.jsonl (default tests/gold/ner)")
+    parser.add_argument("--src", type=Path, default=ROOT / "src",
+                        help="the narrative source tree to evaluate (another checkout's src/ to compare versions)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print misses and false positives")
     args = parser.parse_args(argv)
     sections = {s.strip() for s in args.only.split(",") if s.strip()}
-    unknown = sections - {"conll", "quantities", "gold"}
+    unknown = sections - {"conll", "quantities", "gold", "conll-typed", "ner-gold"}
     if unknown:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
 
-    sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, str(args.src))
     from narrative.nlp.pipeline import Extractor
 
     started = time.perf_counter()
@@ -544,6 +707,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         section_quantities(ex, args.data, out, args.verbose)
     if "gold" in sections:
         section_gold(ex, args.gold, out, args.verbose)
+    if "conll-typed" in sections:
+        section_conll_typed(ex, args.data, out, args.verbose)
+    if "ner-gold" in sections:
+        section_ner_gold(ex, args.ner_gold, out, args.verbose)
 
     command = "python " + shlex.join(sys.argv)
     print("\n" + "=" * 30 + " SUMMARY " + "=" * 30)
@@ -556,6 +723,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{title}: PER F1={s['PER'].f1:.3f} (P={s['PER'].precision:.3f} R={s['PER'].recall:.3f}) "
                   f"ORG F1={s['ORG'].f1:.3f} (P={s['ORG'].precision:.3f} R={s['ORG'].recall:.3f}) "
                   f"micro F1={s['micro'].f1:.3f}")
+    for key, title in (("conll_typed", "CoNLL-2003 test typed"), ("ner_dev", "NER gold dev"),
+                       ("ner_heldout", "NER gold held-out")):
+        if f"{key}_plain" in out:
+            for system in ("plain", "project"):
+                s = out[f"{key}_{system}"]
+                print(f"{title}, {system}: " + " ".join(f"{k} F1={s[k].f1:.3f}" for k in (*GOLD_TYPES, "micro")))
+        if f"{key}_links" in out:
+            links = out[f"{key}_links"]
+            print(f"{title}, linking: P={links.precision:.3f} R={links.recall:.3f} (tp={links.tp} fp={links.fp})")
     if "quantities" in out:
         q, (n_in, n_all) = out["quantities"], out["quantities_cases"]
         print(f"quantulum3 value+unit, {n_in}/{n_all} cases in scope: P={q.precision:.3f} R={q.recall:.3f} "

