@@ -57,11 +57,12 @@ def read_price_csv(path: str | Path) -> PriceFile:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: file not found. Pass an existing price CSV (e.g. examples/demo/prices/BABA.csv).")
+    text = _read_text(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        text = path.read_text(encoding="cp1252")
-    records = list(csv.reader(io.StringIO(text)))
+        records = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:  # e.g. a field over csv's size limit: not a price file
+        raise InputError(f"{path}: not a readable CSV ({exc}). Export the prices from Yahoo Finance or yfinance "
+                         f"as CSV.") from None
     if not records or not any(cell.strip() for cell in records[0]):
         raise InputError(f"{path}: empty file; expected a header such as Date,Open,High,Low,Close,Adj Close,Volume.")
     header = [cell.strip() for cell in records[0]]
@@ -96,6 +97,24 @@ def read_price_csv(path: str | Path) -> PriceFile:
         out.rows.append(row)
     _drop_partial_last_row(out, start + len(records[start:]))
     return out
+
+
+def _read_text(path: Path) -> str:
+    """The file's text: UTF-8 (BOM or not), UTF-16 with a BOM, else Windows cp1252, as spreadsheets save it.
+    Binary data (a NUL byte) is refused with one line, never a decoding traceback (issue 11)."""
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    elif b"\x00" not in raw:
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return raw.decode("cp1252", errors="replace")
+    raise InputError(f"{path}: binary data, not a CSV of prices. Export the prices from Yahoo Finance or yfinance "
+                     f"(Date,Open,High,Low,Close,Adj Close,Volume).")
 
 
 def _drop_partial_last_row(out: PriceFile, last_line: int) -> None:
