@@ -207,7 +207,8 @@ def _conditional(db: Database, name: str, settings: Settings) -> bool:
     last = last_full_response_at(db, name)
     if last is None:
         return False
-    age = datetime.now(timezone.utc) - datetime.fromisoformat(last)
+    when = datetime.fromisoformat(last)
+    age = datetime.now(timezone.utc) - (when if when.tzinfo else when.replace(tzinfo=timezone.utc))
     return age < timedelta(hours=settings.unconditional_refetch_hours)
 
 

@@ -71,9 +71,15 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
     async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                           local_address: str | None = None,
                           socket_options: Iterable | None = None) -> httpcore.AsyncNetworkStream:
-        address = await resolve_checked(host, port, self.policy)
-        return await self.inner.connect_tcp(str(address), port, timeout=timeout, local_address=local_address,
-                                            socket_options=socket_options)
+        failure: Exception | None = None
+        for address in await resolve_checked(host, port, self.policy):  # each one checked; tried in DNS order
+            try:
+                return await self.inner.connect_tcp(str(address), port, timeout=timeout, local_address=local_address,
+                                                    socket_options=socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        assert failure is not None  # resolve_checked returns at least one address
+        raise failure
 
     async def connect_unix_socket(self, path, timeout=None, socket_options=None):  # pragma: no cover
         raise BlockedAddressError("unix sockets are not used for pages")
@@ -82,9 +88,9 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         await self.inner.sleep(seconds)
 
 
-async def resolve_checked(host: str, port: int, policy: AddressPolicy) -> IPAddress:
-    """The address to connect to for ``host``: every address DNS gives must pass ``policy`` (a name that
-    resolves to a public and a private address is refused), and the first is used."""
+async def resolve_checked(host: str, port: int, policy: AddressPolicy) -> list[IPAddress]:
+    """The addresses to connect to for ``host``, in DNS order: every address DNS gives must pass ``policy`` (a name
+    that resolves to a public and a private address is refused)."""
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
@@ -95,7 +101,7 @@ async def resolve_checked(host: str, port: int, policy: AddressPolicy) -> IPAddr
             raise BlockedAddressError(f"{host} refused: {why} (set allow_private_addresses to fetch such pages)")
     if not addresses:
         raise httpcore.ConnectError(f"cannot resolve {host}")
-    return addresses[0]
+    return list(dict.fromkeys(addresses))
 
 
 class GuardedTransport(httpx.AsyncHTTPTransport):
