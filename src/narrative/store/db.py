@@ -1,8 +1,16 @@
-"""Opening the database (WAL, migrations) and the single-writer lock."""
+"""Opening the database (WAL, migrations, read-only) and the single-writer lock.
+
+Issue 11: every file handed to ``--db`` is checked before narrative reads or writes it. A file that is not
+SQLite, an SQLite file of another program, an empty file opened for reading, a store written by a newer
+narrative, and a store whose tables lost a column each end as one catalogued line, never as a traceback.
+Read commands open the store read-only (``mode=ro``), and ``immutable`` when its folder cannot hold the
+``-shm``/``-wal`` files, so a store on read-only media or in someone else's folder can still be read.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
 from pathlib import Path
@@ -11,39 +19,174 @@ from typing import Any, Iterable, Iterator
 import filelock
 from sqlite_utils import Database
 
-from ..errors import Errors, LockError, StoreError
+from ..errors import Errors, InputError, LockError, StoreError
 from .schema import migrations
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def open_db(path: str | os.PathLike[str], *, readonly: bool = False, migrate: bool = True) -> Database:
     """Open (creating if needed) the store at ``path`` with WAL and pending migrations applied.
 
+    ``readonly=True`` opens an existing store without writing anything, not even a lock or journal file.
     ``":memory:"`` gives an in-memory store, handy in tests.
 
     >>> db = open_db(":memory:")
     >>> "articles" in db.table_names()
     True
     """
+    if str(path) == ":memory:":
+        db = Database(memory=True)
+        db.execute("PRAGMA foreign_keys = ON")
+        if migrate:
+            migrations.apply(db)
+        return db
+    path = Path(path)
+    size = _checked_size(path)
     try:
-        if str(path) == ":memory:":
-            db = Database(memory=True)
-        elif readonly:
-            uri = Path(path).resolve().as_uri() + "?mode=ro"
-            db = Database(sqlite3.connect(uri, uri=True, check_same_thread=False))
-        else:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            db = Database(path)
-        db.execute("PRAGMA busy_timeout = 30000")
-        if not readonly:
+        if readonly:
+            if size is None:
+                raise InputError(Errors.E013.format(path=path))
+            if size == 0:
+                raise InputError(Errors.E014.format(path=path))
+            db = Database(sqlite3.connect(readonly_uri(path), uri=True, check_same_thread=False))
+            with _closed_on_error(db):
+                db.execute("PRAGMA busy_timeout = 30000")
+                _check_schema(db, path, readonly=True)
+            return db
+        _check_writable(path, exists=size is not None)
+        db = Database(path)
+        with _closed_on_error(db):
+            db.execute("PRAGMA busy_timeout = 30000")
             db.execute("PRAGMA foreign_keys = ON")
-            if str(path) != ":memory:":
-                db.enable_wal()
-                db.execute("PRAGMA synchronous = NORMAL")
+            _check_schema(db, path, readonly=False)  # refuse a foreign or newer store before writing a byte to it
+            db.enable_wal()
+            db.execute("PRAGMA synchronous = NORMAL")
             if migrate:
                 migrations.apply(db)
+                _check_columns(db, path)
     except sqlite3.DatabaseError as exc:
-        raise StoreError(Errors.E011.format(path=path, problem=exc)) from exc
+        problem = str(exc)
+        if "readonly" in problem or "read-only" in problem:
+            raise StoreError(Errors.E018.format(path=path, folder=path.parent, problem=problem)) from None
+        raise StoreError(Errors.E011.format(path=path, problem=problem)) from None
     return db
+
+
+@contextlib.contextmanager
+def _closed_on_error(db: Database) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        db.close()
+        raise
+
+
+def readonly_uri(path: str | os.PathLike[str]) -> str:
+    """The SQLite URI that reads ``path`` without writing: ``mode=ro``, plus ``immutable=1`` when the folder
+    cannot hold the ``-shm`` file a WAL reader needs (and none is there already).
+
+    >>> readonly_uri("/tmp/x.db").startswith("file:///tmp/x.db?mode=ro")
+    True
+    """
+    path = Path(path).resolve()
+    uri = path.as_uri() + "?mode=ro"
+    if needs_immutable(path):
+        uri += "&immutable=1"
+    return uri
+
+
+def needs_immutable(path: str | os.PathLike[str]) -> bool:
+    """True when ``path``'s folder is not writable and the WAL side files are absent: SQLite (3.22+) can read a
+    WAL store read-only only if ``-shm`` and ``-wal`` exist or can be created; otherwise only as immutable.
+
+    >>> needs_immutable("/tmp/x.db")
+    False
+    """
+    path = Path(path)
+    side_files = all(Path(f"{path}{suffix}").exists() for suffix in ("-wal", "-shm"))
+    return not side_files and not os.access(path.parent, os.W_OK)
+
+
+def _checked_size(path: Path) -> int | None:
+    """The file's size (None when absent), after checking that it is an SQLite file at all."""
+    try:
+        if not path.exists():
+            return None
+        if path.is_dir():
+            raise InputError(Errors.E012.format(path=path, problem="it is a folder"))
+        with path.open("rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+        size = path.stat().st_size
+    except OSError as exc:
+        raise StoreError(Errors.E011.format(path=path, problem=exc.strerror or exc)) from None
+    if size and header != _SQLITE_HEADER:
+        raise InputError(Errors.E012.format(path=path, problem="not an SQLite file"))
+    return size
+
+
+def _check_writable(path: Path, *, exists: bool) -> None:
+    if exists and not os.access(path, os.W_OK):
+        raise StoreError(Errors.E019.format(path=path))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(Errors.E018.format(path=path, folder=path.parent, problem=exc.strerror or exc)) from None
+    if not os.access(path.parent, os.W_OK):
+        raise StoreError(Errors.E018.format(path=path, folder=path.parent, problem="folder not writable"))
+
+
+def _check_schema(db: Database, path: Path, *, readonly: bool) -> None:
+    """Refuse a store narrative cannot use as it is: another program's, a newer narrative's, an empty one read."""
+    tables = [t for t in db.table_names() if not t.startswith("sqlite_")]
+    applied = _applied(db) if migrations.migrations_table in tables else []
+    known = [m.name for m in migrations._migrations]  # noqa: SLF001 (sqlite-utils keeps the registry private)
+    if not applied:
+        if tables:
+            shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+            raise InputError(Errors.E012.format(path=path, problem=f"an SQLite file with tables {shown} "
+                                                                   "but no narrative schema"))
+        if readonly:
+            raise InputError(Errors.E014.format(path=path))
+        return
+    unknown = [name for name in applied if name not in known]
+    if unknown:
+        raise StoreError(Errors.E015.format(path=path, unknown=", ".join(unknown), newest=known[-1]))
+    if readonly:
+        pending = [name for name in known if name not in applied]
+        if pending:
+            raise StoreError(Errors.E016.format(path=path, applied=applied[-1], newest=known[-1]))
+        _check_columns(db, path)
+
+
+def _applied(db: Database) -> list[str]:
+    return [row[0] for row in db.execute(f"SELECT name FROM [{migrations.migrations_table}] "
+                                         "WHERE migration_set = ? ORDER BY rowid", [migrations.name])]
+
+
+def _check_columns(db: Database, path: Path) -> None:
+    """Every table and column the migrations create must be there (a rename outside narrative breaks queries)."""
+    for table, columns in expected_columns().items():
+        found = {row[1] for row in db.execute(f"PRAGMA table_info([{table}])")}
+        if not found:
+            raise StoreError(Errors.E017.format(path=path, problem=f"table {table!r} is missing"))
+        missing = [c for c in columns if c not in found]
+        if missing:
+            names = ", ".join(repr(c) for c in missing)
+            raise StoreError(Errors.E017.format(path=path, problem=f"table {table!r} has no column {names}"))
+
+
+@functools.lru_cache(maxsize=1)
+def expected_columns() -> dict[str, tuple[str, ...]]:
+    """Each table's columns as this version's migrations create them (on an in-memory store, once).
+
+    >>> "published" in expected_columns()["articles"]
+    True
+    """
+    db = Database(memory=True)
+    migrations.apply(db)
+    return {table: tuple(row[1] for row in db.execute(f"PRAGMA table_info([{table}])"))
+            for table in db.table_names() if not table.startswith("sqlite_")}
 
 
 def rows(db: Database, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
@@ -76,7 +219,8 @@ def placeholders(values: list) -> str:
 def write_lock(db_path: str | os.PathLike[str], *, timeout: float) -> Iterator[None]:
     """Hold the store's writer lock (``<db>.lock``); a second writer waits up to ``timeout`` s.
 
-    The lock is an OS file lock, so a killed process releases it.
+    The lock is an OS file lock, so a killed process releases it. A folder the user cannot write in is
+    reported as one line (issue 11), not as a PermissionError on the lock file.
     """
     if str(db_path) == ":memory:":
         yield
@@ -86,6 +230,9 @@ def write_lock(db_path: str | os.PathLike[str], *, timeout: float) -> Iterator[N
         lock.acquire()
     except filelock.Timeout:
         raise LockError(Errors.E010.format(path=db_path, timeout=timeout)) from None
+    except OSError as exc:
+        folder = Path(db_path).parent
+        raise StoreError(Errors.E018.format(path=db_path, folder=folder, problem=exc.strerror or exc)) from None
     try:
         yield
     finally:
