@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import re
 import sys
 from typing import Any
 
@@ -29,8 +30,34 @@ class NarrativeGroup(click.Group):
         try:
             return super().invoke(ctx)
         except NarrativeError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {plain(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
+
+
+# C0 and C1 control characters except tab and newline: an ESC in a feed title must not drive the terminal
+# (colours, cursor moves, OSC 8 hyperlinks). Shown as \xNN so the reader still sees that something was there.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain(text: str) -> str:
+    r"""``text`` with terminal control characters made visible, for output that echoes feed or file content.
+
+    >>> plain("red\x1b[31m alert\x07")
+    'red\\x1b[31m alert\\x07'
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def as_text(value: Any):
+    """One table cell or label as a rich ``Text``: shown as written, never read as markup, emoji codes or
+    terminal controls (issue 11: a stored ``[/]`` crashed ``mentions``; ``[link=...]`` became a hyperlink).
+
+    >>> as_text("[link=file:///etc/passwd]x[/link]").plain
+    '[link=file:///etc/passwd]x[/link]'
+    """
+    from rich.text import Text
+
+    return Text("" if value is None else plain(str(value)))
 
 
 @click.group(cls=NarrativeGroup)
@@ -53,11 +80,14 @@ def render(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(*columns, show_lines=False)
+        table = Table(show_lines=False)
+        for column in columns:
+            table.add_column(as_text(column))
         for row in rows:
-            table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
-        # Off a terminal (pipes, cron logs) rich would wrap at 80 columns; give it room.
-        Console(width=None if sys.stdout.isatty() else 160).print(table)
+            table.add_row(*(as_text(row.get(c)) for c in columns))
+        # Off a terminal (pipes, cron logs) rich would wrap at 80 columns; give it room. Cells are Text, and the
+        # console interprets neither markup nor emoji codes, so no stored text is ever read as instructions.
+        Console(width=None if sys.stdout.isatty() else 160, markup=False, emoji=False).print(table)
 
 
 class progress_bar:
@@ -75,7 +105,7 @@ class progress_bar:
 
         from rich.console import Console
 
-        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        self._bar = Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                              TimeElapsedColumn(), console=Console(stderr=True), transient=True)
         self._bar.__enter__()
         return self.callback
@@ -84,7 +114,7 @@ class progress_bar:
         if event["event"] == "start":
             self._task = self._bar.add_task("feeds", total=event["total"])
         elif event["event"] == "feed":
-            self._bar.update(self._task, advance=1, description=f"{event['name']}: {event['status']}")
+            self._bar.update(self._task, advance=1, description=plain(f"{event['name']}: {event['status']}"))
 
     def __exit__(self, *exc_info) -> None:
         if self._bar is not None:

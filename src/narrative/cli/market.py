@@ -7,7 +7,7 @@ import json
 import click
 
 from ..api import market as api_market
-from . import DB_HELP, FORMATS, cli, render
+from . import DB_HELP, FORMATS, cli, plain, render
 from .extract import _emit
 
 _DB = click.option("--db", "db_path", type=click.Path(dir_okay=False), help=DB_HELP)
@@ -36,7 +36,7 @@ def prices_import_cli(files, ticker, db_path) -> None:
     for path in files:
         summary = api_market.import_prices(path, ticker=ticker, db_path=db_path)
         for line, message in summary.problems:
-            click.echo(f"{click.format_filename(path)}:{line}: skipped: {message}", err=True)
+            click.echo(plain(f"{click.format_filename(path)}:{line}: skipped: {message}"), err=True)
         click.echo(summary.line())
 
 
