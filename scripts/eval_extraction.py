@@ -673,6 +673,25 @@ def section_ner_gold(ex, folder: Path, out: dict, verbose: bool) -> None:
                 print(f"    {item_id} {kind:<10} {what}")
 
 
+def section_speed(ex, data: Path, out: dict, verbose: bool, load_seconds: float) -> None:
+    """Extraction cost: the seed article (../shared/seed/article.txt) 30 times plus the NER gold sentences,
+    through ``extract_many``, best of 3 runs; the extractor's load time is reported beside it."""
+    seed = data.parent / "seed" / "article.txt"
+    articles = [("Seed article", seed.read_text(encoding="utf-8"), "en")] * 30 if seed.exists() else []
+    for half in ("dev", "heldout"):
+        articles += [(item["text"], "", "en") for item in load_ner_gold(DEFAULT_NER_GOLD / f"{half}.jsonl")]
+    words = sum(len((title + " " + text).split()) for title, text, _ in articles)
+    list(ex.extract_many(articles[:5]))  # warm up
+    best = math.inf
+    for _ in range(3):
+        started = time.perf_counter()
+        list(ex.extract_many(articles))
+        best = min(best, time.perf_counter() - started)
+    print(f"\n=== (f) speed: {len(articles)} documents, {words} words; best of 3: {best:.2f}s "
+          f"({words / best:.0f} words/s); extractor load {load_seconds:.1f}s")
+    out["speed"] = (best, words, load_seconds)
+
+
 # ---------------------------------------------------------------------------------------------- main
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -681,8 +700,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="shared data folder holding ner/conll2003/test.txt and numbers/quantulum3/ "
                              "(or a folder holding test.txt / quantities.json directly); default ../shared/data")
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD)
-    parser.add_argument("--only", default="conll,quantities,gold,conll-typed,ner-gold",
-                        help="comma-separated sections to run: conll, quantities, gold, conll-typed, ner-gold")
+    parser.add_argument("--only", default="conll,quantities,gold,conll-typed,ner-gold,speed",
+                        help="comma-separated sections to run: conll, quantities, gold, conll-typed, ner-gold, speed")
     parser.add_argument("--ner-gold", type=Path, default=DEFAULT_NER_GOLD,
                         help="folder holding dev.jsonl and heldout.jsonl (default tests/gold/ner)")
     parser.add_argument("--src", type=Path, default=ROOT / "src",
@@ -690,7 +709,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="print misses and false positives")
     args = parser.parse_args(argv)
     sections = {s.strip() for s in args.only.split(",") if s.strip()}
-    unknown = sections - {"conll", "quantities", "gold", "conll-typed", "ner-gold"}
+    unknown = sections - {"conll", "quantities", "gold", "conll-typed", "ner-gold", "speed"}
     if unknown:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
 
@@ -699,7 +718,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     started = time.perf_counter()
     ex = Extractor.load()
-    print(f"extractor {ex.version} loaded in {time.perf_counter() - started:.1f}s")
+    load_seconds = time.perf_counter() - started
+    print(f"extractor {ex.version} loaded in {load_seconds:.1f}s")
     out: dict[str, Any] = {}
     if "conll" in sections:
         section_conll(ex, args.data, out, args.verbose)
@@ -711,6 +731,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         section_conll_typed(ex, args.data, out, args.verbose)
     if "ner-gold" in sections:
         section_ner_gold(ex, args.ner_gold, out, args.verbose)
+    if "speed" in sections:
+        section_speed(ex, args.data, out, args.verbose, load_seconds)
 
     command = "python " + shlex.join(sys.argv)
     print("\n" + "=" * 30 + " SUMMARY " + "=" * 30)
@@ -732,6 +754,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if f"{key}_links" in out:
             links = out[f"{key}_links"]
             print(f"{title}, linking: P={links.precision:.3f} R={links.recall:.3f} (tp={links.tp} fp={links.fp})")
+    if "speed" in out:
+        seconds, words, load = out["speed"]
+        print(f"speed: {seconds:.2f}s for {words} words ({words / seconds:.0f} words/s); load {load:.1f}s")
     if "quantities" in out:
         q, (n_in, n_all) = out["quantities"], out["quantities_cases"]
         print(f"quantulum3 value+unit, {n_in}/{n_all} cases in scope: P={q.precision:.3f} R={q.recall:.3f} "

@@ -160,3 +160,50 @@ def test_missing_and_malformed_files_raise_config_error(tmp_path):
     broken.write_text("version: x\nentities: [\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="broken.yaml"):
         load_catalog(broken)
+
+
+# ----------------------------------------------------------------- issue 10: the catalog at index scale
+
+def test_issue_10_index_constituents_are_included(catalog):
+    members = Counter(index for entity in catalog.entities for index in entity.indices)
+    assert members["S&P 500"] >= 400 and members["NASDAQ 100"] >= 60  # the rest are hand-made in entities.yaml
+    assert members["Hang Seng"] >= 10 and members["CSI 300"] >= 20 and members["STAR 50"] >= 5
+    assert len(catalog.entities) >= 1500
+
+
+@pytest.mark.parametrize("entity_id", ["tokyo-electron", "nexperia", "equinix", "vertiv", "gds-holdings", "vnet"])
+def test_issue_10_requested_entities_exist(catalog, entity_id):
+    assert entity_id in catalog.by_id()
+
+
+def test_issue_10_parents_and_subsidiaries_are_apart(catalog, by_name):
+    entities = catalog.by_id()
+    assert by_name["tencent music"] == "tencent-music" and by_name["腾讯音乐"] == "tencent-music"
+    assert entities["tencent-music"].parent == "tencent" and by_name["tencent"] == "tencent"
+    assert entities["alibaba-health"].parent == "alibaba" and entities["nexperia"].parent == "wingtech"
+
+
+def test_issue_10_common_word_names_are_ner_gated_and_word_tickers_ambiguous(catalog):
+    entities = catalog.by_id()
+    for entity_id, word in (("target", "Target"), ("gap", "Gap"), ("ball", "Ball"), ("visa", "Visa"),
+                            ("block", "Block"), ("ford", "Ford")):
+        entity = entities[entity_id]
+        assert word in entity.ner_aliases and word not in (entity.name, *entity.aliases), entity_id
+    ford = {listing.symbol: listing for listing in entities["ford"].listings}
+    assert ford["F"].ambiguous and ford["F"].exchange == "NYSE"
+
+
+def test_issue_10_include_that_is_missing_names_the_file(tmp_path):
+    path = tmp_path / "entities.yaml"
+    path.write_text('version: "test"\nincludes: [catalog/none.json]\nentities:\n' + GOOD_ENTITY, encoding="utf-8")
+    with pytest.raises(ConfigError, match="none.json"):
+        load_catalog(path)
+
+
+def test_issue_10_include_adds_entities(tmp_path):
+    (tmp_path / "extra.json").write_text(
+        '{"entities": [{"id": "gap", "name": "Gap Inc.", "type": "company", "ner_aliases": ["Gap"]}]}',
+        encoding="utf-8")
+    path = tmp_path / "entities.yaml"
+    path.write_text('version: "test"\nincludes: [extra.json]\nentities:\n' + GOOD_ENTITY, encoding="utf-8")
+    assert [e.id for e in load_catalog(path).entities] == ["alibaba", "gap"]

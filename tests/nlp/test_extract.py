@@ -134,3 +134,71 @@ def test_offsets_index_title_blank_line_text(ex):
     figure = result.figures[0]
     assert document[figure.start:figure.end] == "7%"
     assert result.sentences[0].text == "Baidu jumps"
+
+
+# ----------------------------------------------------------------- issue 10: NER that adds to spaCy
+
+
+def mentions(ex, text):
+    return [(m.surface, m.label, m.entity_id) for m in ex.extract(text, "", "en").mentions]
+
+
+def test_issue_10_unlinked_places_and_organisations_stay_as_typed_mentions(ex):
+    found = mentions(ex, "Zorbex Logistics plans to add 2,000 jobs at its hubs in Leipzig and Cincinnati.")
+    assert ("Leipzig", "GPE", None) in found and ("Cincinnati", "GPE", None) in found
+    assert any(label == "ORG" and entity_id is None and "Zorbex" in surface for surface, label, entity_id in found)
+
+
+def test_issue_10_short_all_caps_names_are_kept_and_linked(ex):
+    found = {surface: entity_id for surface, _, entity_id in
+             mentions(ex, "GM and VW both cut forecasts, while the ECB held rates and the RBI cut. DHL hired.")}
+    assert found == {"GM": "general-motors", "VW": "volkswagen", "ECB": "ecb", "RBI": "rbi", "DHL": "deutsche-post"}
+
+
+def test_issue_10_short_ticker_is_linked_only_after_an_exchange(ex):
+    with_exchange = mentions(ex, "Shares of Ford Motor Co. (NYSE: F) slipped 2%.")
+    assert ("F", "ORG", "ford") in with_exchange and ("Ford Motor Co.", "ORG", "ford") in with_exchange
+    assert ("NYSE", "ORG", None) in with_exchange
+    assert not any(surface == "F" for surface, _, _ in mentions(ex, "Grade F bonds fell."))
+
+
+@pytest.mark.parametrize("text, surface, entity_id", [
+    ("Microsoft Corp. said it would spend more.", "Microsoft Corp.", "microsoft"),
+    ("Baidu, Inc. has jumped 59%.", "Baidu, Inc.", "baidu"),
+    ("JPMorgan Chase & Co. posted record revenue.", "JPMorgan Chase & Co.", "jpmorgan"),
+    ("Toyota Motor Corp. kept its forecast.", "Toyota Motor Corp.", "toyota"),
+    ("Alibaba Group Holding Ltd. said cloud revenue grew.", "Alibaba Group Holding Ltd.", "alibaba"),
+])
+def test_issue_10_catalog_names_take_the_full_legal_name(ex, text, surface, entity_id):
+    assert (surface, "ORG", entity_id) in mentions(ex, text)
+
+
+def test_issue_10_common_word_names_need_case_and_the_ner(ex):
+    assert ("Target Corp.", "ORG", "target") in mentions(ex, "Target Corp. lowered its sales forecast.")
+    for text in ("The committee will target inflation of 2%.", "Shoppers bought apple pies on Saturday.",
+                 "The visa rules were tightened.", "The gap between bid and ask widened.",
+                 "Retailers are trying to block cheaper imports."):
+        assert [m for m in mentions(ex, text) if m[2]] == [], text
+
+
+def test_issue_10_subsidiary_is_not_its_parent(ex):
+    found = mentions(ex, "Tencent Music said paying users rose, while Tencent itself grew 15%.")
+    assert ("Tencent Music", "ORG", "tencent-music") in found and ("Tencent", "ORG", "tencent") in found
+
+
+def test_issue_10_headings_and_list_items_are_their_own_sentences(ex):
+    text = ("Market performance was broad this year and investors chased momentum in leading models.\n"
+            "AI Models Demonstrate Global Competitiveness\n"
+            "Leading developers released models that global users adopted, and global demand grew.\n"
+            "Sector Performance Extends Beyond Internet Giants\n"
+            "The performance of chipmakers extends the rally beyond internet names.\n"
+            "– Baidu, Inc. (百度) has jumped 59% with strong momentum\n"
+            "The CSI AI Index rose 61% this year.")
+    result = ex.extract("Chinese tech rally", text, "en")
+    sentences = [s.text for s in result.sentences]
+    assert "AI Models Demonstrate Global Competitiveness" in sentences
+    assert "Sector Performance Extends Beyond Internet Giants" in sentences
+    names = {m.surface for m in result.mentions}
+    assert not any("Competitiveness" in n or "Performance" in n or "Extends" in n for n in names), names
+    csi = [f for f in result.figures if f.value == 61.0][0]
+    assert csi.subject_entity_id == "csi-ai"
