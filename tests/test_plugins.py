@@ -92,6 +92,22 @@ def test_issue_13_a_third_party_provider_does_not_hide_the_builtin_one(fake_plug
     assert isinstance(providers.get_provider("fake.v1"), providers.PriceProvider)
 
 
+def test_plugins_registry_contents_are_pinned():
+    """What the built-in default plugins register (spaCy's registry_contents.json idea): a change here is
+    a change to the public extension points."""
+    hooks = ("register_price_providers", "register_sentiment_backends", "register_stance_backends",
+             "register_importers")
+    assert {hook: sorted(plugins.registered(hook)) for hook in hooks} == {
+        "register_price_providers": ["yfinance.v1"],
+        "register_sentiment_backends": ["transformers.v1"],
+        "register_stance_backends": ["narrative-scorer.v1"],
+        "register_importers": [".csv", ".jsonl", ".ndjson"],
+    }
+    assert sorted(caller.name for caller in plugins.pm.hook.__dict__.values()
+                  if hasattr(caller, "get_hookimpls")) == sorted([*hooks, "register_commands",
+                                                                  "register_narrative_folders"])
+
+
 def test_plugins_unregistering_removes_the_provider(tmp_path):
     plugins.load_plugins()
     plugins.pm.register(FakePlugin(), name="undo")
