@@ -1,21 +1,24 @@
 """Settings and the feeds file.
 
-Settings live in one table of name, default and help (datasette's ``SETTINGS``).
+Settings live in one table of name, default, help and allowed range (datasette's ``SETTINGS``).
 Layers apply in order, later ones winning: defaults, ``NARRATIVE_*`` environment
-variables, then explicit keyword arguments (the CLI's flags).
+variables, then explicit keyword arguments (the CLI's flags). Every value is checked
+against its type and range by pydantic; a bad one is one line naming the setting, the
+variable and the allowed range (issue 11).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlparse
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from .errors import ConfigError, Errors
 
@@ -24,26 +27,93 @@ USER_AGENT = "narrative/0.1 (+https://github.com/narrative-news/narrative; feed 
 
 @dataclasses.dataclass(frozen=True)
 class Setting:
+    """One setting: its name (``NARRATIVE_<NAME>`` in the environment), default, help and allowed range.
+
+    >>> Setting("retries", 2, "Extra attempts", ge=0, le=10).allowed
+    '0..10'
+    """
+
     name: str
     default: Any
     help: str
+    ge: float | None = None  # allowed range: >= ge, > gt, <= le (None: unbounded)
+    gt: float | None = None
+    le: float | None = None
+    non_empty: bool = False
+
+    @property
+    def env(self) -> str:
+        return f"NARRATIVE_{self.name.upper()}"
+
+    @property
+    def allowed(self) -> str:
+        kind = type(self.default)
+        if kind is bool:
+            return "true or false"
+        if kind is str:
+            return "any non-empty text" if self.non_empty else "any text"
+        noun = "a whole number" if kind is int else "a number"
+        low = f"{self.ge:g}" if self.ge is not None else None
+        if low is not None and self.le is not None:
+            return f"{low}..{self.le:g}"
+        bounds = [f">= {low}" if low is not None else "", f"> {self.gt:g}" if self.gt is not None else "",
+                  f"<= {self.le:g}" if self.le is not None else ""]
+        return f"{noun} " + " and ".join(b for b in bounds if b) if any(bounds) else noun
+
+    def validate(self, value: Any, *, source: str) -> Any:
+        """``value`` as this setting's type, or :class:`ConfigError` naming ``source``, the variable and the range.
+
+        >>> Setting("concurrency", 8, "Feeds fetched at once", ge=1, le=64).validate("4", source="x")
+        4
+        """
+        if isinstance(self.default, str) and isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        try:
+            return _adapter(self).validate_python(value)
+        except ValidationError as exc:
+            problem = _PROBLEMS.get(exc.errors()[0]["type"], exc.errors()[0]["msg"].lower())
+            raise ConfigError(Errors.E040.format(source=source, name=self.name, problem=problem,
+                                                 allowed=self.allowed, help=self.help, env=self.env)) from None
+
+
+@functools.lru_cache(maxsize=None)
+def _adapter(setting: Setting) -> TypeAdapter:
+    """The pydantic validator of one setting: its type (lax, so "8" from the environment is 8) and range."""
+    kind = type(setting.default)
+    constraints: dict[str, Any] = {k: getattr(setting, k) for k in ("ge", "gt", "le") if getattr(setting, k) is not None}
+    if kind is float:
+        constraints["allow_inf_nan"] = False
+    if kind is str and setting.non_empty:
+        constraints["min_length"] = 1
+    return TypeAdapter(Annotated[kind, Field(**constraints)])
+
+
+_PROBLEMS = {
+    "greater_than": "is out of range", "greater_than_equal": "is out of range", "less_than": "is out of range",
+    "less_than_equal": "is out of range", "int_parsing": "is not a whole number",
+    "int_from_float": "is not a whole number", "int_type": "is not a whole number",
+    "float_parsing": "is not a number", "float_type": "is not a number", "finite_number": "is not a finite number",
+    "bool_parsing": "is not true/false", "bool_type": "is not true/false", "string_too_short": "is empty",
+    "string_type": "is not text",
+}
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("db", "narrative.db", "SQLite database path (env NARRATIVE_DB)"),
-    Setting("feeds", "feeds.yaml", "Feeds file (env NARRATIVE_FEEDS)"),
-    Setting("concurrency", 8, "Feeds fetched at once"),
-    Setting("connect_timeout", 10.0, "Seconds to wait for a TCP/TLS connection"),
-    Setting("read_timeout", 20.0, "Seconds to wait between bytes of a response"),
-    Setting("feed_deadline", 60.0, "Total seconds one feed may take, retries and redirects included"),
-    Setting("max_bytes", 10_000_000, "Largest feed body accepted, after decompression"),
-    Setting("page_max_bytes", 5_000_000, "Largest article page accepted for full-text extraction"),
-    Setting("max_redirects", 5, "Redirects followed before giving up"),
-    Setting("retries", 2, "Extra attempts after a 5xx, 429 or timeout"),
-    Setting("backoff", 0.5, "First retry delay in seconds; doubles each attempt"),
-    Setting("user_agent", USER_AGENT, "User-Agent header sent with every request"),
-    Setting("dedup_window_hours", 72.0, "Stories with the same title/content this close in time are one article"),
-    Setting("lock_timeout", 300.0, "Seconds a second writer waits for the database lock"),
+    Setting("db", "narrative.db", "SQLite database path (env NARRATIVE_DB)", non_empty=True),
+    Setting("feeds", "feeds.yaml", "Feeds file (env NARRATIVE_FEEDS)", non_empty=True),
+    Setting("concurrency", 8, "Feeds fetched at once", ge=1, le=64),
+    Setting("connect_timeout", 10.0, "Seconds to wait for a TCP/TLS connection", gt=0),
+    Setting("read_timeout", 20.0, "Seconds to wait between bytes of a response", gt=0),
+    Setting("feed_deadline", 60.0, "Total seconds one feed may take, retries and redirects included", gt=0),
+    Setting("max_bytes", 10_000_000, "Largest feed body accepted, after decompression", ge=1024),
+    Setting("page_max_bytes", 5_000_000, "Largest article page accepted for full-text extraction", ge=1024),
+    Setting("max_redirects", 5, "Redirects followed before giving up", ge=0, le=20),
+    Setting("retries", 2, "Extra attempts after a 5xx, 429 or timeout", ge=0, le=10),
+    Setting("backoff", 0.5, "First retry delay in seconds; doubles each attempt", ge=0, le=60),
+    Setting("user_agent", USER_AGENT, "User-Agent header sent with every request", non_empty=True),
+    Setting("dedup_window_hours", 72.0, "Stories with the same title/content this close in time are one article",
+            ge=0),
+    Setting("lock_timeout", 300.0, "Seconds a second writer waits for the database lock", ge=0),
     Setting("sentiment_model", "", "Sentiment model: a local directory or a hub id (default: the shipped models/sentiment)"),
     Setting("sentiment_quantize", False, "Dynamic int8 for the sentiment model: 2.3x faster, -1.2 pt on PhraseBank"),
     Setting("narrative", "", "Narrative scored by enrich and ingest (default: the file in models/narratives/ that "
@@ -58,6 +128,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
+_BY_NAME = {s.name: s for s in SETTINGS}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,42 +154,40 @@ class Settings:
     conditional_get: bool = _DEFAULTS["conditional_get"]
     unconditional_refetch_hours: float = _DEFAULTS["unconditional_refetch_hours"]
 
+    def __post_init__(self) -> None:
+        # Settings built directly (not through load) are held to the same ranges; load has already checked.
+        for field in dataclasses.fields(self):
+            setting = _BY_NAME.get(field.name)
+            if setting is not None:
+                value = getattr(self, field.name)
+                checked = setting.validate(value, source=f"{field.name}={value!r}")
+                if checked is not value:
+                    object.__setattr__(self, field.name, checked)
+
     @classmethod
     def load(cls, environ: dict[str, str] | None = None, **overrides: Any) -> "Settings":
-        """Defaults, then ``NARRATIVE_<NAME>`` variables, then non-None ``overrides``.
+        """Defaults, then ``NARRATIVE_<NAME>`` variables, then non-None ``overrides``, each checked against its
+        type and allowed range (:class:`ConfigError`, exit 2, naming the variable and the range).
 
         >>> Settings.load({"NARRATIVE_CONCURRENCY": "2"}).concurrency
         2
+        >>> Settings.load({"NARRATIVE_RETRIES": "-1"})  # doctest: +IGNORE_EXCEPTION_DETAIL
+        Traceback (most recent call last):
+        narrative.errors.ConfigError: NARRATIVE_RETRIES='-1': setting retries is out of range; allowed: 0..10 ...
         """
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for setting in SETTINGS:
-            raw = environ.get(f"NARRATIVE_{setting.name.upper()}")
+            raw = environ.get(setting.env)
             if raw is not None and raw != "":
-                values[setting.name] = _coerce(setting, raw)
+                values[setting.name] = setting.validate(raw.strip(), source=f"{setting.env}={raw!r}")
         for name, value in overrides.items():
             if name not in _DEFAULTS:
                 valid = ", ".join(sorted(_DEFAULTS))
                 raise ConfigError(f"unknown setting {name!r}; valid settings: {valid}")
             if value is not None:
-                values[name] = value
+                values[name] = _BY_NAME[name].validate(value, source=f"{name}={value!r}")
         return dataclasses.replace(cls(), **values)
-
-
-def _coerce(setting: Setting, raw: str) -> Any:
-    kind = type(setting.default)
-    if kind is bool:
-        if raw.strip().lower() in ("1", "true", "yes", "on"):
-            return True
-        if raw.strip().lower() in ("0", "false", "no", "off"):
-            return False
-        raise ConfigError(f"NARRATIVE_{setting.name.upper()}={raw!r} is not true/false ({setting.help})")
-    try:
-        return kind(raw)
-    except ValueError:
-        raise ConfigError(
-            f"NARRATIVE_{setting.name.upper()}={raw!r} is not a valid {kind.__name__} ({setting.help})"
-        ) from None
 
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -147,6 +216,8 @@ class FeedConfig(BaseModel):
     @classmethod
     def _check_url(cls, value: str) -> str:
         value = value.strip()
+        if not value:
+            raise ValueError("url is empty; give an http(s):// address, a file:// URL or a local path")
         scheme = urlparse(value).scheme.lower()
         if scheme in ("http", "https"):
             if not urlparse(value).netloc:
@@ -195,7 +266,7 @@ def load_feeds(path: str | os.PathLike[str]) -> list[FeedConfig]:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(Errors.E001.format(path=path))
-    text = path.read_text(encoding="utf-8")
+    text = read_utf8(path)
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
@@ -248,6 +319,29 @@ def load_feeds(path: str | os.PathLike[str]) -> list[FeedConfig]:
         seen[feed.name] = index
         feeds.append(feed.model_copy(update={"url": _resolve_url(feed.url, path.parent)}))
     return feeds
+
+
+def read_utf8(path: Path) -> str:
+    """The text of a UTF-8 file (a BOM is dropped); anything else is :class:`ConfigError` naming the first bad byte
+    and its line, and the fix.
+
+    >>> import tempfile
+    >>> bad = Path(tempfile.mkdtemp()) / "feeds.yaml"
+    >>> _ = bad.write_bytes(b"feeds:\\n  - name: caf\\xe9\\n")
+    >>> read_utf8(bad)  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    narrative.errors.ConfigError: .../feeds.yaml: not UTF-8 text (byte 0xe9 on line 2) ...
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(Errors.E007.format(path=path, problem=exc.strerror or exc)) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        problem = f"byte 0x{raw[exc.start]:02x} on line {line}"
+        raise ConfigError(Errors.E006.format(path=path, problem=problem)) from None
 
 
 def _resolve_url(url: str, base: Path) -> str:

@@ -91,7 +91,7 @@ def entities_cli(since, until, linked, db_path, fmt, limit) -> None:
 
 @cli.command(name="serve")
 @_DB
-@click.option("--port", type=int, default=8001, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True, help="TCP port, 1..65535.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 def serve_cli(db_path, port, host) -> None:
     """Browse the database read-only in Datasette, with full-text search and canned queries

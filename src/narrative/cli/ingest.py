@@ -9,7 +9,11 @@ import click
 
 from .. import api
 from ..config import SETTINGS, Settings
-from . import DB_HELP, cli, progress_bar, render
+from ..errors import Errors, InputError
+from . import DB_HELP, cli, plain, progress_bar, render
+
+# The archive fields --map can point at a column (the keys of ingest.archive.COLUMN_ALIASES; a test pins them).
+IMPORT_FIELDS = ("title", "url", "published", "text", "summary", "source")
 
 @cli.command(name="ingest")
 @click.option("--feeds", "feeds_path", type=click.Path(dir_okay=False),
@@ -32,7 +36,7 @@ def ingest_cli(feeds_path, db_path, only, concurrency, lock_timeout, silent, no_
     with progress_bar(silent) as progress:
         summary = api.ingest(settings=settings, only=only or None, progress=progress, enrich=not no_enrich)
     for failed in summary.failed:
-        click.echo(f"{failed.name}: {failed.error}", err=True)
+        click.echo(plain(f"{failed.name}: {failed.error}"), err=True)
     click.echo(summary.line())
     if summary.nothing_done:
         sys.exit(1)
@@ -64,6 +68,9 @@ def import_cli(path, db_path, source, encoding, mappings, as_of, language, zone,
         field, sep, column = mapping.partition("=")
         if not sep or not column:
             raise click.BadParameter(f"{mapping!r} is not FIELD=COLUMN", param_hint="--map")
+        if field.strip() not in IMPORT_FIELDS:
+            raise InputError(Errors.E060.format(field=field.strip(), column=column.strip(),
+                                                allowed=", ".join(IMPORT_FIELDS)))
         column_map[field.strip()] = column.strip()
     summary = api.import_archive(path, db_path=db_path, source=source, encoding=encoding,
                                  column_map=column_map, as_of=as_of, language=language, enrich=not no_enrich,
@@ -74,7 +81,7 @@ def import_cli(path, db_path, source, encoding, mappings, as_of, language, zone,
         lines = ", ".join(str(n) for n in blank[:10]) + (", ..." if len(blank) > 10 else "")
         click.echo(f"{path}: skipped {len(blank)} blank rows (lines {lines})", err=True)
     for problem in others[:show]:
-        click.echo(f"{path}:{problem.line}: skipped: {problem.problem}", err=True)
+        click.echo(plain(f"{path}:{problem.line}: skipped: {problem.problem}"), err=True)
     if len(others) > show:
         click.echo(f"{path}: ... and {len(others) - show} more skipped rows", err=True)
     click.echo(summary.line())

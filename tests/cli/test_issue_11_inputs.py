@@ -1,0 +1,101 @@
+"""Issue 11 items 7 and 8: more inputs that gave tracebacks or were accepted as nonsense; each is one line now.
+
+feeds.yaml that is not UTF-8, binary garbage given to ``prices import``, ``serve --port 70000``, a port already in
+use, ``url: ''`` in feeds.yaml, ``import --map colour=title``. (Settings ranges: tests/test_config.py.)
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from narrative.config import load_feeds
+from narrative.errors import ConfigError
+from narrative.ingest.archive import COLUMN_ALIASES
+
+from .helpers import make_store, one_error_line, run, run_process
+
+
+@pytest.mark.parametrize("command", ["validate", "ingest", "feeds"])
+def test_issue_11_feeds_yaml_not_utf8_is_one_line_naming_file_and_fix(tmp_path, command):
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_bytes("feeds:\n  - name: cafe\n    url: http://x.test/caf\xe9\n".encode("latin-1"))
+    result = run(command, "--feeds", feeds)
+    line = one_error_line(result)
+    assert result.exit_code == 2
+    assert line == (f"Error: {feeds}: not UTF-8 text (byte 0xe9 on line 3). Re-save the file as UTF-8 "
+                    "(e.g. `iconv -f latin1 -t utf-8`).")
+
+
+def test_issue_11_feeds_yaml_with_utf8_bom_is_read(tmp_path):
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_bytes("\ufefffeeds:\n  - name: wire\n    url: https://x.test/rss\n".encode("utf-8"))
+    assert [f.name for f in load_feeds(feeds)] == ["wire"]
+
+
+def test_issue_11_feeds_yaml_unreadable_is_one_line(shared_dir):
+    feeds = shared_dir / "feeds.yaml"
+    feeds.write_text("feeds:\n  - name: wire\n    url: https://x.test/rss\n", encoding="utf-8")
+    feeds.chmod(0o000)
+    result = run_process("validate", "--feeds", feeds, cwd=shared_dir, as_nobody=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == f"Error: Invalid value for '--feeds': File '{feeds}' is not readable."
+
+
+@pytest.mark.parametrize("payload", [bytes(range(256)) * 8, b"\x7fELF\x02\x01\x01\x00" + bytes(500),
+                                     b"PK\x03\x04" + b"\x00\xff" * 300], ids=["all-bytes", "elf", "zip"])
+def test_issue_11_prices_import_of_binary_garbage_is_one_line(tmp_path, payload):
+    garbage = tmp_path / "BABA.csv"
+    garbage.write_bytes(payload)
+    result = run("prices", "import", garbage, "--db", tmp_path / "n.db")
+    line = one_error_line(result)
+    assert result.exit_code == 2 and line.startswith(f"Error: {garbage}: ")
+
+
+@pytest.mark.parametrize("port", ["70000", "0", "-1", "http"])
+def test_issue_11_serve_port_out_of_range_is_a_usage_error(tmp_path, port):
+    db = make_store(tmp_path / "n.db")
+    result = run("serve", "--db", db, "--port", port)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.stderr and "Invalid value for '--port'" in result.stderr
+
+
+def test_issue_11_serve_on_a_port_in_use_is_one_line(shared_dir):
+    db = make_store(shared_dir / "n.db")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_process("serve", "--db", db, "--port", port, cwd=shared_dir)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == (f"Error: narrative serve could not listen on 127.0.0.1:{port} (see the line above: address in "
+                    "use or unknown host). Pick another --port or --host.")
+
+
+@pytest.mark.parametrize("url", ["''", "'   '", "\"\""])
+def test_issue_11_feed_with_an_empty_url_is_refused(tmp_path, url):
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(f"feeds:\n  - name: blank\n    url: {url}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[feeds\[0\] line 2 name='blank'\] url: url is empty"):
+        load_feeds(feeds)
+    line = one_error_line(run("validate", "--feeds", feeds))
+    assert "url is empty; give an http(s):// address, a file:// URL or a local path" in line
+
+
+def test_issue_11_import_map_to_an_unknown_field_names_the_allowed_fields(tmp_path):
+    archive = tmp_path / "archive.csv"
+    archive.write_text("url,title,published\nhttp://a.test/1,T,2025-01-02\n", encoding="utf-8")
+    result = run("import", archive, "--map", "colour=title", "--db", tmp_path / "n.db", "--no-enrich")
+    line = one_error_line(result)
+    assert result.exit_code == 2
+    assert line == ("Error: --map colour=title: 'colour' is not a field of an archive; allowed fields: "
+                    "title, url, published, text, summary, source.")
+    assert not (tmp_path / "n.db").exists()
+
+
+def test_issue_11_import_fields_are_the_archive_readers_fields():
+    from narrative.cli.ingest import IMPORT_FIELDS
+
+    assert set(IMPORT_FIELDS) == set(COLUMN_ALIASES)
