@@ -80,7 +80,7 @@ def find_match(db: Database, *, source: str, item: Item, window_hours: float) ->
         row = _one(db, "SELECT article_id FROM article_sources WHERE source = ? AND guid = ?", [source, key])
         if row:
             return row[0], "seen"
-    elif item.url:
+    elif item.url and not (item.canonical_url and _is_home_page(item.canonical_url)):
         row = _one(db, "SELECT article_id FROM article_sources WHERE source = ? AND url = ? AND guid IS NULL",
                    [source, item.url])
         if row:
