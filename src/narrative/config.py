@@ -80,7 +80,8 @@ class Setting:
 def _adapter(setting: Setting) -> TypeAdapter:
     """The pydantic validator of one setting: its type (lax, so "8" from the environment is 8) and range."""
     kind = type(setting.default)
-    constraints: dict[str, Any] = {k: getattr(setting, k) for k in ("ge", "gt", "le") if getattr(setting, k) is not None}
+    bounds = {"ge": setting.ge, "gt": setting.gt, "le": setting.le}
+    constraints: dict[str, Any] = {k: v for k, v in bounds.items() if v is not None}
     if kind is float:
         constraints["allow_inf_nan"] = False
     if kind is str and setting.non_empty:
@@ -275,6 +276,8 @@ def load_feeds(path: str | os.PathLike[str]) -> list[FeedConfig]:
         line = mark.line + 1 if mark else "?"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(Errors.E002.format(path=path, line=line, problem=problem)) from None
+    if data is None:  # an empty file, or only comments
+        raise ConfigError(Errors.E005.format(path=path))
     if isinstance(data, list):  # a bare list of feeds is accepted too
         data, entries_node = {"feeds": data}, node
     else:

@@ -31,6 +31,10 @@ class Errors:
     # Issue 11: files that are not what they claim, and stores narrative cannot use as they are.
     E006 = "{path}: not UTF-8 text ({problem}). Re-save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)."
     E007 = "{path}: cannot read the file ({problem}). Check the path and its permissions."
+    E008 = ("{path}: the database file is damaged ({problem}). Restore it from a backup, or salvage it with "
+            "`sqlite3 {path} .recover | sqlite3 recovered.db` and pass --db recovered.db.")
+    E009 = ("the database (--db or NARRATIVE_DB) is damaged ({problem}). Restore it from a backup, or salvage it "
+            "with `sqlite3 DB .recover | sqlite3 recovered.db` and pass --db recovered.db.")
     E012 = ("{path}: not a narrative database ({problem}). Pass the database narrative created with --db "
             "(or NARRATIVE_DB), or a new file name to create one.")
     E013 = ("{path}: no such database. Run `narrative ingest` or `narrative import` first, or pass --db PATH "
@@ -53,7 +57,6 @@ class Errors:
     E060 = "--map {field}={column}: {field!r} is not a field of an archive; allowed fields: {allowed}."
     E062 = ("narrative serve could not listen on {host}:{port} (see the line above: address in use or unknown "
             "host). Pick another --port or --host.")
-    E061 = "{path}: not a price CSV ({problem}). Export the prices as CSV text (Date,Open,High,Low,Close,Adj Close,Volume)."
 
 
 class NarrativeError(Exception):

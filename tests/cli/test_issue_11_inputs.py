@@ -40,7 +40,8 @@ def test_issue_11_feeds_yaml_unreadable_is_one_line(shared_dir):
     feeds.chmod(0o000)
     result = run_process("validate", "--feeds", feeds, cwd=shared_dir, as_nobody=True)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1] == f"Error: Invalid value for '--feeds': File '{feeds}' is not readable."
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == f"Error: Invalid value for '--feeds': File '{feeds}' is not readable."
 
 
 @pytest.mark.parametrize("payload", [bytes(range(256)) * 8, b"\x7fELF\x02\x01\x01\x00" + bytes(500),
@@ -99,3 +100,19 @@ def test_issue_11_import_fields_are_the_archive_readers_fields():
     from narrative.cli.ingest import IMPORT_FIELDS
 
     assert set(IMPORT_FIELDS) == set(COLUMN_ALIASES)
+
+
+def test_issue_11_empty_feeds_yaml_says_no_feeds(tmp_path):
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("# nothing yet\n", encoding="utf-8")
+    line = one_error_line(run("validate", "--feeds", feeds))
+    assert line == f"Error: {feeds}: no feeds listed. Add at least one entry under 'feeds:'."
+
+
+def test_issue_11_leadlag_index_csv_of_binary_garbage_is_one_line(tmp_path):
+    garbage = tmp_path / "series.csv"
+    garbage.write_bytes(b"date,value\n\xff\xfe\x00\xf0garbage")
+    result = run("leadlag", "--index-csv", garbage, "--tickers", "BABA", "--from", "2025-01-01", "--to", "2025-02-01",
+                 "--db", tmp_path / "n.db")
+    line = one_error_line(result)
+    assert result.exit_code == 2 and line.startswith(f"Error: {garbage}: not UTF-8 text (byte 0xff at offset 11)")

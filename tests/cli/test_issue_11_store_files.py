@@ -167,3 +167,33 @@ def test_issue_11_store_of_an_older_version_is_read_after_one_write(tmp_path):
     assert result.exit_code == 1 and "written by an older narrative (schema m005_point_in_time" in line
     make_store(db_path)  # any write command upgrades it
     assert run("stats", "--db", db_path).exit_code == 0
+
+
+def test_issue_11_damaged_store_is_named_at_open(tmp_path):
+    db = make_store(tmp_path / "n.db")
+    data = db.read_bytes()
+    db.write_bytes(data[: len(data) // 2])  # cut in half: the schema pages no longer add up
+    result = run("stats", "--db", db)
+    line = one_error_line(result)
+    assert result.exit_code == 1 and f"{db}: the database file is damaged (database disk image is malformed)" in line
+    assert ".recover" in line
+
+
+def test_issue_11_damage_found_mid_query_is_one_line(tmp_path):
+    db = make_store(tmp_path / "n.db")
+    conn = sqlite3.connect(db)
+    # enough rows that the articles table spans pages the schema check at open never reads
+    conn.executemany("INSERT INTO articles (title, published, published_source, title_hash, content_hash, "
+                     "first_seen_at, updated_at, ingest_version) VALUES (?, '2025-01-01', 'archive', ?, ?, '', '', "
+                     "'t')", [(f"title {n} " + "x" * 500, str(n), str(n)) for n in range(400)])
+    conn.commit()
+    page_size, pages = conn.execute("PRAGMA page_size").fetchone()[0], conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.close()
+    data = bytearray(db.read_bytes())
+    for offset in range(page_size * (pages - 40), page_size * pages, 7):
+        data[offset] = 0x5A
+    db.write_bytes(bytes(data))
+    result = run("stats", "--db", db)
+    line = one_error_line(result)
+    assert result.exit_code == 1
+    assert line.startswith("Error: the database (--db or NARRATIVE_DB) is damaged (database disk image is malformed)")

@@ -12,12 +12,13 @@ import csv
 import json
 import logging
 import re
+import sqlite3
 import sys
 from typing import Any
 
 import click
 
-from ..errors import NarrativeError
+from ..errors import Errors, NarrativeError
 
 DB_HELP = "SQLite database (default ./narrative.db, or NARRATIVE_DB)."
 FORMATS = click.Choice(["table", "json", "csv"])
@@ -32,6 +33,16 @@ class NarrativeGroup(click.Group):
         except NarrativeError as exc:
             click.echo(f"Error: {plain(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
+        except sqlite3.DatabaseError as exc:
+            # Damage deeper in the file than the schema check at open reads shows up mid-query (issue 11). Only
+            # damage is turned into a line; any other SQLite error is a bug and keeps its traceback.
+            if not any(sign in str(exc) for sign in _DAMAGE):
+                raise
+            click.echo(f"Error: {Errors.E009.format(problem=exc)}", err=True)
+            ctx.exit(1)
+
+
+_DAMAGE = ("malformed", "not a database", "disk I/O error")
 
 
 # C0 and C1 control characters except tab and newline: an ESC in a feed title must not drive the terminal

@@ -7,6 +7,7 @@ import json
 import click
 
 from ..api import market as api_market
+from ..errors import Errors, InputError
 from . import DB_HELP, FORMATS, cli, plain, render
 from .extract import _emit
 
@@ -145,7 +146,13 @@ def leadlag_cli(narrative, index_csv, tickers, benchmarks, start, end, intraday,
 
     if narrative and index_csv:
         raise click.UsageError("give --narrative or --index-csv, not both.")
-    series = api_analysis.read_series_csv(index_csv) if index_csv else None
+    series = None
+    if index_csv:
+        try:
+            series = api_analysis.read_series_csv(index_csv)
+        except UnicodeDecodeError as exc:  # issue 11: a binary or non-UTF-8 file is one line, not a traceback
+            problem = f"byte 0x{exc.object[exc.start]:02x} at offset {exc.start}"
+            raise InputError(Errors.E006.format(path=index_csv, problem=problem)) from None
     result = api_analysis.leadlag_result(narrative, [t for t in tickers.split(",") if t.strip()], index=series,
                                          benchmark=list(benchmarks), start=start, end=end, db_path=db_path,
                                          intraday=intraday, precision=list(precision) or None, max_lag=max_lag,

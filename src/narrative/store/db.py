@@ -69,6 +69,8 @@ def open_db(path: str | os.PathLike[str], *, readonly: bool = False, migrate: bo
         problem = str(exc)
         if "readonly" in problem or "read-only" in problem:
             raise StoreError(Errors.E018.format(path=path, folder=path.parent, problem=problem)) from None
+        if "malformed" in problem or "not a database" in problem:
+            raise StoreError(Errors.E008.format(path=path, problem=problem)) from None
         raise StoreError(Errors.E011.format(path=path, problem=problem)) from None
     return db
 
