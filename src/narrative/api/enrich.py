@@ -114,4 +114,7 @@ def enrich_db(db: Database, *, article_ids: Iterable[int] | None = None, limit: 
         summary.scoring = score_db(db, narrative_id=resolve_narrative_id(narrative, configured=settings.narrative),
                                    article_ids=article_ids, force=rescore,
                                    model_path=settings.sentiment_model or None, catalog_path=catalog_path)
+    from .aggregates import refresh_aggregates
+
+    refresh_aggregates(db)  # issue 12: the per-day aggregates the query commands read
     return summary

@@ -15,7 +15,9 @@ from ..catalog import find_narrative, load_narratives, resolve_narrative_id
 from ..config import Settings
 from ..market.calendar import calendar_for, hours_for
 from ..market.index import COLUMNS, narrative_index as compute_index
+from ..store.aggregates import has_scores
 from ..store.scores import scored_articles
+from .aggregates import index_from_days, stored_precision
 from .query import open_existing_store, parse_day
 
 # A date-only item is credited to a session up to two days after its date (weekends and holidays roll further):
@@ -38,13 +40,20 @@ def narrative_index(narrative: str | None = None, *, db_path: str | None = None,
     hours = hours_for(sessions) if sessions is not None else None  # unknown names fail before any reading
     low, high = parse_day(since), parse_day(until, end=True)
     read_from = None if low is None else (datetime.fromisoformat(low) - timedelta(days=LOOKBACK_DAYS)).isoformat()
+    start = None if low is None else pd.Timestamp(low[:10])
+    end = None if until is None else pd.Timestamp(until.strip()[:10])
     db = open_existing_store(db_path)
     try:
+        stored = stored_precision(precision) if hours is None else None
+        if stored is not None:  # UTC days from the per-day aggregates (issue 12): O(days), not O(articles)
+            frame = index_from_days(db, narrative_id, stored, start=start, end=end)
+            if not (frame["attention"] > 0).any() and not has_scores(db, narrative_id):
+                find_narrative(load_narratives(), narrative_id)  # nothing scored: say so when the name is unknown
+            frame.attrs["grouping"] = "UTC days (not point-in-time for any exchange)"
+            return frame
         articles = pd.DataFrame(scored_articles(db, narrative_id, since=read_from, until=high))
     finally:
         db.close()
-    start = None if low is None else pd.Timestamp(low[:10])
-    end = None if until is None else pd.Timestamp(until.strip()[:10])
     if articles.empty:
         find_narrative(load_narratives(), narrative_id)  # nothing scored: say so when the name is unknown
         articles = pd.DataFrame(columns=["article_id", "published", "precision", "source_tz", "relevance", "stance"])

@@ -9,7 +9,8 @@ from ..catalog import load_catalog
 from ..config import Settings
 from ..errors import Errors, InputError
 from ..store import open_db
-from ..store.queries import figure_rows, known_names, mention_rows, top_entity_rows, unlinked_names
+from ..store.aggregates import top_entities, top_entities_direct
+from ..store.queries import figure_rows, known_names, mention_rows, unlinked_names
 
 
 def as_frame(rows, columns):
@@ -90,15 +91,30 @@ def figures(name: str | None = None, *, db_path: str | None = None, since: str |
 
 
 def entities(*, db_path: str | None = None, since: str | None = None, until: str | None = None,
-             limit: int = 20, linked_only: bool = False):
-    """Top entities by mentions in the window."""
+             limit: int = 20, offset: int = 0, linked_only: bool = False):
+    """Top entities by mentions in the window (``offset`` pages on), from the per-day aggregates when the window
+    is whole days (issue 12), else from the mentions themselves; a catalog entity and an unlinked name are
+    separate rows.
+
+    >>> entities(db_path="demo.db", since="2025-03-01", limit=10, offset=10)  # doctest: +SKIP
+    """
+    low, high = parse_day(since), parse_day(until, end=True)
     db = open_existing_store(db_path)
     try:
-        rows = top_entity_rows(db, since=parse_day(since), until=parse_day(until, end=True), limit=limit,
-                               linked_only=linked_only)
+        rows = None
+        if _whole_day(low) and _whole_day(high):
+            rows = top_entities(db, since_day=low and low[:10], until_day=high and high[:10], limit=limit,
+                                offset=offset, linked_only=linked_only)
+        if rows is None:  # a window inside a day, or aggregates being refreshed
+            rows = top_entities_direct(db, since=low, until=high, limit=limit, offset=offset,
+                                       linked_only=linked_only)
     finally:
         db.close()
     return as_frame(rows, ["entity_id", "entity", "type", "mentions", "articles", "first_seen", "last_seen"])
+
+
+def _whole_day(bound: str | None) -> bool:
+    return bound is None or bound.endswith("T00:00:00+00:00")
 
 
 def open_existing_store(db_path: str | None):

@@ -1,0 +1,172 @@
+"""Per-day aggregates that keep the query commands fast as the store grows (issue 12 item 3).
+
+Triggers (migration ``m009``) mark the days a write touches in ``aggregate_dirty``; :func:`refresh_entity_days`
+recomputes those days of ``entity_days`` (mentions per entity per UTC day) and the totals of the entities they
+name from the rows themselves, so re-enrichment replaces a day's figures instead of adding to them. The narrative
+index's days (``narrative_days``) are computed by :mod:`narrative.api.aggregates` (the index is ``market/``'s
+computation); this module only stores and reads them.
+
+An entity is keyed by ``(linked, entity_key)``: ``linked`` is 1 for a catalog entity, whose key is its id, and 0 for
+an unlinked name, whose key is the lowercased name.
+
+>>> from narrative.store import open_db
+>>> db = open_db(":memory:")
+>>> refresh_entity_days(db)
+0
+>>> top_entities(db, limit=5)
+[]
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from sqlite_utils import Database
+
+from .db import published_window, rows
+
+AGGREGATOR_VERSION = "agg-1"
+# Past this many dirty days the totals are rebuilt from every day in one statement rather than key by key.
+REBUILD_TOTALS_AFTER_DAYS = 40
+
+_ENTITY_COLUMNS = ("m.entity_id IS NOT NULL AS linked, coalesce(m.entity_id, lower(m.name)) AS entity_key, "
+                   "m.entity_id, m.name, m.label, count(*) AS mentions, count(DISTINCT m.article_id) AS articles, "
+                   "min(a.published) AS first_seen, max(a.published) AS last_seen")
+_RANKED = ("SELECT {src}.entity_id, coalesce(e.name, {src}.name) AS entity, coalesce(e.type, lower({src}.label)) "
+           "AS type, {src}.mentions, {src}.articles, {src}.first_seen, {src}.last_seen FROM ({inner}) {src} "
+           "LEFT JOIN entities e ON e.id = {src}.entity_id ORDER BY {src}.mentions DESC, {src}.articles DESC, entity "
+           "LIMIT ? OFFSET ?")
+
+
+def dirty_days(db: Database, kind: str, narrative: str = "") -> list[str]:
+    """The days of ``kind`` (``entities`` or ``index``) whose aggregates are out of date, oldest first."""
+    return [row[0] for row in db.execute(
+        "SELECT day FROM aggregate_dirty WHERE kind = ? AND narrative = ? ORDER BY day", [kind, narrative])]
+
+
+def dirty_narratives(db: Database) -> list[str]:
+    """Narratives with at least one index day out of date."""
+    return [row[0] for row in db.execute("SELECT DISTINCT narrative FROM aggregate_dirty WHERE kind = 'index'")]
+
+
+def clear_dirty(db: Database, kind: str, narrative: str, days: Iterable[str]) -> None:
+    db.conn.executemany("DELETE FROM aggregate_dirty WHERE kind = ? AND narrative = ? AND day = ?",
+                        [(kind, narrative, day) for day in days])
+
+
+def refresh_entity_days(db: Database) -> int:
+    """Recompute every dirty day of ``entity_days`` and the totals of the entities those days name (call with the
+    writer lock held; runs in its own transaction). Returns the number of days recomputed."""
+    days = dirty_days(db, "entities")
+    if not days:
+        return 0
+    with db.atomic():
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS touched_keys (linked INTEGER, entity_key TEXT, "
+                   "PRIMARY KEY (linked, entity_key))")
+        db.execute("DELETE FROM touched_keys")
+        for day in days:
+            db.execute("INSERT OR IGNORE INTO touched_keys SELECT linked, entity_key FROM entity_days WHERE day = ?",
+                       [day])
+            db.execute("DELETE FROM entity_days WHERE day = ?", [day])
+            db.execute(f"INSERT INTO entity_days (day, linked, entity_key, entity_id, name, label, mentions, articles, "
+                       f"first_seen, last_seen, aggregator_version) SELECT ?, * , ? FROM (SELECT {_ENTITY_COLUMNS} "
+                       f"FROM articles a JOIN mentions m ON m.article_id = a.id "
+                       f"WHERE a.published >= ? AND a.published < ? GROUP BY 1, 2)",
+                       [day, AGGREGATOR_VERSION, day, _next_day(db, day)])
+            db.execute("INSERT OR IGNORE INTO touched_keys SELECT linked, entity_key FROM entity_days WHERE day = ?",
+                       [day])
+        totals = ("INSERT INTO entity_totals (linked, entity_key, entity_id, name, label, mentions, articles, "
+                  "first_seen, last_seen, aggregator_version) SELECT d.linked, d.entity_key, d.entity_id, d.name, "
+                  "d.label, sum(d.mentions), sum(d.articles), min(d.first_seen), max(d.last_seen), ? "
+                  "FROM entity_days d {where} GROUP BY d.linked, d.entity_key")
+        if len(days) > REBUILD_TOTALS_AFTER_DAYS:
+            db.execute("DELETE FROM entity_totals")
+            db.execute(totals.format(where=""), [AGGREGATOR_VERSION])
+        else:
+            db.execute("DELETE FROM entity_totals WHERE (linked, entity_key) IN (SELECT linked, entity_key "
+                       "FROM touched_keys)")
+            db.execute(totals.format(where="JOIN touched_keys t ON t.linked = d.linked "
+                                           "AND t.entity_key = d.entity_key"), [AGGREGATOR_VERSION])
+        clear_dirty(db, "entities", "", days)
+    return len(days)
+
+
+def top_entities(db: Database, *, since_day: str | None = None, until_day: str | None = None, limit: int = 20,
+                 offset: int = 0, linked_only: bool = False) -> list[dict[str, Any]] | None:
+    """Entities by mentions (then distinct articles, then name) in the days ``since_day`` to ``until_day``
+    (exclusive), from the aggregates; None while a day is dirty (the caller then asks :func:`top_entities_direct`).
+
+    >>> from narrative.store import open_db
+    >>> top_entities(open_db(":memory:"), since_day="2025-03-01", until_day="2025-03-08")
+    []
+    """
+    if db.execute("SELECT 1 FROM aggregate_dirty WHERE kind = 'entities' LIMIT 1").fetchone():
+        return None
+    linked = " AND linked = 1" if linked_only else ""
+    if since_day is None and until_day is None:
+        inner = f"SELECT * FROM entity_totals WHERE 1 = 1{linked}"
+        return rows(db, _RANKED.format(src="t", inner=inner), [limit, offset])
+    params: list[Any] = []
+    window = published_window("d", since_day, until_day, params, column="day")
+    inner = ("SELECT d.linked, d.entity_key, d.entity_id, d.name, d.label, sum(d.mentions) AS mentions, "
+             "sum(d.articles) AS articles, min(d.first_seen) AS first_seen, max(d.last_seen) AS last_seen "
+             f"FROM entity_days d WHERE 1 = 1{linked.replace('linked', 'd.linked')}{window} "
+             "GROUP BY d.linked, d.entity_key")
+    return rows(db, _RANKED.format(src="t", inner=inner), [*params, limit, offset])
+
+
+def top_entities_direct(db: Database, *, since: str | None = None, until: str | None = None, limit: int = 20,
+                        offset: int = 0, linked_only: bool = False) -> list[dict[str, Any]]:
+    """:func:`top_entities` recomputed from ``mentions`` (any ISO window, ``until`` exclusive): the reference the
+    aggregates are tested against, and the answer while they are being refreshed."""
+    params: list[Any] = []
+    window = published_window("a", since, until, params)
+    linked = " AND m.entity_id IS NOT NULL" if linked_only else ""
+    inner = (f"SELECT {_ENTITY_COLUMNS} FROM mentions m JOIN articles a ON a.id = m.article_id "
+             f"WHERE 1 = 1{linked}{window} GROUP BY 1, 2")
+    return rows(db, _RANKED.format(src="t", inner=inner), [*params, limit, offset])
+
+
+def entity_day_rows(db: Database) -> list[dict[str, Any]]:
+    """Every stored entity day (for tests and the bench), ordered."""
+    return rows(db, "SELECT day, linked, entity_key, mentions, articles, first_seen, last_seen FROM entity_days "
+                    "ORDER BY day, linked, entity_key")
+
+
+def narrative_day_rows(db: Database, narrative: str, precision: str, *, first_day: str | None = None,
+                       last_day: str | None = None) -> list[dict[str, Any]]:
+    """Stored index days of ``narrative`` for ``precision`` (``all`` or ``exact``), ``first_day`` to ``last_day``
+    inclusive, oldest first."""
+    params: list[Any] = [narrative, precision]
+    sql = "SELECT * FROM narrative_days WHERE narrative = ? AND precision = ?"
+    if first_day:
+        sql += " AND day >= ?"
+        params.append(first_day)
+    if last_day:
+        sql += " AND day <= ?"
+        params.append(last_day)
+    return rows(db, sql + " ORDER BY day", params)
+
+
+def save_narrative_days(db: Database, narrative: str, precision: str, days: list[str],
+                        computed: list[dict[str, Any]]) -> None:
+    """Replace the stored index of ``narrative``/``precision`` on ``days`` by ``computed`` (rows with a ``day`` and
+    the index columns; quiet days are simply absent). Call inside ``db.atomic()``."""
+    db.conn.executemany("DELETE FROM narrative_days WHERE narrative = ? AND precision = ? AND day = ?",
+                        [(narrative, precision, day) for day in days])
+    columns = ["attention", "stories", "mentions", "stance", "stance_stories", "share_positive", "net", "n_exact",
+               "n_date_only", "n_fetched", "n_relative", "first_published"]
+    db.conn.executemany(
+        f"INSERT INTO narrative_days (narrative, precision, day, {', '.join(columns)}, aggregator_version) "
+        f"VALUES (?, ?, ?, {', '.join('?' for _ in columns)}, ?)",
+        [(narrative, precision, row["day"], *(row[c] for c in columns), AGGREGATOR_VERSION) for row in computed])
+
+
+def has_scores(db: Database, narrative: str) -> bool:
+    """Whether any article is scored for ``narrative`` (either spelling)."""
+    return db.execute("SELECT 1 FROM article_scores WHERE narrative IN (?, ?) LIMIT 1",
+                      [narrative, narrative.replace("-", "_")]).fetchone() is not None
+
+
+def _next_day(db: Database, day: str) -> str:
+    return db.execute("SELECT date(?, '+1 day')", [day]).fetchone()[0]

@@ -1,0 +1,171 @@
+"""Issue 12 item 3: the per-day aggregates give exactly what a recomputation from every row gives, after
+re-enrichment and rescoring too (never double counted), and an older store gets them from migration m009."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from narrative import api
+from narrative.api.aggregates import refresh_aggregates
+from narrative.market.index import narrative_index as compute_index
+from narrative.store import open_db
+from narrative.store.aggregates import dirty_days, top_entities, top_entities_direct
+from narrative.store.extraction import save_extraction
+from narrative.store.queries import top_entity_rows
+from narrative.store.schema import migrations
+from narrative.store.scores import save_scores, scored_articles
+
+NARRATIVE = "china-ai"
+# (published, precision, source_tz, mentions as (entity_id, name, label), relevance, stance, story of)
+ARTICLES = [
+    ("2025-03-01T09:00:00+00:00", "exact", None, [("alibaba", "Alibaba", "ORG"), (None, "Jack Ma", "PERSON")],
+     0.9, 0.4, None),
+    ("2025-03-01T23:30:00+00:00", "exact", None, [("alibaba", "Alibaba", "ORG"), ("alibaba", "Alibaba", "ORG")],
+     0.7, -0.2, 1),
+    ("2025-03-01T16:00:00+00:00", "date_only", "Asia/Hong_Kong", [("tencent", "Tencent", "ORG")], 0.8, 0.6, None),
+    ("2025-03-02T05:00:00+00:00", "date_only", "America/New_York", [(None, "Jack Ma", "PERSON")], 0.6, 0.1, None),
+    ("2025-03-04T12:00:00+00:00", "fetched", None, [("tencent", "Tencent", "ORG"), (None, "Pony Ma", "PERSON")],
+     0.3, 0.9, None),
+    ("2025-03-04T13:00:00+00:00", "exact", None, [("baidu", "Baidu", "ORG")], 0.95, -0.7, None),
+    ("2025-03-07T01:00:00+00:00", "relative", None, [("alibaba", "Alibaba", "ORG")], 0.55, 0.0, 6),
+    ("2025-03-07T02:00:00+00:00", "exact", None, [(None, "Pony Ma", "PERSON"), ("baidu", "Baidu", "ORG")],
+     0.65, 0.3, 6),
+]
+
+
+def _extraction(mentions):
+    text = " ".join(name for _, name, _ in mentions)
+    found, start = [], 0
+    for entity_id, name, label in mentions:
+        found.append(SimpleNamespace(sentence=0, entity_id=entity_id, name=name, label=label, surface=name,
+                                     start=start, end=start + len(name), method="catalog" if entity_id else "ner"))
+        start += len(name) + 1
+    return SimpleNamespace(language="en", sentences=[SimpleNamespace(index=0, start=0, end=len(text), text=text)],
+                           mentions=found, people=[], figures=[], phrase_hits=[])
+
+
+def _write(db, article_id, mentions, relevance, stance, version="v1"):
+    with db.atomic():
+        save_extraction(db, article_id, _extraction(mentions), version=version, now="2025-03-10T00:00:00+00:00")
+        save_scores(db, article_id, NARRATIVE, sentences=[], entities=[],
+                    article={"relevance": relevance, "stance": stance, "tone": stance, "relevant_sentences": 1,
+                             "evidence": []}, version=version, now="2025-03-10T00:00:00+00:00")
+
+
+def _fill(db):
+    with db.atomic():
+        for n, (published, precision, zone, *_rest) in enumerate(ARTICLES, start=1):
+            db.execute(
+                "INSERT INTO articles (id, title, published, published_source, title_hash, content_hash, "
+                "first_seen_at, updated_at, ingest_version, published_precision, source_tz) "
+                "VALUES (?, ?, ?, 'archive', ?, ?, ?, ?, 'test', ?, ?)",
+                [n, f"title {n}", published, f"t{n}", f"c{n}", published, published, precision, zone])
+            for source in range(1 + n % 3):
+                db.execute("INSERT INTO article_sources (article_id, source, source_kind, matched_by, seen_at) "
+                           "VALUES (?, ?, 'import', 'new', ?)", [n, f"s{source}", published])
+    for n, (_, _, _, mentions, relevance, stance, story_of) in enumerate(ARTICLES, start=1):
+        _write(db, n, mentions, relevance, stance)
+        if story_of:
+            db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [story_of, n])
+    db.conn.commit()
+
+
+@pytest.fixture
+def store(tmp_path):
+    path = str(tmp_path / "agg.db")
+    db = open_db(path)
+    _fill(db)
+    db.close()
+    return path
+
+
+def _direct_index(path, precision=None, since=None, until=None):
+    db = open_db(path, readonly=True)
+    try:
+        articles = pd.DataFrame(scored_articles(db, NARRATIVE))
+    finally:
+        db.close()
+    return compute_index(articles, calendar=None, start=since and pd.Timestamp(since),
+                         end=until and pd.Timestamp(until), precision=precision)
+
+
+def _assert_same(path):
+    for precision in (None, ["exact"]):
+        for since, until in ((None, None), ("2025-03-02", "2025-03-06"), ("2025-02-25", "2025-03-10")):
+            got = api.narrative_index(NARRATIVE, db_path=path, since=since, until=until, precision=precision)
+            pd.testing.assert_frame_equal(got, _direct_index(path, precision, since, until))
+    db = open_db(path, readonly=True)
+    try:
+        for window in ((None, None), ("2025-03-02T00:00:00+00:00", "2025-03-05T00:00:00+00:00")):
+            for linked in (False, True):
+                direct = top_entities_direct(db, since=window[0], until=window[1], linked_only=linked)
+                assert direct == top_entity_rows(db, since=window[0], until=window[1], linked_only=linked)
+                days = [w and w[:10] for w in window]
+                aggregated = top_entities(db, since_day=days[0], until_day=days[1], linked_only=linked)
+                assert aggregated is None or aggregated == direct
+                frame = api.entities(db_path=path, since=days[0], linked_only=linked)
+                assert frame.astype(object).where(frame.notna(), None).to_dict("records") == \
+                    top_entities_direct(db, since=window[0], linked_only=linked)
+    finally:
+        db.close()
+
+
+def test_issue_12_aggregates_equal_a_recomputation_before_and_after_refresh(store):
+    _assert_same(store)  # dirty days: recomputed (index) or bypassed (entities) on read
+    db = open_db(store)
+    assert dirty_days(db, "entities") and dirty_days(db, "index", NARRATIVE)
+    assert refresh_aggregates(db)["entity_days"] == 4
+    assert not dirty_days(db, "entities") and not dirty_days(db, "index", NARRATIVE)
+    assert top_entities(db)[0] == {"entity_id": "alibaba", "entity": "Alibaba", "type": "org", "mentions": 4,
+                                   "articles": 3, "first_seen": "2025-03-01T09:00:00+00:00",
+                                   "last_seen": "2025-03-07T01:00:00+00:00"}
+    db.close()
+    _assert_same(store)
+
+
+def test_issue_12_reenrich_and_rescore_replace_never_add(store):
+    db = open_db(store)
+    refresh_aggregates(db)
+    before = top_entities(db)
+    for _ in range(2):  # the same rows written again: nothing changes
+        for n, (_, _, _, mentions, relevance, stance, _) in enumerate(ARTICLES, start=1):
+            _write(db, n, mentions, relevance, stance, version="v2")
+        refresh_aggregates(db)
+    assert top_entities(db) == before
+    _write(db, 1, [("baidu", "Baidu", "ORG")], 0.2, 0.5, version="v3")  # re-enriched and rescored differently
+    _write(db, 6, [("baidu", "Baidu", "ORG")], 0.9, 0.8, version="v3")
+    db.execute("UPDATE articles SET published = '2025-03-03T10:00:00+00:00' WHERE id = 4")  # an exact time arrives
+    db.execute("INSERT INTO article_sources (article_id, source, source_kind, matched_by, seen_at) "
+               "VALUES (8, 'late', 'feed', 'title', '2025-03-08T00:00:00+00:00')")
+    db.conn.commit()
+    _assert_same(store)
+    refresh_aggregates(db)
+    db.close()
+    _assert_same(store)
+    db = open_db(store, readonly=True)
+    by_key = {r["entity_id"]: r for r in top_entities(db)}
+    assert by_key["alibaba"]["mentions"] == 3 and by_key["baidu"]["mentions"] == 3
+    db.close()
+
+
+def test_issue_12_migration_m009_backfills_an_older_store(tmp_path):
+    path = str(tmp_path / "old.db")
+    older = type(migrations)("narrative")
+    older._migrations = [m for m in migrations._migrations if not m.name.startswith("m009")]  # noqa: SLF001
+    from sqlite_utils import Database
+
+    raw = Database(path)
+    older.apply(raw)
+    assert "entity_days" not in raw.table_names()
+    _fill(raw)
+    raw.close()
+    db = open_db(path)  # applies m009: every day dirty
+    assert len(dirty_days(db, "entities")) == 4
+    refresh_aggregates(db)
+    assert len(json.dumps(top_entities(db))) > 2
+    db.close()
+    _assert_same(path)
