@@ -65,3 +65,19 @@ def test_issue_11_dedup_window_at_the_calendar_edges_does_not_overflow():
     assert low < "9999-12-31T23:00:00+00:00" < high
     low, high = _window("0001-01-01T01:00:00+00:00", 72)
     assert low < "0001-01-01T01:00:00+00:00" < high
+
+
+def test_issue_11_cli_import_of_a_9999_row_names_the_line_and_exits_0(tmp_path):
+    from click.testing import CliRunner
+
+    from narrative.cli import cli
+
+    archive = tmp_path / "archive.csv"
+    archive.write_text("title,url,published,text\n"
+                       "Placeholder date far in the future for this row,http://a.test/2,9999-12-31,Year 9999.\n"
+                       "Tencent reports quarterly revenue above estimates,http://a.test/1,2024-05-14,Tencent said.\n",
+                       encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", str(archive), "--db", str(tmp_path / "n.db"), "--no-enrich"])
+    assert result.exit_code == 0, result.output
+    assert f"{archive}:2: skipped: date 9999-12-31 is out of range" in result.stderr
+    assert "1 new articles" in result.stdout and "Traceback" not in result.output

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from narrative.api.items import item_from_entry
 from narrative.errors import InputError
 from narrative.ingest.archive import ArchiveRow, RowProblem, read_archive
+from narrative.ingest.fulltext import extract_main_text
 from narrative.ingest.normalize import published_problem
 from narrative.ingest.parse import parse_feed
 from narrative.market.prices import read_price_csv
@@ -195,6 +196,22 @@ def test_issue_11_fuzz_price_csv_reader_never_raises_but_input_error(tmp_path, d
     for row in prices.rows:
         assert row["close"] > 0 and row["adj_close"] > 0 and len(row["date"]) == 10
     assert all(isinstance(line, int) and why for line, why in prices.problems)
+
+
+HTML_PARTS = st.one_of(st.sampled_from(["<html>", "<body>", "<article>", "<p>", "</p>", "<div>", "</div>", "<script>",
+                                        "<!--", "-->", "<![CDATA[", "]]>", "<meta charset='utf-16'>", "&#0;",
+                                        "&#xD800;", "\x00", "<table><tr><td>", "<svg>", "<template>", "<frameset>"]),
+                       st.text(max_size=120))
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(parts=st.lists(HTML_PARTS, max_size=30), encoding=st.sampled_from(["utf-8", "utf-16", "cp1252", "gb18030"]),
+       raw=st.one_of(st.none(), st.binary(max_size=1500)))
+def test_issue_11_fuzz_page_extraction_never_raises(parts, encoding, raw):
+    """A page linked from a feed is untrusted too: main-text extraction gives text or a reason, never raises."""
+    page = raw if raw is not None else "".join(parts).encode(encoding, errors="replace")
+    text, why = extract_main_text(page, url="http://example.test/a")
+    assert (text is None) != (why is None)
 
 
 def test_issue_11_fuzz_examples_found_before_are_kept(tmp_path):
