@@ -135,3 +135,13 @@ def test_issue_11_bad_setting_on_the_command_line_exits_2_with_one_line(tmp_path
         "seconds one feed may take, retries and redirects included). Set NARRATIVE_FEED_DEADLINE (or the matching "
         "flag) to an allowed value."]
     assert not (tmp_path / "x.db").exists()
+
+
+def test_issue_11_settings_command_lists_the_allowed_values():
+    from click.testing import CliRunner
+
+    from narrative.cli import cli
+
+    result = CliRunner().invoke(cli, ["settings"], catch_exceptions=False)
+    row = next(line for line in result.stdout.splitlines() if "NARRATIVE_CONCURRENCY" in line)
+    assert "1..64" in row and "concurrency" in row

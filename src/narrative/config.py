@@ -125,7 +125,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("conditional_get", True, "Send the stored ETag/Last-Modified; off for servers that answer 304 to "
                                      "changed content"),
     Setting("unconditional_refetch_hours", 24.0, "Fetch a feed without ETag/Last-Modified when its last full "
-                                                 "response is this old, the body hash deciding what changed (0: never)"),
+                                                 "response is this old, the body hash deciding what changed (0: never)",
+            ge=0),
 )
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}

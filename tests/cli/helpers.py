@@ -23,9 +23,10 @@ def run(*args, env: dict[str, str] | None = None):
     return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False, env=env)
 
 
-def run_process(*args, cwd: Path, as_nobody: bool = False) -> subprocess.CompletedProcess:
-    """``python -m narrative ARGS`` in a fresh process; ``as_nobody`` drops root first (root ignores permissions)."""
-    command = [sys.executable, "-m", "narrative", *map(str, args)]
+def run_process(*args, cwd: Path, as_nobody: bool = False, module: bool = True) -> subprocess.CompletedProcess:
+    """``python -m narrative ARGS`` (``python ARGS`` with ``module=False``) in a fresh process; ``as_nobody`` drops
+    root first (root ignores permissions)."""
+    command = [sys.executable, *(["-m", "narrative"] if module else []), *map(str, args)]
     if as_nobody and os.geteuid() == 0:
         setpriv = shutil.which("setpriv")
         if setpriv is None:

@@ -10,7 +10,7 @@ import logging
 
 from narrative.serve import datasette_app
 
-from .helpers import make_store
+from .helpers import make_store, run_process
 
 
 def get(app, path: str):
@@ -59,3 +59,17 @@ def test_issue_11_serve_refuses_a_text_file_as_db(tmp_path):
     notes.write_text("not sqlite\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["serve", "--db", str(notes)], catch_exceptions=False)
     assert result.exit_code == 2 and "not a narrative database (not an SQLite file)" in result.stderr
+
+
+def test_issue_11_serve_reads_a_store_in_a_read_only_folder(shared_dir):
+    # datasette opens the file itself: in a folder nobody may write it must be told the store is immutable.
+    folder = shared_dir / "ro"
+    folder.mkdir()
+    db = make_store(folder / "n.db")
+    db.chmod(0o644)
+    folder.chmod(0o555)
+    script = ("import asyncio, sys; from narrative.serve import datasette_app; app = datasette_app(sys.argv[1]); "
+              "r = asyncio.run(app.client.get('/n/articles.json?_shape=array')); print(r.status_code, len(r.json()))")
+    result = run_process("-c", script, db, cwd=shared_dir, as_nobody=True, module=False)
+    assert result.returncode == 0 and result.stdout.split() == ["200", "2"], result.stderr[-2000:]
+    assert sorted(p.name for p in folder.iterdir()) == ["archive.csv", "n.db", "n.db.lock"]

@@ -143,10 +143,10 @@ def stats_cli(db_path, fmt) -> None:
 
 @cli.command(name="settings")
 def settings_cli() -> None:
-    """List every setting with its default and NARRATIVE_* variable.
+    """List every setting with its default, allowed values and NARRATIVE_* variable.
 
     Example: narrative settings
     """
-    rows = [{"name": s.name, "default": s.default, "env": f"NARRATIVE_{s.name.upper()}", "help": s.help}
+    rows = [{"name": s.name, "default": s.default, "allowed": s.allowed, "env": s.env, "help": s.help}
             for s in SETTINGS]
-    render(rows, ["name", "default", "env", "help"], "table")
+    render(rows, ["name", "default", "allowed", "env", "help"], "table")
