@@ -15,7 +15,8 @@ from narrative.market.index import narrative_index as compute_index
 from narrative.store import open_db
 from narrative.store.aggregates import dirty_days, top_entities, top_entities_direct
 from narrative.store.extraction import save_extraction
-from narrative.store.queries import top_entity_rows
+from narrative.store import recent
+from narrative.store.queries import figure_rows, mention_rows, top_entity_rows
 from narrative.store.schema import migrations
 from narrative.store.scores import save_scores, scored_articles
 
@@ -44,8 +45,12 @@ def _extraction(mentions):
         found.append(SimpleNamespace(sentence=0, entity_id=entity_id, name=name, label=label, surface=name,
                                      start=start, end=start + len(name), method="catalog" if entity_id else "ner"))
         start += len(name) + 1
+    figures = [SimpleNamespace(sentence=0, subject_entity_id=m.entity_id, subject=m.name, subject_method="nearest",
+                               value=float(m.start), value_high=None, unit="%", kind="change", direction="up",
+                               period=None, period_text=None, qualifier=None, negated=False, noun=None,
+                               surface="1%", start=m.start, end=m.end) for m in found]
     return SimpleNamespace(language="en", sentences=[SimpleNamespace(index=0, start=0, end=len(text), text=text)],
-                           mentions=found, people=[], figures=[], phrase_hits=[])
+                           mentions=found, people=[], figures=figures, phrase_hits=[])
 
 
 def _write(db, article_id, mentions, relevance, stance, version="v1"):
@@ -169,3 +174,26 @@ def test_issue_12_migration_m009_backfills_an_older_store(tmp_path):
     assert len(json.dumps(top_entities(db))) > 2
     db.close()
     _assert_same(path)
+
+
+@pytest.mark.parametrize("walk_from", [0, 10**9])
+def test_issue_12_pages_are_the_rows_of_the_full_listing_in_order(store, monkeypatch, walk_from):
+    monkeypatch.setattr(recent, "WALK_ARTICLES_FROM", walk_from)  # both plans: walk articles, or sort mentions
+    db = open_db(store)
+    refresh_aggregates(db)
+    window = {"since": "2025-03-01T05:00:00+00:00", "until": "2025-03-07T01:30:00+00:00"}
+    for who in ({"entity_id": "alibaba"}, {"entity_id": "baidu"}, {"name": "pony ma"}):
+        for bounds in ({}, window):
+            everything = mention_rows(db, **who, **bounds)
+            assert recent.mention_page(db, **who, **bounds) == everything
+            pages = [recent.mention_page(db, **who, **bounds, limit=2, offset=o) for o in range(0, 8, 2)]
+            assert sum(pages, []) == everything
+            assert recent.mention_page(db, **who, **bounds, offset=1) == everything[1:]
+    for who in ({}, {"entity_id": "tencent"}, {"name": "Jack Ma"}):
+        everything = figure_rows(db, **who, kind="change")
+        assert len(everything) > 1
+        pages = [recent.figure_page(db, **who, kind="change", limit=3, offset=o) for o in range(0, 15, 3)]
+        assert sum(pages, []) == everything
+    first = api.mentions("alibaba", db_path=store, limit=1, offset=1)
+    assert first["article_id"].tolist() == [mention_rows(db, entity_id="alibaba")[1]["article_id"]]
+    db.close()

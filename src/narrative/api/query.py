@@ -10,7 +10,8 @@ from ..config import Settings
 from ..errors import Errors, InputError
 from ..store import open_db
 from ..store.aggregates import top_entities, top_entities_direct
-from ..store.queries import figure_rows, known_names, mention_rows, unlinked_names
+from ..store.queries import known_names, unlinked_names
+from ..store.recent import figure_page, mention_page
 
 
 def as_frame(rows, columns):
@@ -57,34 +58,39 @@ def parse_day(value: str | None, *, end: bool = False) -> str | None:
 
 
 def mentions(name: str, *, db_path: str | None = None, since: str | None = None, until: str | None = None,
-             limit: int | None = None, catalog_path: str | None = None):
-    """Every mention of ``name`` (any alias or ticker, or an unlinked name), newest first.
+             limit: int | None = None, offset: int = 0, catalog_path: str | None = None):
+    """Every mention of ``name`` (any alias or ticker, or an unlinked name), newest first; ``limit`` rows from
+    ``offset`` pages through them.
 
-    >>> mentions("BABA", since="2025-03-01")  # doctest: +SKIP
+    >>> mentions("BABA", since="2025-03-01", limit=50, offset=50)  # doctest: +SKIP
     """
     since_iso, until_iso = parse_day(since), parse_day(until, end=True)
     db = open_existing_store(db_path)
     try:
         entity_id, canonical = resolve_entity(name, db=db, catalog_path=catalog_path)
-        rows = mention_rows(db, entity_id=entity_id, name=None if entity_id else canonical,
-                            since=since_iso, until=until_iso, limit=limit)
+        rows = mention_page(db, entity_id=entity_id, name=None if entity_id else canonical,
+                            since=since_iso, until=until_iso, limit=limit, offset=offset)
     finally:
         db.close()
     return as_frame(rows, _MENTION_COLUMNS)
 
 
 def figures(name: str | None = None, *, db_path: str | None = None, since: str | None = None,
-            until: str | None = None, kind: str | None = None, limit: int | None = None,
+            until: str | None = None, kind: str | None = None, limit: int | None = None, offset: int = 0,
             catalog_path: str | None = None):
-    """Figures stated in the news, optionally only those about ``name``."""
+    """Figures stated in the news, optionally only those about ``name``, newest first; ``limit`` rows from
+    ``offset`` pages through them.
+
+    >>> figures("Alibaba", kind="change", limit=20)  # doctest: +SKIP
+    """
     since_iso, until_iso = parse_day(since), parse_day(until, end=True)
     db = open_existing_store(db_path)
     try:
         entity_id = canonical = None
         if name:
             entity_id, canonical = resolve_entity(name, db=db, catalog_path=catalog_path)
-        rows = figure_rows(db, entity_id=entity_id, name=canonical if name and not entity_id else None,
-                           since=since_iso, until=until_iso, kind=kind, limit=limit)
+        rows = figure_page(db, entity_id=entity_id, name=canonical if name and not entity_id else None,
+                           since=since_iso, until=until_iso, kind=kind, limit=limit, offset=offset)
     finally:
         db.close()
     return as_frame(rows, _FIGURE_COLUMNS)

@@ -110,8 +110,8 @@ def top_entities(db: Database, *, since_day: str | None = None, until_day: str |
     window = published_window("d", since_day, until_day, params, column="day")
     inner = ("SELECT d.linked, d.entity_key, d.entity_id, d.name, d.label, sum(d.mentions) AS mentions, "
              "sum(d.articles) AS articles, min(d.first_seen) AS first_seen, max(d.last_seen) AS last_seen "
-             f"FROM entity_days d WHERE 1 = 1{linked.replace('linked', 'd.linked')}{window} "
-             "GROUP BY d.linked, d.entity_key")
+             f"FROM entity_days d WHERE 1 = 1{linked.replace('linked', '+d.linked')}{window} "
+             "GROUP BY +d.linked, +d.entity_key")  # unary +: read the days by the key's day range, not by entity
     return rows(db, _RANKED.format(src="t", inner=inner), [*params, limit, offset])
 
 
