@@ -144,10 +144,14 @@ def _entity_of(stock: dict, common_word) -> dict:
             "listings": listings, "indices": []}
 
 
-def ambiguous_ticker(symbol: str, common_word) -> bool:
-    """One or two letters, or a word ("ALL", "NOW"): only linked after an exchange prefix."""
+def ambiguous_ticker(symbol: str, common_word, stop_names: frozenset[str] = frozenset()) -> bool:
+    """One or two letters, a word ("ALL", "NOW") or a stop name ("COO"): only linked after an exchange prefix.
+
+    >>> ambiguous_ticker("F", lambda word: False), ambiguous_ticker("NVDA", lambda word: False)
+    (True, False)
+    """
     base = symbol.split(".")[0]
-    return len(base) <= 2 or (base.isalpha() and common_word(base.lower()))
+    return len(base) <= 2 or base.casefold() in stop_names or (base.isalpha() and common_word(base.lower()))
 
 
 def build(common_word) -> dict:
@@ -157,13 +161,14 @@ def build(common_word) -> dict:
     for entity in base["entities"]:
         owners.claim_entity(entity)
     base_ids, base_names, base_tickers = set(owners.ids), set(owners.names), set(owners.tickers)
+    stop_names = frozenset(name.casefold() for name in base.get("stop_names", ()))
     curated = yaml.load(CURATED.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     out: list[dict] = []
     for entity in curated.get("entities", []):
         entity = dict(entity)
         if entity["id"] in owners.ids:
             raise SystemExit(f"{CURATED}: entity id {entity['id']!r} is already in models/entities.yaml")
-        _finish(entity, owners, common_word)
+        _finish(entity, owners, common_word, stop_names)
         out.append(entity)
     overrides = curated.get("overrides", {})
     skipped = []
@@ -182,14 +187,14 @@ def build(common_word) -> dict:
             continue
         if entity["id"] in owners.ids:  # two companies, one short name: the ticker tells them apart
             entity["id"] = f"{entity['id']}-{slug(entity['listings'][0]['symbol'].split('.')[0])}"
-        _finish(entity, owners, common_word)
+        _finish(entity, owners, common_word, stop_names)
         out.append(entity)
     return {"generated_by": "scripts/build_catalog.py",
             "sources": ["models/catalog/curated.yaml (project, MIT)", "pytickersymbols (PyPI, MIT)"],
             "skipped_as_already_curated": sorted(skipped), "entities": out}
 
 
-def _finish(entity: dict, owners: Owners, common_word) -> None:
+def _finish(entity: dict, owners: Owners, common_word, stop_names: frozenset[str]) -> None:
     """Drop names and tickers another entity owns, mark ambiguous tickers, and claim the rest."""
     entity_id = entity["id"]
     for key in ("aliases", "exact_aliases", "ner_aliases", "zh"):
@@ -201,7 +206,7 @@ def _finish(entity: dict, owners: Owners, common_word) -> None:
         if owners.tickers.setdefault(listing["symbol"], entity_id) != entity_id \
                 or owners.names.setdefault(_fold(listing["symbol"]), entity_id) != entity_id:
             continue
-        if ambiguous_ticker(listing["symbol"], common_word):
+        if ambiguous_ticker(listing["symbol"], common_word, stop_names):
             listing = {**listing, "ambiguous": True}
         listings.append(listing)
     if listings and not any(listing.get("primary") for listing in listings):

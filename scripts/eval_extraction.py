@@ -641,7 +641,39 @@ def compare_ner(ex, texts: Sequence[str], gold: Sequence[set], title: str, out: 
     return mentions
 
 
+def conll_documents(path: Path) -> tuple[list[str], list[set]]:
+    """Each -DOCSTART- document as one text, its sentences on separate lines, with its gold spans."""
+    raw = path.read_text(encoding="utf-8").split("-DOCSTART-")
+    texts, gold = [], []
+    for chunk in raw:
+        offset, lines, spans = 0, [], set()
+        for tokens, tags in read_conll_text(chunk):
+            text, sentence_spans = conll_spans(tokens, tags)
+            spans |= {(a + offset, b + offset, kind) for a, b, kind in sentence_spans}
+            lines.append(text)
+            offset += len(text) + 1
+        if lines:
+            texts.append("\n".join(lines))
+            gold.append(spans)
+    return texts, gold
+
+
+def read_conll_text(chunk: str) -> list[tuple[list[str], list[str]]]:
+    sentences, tokens, tags = [], [], []
+    for line in chunk.splitlines() + [""]:
+        parts = line.split()
+        if not parts or parts[0] == "-X-":
+            if tokens:
+                sentences.append((tokens, tags))
+            tokens, tags = [], []
+            continue
+        tokens.append(parts[0])
+        tags.append(parts[-1])
+    return sentences
+
+
 def section_conll_typed(ex, data: Path, out: dict, verbose: bool) -> None:
+    """CoNLL-2003 test twice: each sentence alone, and each document as one article (sentences on lines)."""
     path = data / "ner" / "conll2003" / "test.txt"
     if not path.exists() and (data / "test.txt").exists():
         path = data / "test.txt"
@@ -650,8 +682,11 @@ def section_conll_typed(ex, data: Path, out: dict, verbose: bool) -> None:
         text, spans = conll_spans(tokens, tags)
         texts.append(text)
         gold.append(spans)
-    compare_ner(ex, texts, gold, f"(d) CoNLL-2003 English test, typed PER/ORG/LOC/MISC: {path}", out,
-                "conll_typed", verbose)
+    compare_ner(ex, texts, gold, f"(d) CoNLL-2003 English test, typed PER/ORG/LOC/MISC, sentence by sentence: {path}",
+                out, "conll_typed", verbose)
+    texts, gold = conll_documents(path)
+    compare_ner(ex, texts, gold, f"(d) CoNLL-2003 English test, typed, one document at a time: {path}",
+                out, "conll_docs", False)
 
 
 def section_ner_gold(ex, folder: Path, out: dict, verbose: bool) -> None:
@@ -745,7 +780,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{title}: PER F1={s['PER'].f1:.3f} (P={s['PER'].precision:.3f} R={s['PER'].recall:.3f}) "
                   f"ORG F1={s['ORG'].f1:.3f} (P={s['ORG'].precision:.3f} R={s['ORG'].recall:.3f}) "
                   f"micro F1={s['micro'].f1:.3f}")
-    for key, title in (("conll_typed", "CoNLL-2003 test typed"), ("ner_dev", "NER gold dev"),
+    for key, title in (("conll_typed", "CoNLL-2003 test typed"), ("conll_docs", "CoNLL-2003 test by document"),
+                       ("ner_dev", "NER gold dev"),
                        ("ner_heldout", "NER gold held-out")):
         if f"{key}_plain" in out:
             for system in ("plain", "project"):

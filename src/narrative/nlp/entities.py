@@ -14,11 +14,14 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
+from collections import Counter
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from ..catalog import Catalog, Entity
+from .name_spans import common_words as _common_words
+from .name_spans import heading_words
 from .types import Mention
 
 RULER_NAME = "catalog_ruler"
@@ -29,11 +32,6 @@ _LABELS = {
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW",
                          "LANGUAGE"})
 KEPT_LABELS = NAME_LABELS  # unlinked NER spans worth storing
-# Legal forms that belong to a company's name: "Microsoft Corp.", "Baidu, Inc.", "JPMorgan Chase & Co.".
-LEGAL_SUFFIXES = frozenset({
-    "inc", "inc.", "incorporated", "corp", "corp.", "corporation", "co", "co.", "company", "ltd", "ltd.", "limited",
-    "plc", "holdings", "holding", "group", "ag", "se", "sa", "s.a.", "nv", "n.v.", "a/s", "llc", "lp", "l.p.",
-    "集团", "控股", "有限公司"})
 _LEADING_ARTICLES = frozenset({"the"})
 _POSSESSIVES = frozenset({"'s", "’s", "'", "’"})
 _CORPORATE_SUFFIX = re.compile(
@@ -47,51 +45,6 @@ ROLE_WORDS = re.compile(
     r"secretary|governor|professor|researcher|trader|investor|adviser|advisor|vice|senior|general counsel|"
     r"lead|principal|portfolio|commissioner|premier|leader|boss|owner|scientist|engineer|editor)\b",
     re.IGNORECASE)
-
-
-@Language.component("narrative_line_sentences")
-def line_sentences(doc: Doc) -> Doc:
-    """A line break starts a sentence unless the next line starts in lower case (a hard-wrapped sentence).
-
-    Headings and list items have no full stop; joined to the next line they made one sentence, whose
-    subject was the heading (issue 10: "Broader Market Participation Signals Sustainable"). Runs before
-    the parser, which keeps the boundaries it is given.
-    """
-    for token in doc[1:]:
-        previous = doc[token.i - 1]
-        if previous.is_space and "\n" in previous.text and not token.is_space and not token.text[:1].islower():
-            token.is_sent_start = True
-    return doc
-
-
-@Language.component("narrative_legal_names")
-def legal_names(doc: Doc) -> Doc:
-    """The pipeline component around :func:`extend_legal_names` (after the NER)."""
-    return extend_legal_names(doc)
-
-
-def heading_words(doc: Doc) -> frozenset[str]:
-    """Capitalised words of headings that the document elsewhere writes in lower case only.
-
-    "Sector Performance Extends Beyond Internet Giants" is a heading, not an organisation: its words appear
-    lower case in the body. A name ("Alibaba") never does. Empty for a document of one line.
-    """
-    lower, capital = set(), set()
-    for sent in doc.sents:
-        if _is_heading(sent):
-            continue
-        for token in sent[1:]:
-            (lower if token.is_lower else capital if token.is_title else set()).add(token.lower_)
-    return frozenset(lower - capital)
-
-
-def _is_heading(sent: Span) -> bool:
-    """A line with no closing punctuation whose words are mostly capitalised."""
-    words = [t for t in sent if t.is_alpha]
-    last = next((t for t in reversed(sent) if not t.is_space), None)
-    if len(words) < 2 or last is None or last.is_punct and last.text not in ")]":
-        return False
-    return sum(t.is_title or t.is_upper for t in words) >= 0.75 * len(words)
 
 
 def label_for(entity: Entity) -> str:
@@ -221,7 +174,50 @@ def mentions_from_doc(doc: Doc, links: CatalogLinks, sentence_of: list[int]) -> 
             continue
         mentions.append(_mention(span, entity.id, entity.name, label_for(entity), method, sentence_of))
     mentions.extend(_prefixed_tickers(doc, links, mentions, sentence_of))
+    mentions.extend(_repeated_names(doc, mentions, links, common, sentence_of))
     return sorted(mentions, key=lambda m: m.start)
+
+
+_CONSISTENT_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP")
+
+
+def _repeated_names(doc: Doc, mentions: list[Mention], links: CatalogLinks, common: frozenset[str],
+                    sentence_of) -> list[Mention]:
+    """One name, one reading per document: what the NER tagged once is the same thing where it missed it.
+
+    An unlinked name keeps the label it has most often ("Suker" after "Davor Suker" is the person; a company
+    tagged once as ORG and once as GPE is an ORG), and capitalised occurrences the NER left untagged become
+    mentions too. Lower-case words of the document and the catalog's stop names are never names.
+    """
+    votes: dict[tuple[str, ...], Counter] = {}
+    for m in mentions:
+        if m.entity_id is None and m.label in _CONSISTENT_LABELS:
+            words = tuple(m.surface.split())
+            votes.setdefault(words, Counter())[m.label] += 2 if len(words) > 1 else 1
+            if m.label == "PERSON" and len(words) > 1:  # the surname alone, later
+                votes.setdefault(words[-1:], Counter())["PERSON"] += 1
+    label_of = {words: counts.most_common(1)[0][0] for words, counts in votes.items()}
+    for m in mentions:
+        if m.entity_id is None and tuple(m.surface.split()) in label_of:
+            m.label = label_of[tuple(m.surface.split())]
+    covered = {i for m in mentions for i in range(m.start, m.end)}
+    first_words: dict[str, list[tuple[str, ...]]] = {}
+    for words in sorted(label_of, key=len, reverse=True):
+        if _key(" ".join(words)) not in links.stop_names and all(w[:1].isupper() for w in words) \
+                and not any(w.lower() in common for w in words):
+            first_words.setdefault(words[0], []).append(words)
+    added = []
+    for token in doc:
+        for words in first_words.get(token.text, ()):
+            end = token.i + len(words)
+            if tuple(t.text for t in doc[token.i:end]) == words and not any(
+                    i in covered for i in range(token.idx, doc[end - 1].idx + len(doc[end - 1]))):
+                span = doc[token.i:end]
+                added.append(_mention(span, None, normalise_name(span.text), label_of[words], "ner+document",
+                                      sentence_of))
+                covered.update(range(span.start_char, span.end_char))
+                break
+    return added
 
 
 def _before_ticker(doc: Doc, span: Span, links: CatalogLinks) -> bool:
@@ -262,73 +258,6 @@ def _trimmed(doc: Doc, span: Span) -> Span | None:
     text = doc[start:end].text.strip()  # "Title\n\n": the tagger took the line break in
     first = doc[start].idx + (len(doc[start].text) - len(doc[start].text.lstrip()))
     return doc.char_span(first, first + len(text), label=span.label_, kb_id=span.kb_id, span_id=span.id)
-
-
-def extend_legal_names(doc: Doc) -> Doc:
-    """Take a legal suffix after an organisation into its span: "Microsoft" + "Corp." -> "Microsoft Corp.".
-
-    A catalog name matched by the ruler stops where the alias stops; the company's full legal name is the
-    mention (issue 10). "Baidu, Inc.", "JPMorgan Chase & Co." and "Eli Lilly and Co." are covered, and so is a
-    name the NER split off ("Toyota" + "Motor Corp."); the catalog id is kept.
-    """
-    spans = sorted(doc.ents, key=lambda span: span.start)
-    merged: list[Span] = []
-    for span in spans:
-        previous = merged[-1] if merged else None
-        if (previous is not None and previous.label_ == "ORG" and span.label_ == "ORG" and not span.ent_id_
-                and span.start == previous.end and _ends_legal(span)):
-            merged[-1] = Span(doc, previous.start, span.end, label=previous.label, kb_id=previous.kb_id,
-                              span_id=previous.id)
-        else:
-            merged.append(span)
-    starts = {span.start for span in merged}
-    for n, span in enumerate(merged):
-        if span.label_ != "ORG":
-            continue
-        end = span.end
-        while (step := _suffix_at(doc, end)) and not any(i in starts for i in range(end, end + step)):
-            end += step
-        if end != span.end:
-            merged[n] = Span(doc, span.start, end, label=span.label, kb_id=span.kb_id, span_id=span.id)
-    if merged != list(doc.ents):
-        doc.ents = merged
-    return doc
-
-
-def _ends_legal(span: Span) -> bool:
-    """An NER span made of capitalised words that ends in a legal form ("Motor Corp.", "AG")."""
-    return span[-1].lower_ in LEGAL_SUFFIXES and all(t.text[:1].isupper() or not t.is_alpha for t in span)
-
-
-def _suffix_at(doc: Doc, i: int) -> int:
-    """How many tokens from ``i`` make one legal suffix (", Inc.", "& Co.", "and Co.", "Holdings"), 0 if none."""
-    if i >= len(doc):
-        return 0
-    token, following = doc[i], doc[i + 1] if i + 1 < len(doc) else None
-    if token.text == "," and following is not None and following.lower_ in ("inc", "inc.", "ltd", "ltd."):
-        return 2
-    if token.lower_ in ("&", "and") and following is not None and following.text in ("Co", "Co."):
-        return 2
-    if token.lower_ in LEGAL_SUFFIXES and (token.text[:1].isupper() or not token.is_ascii):
-        return 1
-    return 0
-
-
-def _common_words(span: Span, common: frozenset[str]) -> bool:
-    """A span of a heading that is the heading itself, not a name in it.
-
-    Either it takes most of the heading (three words or more, 60% of its words: the tagger reads a Title Case
-    heading as one long ORG), or every word of it is written in lower case elsewhere in the document
-    ("Performance Extends"; see :func:`heading_words`).
-    """
-    sentence = span.sent
-    if not _is_heading(sentence):
-        return False
-    words = [t for t in span if t.is_alpha]
-    if len(words) >= 3 and len(words) >= 0.6 * sum(t.is_alpha for t in sentence):
-        return True
-    lower_words = [t for t in words if not t.is_upper]
-    return bool(common) and bool(lower_words) and all(t.lower_ in common for t in lower_words)
 
 
 def _mention(span: Span, entity_id, name, label, method, sentence_of) -> Mention:
