@@ -42,22 +42,50 @@ class CurrencyTable:
 
 
 def _alternation(items, *, word: bool = False) -> str:
-    ordered = sorted(set(items), key=len, reverse=True)
+    """One regex for many names, as a trie ("dollars?" rather than "dollar|dollars"), so that a match attempt
+    walks the shared prefixes once; whole words when ``word`` (alphabetic symbols are whole words anyway:
+    "Rs 50", not "Mrs 50"; "$" and "€" need no boundary)."""
+    words = [item for item in set(items) if word or item[:1].isalpha()]
+    signs = [item for item in set(items) if item not in words]
     parts = []
-    for item in ordered:
-        escaped = re.escape(item).replace(r"\ ", r"\s+")
-        # Alphabetic symbols and names are whole words ("Rs 50", not "Mrs 50"); "$" and "€" need no boundary.
-        if word or item[:1].isalpha():
-            escaped = rf"(?<![A-Za-z]){escaped}" + (r"(?![A-Za-z])" if item[-1:].isalpha() else "")
-        parts.append(escaped)
+    if words:
+        parts.append(rf"(?<![A-Za-z])(?:{_trie(words)})(?![A-Za-z])")
+    if signs:
+        parts.append(_trie(signs))
     return "|".join(parts)
+
+
+def _trie(items) -> str:
+    """A regex matching exactly ``items``, longest first at each branch; spaces match any run of white space."""
+    root: dict = {}
+    for item in items:
+        node = root
+        for char in item:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict) -> str:
+        branches = []
+        for char in sorted((c for c in node if c), key=lambda c: -_depth(node[c])):
+            branches.append((r"\s+" if char == " " else re.escape(char)) + pattern(node[char]))
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return pattern(root)
+
+
+def _depth(node: dict) -> int:
+    return 1 + max((_depth(child) for child in node.values()), default=0)
 
 
 @lru_cache(maxsize=4)
 def currency_table(path: Path | None = None) -> CurrencyTable:
     """The currency table at ``path`` (default ``models/currencies.csv``).
 
-    >>> "AUD" in currency_table().codes
+    >>> import re
+    >>> re.fullmatch(currency_table().names, "Australian dollars", re.I) is not None
     True
     """
     path = path or models_dir() / "currencies.csv"

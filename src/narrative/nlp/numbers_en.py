@@ -56,8 +56,9 @@ def _patterns() -> list[tuple[str, re.Pattern, re.Pattern | None]]:
     high = rf"(?:\s*(?:-|–|to)\s*(?:{prefix})?\s?(?P<high>{NUM}))?"
     cents = rf"(?:,?\s*(?:and\s+)?(?P<cents>\d{{1,2}}|[a-z]+(?:[- ][a-z]+)?)\s+(?:{table.minor}))?"
     patterns = [
-        ("money", re.compile(rf"{_SIGN}(?P<cur>{prefix})\s?(?P<sign2>[-−])?(?P<num>{NUM}){high}{_MAG}", re.I)),
-        ("amount", re.compile(rf"{_SIGN}(?P<num>{NUM}){high}{_MAG}\s*(?:(?P<pct>{_PERCENT})|(?P<cur>{suffix}){cents}"
+        # the leading lookahead (a digit within a few characters) spares the long alternations at most positions
+        ("money", re.compile(rf"(?<![A-Za-z])(?=[^\s\d]{{1,7}}\s?[-−]?\.?\d){_SIGN}(?P<cur>{prefix})\s?(?P<sign2>[-−])?(?P<num>{NUM}){high}{_MAG}", re.I)),
+        ("amount", re.compile(rf"(?<![\d.,])(?=[-−+]?\.?\d){_SIGN}(?P<num>{NUM}){high}{_MAG}\s*(?:(?P<pct>{_PERCENT})|(?P<cur>{suffix}){cents}"
                               rf"|(?P<cent>{table.minor}))", re.I)),
         ("words", re.compile(rf"(?<=[A-Za-z])[\s-]+(?:(?P<pct>{_PERCENT})|(?P<cur>{table.names}){cents}|"
                              r"(?P<fold>fold\b))", re.I)),
@@ -77,6 +78,20 @@ def _patterns() -> list[tuple[str, re.Pattern, re.Pattern | None]]:
     return [(kind, pattern, single.get(pattern.pattern)) for kind, pattern in patterns]
 
 
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+@lru_cache(maxsize=1)
+def _unit_words() -> frozenset[str]:
+    """The first word of every unit written in words: a sentence with none of them has no "twenty percent"."""
+    table = currency_table()
+    names = [surface for surface in table.by_surface if surface[:1].isascii() and surface[:1].isalpha()
+             and surface == surface.lower() and "$" not in surface]
+    units = ["per cent", "percent", "pct", "percentage", "ppt", "ppts", "pp", "basis", "bps", "bp", "fold",
+             *_MAG_WORDS.split("|")]
+    return frozenset(_WORD.match(unit).group(0).lower() for unit in units + names)
+
+
 def find_quantities(text: str) -> list[Quantity]:
     """Every quantity in ``text``, in order, none overlapping another.
 
@@ -88,7 +103,11 @@ def find_quantities(text: str) -> list[Quantity]:
     clean = to_halfwidth(mask_addresses(text))
     taken: list[tuple[int, int]] = []
     found: list[Quantity] = []
+    has_digits = any(c.isdigit() for c in clean)
+    has_unit_words = not _unit_words().isdisjoint(w.lower() for w in _WORD.findall(clean))
     for kind, pattern, single in _patterns():
+        if (kind == "words" and not has_unit_words) or (not has_digits and kind not in ("words", "multiple")):
+            continue  # the patterns cannot match: spare their long alternations
         position = 0
         while (match := pattern.search(clean, position)) is not None:
             position = match.end()

@@ -35,24 +35,28 @@ class ZhQuantity(Quantity):
     figure_kind: str = "level"  # change, level, amount, multiple
 
 
+# What stands right before a figure: a direction or "to" word, then a hedge ("上涨了约", "降至", "涨超").
+_BEFORE = re.compile(rf"(?:(?P<level>{_LEVEL})|(?P<up>{_UP})|(?P<down>{_DOWN}))?(?:了|为|幅为|幅达)?\s*"
+                     rf"(?P<hedge>{_HEDGE})?\s*$")
+_NUMBER_AHEAD = rf"(?=[负+−-]?[\d{ZH_NUMERAL[1:-1]}])"  # a cheap first test at each position
+
+
 @lru_cache(maxsize=1)
 def _patterns() -> list[re.Pattern]:
     table = currency_table()
-    before = (rf"(?:(?P<level>{_LEVEL})|(?P<up>{_UP})|(?P<down>{_DOWN}))?(?:了|为|幅为|幅达)?\s*"
-              rf"(?P<hedge>{_HEDGE})?\s*")
     sign = r"(?:(?P<neg>负|(?<![\d%])[-−])|(?P<plus>(?<![\d%])\+))?"
     high = rf"(?:%?\s*(?:-|~|～|至|到)\s*(?P<high>{_ZNUM}))?"
     return [
-        re.compile(rf"{before}{sign}百分之(?P<num>{_ZNUM})(?P<unit>)"),
-        re.compile(rf"{before}(?P<pzh>{table.chinese_prefix})\s*{sign}(?P<num>{NUM})(?P<mag0>{ZH_MAGNITUDE})?"
+        re.compile(rf"{sign}百分之(?P<num>{_ZNUM})(?P<unit>)"),
+        re.compile(rf"(?P<pzh>{table.chinese_prefix})\s*{sign}(?P<num>{NUM})(?P<mag0>{ZH_MAGNITUDE})?"
                    rf"(?:\s*(?:-|~|～|至|到)\s*(?P<high>{NUM}))?(?P<mag>{ZH_MAGNITUDE})?元?"),
-        re.compile(rf"{before}{sign}(?P<num>{NUM})(?P<mag0>{ZH_MAGNITUDE})(?:至|到|-|~|～)(?P<high>{NUM})"
+        re.compile(rf"{_NUMBER_AHEAD}{sign}(?P<num>{NUM})(?P<mag0>{ZH_MAGNITUDE})(?:至|到|-|~|～)(?P<high>{NUM})"
                    rf"(?P<mag>{ZH_MAGNITUDE})(?P<cur>{table.chinese})"),
-        re.compile(rf"{before}{sign}(?P<num>{_ZNUM}){high}\s*(?P<more>多|余)?\s*(?:"
+        re.compile(rf"{_NUMBER_AHEAD}{sign}(?P<num>{_ZNUM}){high}\s*(?P<more>多|余)?\s*(?:"
                    rf"(?P<unit>%|个百分点|百分点|个基点|基点|倍|成(?![为功本交长立员果绩就熟品型分不])|"
                    rf"折(?![旧合算射腾叠线扣价不])|(?P<pct>%))|"
                    rf"(?P<mag>{ZH_MAGNITUDE})?(?P<cur>{table.chinese}))"),
-        re.compile(rf"{before}(?P<pcur>(?-i:{table.symbols}))\s?{sign}(?P<num>{NUM})\s*(?P<mag>{ZH_MAGNITUDE})?"),
+        re.compile(rf"(?P<pcur>(?-i:{table.symbols}))\s?{sign}(?P<num>{NUM})\s*(?P<mag>{ZH_MAGNITUDE})?"),
         re.compile(r"(?P<double>翻(?:了)?(?:一)?(?:倍|番)|翻(?:了)?两番)"),
         re.compile(rf"(?P<num>{NUM}|{ZH_NUMERAL}+)\s*(?P<mag>{ZH_MAGNITUDE})?(?:多|余)?(?:名|个|位|家|台|颗|张)?"
                    rf"(?P<noun>{_COUNTED})"),
@@ -72,7 +76,7 @@ def find_quantities_zh(text: str) -> list[ZhQuantity]:
     found: list[ZhQuantity] = []
     for pattern in _patterns():
         for match in pattern.finditer(clean):
-            quantity = _quantity(match)
+            quantity = _quantity(match, _BEFORE.search(clean, max(0, match.start() - 10), match.start()))
             if quantity is None or any(quantity.start < e and quantity.end > s for s, e in taken):
                 continue
             taken.append((quantity.start, quantity.end))
@@ -87,9 +91,12 @@ def _value(text: str) -> float | None:
     return parse_chinese("一" + text if text[0] in "十百千万亿" and text[0] != "十" else text)
 
 
-def _quantity(match: re.Match) -> ZhQuantity | None:
+def _quantity(match: re.Match, before: re.Match | None) -> ZhQuantity | None:
     groups = match.groupdict()
     start, end = match.span()
+    if before is not None and not groups.get("noun") and not groups.get("double"):
+        groups.update({k: v for k, v in before.groupdict().items() if v})
+        start = before.start() if before.group(0).strip() else start
     if groups.get("double"):
         value = 4.0 if "两番" in groups["double"] else 2.0
         return ZhQuantity("multiple", start, end, value, "x", direction="up", figure_kind="multiple")
