@@ -197,3 +197,27 @@ def test_issue_12_pages_are_the_rows_of_the_full_listing_in_order(store, monkeyp
     first = api.mentions("alibaba", db_path=store, limit=1, offset=1)
     assert first["article_id"].tolist() == [mention_rows(db, entity_id="alibaba")[1]["article_id"]]
     db.close()
+
+
+def test_issue_12_cli_pages_mentions_figures_and_entities(store):
+    from click.testing import CliRunner
+
+    from narrative.cli import cli
+
+    db = open_db(store, readonly=True)
+    everything = mention_rows(db, entity_id="alibaba")
+    figures_all = figure_rows(db)
+    ranked = top_entities_direct(db, limit=100)
+    db.close()
+    runner = CliRunner()
+    for argv, expected in (
+            (["mentions", "alibaba", "--limit", "1", "--offset", "1"], everything[1:2]),
+            (["mentions", "alibaba"], everything),
+            (["figures", "--limit", "2", "--offset", "3"], figures_all[3:5]),
+            (["figures", "--limit", "0"], figures_all),
+            (["entities", "--limit", "2", "--offset", "2"], ranked[2:4])):
+        result = runner.invoke(cli, [*argv, "--db", store, "--format", "json"])
+        assert result.exit_code == 0, result.output
+        got = json.loads(result.output)
+        assert [(r["article_id"], r["start"]) if "start" in r else r["entity"] for r in got] == \
+            [(r["article_id"], r["start"]) if "start" in r else r["entity"] for r in expected], argv

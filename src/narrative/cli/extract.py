@@ -15,6 +15,10 @@ _UNTIL = click.option("--until", metavar="DATE", help="Only articles published o
 _DB = click.option("--db", "db_path", type=click.Path(dir_okay=False), help=DB_HELP)
 _FORMAT = click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 _LIMIT = click.option("--limit", type=click.IntRange(1), help="At most this many rows.")
+# Issue 12: listings come a page at a time (a store of millions of articles has huge ones).
+_PAGE = click.option("--limit", type=click.IntRange(0), default=100, show_default=True,
+                     help="At most this many rows, newest first (0: every row).")
+_OFFSET = click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many rows (the next page).")
 
 
 @cli.command(name="enrich")
@@ -45,14 +49,15 @@ def enrich_cli(db_path, limit, rescore, no_score, narrative_id) -> None:
 @_UNTIL
 @_DB
 @_FORMAT
-@_LIMIT
-def mentions_cli(name, since, until, db_path, fmt, limit) -> None:
+@_PAGE
+@_OFFSET
+def mentions_cli(name, since, until, db_path, fmt, limit, offset) -> None:
     """Every sentence that mentions NAME: any alias, Chinese name or ticker of a catalog
     entity (Alibaba, 阿里巴巴集团, BABA, 9988.HK), or an unlinked person or organisation.
 
     Example: narrative mentions Alibaba --since 2025-03-01 --format json
     """
-    frame = api.mentions(name, db_path=db_path, since=since, until=until, limit=limit)
+    frame = api.mentions(name, db_path=db_path, since=since, until=until, limit=limit or None, offset=offset)
     _emit(frame, ["published", "entity", "surface", "sentence", "url"], fmt)
 
 
@@ -63,13 +68,15 @@ def mentions_cli(name, since, until, db_path, fmt, limit) -> None:
 @click.option("--kind", type=click.Choice(["change", "level", "amount", "multiple"]), help="Only this kind.")
 @_DB
 @_FORMAT
-@_LIMIT
-def figures_cli(name, since, until, kind, db_path, fmt, limit) -> None:
+@_PAGE
+@_OFFSET
+def figures_cli(name, since, until, kind, db_path, fmt, limit, offset) -> None:
     """Figures the news states (value, unit, kind, direction, period, subject), optionally about NAME.
 
     Example: narrative figures Alibaba --kind change --format csv
     """
-    frame = api.figures(name, db_path=db_path, since=since, until=until, kind=kind, limit=limit)
+    frame = api.figures(name, db_path=db_path, since=since, until=until, kind=kind, limit=limit or None,
+                        offset=offset)
     _emit(frame, ["published", "subject", "value", "unit", "kind", "direction", "period", "surface", "sentence"], fmt)
 
 
@@ -80,12 +87,14 @@ def figures_cli(name, since, until, kind, db_path, fmt, limit) -> None:
 @_DB
 @_FORMAT
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True, help="How many entities.")
-def entities_cli(since, until, linked, db_path, fmt, limit) -> None:
+@_OFFSET
+def entities_cli(since, until, linked, db_path, fmt, limit, offset) -> None:
     """Top entities by number of mentions over a window.
 
     Example: narrative entities --since 2025-01-01 --limit 10
     """
-    frame = api.entities(db_path=db_path, since=since, until=until, limit=limit, linked_only=linked)
+    frame = api.entities(db_path=db_path, since=since, until=until, limit=limit, offset=offset,
+                         linked_only=linked)
     _emit(frame, ["entity", "type", "mentions", "articles", "entity_id", "last_seen"], fmt)
 
 
