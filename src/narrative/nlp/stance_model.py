@@ -1,0 +1,118 @@
+"""Stance toward a narrative from a classifier fitted on the narrative's own examples (issue 9).
+
+A narrative file's labelled examples (positive, negative and, optionally, neutral sentences) are its
+stance training data: when the narrative is loaded, a three-way logistic regression is fitted on
+
+- character 1-4-gram TF-IDF of the examples (``char_wb``: the n-grams of each word, and of Chinese
+  runs, so it reads Chinese without a tokenizer), where a direction carried by one word ("eases" vs
+  "tightens", "放宽" vs "收紧") is a feature of its own, and
+- the examples' multilingual sentence vectors, scaled down (``vector_weight``) so that topic, which
+  dominates those vectors, does not drown the direction words.
+
+It needs no training step and no narrative-specific code: a new YAML file gets its own model the
+first time it is scored. The settings (``C``, ``vector_weight``) are chosen on the dev halves by
+``scripts/train_narratives.py`` and shipped in ``models/narrative_scorer/heads.json``.
+
+Stance is ``P(positive) - P(negative)``; the three-way decision is the classifier's most probable
+class, so where the difference and the argmax disagree the value is moved to the edge of the neutral
+band (:data:`narrative.nlp.stance.NEUTRAL_BAND`) on the argmax's side: a sentence whose most probable
+class is neutral always reads neutral, one whose most probable class is a pole never does.
+
+>>> model = ExampleStanceModel.fit({"positive": ["Tariffs cut"], "negative": ["Tariffs raised"]},
+...                                np.eye(2, 4), StanceSettings())
+>>> model.classes
+('negative', 'positive')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Sequence
+
+import numpy as np
+
+from .stance import NEUTRAL_BAND
+
+STANCE_LABELS = ("negative", "neutral", "positive")
+
+
+@dataclasses.dataclass(frozen=True)
+class StanceSettings:
+    """How the per-narrative stance classifier is fitted (chosen on dev, shipped in heads.json)."""
+
+    c: float = 10.0  # inverse L2 penalty of the logistic regression
+    vector_weight: float = 0.5  # scale of the sentence vector next to the unit-length TF-IDF row
+    ngram_max: int = 4  # character n-grams 1..ngram_max
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "StanceSettings":
+        return cls(c=float(data["C"]), vector_weight=float(data["vector_weight"]), ngram_max=int(data["ngram_max"]))
+
+    def to_dict(self) -> dict:
+        return {"kind": "example-logreg", "C": self.c, "vector_weight": self.vector_weight,
+                "ngram_max": self.ngram_max}
+
+
+@dataclasses.dataclass(frozen=True)
+class ExampleStanceModel:
+    """A narrative's stance classifier, fitted on its examples (see the module docstring)."""
+
+    vectorizer: object  # sklearn TfidfVectorizer
+    model: object  # sklearn LogisticRegression
+    classes: tuple[str, ...]
+    settings: StanceSettings
+
+    @classmethod
+    def fit(cls, examples: dict[str, Sequence[str]], vectors: np.ndarray,
+            settings: StanceSettings) -> "ExampleStanceModel":
+        """Fit on ``examples`` (label -> texts, labels among :data:`STANCE_LABELS`, in that order of
+        the rows of ``vectors``). An empty neutral list gives a two-class model."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        texts, labels = [], []
+        for label in STANCE_LABELS:
+            texts += list(examples.get(label, ()))
+            labels += [label] * len(examples.get(label, ()))
+        if len(set(labels)) < 2:
+            raise ValueError("a stance model needs examples of both poles")
+        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, settings.ngram_max), sublinear_tf=True)
+        grams = vectorizer.fit_transform(texts)
+        model = LogisticRegression(C=settings.c, max_iter=5000, class_weight="balanced")
+        model.fit(_design(grams, vectors, settings.vector_weight), labels)
+        return cls(vectorizer, model, tuple(str(c) for c in model.classes_), settings)
+
+    def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        """(n, 3) probabilities of negative, neutral, positive (neutral 0 for a two-class model)."""
+        out = np.zeros((len(texts), len(STANCE_LABELS)))
+        if not len(texts):
+            return out
+        probs = self.model.predict_proba(_design(self.vectorizer.transform(list(texts)), vectors,
+                                                 self.settings.vector_weight))
+        for column, label in enumerate(self.classes):
+            out[:, STANCE_LABELS.index(label)] = probs[:, column]
+        return out
+
+    def stance(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        """-1..1 per text: P(positive) - P(negative), agreeing in label with the most probable class."""
+        return stance_value(self.probabilities(texts, vectors))
+
+
+def stance_value(probs: np.ndarray) -> np.ndarray:
+    """``P(pos) - P(neg)`` of (n, 3) negative/neutral/positive probabilities, moved to the neutral
+    band's edge where its label and the most probable class disagree.
+
+    >>> stance_value(np.array([[0.1, 0.2, 0.7], [0.3, 0.4, 0.3], [0.45, 0.1, 0.45001]])).round(3).tolist()
+    [0.6, 0.0, 0.15]
+    """
+    diff = probs[:, 2] - probs[:, 0]
+    best = probs.argmax(axis=1)
+    inside = NEUTRAL_BAND * (1 - 1e-6)
+    return np.where(best == 1, np.clip(diff, -inside, inside),
+                    np.where(best == 2, np.maximum(diff, NEUTRAL_BAND), np.minimum(diff, -NEUTRAL_BAND)))
+
+
+def _design(grams, vectors: np.ndarray, weight: float):
+    from scipy.sparse import csr_matrix, hstack
+
+    return hstack([grams, csr_matrix(np.asarray(vectors, dtype=np.float64) * weight)]).tocsr()
