@@ -55,6 +55,7 @@ class Errors:
     E040 = ("{source}: setting {name} {problem}; allowed: {allowed} ({help}). Set {env} (or the matching flag) "
             "to an allowed value.")
     E060 = "--map {field}={column}: {field!r} is not a field of an archive; allowed fields: {allowed}."
+    E063 = "--out {path}: cannot write the report there ({problem}). Pass a folder you can write to."
     E062 = ("narrative serve could not listen on {host}:{port} (see the line above: address in use or unknown "
             "host). Pick another --port or --host.")
 

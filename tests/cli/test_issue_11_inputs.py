@@ -116,3 +116,16 @@ def test_issue_11_leadlag_index_csv_of_binary_garbage_is_one_line(tmp_path):
                  "--db", tmp_path / "n.db")
     line = one_error_line(result)
     assert result.exit_code == 2 and line.startswith(f"Error: {garbage}: not UTF-8 text (byte 0xff at offset 11)")
+
+
+def test_issue_11_report_out_folder_not_writable_is_one_line(shared_dir):
+    db = make_store(shared_dir / "n.db")
+    locked = shared_dir / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    result = run_process("report", "--narrative", "china-ai", "--tickers", "BABA", "--from", "2025-01-01", "--to",
+                         "2025-02-01", "--out", locked / "report", "--db", db, cwd=shared_dir, as_nobody=True)
+    line = one_error_line(result)
+    assert result.returncode == 2
+    assert line == (f"Error: --out {locked / 'report'}: cannot write the report there (Permission denied). "
+                    "Pass a folder you can write to.")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import click
 
@@ -108,10 +110,22 @@ def report_cli(narrative, tickers, benchmarks, start, end, out, intraday, events
 
     Example: narrative report --narrative china-ai --tickers Alibaba,KWEB --benchmark QQQ --benchmark HKEX=^HSI --from 2024-01-01 --to 2025-10-31 --out out/report
     """
+    _check_writable_folder(out)
     path = api_market.report(narrative, [t for t in tickers.split(",") if t.strip()], list(benchmarks), start, end,
                              out, db_path=db_path, intraday=intraday, events=events, precision=list(precision) or None,
                              n_perm=n_perm)
     click.echo(f"wrote {path}, {path.with_name('report.json')} and the tables as CSV in {path.parent}")
+
+
+def _check_writable_folder(out: str) -> None:
+    """--out must be a folder the user can write, checked before minutes of work (issue 11: was a traceback)."""
+    folder = Path(out)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(Errors.E063.format(path=out, problem=exc.strerror or exc)) from None
+    if not os.access(folder, os.W_OK):
+        raise InputError(Errors.E063.format(path=out, problem="folder not writable"))
 
 
 @cli.command(name="leadlag")
