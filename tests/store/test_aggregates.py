@@ -221,3 +221,19 @@ def test_issue_12_cli_pages_mentions_figures_and_entities(store):
         got = json.loads(result.output)
         assert [(r["article_id"], r["start"]) if "start" in r else r["entity"] for r in got] == \
             [(r["article_id"], r["start"]) if "start" in r else r["entity"] for r in expected], argv
+
+
+def test_issue_12_session_index_reads_only_relevant_articles_and_gives_the_same_rows(store):
+    from narrative.market.calendar import calendar_for
+
+    db = open_db(store, readonly=True)
+    articles = pd.DataFrame(scored_articles(db, NARRATIVE))
+    db.close()
+    for precision in (None, ["exact"]):
+        start, end = pd.Timestamp("2025-02-27"), pd.Timestamp("2025-03-10")
+        calendar = calendar_for("XHKG", start, end + pd.Timedelta(days=10))
+        expected = compute_index(articles, calendar=calendar, start=start, end=end, precision=precision)
+        got = api.narrative_index(NARRATIVE, db_path=store, sessions="XHKG", since="2025-02-27", until="2025-03-10",
+                                  precision=precision)
+        pd.testing.assert_frame_equal(got, expected)
+        assert got["attention"].sum() > 0

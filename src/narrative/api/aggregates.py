@@ -18,11 +18,10 @@ from typing import Any
 import pandas as pd
 from sqlite_utils import Database
 
-from ..market.index import COLUMNS, PRECISIONS
+from ..market.index import COLUMNS, PRECISIONS, RELEVANT
 from ..market.index import narrative_index as compute_index
-from ..store.aggregates import (clear_dirty, dirty_days, dirty_narratives, narrative_day_rows, refresh_entity_days,
-                                save_narrative_days)
-from ..store.scores import scored_articles
+from ..store.aggregates import (clear_dirty, dirty_days, dirty_narratives, index_inputs, narrative_day_rows,
+                                refresh_entity_days, save_narrative_days)
 
 # The precision filters kept per day: every item (``all``) and exact times only; others are computed from articles.
 STORED_PRECISIONS = {"all": None, "exact": ["exact"]}
@@ -94,8 +93,8 @@ def index_from_days(db: Database, narrative: str, precision: str, *, start: pd.T
 def _computed_days(db: Database, narrative: str, days: list[str], precision) -> list[dict[str, Any]]:
     """The index rows of ``days`` (consecutive or not, within one chunk) with any attention, from their articles."""
     first, last = date.fromisoformat(days[0]), date.fromisoformat(days[-1])
-    articles = pd.DataFrame(scored_articles(db, narrative, since=(first - timedelta(days=1)).isoformat(),
-                                            until=(last + timedelta(days=2)).isoformat()))
+    articles = pd.DataFrame(index_inputs(db, narrative, since=(first - timedelta(days=1)).isoformat(),
+                                         until=(last + timedelta(days=2)).isoformat(), min_relevance=RELEVANT))
     if articles.empty:
         return []
     frame = compute_index(articles, calendar=None, start=pd.Timestamp(first), end=pd.Timestamp(last),

@@ -14,8 +14,8 @@ import pandas as pd
 from ..catalog import find_narrative, load_narratives, resolve_narrative_id
 from ..config import Settings
 from ..market.calendar import calendar_for, hours_for
-from ..market.index import COLUMNS, narrative_index as compute_index
-from ..store.aggregates import has_scores
+from ..market.index import COLUMNS, RELEVANT, narrative_index as compute_index
+from ..store.aggregates import has_scores, index_inputs
 from ..store.scores import scored_articles
 from .aggregates import index_from_days, stored_precision
 from .query import open_existing_store, parse_day
@@ -51,7 +51,11 @@ def narrative_index(narrative: str | None = None, *, db_path: str | None = None,
                 find_narrative(load_narratives(), narrative_id)  # nothing scored: say so when the name is unknown
             frame.attrs["grouping"] = "UTC days (not point-in-time for any exchange)"
             return frame
-        articles = pd.DataFrame(scored_articles(db, narrative_id, since=read_from, until=high))
+        # Only relevant articles count (market.index.RELEVANT): read those, narrowly; every scored article only when
+        # none is, so that an all-quiet window keeps its calendar span.
+        articles = pd.DataFrame(index_inputs(db, narrative_id, since=read_from, until=high, min_relevance=RELEVANT))
+        if articles.empty:
+            articles = pd.DataFrame(scored_articles(db, narrative_id, since=read_from, until=high))
     finally:
         db.close()
     if articles.empty:

@@ -162,6 +162,19 @@ def save_narrative_days(db: Database, narrative: str, precision: str, days: list
         [(narrative, precision, row["day"], *(row[c] for c in columns), AGGREGATOR_VERSION) for row in computed])
 
 
+def index_inputs(db: Database, narrative: str, *, since: str | None = None, until: str | None = None,
+                 min_relevance: float = 0.0) -> list[dict[str, Any]]:
+    """What the narrative index reads of each scored article with ``relevance >= min_relevance`` (the only ones it
+    counts): ``article_id, published, precision, source_tz, relevance, stance, story_id, sources``, oldest first.
+    A narrow read of :func:`narrative.store.scores.scored_articles`, without titles, URLs or evidence."""
+    params: list[Any] = [narrative, narrative.replace("-", "_"), min_relevance]
+    window = published_window("a", since, until, params)
+    return rows(db, "SELECT s.article_id, a.published, a.published_precision AS precision, a.source_tz, s.relevance, "
+                    "s.stance, COALESCE(a.story_id, a.id) AS story_id, (SELECT count(*) FROM article_sources x "
+                    "WHERE x.article_id = a.id) AS sources FROM article_scores s JOIN articles a ON a.id = s.article_id "
+                    f"WHERE s.narrative IN (?, ?) AND s.relevance >= ?{window} ORDER BY a.published", params)
+
+
 def has_scores(db: Database, narrative: str) -> bool:
     """Whether any article is scored for ``narrative`` (either spelling)."""
     return db.execute("SELECT 1 FROM article_scores WHERE narrative IN (?, ?) LIMIT 1",
