@@ -56,6 +56,7 @@ class Errors:
             "to an allowed value.")
     E060 = "--map {field}={column}: {field!r} is not a field of an archive; allowed fields: {allowed}."
     E063 = "--out {path}: cannot write the report there ({problem}). Pass a folder you can write to."
+    E064 = "{source}: not UTF-8 text ({problem}). Pass UTF-8 text (e.g. through `iconv -t utf-8`)."
     E062 = ("narrative serve could not listen on {host}:{port} (see the line above: address in use or unknown "
             "host). Pick another --port or --host.")
 

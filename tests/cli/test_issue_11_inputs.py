@@ -129,3 +129,22 @@ def test_issue_11_report_out_folder_not_writable_is_one_line(shared_dir):
     assert result.returncode == 2
     assert line == (f"Error: --out {locked / 'report'}: cannot write the report there (Permission denied). "
                     "Pass a folder you can write to.")
+
+
+@pytest.mark.parametrize("command", ["score", "analyze"])
+def test_issue_11_stdin_that_is_not_utf8_is_one_line(command):
+    from click.testing import CliRunner
+
+    from narrative.cli import cli
+
+    result = CliRunner().invoke(cli, [command, "--stdin"], input=b"Alibaba rose.\n\x94\xff\xfe binary\n",
+                                catch_exceptions=False)
+    line = one_error_line(result)
+    assert result.exit_code == 2
+    assert line == ("Error: standard input: not UTF-8 text (byte 0x94 on line 2). Pass UTF-8 text "
+                    "(e.g. through `iconv -t utf-8`).")
+
+
+def test_issue_11_text_argument_with_undecodable_bytes_is_one_line():
+    line = one_error_line(run("score", "ab\udcffcd"))  # how Python hands over argv bytes that are not UTF-8
+    assert line.startswith("Error: TEXT argument 1: not UTF-8 text (an undecodable byte at character 2).")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
 from ..api.analyze import analyze
-from . import cli
+from . import cli, input_texts
 
 
 @cli.command(name="analyze")
@@ -25,11 +24,7 @@ def analyze_cli(texts, from_stdin, narrative_id, language, fmt) -> None:
 
     Example: narrative analyze "US adds SMIC units to the Entity List" --narrative chip-export-controls
     """
-    lines = list(texts)
-    if from_stdin:
-        lines += [line.rstrip("\n") for line in sys.stdin if line.strip()]
-    if not lines:
-        raise click.UsageError("give at least one TEXT, or --stdin")
+    lines = input_texts(texts, from_stdin)
     results = analyze(lines, narrative_id=narrative_id, language=language)
     if fmt == "jsonl":
         for result in results:

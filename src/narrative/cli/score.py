@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
 from .. import api
-from . import cli, render
+from . import cli, input_texts, render
 
 
 @cli.command(name="score")
@@ -22,11 +21,7 @@ def score_cli(texts, from_stdin, fmt, model_path) -> None:
 
     Example: narrative score "Alibaba beat estimates and raised guidance." --format jsonl
     """
-    lines = list(texts)
-    if from_stdin:
-        lines += [line.rstrip("\n") for line in sys.stdin if line.strip()]
-    if not lines:
-        raise click.UsageError("give at least one TEXT, or --stdin")
+    lines = input_texts(texts, from_stdin)
     from ..config import Settings
 
     model_path = model_path or Settings.load().sentiment_model or None
