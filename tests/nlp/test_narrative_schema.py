@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,8 @@ def test_issue_9_validate_reports_unknown_scope_ids_with_exit_2(tmp_path, monkey
     models = tmp_path / "models"
     (models / "narratives").mkdir(parents=True)
     (models / "entities.yaml").write_bytes((models_dir() / "entities.yaml").read_bytes())
+    if (models_dir() / "catalog").is_dir():  # the files entities.yaml includes
+        shutil.copytree(models_dir() / "catalog", models / "catalog")
     data = yaml.safe_load(yaml.safe_dump(MINIMAL))
     data["scope"]["entities"] = ["acme-widgets"]
     write(models / "narratives", data)
