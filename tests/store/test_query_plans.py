@@ -48,13 +48,14 @@ def _scans(db, sql, params) -> list[str]:
     lambda db: aggregates.narrative_day_rows(db, "china-ai", "all", first_day="2025-01-01", last_day="2025-03-01"),
     lambda db: aggregates.dirty_days(db, "index", "china-ai"),
     lambda db: aggregates.has_scores(db, "china-ai"),
+    lambda db: aggregates.index_inputs(db, "china-ai", since="2025-01-01", until="2025-03-01", min_relevance=0.5),
     lambda db: recent.mention_page(db, entity_id="alibaba", limit=50),
     lambda db: recent.mention_page(db, name="Jack Ma", limit=50, since="2025-03-01T00:00:00+00:00"),
     lambda db: recent.figure_page(db, entity_id="alibaba", limit=50),
     lambda db: recent.figure_page(db, name="Jack Ma", limit=50),
     lambda db: recent.figure_page(db, limit=50, kind="change"),
 ], ids=["entities", "entities-linked", "entities-window", "entities-window-linked", "index-days", "index-dirty",
-        "index-known", "mentions-entity", "mentions-name", "figures-entity", "figures-name", "figures-all"])
+        "index-known", "index-window", "mentions-entity", "mentions-name", "figures-entity", "figures-name", "figures-all"])
 def test_issue_12_query_commands_scan_no_big_table(call):
     db = open_db(":memory:")
     recorder = Recorder(db)

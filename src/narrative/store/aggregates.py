@@ -169,9 +169,12 @@ def index_inputs(db: Database, narrative: str, *, since: str | None = None, unti
     A narrow read of :func:`narrative.store.scores.scored_articles`, without titles, URLs or evidence."""
     params: list[Any] = [narrative, narrative.replace("-", "_"), min_relevance]
     window = published_window("a", since, until, params)
+    # A window is read by publication time (CROSS JOIN keeps articles outermost), not by every score of the narrative.
+    source = ("articles a CROSS JOIN article_scores s ON s.article_id = a.id" if window
+              else "article_scores s JOIN articles a ON a.id = s.article_id")
     return rows(db, "SELECT s.article_id, a.published, a.published_precision AS precision, a.source_tz, s.relevance, "
                     "s.stance, COALESCE(a.story_id, a.id) AS story_id, (SELECT count(*) FROM article_sources x "
-                    "WHERE x.article_id = a.id) AS sources FROM article_scores s JOIN articles a ON a.id = s.article_id "
+                    f"WHERE x.article_id = a.id) AS sources FROM {source} "
                     f"WHERE s.narrative IN (?, ?) AND s.relevance >= ?{window} ORDER BY a.published", params)
 
 
