@@ -701,6 +701,13 @@ def section_ner_gold(ex, folder: Path, out: dict, verbose: bool) -> None:
         links, errors = linking_scores(items, mentions, known)
         out[f"ner_{half}_links"] = links
         print(f"  linking (exact span + catalog id): {links.line()}")
+        # the short-name ambiguity at scale: entities whose short name is a common word (ner_aliases)
+        gated = {e.id for e in ex.catalog.entities if e.ner_aliases}
+        subset_items = [{**item, "entities": [s for s in item["entities"] if s["id"] in gated]} for item in items]
+        subset_mentions = [[m for m in found if m.entity_id in gated] for found in mentions]
+        common, _ = linking_scores(subset_items, subset_mentions, gated)
+        out[f"ner_{half}_common_links"] = common
+        print(f"  linking of common-word names ({len(gated)} catalog entities: Target, Gap, Visa...): {common.line()}")
         if unknown:
             print(f"  gold ids not in this catalog (expected unlinked): {', '.join(unknown)}")
         if verbose:
@@ -788,8 +795,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 s = out[f"{key}_{system}"]
                 print(f"{title}, {system}: " + " ".join(f"{k} F1={s[k].f1:.3f}" for k in (*GOLD_TYPES, "micro")))
         if f"{key}_links" in out:
-            links = out[f"{key}_links"]
-            print(f"{title}, linking: P={links.precision:.3f} R={links.recall:.3f} (tp={links.tp} fp={links.fp})")
+            links, common = out[f"{key}_links"], out[f"{key}_common_links"]
+            print(f"{title}, linking: P={links.precision:.3f} R={links.recall:.3f} (tp={links.tp} fp={links.fp}); "
+                  f"common-word names: P={common.precision:.3f} R={common.recall:.3f} (tp={common.tp} fp={common.fp})")
     if "speed" in out:
         seconds, words, load = out["speed"]
         print(f"speed: {seconds:.2f}s for {words} words ({words / seconds:.0f} words/s); load {load:.1f}s")

@@ -46,6 +46,12 @@ def models_dir() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "models"
 
 
+def _shipped_models() -> Path:
+    """The models folder that ships with the code (what :func:`models_dir` gives without NARRATIVE_MODELS)."""
+    packaged = Path(__file__).resolve().parent / "models"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "models"
+
+
 class Listing(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -160,7 +166,11 @@ def _with_includes(path: Path, data):
         return data
     entities = list(data.get("entities") or [])
     for name in data["includes"]:
+        # Beside the catalog first; else the shipped copy, so an edited entities.yaml kept elsewhere still
+        # includes the generated constituents without copying them.
         include = path.parent / name
+        if not include.is_file() and (_shipped_models() / name).is_file():
+            include = _shipped_models() / name
         try:
             entities.extend(json.loads(include.read_text(encoding="utf-8"))["entities"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
