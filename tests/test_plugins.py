@@ -179,8 +179,17 @@ def test_plugins_importers_builtin_and_from_a_plugin(fake_plugin):
     assert {".csv", ".jsonl", ".ndjson", ".tsv"} <= set(plugins.registered("register_importers"))
     assert plugins.importer_for("a/b/News.JSONL").plugin == plugins.BUILTINS_NAME
     assert plugins.importer_for("x.tsv").plugin == "undo"
-    with pytest.raises(InputError, match=r"unknown archive type '.xlsx'. Available: .csv, .jsonl, .ndjson, .tsv"):
+    with pytest.raises(InputError, match=r"x.xlsx: unsupported archive format '.xlsx'. Use a .csv, .jsonl, .ndjson, .tsv"):
         plugins.importer_for("x.xlsx")
+
+
+def test_plugins_import_archive_reads_through_a_plugin_importer(fake_plugin, tmp_path):
+    from narrative.api.imports import import_archive
+
+    archive = tmp_path / "empty.tsv"
+    archive.write_text("anything the plugin reads\n", encoding="utf-8")
+    summary = import_archive(str(archive), db_path=str(tmp_path / "n.db"), enrich=False)
+    assert (summary.rows, summary.problems) == (0, [])  # before the wiring: "unsupported archive format"
 
 
 def test_plugins_builtin_importer_reads_an_archive(tmp_path):

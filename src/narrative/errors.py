@@ -21,7 +21,8 @@ class Errors:
         "within {timeout:g}s. Wait for it to end, or raise --lock-timeout."
     )
     E011 = "{path}: cannot open the database ({problem}). Check the path and its permissions."
-    E020 = "{path}: unsupported archive format {suffix!r}. Use a .csv, .jsonl or .ndjson file."
+    E020 = ("{path}: unsupported archive format {suffix!r}. Use a {available} file (an importer plugin can add "
+            "more: narrative plugins --all).")
     E021 = (
         "{path}: line {line}: missing required column(s) {missing}; found {found}. "
         "The archive needs 'url' and 'title' plus 'text' or 'summary'."

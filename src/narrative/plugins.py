@@ -29,7 +29,7 @@ from typing import Any, Callable
 import pluggy
 
 from . import hookspecs
-from .errors import ConfigError, InputError
+from .errors import ConfigError, Errors, InputError
 
 LOGGER = logging.getLogger(__name__)
 
@@ -176,7 +176,11 @@ def importer_for(path: str | os.PathLike[str]) -> Registration:
     >>> importer_for("news.CSV").name
     '.csv'
     """
-    return lookup("register_importers", Path(path).suffix.lower(), what="archive type")
+    readers = registered("register_importers")
+    suffix = Path(path).suffix.lower()
+    if suffix not in readers:
+        raise InputError(Errors.E020.format(path=path, suffix=suffix, available=", ".join(sorted(readers))))
+    return readers[suffix]
 
 
 def narrative_dirs() -> list[Path]:

@@ -9,7 +9,8 @@ from typing import Iterable
 
 from ..config import Settings
 from ..errors import Errors, InputError
-from ..ingest.archive import ArchiveRow, RowProblem, parse_archive_date, read_archive
+from .. import plugins
+from ..ingest.archive import ArchiveRow, RowProblem, parse_archive_date
 from ..ingest.normalize import canonical_url, detect_language, time_zone, utc_now_iso
 from ..store import open_db, write_lock
 from ..store.articles import Item, save_items
@@ -63,7 +64,7 @@ def import_archive(path: str, *, db_path: str | None = None, settings: Settings 
     default_source = source or f"import:{Path(path).name}"
     summary = ImportSummary(path=str(path))
     started = time.monotonic()
-    rows = read_archive(path, encoding=encoding, column_map=column_map, as_of=anchor, zone=zone)
+    rows = plugins.importer_for(path).value(path, encoding=encoding, column_map=column_map, as_of=anchor, zone=zone)
     new_ids: list[int] = []
     with write_lock(settings.db, timeout=settings.lock_timeout):
         db = open_db(settings.db)
@@ -110,3 +111,4 @@ def _batches(rows: Iterable, size: int) -> Iterable[list]:
             batch = []
     if batch:
         yield batch
+

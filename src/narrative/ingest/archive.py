@@ -90,7 +90,7 @@ def read_archive(path: str | Path, *, encoding: str | None = None, column_map: d
         raise InputError(Errors.E001.format(path=path))
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".jsonl", ".ndjson"):
-        raise InputError(Errors.E020.format(path=path, suffix=suffix))
+        raise InputError(Errors.E020.format(path=path, suffix=suffix, available=".csv, .jsonl or .ndjson"))
     text = _decode(path, encoding)
     records = _csv_records(path, text) if suffix == ".csv" else _jsonl_records(text)
     columns: dict[str, str] | None = None
