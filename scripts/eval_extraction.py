@@ -702,7 +702,7 @@ def section_ner_gold(ex, folder: Path, out: dict, verbose: bool) -> None:
         out[f"ner_{half}_links"] = links
         print(f"  linking (exact span + catalog id): {links.line()}")
         # the short-name ambiguity at scale: entities whose short name is a common word (ner_aliases)
-        gated = {e.id for e in ex.catalog.entities if e.ner_aliases}
+        gated = {e.id for e in ex.catalog.entities if getattr(e, "ner_aliases", ())}  # none before issue 10
         subset_items = [{**item, "entities": [s for s in item["entities"] if s["id"] in gated]} for item in items]
         subset_mentions = [[m for m in found if m.entity_id in gated] for found in mentions]
         common, _ = linking_scores(subset_items, subset_mentions, gated)
