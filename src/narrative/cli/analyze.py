@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ..api.analyze import analyze
+from .. import api
 from . import cli, input_texts
 
 
@@ -25,7 +25,7 @@ def analyze_cli(texts, from_stdin, narrative_id, language, fmt) -> None:
     Example: narrative analyze "US adds SMIC units to the Entity List" --narrative chip-export-controls
     """
     lines = input_texts(texts, from_stdin)
-    results = analyze(lines, narrative_id=narrative_id, language=language)
+    results = api.analyze(lines, narrative_id=narrative_id, language=language)
     if fmt == "jsonl":
         for result in results:
             click.echo(json.dumps(result, ensure_ascii=False))

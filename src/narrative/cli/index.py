@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import click
-import pandas as pd
 
 from .. import api
 from . import DB_HELP, FORMATS, cli, render
@@ -46,6 +45,8 @@ def index_cli(narrative_id, sessions, precision, since, until, db_path, fmt) -> 
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
+    import pandas as pd  # the index is a DataFrame already; importing here keeps `narrative --help` light
+
     out = []
     for key, row in frame.iterrows():
         record = {frame.index.name or "date": str(pd.Timestamp(key).date())}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..api import market as api_market
+from .. import api
 from ..errors import Errors, InputError
 from . import DB_HELP, FORMATS, cli, plain, render
 from .extract import _emit
@@ -37,7 +37,7 @@ def prices_import_cli(files, ticker, db_path) -> None:
     if ticker and len(files) > 1:
         raise click.UsageError("--ticker applies to one file; import files one by one or name them after the ticker.")
     for path in files:
-        summary = api_market.import_prices(path, ticker=ticker, db_path=db_path)
+        summary = api.import_prices(path, ticker=ticker, db_path=db_path)
         for line, message in summary.problems:
             click.echo(plain(f"{click.format_filename(path)}:{line}: skipped: {message}"), err=True)
         click.echo(summary.line())
@@ -54,7 +54,7 @@ def prices_fetch_cli(tickers, start, end, provider, db_path) -> None:
 
     Example: narrative prices fetch BABA 9988.HK --start 2024-01-01
     """
-    for summary in api_market.fetch_prices(list(tickers), start=start, end=end, provider=provider, db_path=db_path):
+    for summary in api.fetch_prices(list(tickers), start=start, end=end, provider=provider, db_path=db_path):
         click.echo(summary.line())
 
 
@@ -71,7 +71,7 @@ def claims_cli(name, ticker, since, until, db_path, fmt) -> None:
 
     Example: narrative claims Alibaba --format table
     """
-    frame = api_market.claims(name, db_path=db_path, ticker=ticker, since=since, until=until)
+    frame = api.claims(name, db_path=db_path, ticker=ticker, since=since, until=until)
     _emit(frame, ["published", "ticker", "period", "stated", "computed", "verdict", "reason", "best_fit_period",
                   "sentence"], fmt)
     if fmt == "table":
@@ -111,7 +111,7 @@ def report_cli(narrative, tickers, benchmarks, start, end, out, intraday, events
     Example: narrative report --narrative china-ai --tickers Alibaba,KWEB --benchmark QQQ --benchmark HKEX=^HSI --from 2024-01-01 --to 2025-10-31 --out out/report
     """
     _check_writable_folder(out)
-    path = api_market.report(narrative, [t for t in tickers.split(",") if t.strip()], list(benchmarks), start, end,
+    path = api.report(narrative, [t for t in tickers.split(",") if t.strip()], list(benchmarks), start, end,
                              out, db_path=db_path, intraday=intraday, events=events, precision=list(precision) or None,
                              n_perm=n_perm)
     click.echo(f"wrote {path}, {path.with_name('report.json')} and the tables as CSV in {path.parent}")
