@@ -19,18 +19,24 @@ from sqlite_utils import Database
 
 from ..config import FeedConfig, Settings, load_feeds
 from ..errors import Errors, InputError
-from ..ingest.fetch import Fetcher, FetchLimits, FetchResult
-from ..ingest.fulltext import extract_main_text
-from ..ingest.guard import AddressPolicy
 from ..ingest.normalize import utc_now_iso
-from ..ingest.parse import parse_feed
 from ..store import open_db, write_lock
 from ..store.articles import Item, SaveStats, find_match, save_items
 from ..store.feeds import feed_rows, feed_state, last_full_response_at, record_fetch, sync_feeds
 from ..store.stats import store_summary
-from .enrich import EnrichSummary, enrich_pending
-from .imports import ImportSummary, import_archive  # noqa: F401 (re-exported: narrative.api.ingest was their home)
-from .items import item_from_entry
+
+# Fetching, parsing and enriching import httpx, feedparser and the NLP stack: imported where used, so `narrative
+# feeds` and `narrative stats` (list_feeds, store_stats) start light (issue 12). With annotations postponed, the
+# names in signatures below need no import.
+_MOVED = {"ImportSummary": ".imports", "import_archive": ".imports", "EnrichSummary": ".enrich"}
+
+
+def __getattr__(name: str):  # narrative.api.ingest was the home of these: still importable from here
+    if name in _MOVED:
+        import importlib
+
+        return getattr(importlib.import_module(_MOVED[name], __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 LOGGER = logging.getLogger(__name__)
 
@@ -114,6 +120,8 @@ def ingest(*, feeds_path: str | None = None, db_path: str | None = None, setting
                              f"feeds are: {', '.join(f.name for f in feeds)}")
         feeds = [f for f in feeds if f.name in wanted]
     started = time.monotonic()
+    from .enrich import enrich_pending
+
     with write_lock(settings.db, timeout=settings.lock_timeout):
         db = open_db(settings.db)
         try:
@@ -130,6 +138,9 @@ def ingest(*, feeds_path: str | None = None, db_path: str | None = None, setting
 
 async def _ingest_feeds(db: Database, feeds: list[FeedConfig], settings: Settings,
                         progress: ProgressCallback) -> list[FeedOutcome]:
+    from ..ingest.fetch import Fetcher, FetchLimits
+    from ..ingest.guard import AddressPolicy
+
     limits = FetchLimits(
         connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout,
         deadline=settings.feed_deadline, max_bytes=settings.max_bytes, max_redirects=settings.max_redirects,
@@ -152,6 +163,9 @@ async def _ingest_feeds(db: Database, feeds: list[FeedConfig], settings: Setting
 
 async def _ingest_feed(db: Database, feed: FeedConfig, fetcher: Fetcher, settings: Settings,
                        page_slots: asyncio.Semaphore) -> FeedOutcome:
+    from ..ingest.parse import parse_feed
+    from .items import item_from_entry
+
     started_at = utc_now_iso()
     deadline_at = asyncio.get_running_loop().time() + settings.feed_deadline  # the feed and its pages, together
     state = feed_state(db, feed.name)
@@ -225,6 +239,8 @@ async def _add_full_text(db: Database, feed: FeedConfig, items: list[Item], fetc
     Pages go through :meth:`Fetcher.fetch_page`: http(s) only and no private addresses unless
     ``allow_private_addresses`` (issue 11).
     """
+    from ..ingest.fulltext import extract_main_text
+
     fresh = [i for i in items if i.url and find_match(db, source=feed.name, item=i,
                                                        window_hours=settings.dedup_window_hours) is None]
     out_of_time = f"the feed deadline of {settings.feed_deadline:g}s passed before this page was read"
