@@ -628,7 +628,7 @@ def compare_ner(ex, texts: Sequence[str], gold: Sequence[set], title: str, out: 
     started = time.perf_counter()
     project_pred, mentions = project_spans(ex, texts)
     project_seconds = time.perf_counter() - started
-    print(f"\n=== {title} ({len(texts)} sentences, {sum(len(g) for g in gold)} gold spans)")
+    print(f"\n=== {title} ({len(texts)} texts, {sum(len(g) for g in gold)} gold spans)")
     print("  types: PERSON->PER, ORG->ORG, GPE/LOC/FAC->LOC, NORP/PRODUCT/EVENT/WORK_OF_ART/LAW/LANGUAGE->MISC "
           "(both systems); a linked mention takes its catalog type")
     out[f"{key}_plain"] = typed_scores(gold, plain_pred)

@@ -53,12 +53,20 @@ def heading_words(doc: Doc) -> frozenset[str]:
 
 
 def _is_heading(sent: Span) -> bool:
-    """A line with no closing punctuation whose words are mostly capitalised."""
+    """A line with no closing punctuation whose words are mostly capitalised (short words such as "and",
+    "for" and the tail of "Forward-looking" aside)."""
     words = [t for t in sent if t.is_alpha]
     last = next((t for t in reversed(sent) if not t.is_space), None)
     if len(words) < 2 or last is None or last.is_punct and last.text not in ")]":
         return False
-    return sum(t.is_title or t.is_upper for t in words) >= 0.75 * len(words)
+    counted = [t for t in words if len(t) > 3 and not (t.i > sent.start and _hyphen_tail(t))] or words
+    return sum(t.is_title or t.is_upper for t in counted) >= 0.75 * len(counted)
+
+
+def _hyphen_tail(token) -> bool:
+    """The second half of a hyphenated word ("looking" in "Forward-looking")."""
+    previous = token.doc[token.i - 1]
+    return previous.text == "-" and not previous.whitespace_
 
 
 def extend_legal_names(doc: Doc) -> Doc:
