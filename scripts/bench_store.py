@@ -183,7 +183,7 @@ def _ks(first: int, stop: int) -> str:
     return " UNION ALL ".join(f"SELECT {k} AS k" for k in range(first, stop))
 
 
-def timings(path: Path, *, narrative: str, repeat: int) -> list[tuple[str, float, float]]:
+def timings(path: Path, *, narrative: str, repeat: int, cli_too: bool = True) -> list[tuple[str, float, float]]:
     from narrative import api
 
     conn = sqlite3.connect(str(path))
@@ -226,6 +226,8 @@ def timings(path: Path, *, narrative: str, repeat: int) -> list[tuple[str, float
             started = time.perf_counter()
             call()
             api_best = min(api_best, time.perf_counter() - started)
+            if not cli_too:
+                continue
             started = time.perf_counter()
             db_option = [] if argv == ["--help"] else ["--db", db]
             done = subprocess.run([str(cli), *argv, *db_option], capture_output=True, text=True)
@@ -247,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(ROOT / "out" / "bench_store"))
     parser.add_argument("--fts", action="store_true", help="keep the full-text index triggers (slower build)")
     parser.add_argument("--reuse", action="store_true", help="time the store already built at this size")
+    parser.add_argument("--api-only", action="store_true", help="time the API functions only (no CLI subprocess)")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -268,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     print("rows: " + ", ".join(f"{t} {n:,}" for t, n in sizes.items()))
     print(f"\n| command (narrative ... --db {store.name}) | CLI, s (subprocess) | API, s (in-process) |")
     print("|---|---|---|")
-    for label, cli_s, api_s in timings(store, narrative=args.narrative, repeat=args.repeat):
+    for label, cli_s, api_s in timings(store, narrative=args.narrative, repeat=args.repeat, cli_too=not args.api_only):
         print(f"| {label} | {cli_s:.3f} | {api_s:.3f} |")
     return 0
 

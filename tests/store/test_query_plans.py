@@ -75,3 +75,16 @@ def test_issue_12_a_popular_entity_is_paged_by_walking_articles_newest_first(mon
     plan = [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql, params)]
     assert plan[0].startswith("SCAN a USING") and "idx_articles_published" in plan[0], plan
     assert "idx_mentions_entity" in plan[1], plan
+
+
+def test_issue_12_popular_unlinked_names_and_subjects_walk_articles_by_article():
+    db = open_db(":memory:")
+    db.execute("INSERT INTO entity_totals VALUES (0, 'u.s', NULL, 'U.S', 'GPE', 5000, 4000, "
+               "'2020-01-01', '2021-01-01', 'agg-1')")
+    for call, keys in ((lambda r: recent.mention_page(r, name="U.S", limit=50), "SELECT m.id"),
+                       (lambda r: recent.figure_page(r, name="U.S", limit=50), "SELECT f.id")):
+        recorder = Recorder(db)
+        call(recorder)
+        sql, params = next(st for st in recorder.statements if st[0].startswith(keys))
+        plan = [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql, params)]
+        assert "idx_articles_published" in plan[0] and "article_id=?)" in plan[1], plan

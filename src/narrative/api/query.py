@@ -10,8 +10,8 @@ from ..config import Settings
 from ..errors import Errors, InputError
 from ..store import open_db
 from ..store.aggregates import top_entities, top_entities_direct
-from ..store.queries import known_names, unlinked_names
-from ..store.recent import figure_page, mention_page
+from ..store.queries import known_names
+from ..store.recent import figure_page, first_unlinked_name, mention_page
 
 
 def as_frame(rows, columns):
@@ -32,9 +32,9 @@ def resolve_entity(name: str, *, db=None, catalog_path: str | None = None) -> tu
         if wanted in {n.casefold() for n in entity.names()} or wanted == entity.id:
             return entity.id, entity.name
     if db is not None:
-        found = unlinked_names(db, name.strip())
+        found = first_unlinked_name(db, name.strip())
         if found:
-            return None, found[0]
+            return None, found
     candidates = [n for e in catalog.entities for n in e.names()] + (known_names(db) if db is not None else [])
     close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""

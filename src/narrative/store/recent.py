@@ -35,8 +35,11 @@ def mention_page(db: Database, *, entity_id: str | None = None, name: str | None
         where, key = "m.entity_id IS NULL AND m.name = ? COLLATE NOCASE", (0, (name or "").lower())
         params.append(name)
     window = published_window("a", since, until, params)
-    # CROSS JOIN keeps articles outermost: SQLite then reads them by idx_articles_published, newest first.
+    # CROSS JOIN keeps articles outermost: SQLite then reads them by idx_articles_published, newest first, and looks
+    # up each article's mentions (by article: "+m.name" keeps it off the name index, which lists every mention).
     walk = limit is not None and _mentions_of(db, *key) > WALK_ARTICLES_FROM
+    if walk:
+        where = where.replace("m.name", "+m.name")
     source = "articles a CROSS JOIN mentions m ON m.article_id = a.id" if walk else \
         "mentions m JOIN articles a ON a.id = m.article_id"
     return _two_steps(db, f"SELECT m.id FROM {source} WHERE {where}{window}", params, limit, offset, f"""
@@ -54,17 +57,20 @@ def figure_page(db: Database, *, entity_id: str | None = None, name: str | None 
     ``offset`` (every row when ``limit`` is None)."""
     params: list[Any] = []
     where = "1 = 1"
+    # Every figure, or those of a much-mentioned subject: walk articles newest first, looking up each one's figures.
+    walk = limit is not None and (entity_id is None and name is None or _mentions_of(
+        db, int(entity_id is not None), entity_id if entity_id is not None else name.lower()) > WALK_ARTICLES_FROM)
+    column = "+f." if walk else "f."
     if entity_id is not None:
-        where += " AND f.subject_entity_id = ?"
+        where += f" AND {column}subject_entity_id = ?"
         params.append(entity_id)
     elif name is not None:
-        where += " AND f.subject_entity_id IS NULL AND f.subject = ? COLLATE NOCASE"
+        where += f" AND {column}subject_entity_id IS NULL AND {column}subject = ? COLLATE NOCASE"
         params.append(name)
     if kind:
         where += " AND f.kind = ?"
         params.append(kind)
     window = published_window("a", since, until, params)
-    walk = limit is not None and entity_id is None and name is None  # every figure: newest articles first
     source = "articles a CROSS JOIN figures f ON f.article_id = a.id" if walk else \
         "figures f JOIN articles a ON a.id = f.article_id"
     return _two_steps(db, f"SELECT f.id FROM {source} WHERE {where}{window}", params, limit, offset, f"""
@@ -85,6 +91,13 @@ def _two_steps(db: Database, keys_sql: str, params: list[Any], limit: int | None
         return rows(db, rows_sql.format(ids=keys_sql + order + " LIMIT -1 OFFSET ?"), [*params, offset])
     ids = [row[0] for row in db.execute(keys_sql + order + " LIMIT ? OFFSET ?", [*params, limit, offset])]
     return rows(db, rows_sql.format(ids=placeholders(ids)), ids) if ids else []
+
+
+def first_unlinked_name(db: Database, name: str) -> str | None:
+    """The stored spelling of an unlinked name (any case), or None: the first found, without reading them all."""
+    row = db.execute("SELECT name FROM mentions WHERE entity_id IS NULL AND name = ? COLLATE NOCASE LIMIT 1",
+                     [name]).fetchone()
+    return row[0] if row else None
 
 
 def _mentions_of(db: Database, linked: int, entity_key: str) -> int:
