@@ -8,7 +8,6 @@ import sys
 import click
 
 from .. import api
-from ..config import SETTINGS, Settings
 from ..errors import Errors, InputError
 from . import DB_HELP, cli, plain, progress_bar, render
 
@@ -32,6 +31,8 @@ def ingest_cli(feeds_path, db_path, only, concurrency, lock_timeout, silent, no_
 
     Example: narrative ingest --feeds feeds.yaml --db narrative.db
     """
+    from ..config import Settings  # pydantic: loaded by the commands that read settings, not by --help
+
     settings = Settings.load(db=db_path, feeds=feeds_path, concurrency=concurrency, lock_timeout=lock_timeout)
     with progress_bar(silent) as progress:
         summary = api.ingest(settings=settings, only=only or None, progress=progress, enrich=not no_enrich)
@@ -109,7 +110,7 @@ def validate_cli(feeds_path) -> None:
     Example: narrative validate --feeds feeds.yaml
     """
     from ..catalog import check_scope, load_catalog, load_narratives, models_dir
-    from ..config import load_feeds
+    from ..config import Settings, load_feeds
 
     settings = Settings.load(feeds=feeds_path)
     feeds = load_feeds(settings.feeds)
@@ -147,6 +148,8 @@ def settings_cli() -> None:
 
     Example: narrative settings
     """
+    from ..config import SETTINGS
+
     rows = [{"name": s.name, "default": s.default, "allowed": s.allowed, "env": s.env, "help": s.help}
             for s in SETTINGS]
     render(rows, ["name", "default", "allowed", "env", "help"], "table")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from .. import plugins
-from ..catalog import models_dir
 from . import FORMATS, cli, render
 
 
@@ -26,6 +25,8 @@ def models_path_cli(home) -> None:
 
     Example: ls "$(narrative models path)/narratives"
     """
+    from ..catalog import models_dir  # pydantic models: loaded here, not by --help
+
     click.echo(plugins.home_dir() if home else models_dir())
 
 
@@ -36,6 +37,8 @@ def models_list_cli(fmt) -> None:
 
     Example: narrative models list --format json
     """
+    from ..catalog import models_dir
+
     base = models_dir()
     rows = [{"what": "catalog", "path": str(base / "entities.yaml"), "files": int((base / "entities.yaml").is_file())}]
     for name in ("sentiment", "narrative_scorer"):
