@@ -198,7 +198,7 @@ _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 class FeedConfig(BaseModel):
     """One entry of ``feeds.yaml``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # schema built on first use: start-up
 
     name: str
     url: str
@@ -256,7 +256,7 @@ class FeedConfig(BaseModel):
 
 
 class _FeedsFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     feeds: list[dict[str, Any]]
 
 
