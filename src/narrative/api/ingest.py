@@ -19,15 +19,14 @@ from sqlite_utils import Database
 
 from ..config import FeedConfig, Settings, load_feeds
 from ..errors import Errors, InputError
-from ..ingest.normalize import utc_now_iso
 from ..store import open_db, write_lock
 from ..store.articles import Item, SaveStats, find_match, save_items
 from ..store.feeds import feed_rows, feed_state, last_full_response_at, record_fetch, sync_feeds
 from ..store.stats import store_summary
 
-# Fetching, parsing and enriching import httpx, feedparser and the NLP stack: imported where used, so `narrative
-# feeds` and `narrative stats` (list_feeds, store_stats) start light (issue 12). With annotations postponed, the
-# names in signatures below need no import.
+# Fetching, parsing, normalising and enriching import httpx, feedparser, ftfy/lxml and the NLP stack: imported
+# where used, so `narrative feeds` and `narrative stats` (list_feeds, store_stats) start light (issue 12). With
+# annotations postponed, the names in signatures below need no import.
 _MOVED = {"ImportSummary": ".imports", "import_archive": ".imports", "EnrichSummary": ".enrich"}
 
 
@@ -120,6 +119,7 @@ def ingest(*, feeds_path: str | None = None, db_path: str | None = None, setting
                              f"feeds are: {', '.join(f.name for f in feeds)}")
         feeds = [f for f in feeds if f.name in wanted]
     started = time.monotonic()
+    from ..ingest.normalize import utc_now_iso
     from .enrich import enrich_pending
 
     with write_lock(settings.db, timeout=settings.lock_timeout):
@@ -163,6 +163,7 @@ async def _ingest_feeds(db: Database, feeds: list[FeedConfig], settings: Setting
 
 async def _ingest_feed(db: Database, feed: FeedConfig, fetcher: Fetcher, settings: Settings,
                        page_slots: asyncio.Semaphore) -> FeedOutcome:
+    from ..ingest.normalize import utc_now_iso
     from ..ingest.parse import parse_feed
     from .items import item_from_entry
 
