@@ -62,7 +62,8 @@ def test_issue_12_help_imports_nothing_heavy(tmp_path):
     assert {"feeds", "stats", "mentions", "ingest", "enrich", "index", "report"} <= set(outcome["commands"])
 
 
-@pytest.mark.parametrize("command", [["stats"], ["feeds"], ["mentions", "Alibaba"], ["mentions", "--help"]])
+@pytest.mark.parametrize("command", [["stats"], ["feeds"], ["mentions", "Alibaba"], ["mentions", "--help"],
+                                     ["mentions", "Tencent", "--limit", "5"]])
 def test_issue_12_light_commands_import_nothing_heavy(tmp_path, store, command):
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text("feeds:\n  - name: wire\n    url: https://news.example.test/rss\n", encoding="utf-8")
@@ -70,9 +71,7 @@ def test_issue_12_light_commands_import_nothing_heavy(tmp_path, store, command):
     if command == ["feeds"]:
         args += ["--feeds", str(feeds)]
     outcome = heavy_modules_after(args, tmp_path)
-    # api.mentions returns a DataFrame, so pandas (and numpy under it) is the one heavy import `mentions` still needs.
-    allowed = {"pandas", "numpy"} if command == ["mentions", "Alibaba"] else set()
-    assert {name.split(".")[0] for name in outcome["heavy"]} <= allowed, outcome["heavy"][:5]
+    assert outcome["heavy"] == []
     assert outcome["code"] in (0, None)
 
 

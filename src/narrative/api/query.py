@@ -64,6 +64,16 @@ def mentions(name: str, *, db_path: str | None = None, since: str | None = None,
 
     >>> mentions("BABA", since="2025-03-01", limit=50, offset=50)  # doctest: +SKIP
     """
+    return as_frame(mention_rows(name, db_path=db_path, since=since, until=until, limit=limit, offset=offset,
+                                 catalog_path=catalog_path), _MENTION_COLUMNS)
+
+
+def mention_rows(name: str, *, db_path: str | None = None, since: str | None = None, until: str | None = None,
+                 limit: int | None = None, offset: int = 0, catalog_path: str | None = None) -> list[dict]:
+    """:func:`mentions` as a list of dicts, without pandas, so the CLI's table starts light (issue 12).
+
+    >>> mention_rows("BABA", limit=5)[0]["sentence"]  # doctest: +SKIP
+    """
     since_iso, until_iso = parse_day(since), parse_day(until, end=True)
     db = open_existing_store(db_path)
     try:
@@ -72,7 +82,7 @@ def mentions(name: str, *, db_path: str | None = None, since: str | None = None,
                             since=since_iso, until=until_iso, limit=limit, offset=offset)
     finally:
         db.close()
-    return as_frame(rows, _MENTION_COLUMNS)
+    return rows
 
 
 def figures(name: str | None = None, *, db_path: str | None = None, since: str | None = None,

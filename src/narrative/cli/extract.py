@@ -57,8 +57,15 @@ def mentions_cli(name, since, until, db_path, fmt, limit, offset) -> None:
 
     Example: narrative mentions Alibaba --since 2025-03-01 --format json
     """
+    columns = ["published", "entity", "surface", "sentence", "url"]
+    if fmt == "table":  # rows, not a DataFrame: the default output does not import pandas (issue 12)
+        from ..api.query import mention_rows
+
+        rows = mention_rows(name, db_path=db_path, since=since, until=until, limit=limit or None, offset=offset)
+        render([{**row, "sentence": _short(row.get("sentence"))} for row in rows], columns, "table")
+        return
     frame = api.mentions(name, db_path=db_path, since=since, until=until, limit=limit or None, offset=offset)
-    _emit(frame, ["published", "entity", "surface", "sentence", "url"], fmt)
+    _emit(frame, columns, fmt)
 
 
 @cli.command(name="figures")
