@@ -202,3 +202,20 @@ def test_issue_10_headings_and_list_items_are_their_own_sentences(ex):
     assert not any("Competitiveness" in n or "Performance" in n or "Extends" in n for n in names), names
     csi = [f for f in result.figures if f.value == 61.0][0]
     assert csi.subject_entity_id == "csi-ai"
+
+
+def test_issue_10_editing_the_currency_table_changes_the_extractor_version(ex, tmp_path, monkeypatch):
+    import copy
+
+    from narrative.catalog import models_dir
+    from narrative.nlp import pipeline
+
+    table = tmp_path / "currencies.csv"
+    table.write_text((models_dir() / "currencies.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(pipeline, "models_dir", lambda: tmp_path)
+    same, edited = copy.copy(ex), copy.copy(ex)
+    same.__dict__.pop("version", None)
+    edited.__dict__.pop("version", None)
+    assert same.version == ex.version
+    table.write_text(table.read_text(encoding="utf-8") + "XTS,,test unit,test units,,,\n", encoding="utf-8")
+    assert edited.version != ex.version

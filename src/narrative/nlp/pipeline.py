@@ -17,7 +17,7 @@ from typing import Iterable, Iterator
 import spacy
 from spacy.tokens import Doc
 
-from ..catalog import Catalog, Narrative, load_catalog, load_narratives
+from ..catalog import Catalog, Narrative, load_catalog, load_narratives, models_dir
 from ..errors import ConfigError
 from .chinese import ChineseExtractor
 from .entities import CatalogLinks, add_catalog_ruler, mentions_from_doc
@@ -66,8 +66,10 @@ class Extractor:
 
     @cached_property
     def version(self) -> str:
-        """Stamped on every stored row: code version plus a hash of the catalog and narratives."""
-        data = self.catalog.fingerprint() + "".join(n.model_dump_json() for n in self.narratives)
+        """Stamped on every stored row: code version plus a hash of the catalog, the narratives and the
+        currency table (editing any of them changes what extraction stores)."""
+        currencies = (models_dir() / "currencies.csv").read_text(encoding="utf-8")
+        data = self.catalog.fingerprint() + "".join(n.model_dump_json() for n in self.narratives) + currencies
         return f"{EXTRACTOR_VERSION}+{self.catalog.version}+{hashlib.sha1(data.encode()).hexdigest()[:8]}"
 
     @cached_property
