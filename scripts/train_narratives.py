@@ -77,8 +77,8 @@ FOLDS = 5  # per-narrative cross-validation folds on dev
 C = 1.0  # inverse regularisation; fixed, not tuned on held-out data
 SHARPNESS = (1.0, 1.5, 2.0, 3.0)  # candidates for the stance output's sharpness, picked on dev (LONO)
 # Candidate settings of the per-narrative stance classifier, chosen on dev (mean stance accuracy).
-STANCE_GRID = tuple(StanceSettings(c=c, vector_weight=w, ngram_max=n)
-                    for c in (3.0, 10.0, 30.0) for w in (0.0, 0.5, 1.0) for n in (4,))
+STANCE_GRID = tuple(StanceSettings(c=c, vector_weight=w, ngram_max=4, polarity_weight=pw)
+                    for pw in (0.0, 0.5, 1.0) for c in (3.0, 10.0, 30.0) for w in (0.0, 0.5, 1.0))
 
 
 @dataclasses.dataclass
@@ -91,6 +91,7 @@ class Rows:
     stance: list[str | None]  # "positive" | "negative" | "neutral" | None (irrelevant)
     features: np.ndarray
     vectors: np.ndarray  # the sentence vectors
+    polarity: np.ndarray  # the sentences' sentiment polarity
     prepared: object = None  # the narrative's PreparedNarrative
 
 
@@ -117,7 +118,8 @@ def featurise(narrative, items: list[dict], extractor: Extractor, ctx: ScoringCo
             cache[(narrative.id, items[n]["text"])] = (facts[j], vectors[j], clause_vectors[j])
     facts, vectors, clause_vectors = zip(*(cache[(narrative.id, item["text"])] for item in items))
     return feature_matrix(ctx.prepared, list(facts), np.vstack(vectors), clause_vectors=np.vstack(clause_vectors),
-                          leave_out=[item.get("leave_out") for item in items]), np.vstack(vectors)
+                          leave_out=[item.get("leave_out") for item in items]), np.vstack(vectors), \
+        np.array([f.polarity for f in facts])
 
 
 def collect(narrative, extractor, model, by_id, cache: dict) -> Rows:
@@ -136,10 +138,10 @@ def collect(narrative, extractor, model, by_id, cache: dict) -> Rows:
             items.append({**row, "source": "dev", "leave_out": None})
     else:
         print(f"  (no {dev.name}: examples only)")
-    features, vectors = featurise(narrative, items, extractor, ctx, cache)
+    features, vectors, polarity = featurise(narrative, items, extractor, ctx, cache)
     return Rows(narrative.id, [i["source"] for i in items], [i["text"] for i in items], [i["lang"] for i in items],
                 np.array([bool(i["relevant"]) for i in items]), [i["stance"] for i in items], features, vectors,
-                ctx.prepared)
+                polarity, ctx.prepared)
 
 
 def fit_head(features: np.ndarray, target: np.ndarray, names: tuple[str, ...], classes: tuple[str, ...]) -> LinearHead:
@@ -229,11 +231,11 @@ def example_stance(rows: Rows, settings: StanceSettings) -> dict[str, float]:
     p = rows.prepared
     ex = p.narrative.examples
     model = ExampleStanceModel.fit({"negative": ex.negative, "neutral": ex.neutral, "positive": ex.positive},
-                                   np.vstack([p.negative, p.neutral, p.positive]), settings)
+                                   np.vstack([p.negative, p.neutral, p.positive]), settings, p.stance_polarity)
     pick = np.array([s == "dev" and g is not None for s, g in zip(rows.source, rows.stance)])
     texts = [t for t, k in zip(rows.text, pick) if k]
     labels = np.array(["positive" if v >= NEUTRAL_BAND else "negative" if v <= -NEUTRAL_BAND else "neutral"
-                       for v in model.stance(texts, rows.vectors[pick])])
+                       for v in model.stance(texts, rows.vectors[pick], rows.polarity[pick])])
     gold = np.array([g for g, k in zip(rows.stance, pick) if k])
     lang = np.array([g for g, k in zip(rows.lang, pick) if k])
     return {"stance_acc": float((labels == gold).mean()), "n": int(pick.sum()),
@@ -338,7 +340,7 @@ def model_card(rows: list[Rows], heads: tuple[LinearHead, LinearHead], report: d
            "positive), a logistic regression fitted on the narrative's YAML examples when the narrative loads "
            "(`narrative.nlp.stance_model`): character 1-4-gram TF-IDF (per word, and per Chinese run, so a "
            "direction word such as eases / tightens / 放宽 / 收紧 is a feature of its own) next to the example's USE "
-           "vector scaled by `vector_weight`. Stance = P(positive) - P(negative), moved to the neutral band's edge "
+           "vector scaled by `vector_weight` and the sentence's sentiment polarity scaled by `polarity_weight`. Stance = P(positive) - P(negative), moved to the neutral band's edge "
            "where it disagrees with the most probable class (so the three-way decision is the argmax). Settings "
            f"{json.dumps(report['stance_model'])} were chosen on the dev halves (grid below); no dev row trains it, "
            "so a new narrative file is scored the same way without training.", "",
@@ -378,7 +380,8 @@ def model_card(rows: list[Rows], heads: tuple[LinearHead, LinearHead], report: d
     for key, figures in report["stance_grid"].items():
         mark = " (chosen)" if key == json.dumps(report["stance_model"]) else ""
         setting = json.loads(key)
-        out.append(f"| C {setting['C']:g}, vector weight {setting['vector_weight']:g}{mark} | " + " | ".join(
+        out.append(f"| C {setting['C']:g}, vector weight {setting['vector_weight']:g}, polarity weight "
+                   f"{setting['polarity_weight']:g}{mark} | " + " | ".join(
             f"{figures[r.narrative]['stance_acc']:.3f} ({figures[r.narrative]['stance_acc_en']:.3f}; "
             f"{figures[r.narrative]['stance_acc_zh']:.3f})" for r in rows)
             + f" | {np.mean([figures[r.narrative]['stance_acc'] for r in rows]):.3f} |")

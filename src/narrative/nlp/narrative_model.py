@@ -98,6 +98,7 @@ class PreparedNarrative:
     neutral: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 512)))  # relevant, no pole
     lexicon: "Lexicon | None" = None  # char n-grams of the examples
     stance_model: ExampleStanceModel | None = None  # the three-way classifier fitted on the examples
+    stance_polarity: np.ndarray | None = None  # sentiment polarity of negative, neutral, positive examples
     # The heads fitted on all examples, fitted once on first use (see _example_heads).
     fitted: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
@@ -194,7 +195,7 @@ class NarrativeScorer:
         # sentence's own vector).
         matrix = feature_matrix(prepared, facts, vectors)
         relevance = self.relevance_head.probabilities(matrix)[:, self.relevance_head.classes.index("relevant")]
-        return relevance, prepared.stance_model.stance(texts, vectors)
+        return relevance, prepared.stance_model.stance(texts, vectors, np.array([f.polarity for f in facts]))
 
 
 def sentence_vectors(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -238,15 +239,17 @@ def prepare_narrative(narrative: Narrative, *, polarity: Polarity,
     n_irr = len(ex.irrelevant)
     n_pos, n_neg = len(ex.positive), len(ex.negative)
     positive, negative = vectors[3:3 + n_pos], vectors[3 + n_pos:3 + n_pos + n_neg]
-    polarities = np.asarray(polarity([*ex.positive, *ex.negative]), dtype=np.float64)
+    polarities = np.asarray(polarity([*ex.positive, *ex.negative, *ex.neutral]), dtype=np.float64)
     alignment = float(np.clip(polarities[:n_pos].mean() - polarities[n_pos:].mean(), -1.0, 1.0))
     neutral = vectors[3 + n_pos + n_neg + n_irr:]
+    example_polarity = np.r_[polarities[n_pos:n_pos + n_neg], polarities[n_pos + n_neg:], polarities[:n_pos]]
     stance_model = ExampleStanceModel.fit({"negative": ex.negative, "neutral": ex.neutral, "positive": ex.positive},
-                                          np.vstack([negative, neutral, positive]), stance or StanceSettings())
+                                          np.vstack([negative, neutral, positive]), stance or StanceSettings(),
+                                          example_polarity)
     return PreparedNarrative(
         narrative=narrative, description=vectors[0], poles=vectors[1:3], positive=positive, negative=negative,
         irrelevant=vectors[3 + n_pos + n_neg:3 + n_pos + n_neg + n_irr],
-        neutral=neutral, alignment=alignment, stance_model=stance_model,
+        neutral=neutral, alignment=alignment, stance_model=stance_model, stance_polarity=example_polarity,
         lexicon=Lexicon.fit({label: getattr(ex, label) for label in LABELS}),
         scope_entities=frozenset(narrative.scope.entities), scope_types=frozenset(narrative.scope.entity_types))
 

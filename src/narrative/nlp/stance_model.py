@@ -7,10 +7,13 @@ stance training data: when the narrative is loaded, a three-way logistic regress
   runs, so it reads Chinese without a tokenizer), where a direction carried by one word ("eases" vs
   "tightens", "放宽" vs "收紧") is a feature of its own, and
 - the examples' multilingual sentence vectors, scaled down (``vector_weight``) so that topic, which
-  dominates those vectors, does not drown the direction words.
+  dominates those vectors, does not drown the direction words;
+- the sentence's sentiment polarity (positive - negative), scaled by ``polarity_weight``: the model
+  learns from the examples which way sentiment points for this narrative (a narrative whose positive
+  pole sounds grim gets a negative weight).
 
 It needs no training step and no narrative-specific code: a new YAML file gets its own model the
-first time it is scored. The settings (``C``, ``vector_weight``) are chosen on the dev halves by
+first time it is scored. The settings (``C``, ``vector_weight``, ``polarity_weight``) are chosen on the dev halves by
 ``scripts/train_narratives.py`` and shipped in ``models/narrative_scorer/heads.json``.
 
 Stance is ``P(positive) - P(negative)``; the three-way decision is the classifier's most probable
@@ -43,14 +46,16 @@ class StanceSettings:
     c: float = 10.0  # inverse L2 penalty of the logistic regression
     vector_weight: float = 0.5  # scale of the sentence vector next to the unit-length TF-IDF row
     ngram_max: int = 4  # character n-grams 1..ngram_max
+    polarity_weight: float = 0.5  # scale of the sentence's sentiment polarity (-1..1)
 
     @classmethod
     def from_dict(cls, data: dict) -> "StanceSettings":
-        return cls(c=float(data["C"]), vector_weight=float(data["vector_weight"]), ngram_max=int(data["ngram_max"]))
+        return cls(c=float(data["C"]), vector_weight=float(data["vector_weight"]), ngram_max=int(data["ngram_max"]),
+                   polarity_weight=float(data.get("polarity_weight", 0.0)))  # absent before it existed
 
     def to_dict(self) -> dict:
         return {"kind": "example-logreg", "C": self.c, "vector_weight": self.vector_weight,
-                "ngram_max": self.ngram_max}
+                "ngram_max": self.ngram_max, "polarity_weight": self.polarity_weight}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,10 +68,11 @@ class ExampleStanceModel:
     settings: StanceSettings
 
     @classmethod
-    def fit(cls, examples: dict[str, Sequence[str]], vectors: np.ndarray,
-            settings: StanceSettings) -> "ExampleStanceModel":
+    def fit(cls, examples: dict[str, Sequence[str]], vectors: np.ndarray, settings: StanceSettings,
+            polarity: np.ndarray | None = None) -> "ExampleStanceModel":
         """Fit on ``examples`` (label -> texts, labels among :data:`STANCE_LABELS`, in that order of
-        the rows of ``vectors``). An empty neutral list gives a two-class model."""
+        the rows of ``vectors`` and ``polarity``; no polarity reads as 0). An empty neutral list gives
+        a two-class model."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
@@ -79,23 +85,24 @@ class ExampleStanceModel:
         vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, settings.ngram_max), sublinear_tf=True)
         grams = vectorizer.fit_transform(texts)
         model = LogisticRegression(C=settings.c, max_iter=5000, class_weight="balanced")
-        model.fit(_design(grams, vectors, settings.vector_weight), labels)
+        model.fit(_design(grams, vectors, polarity, settings), labels)
         return cls(vectorizer, model, tuple(str(c) for c in model.classes_), settings)
 
-    def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+    def probabilities(self, texts: Sequence[str], vectors: np.ndarray,
+                      polarity: np.ndarray | None = None) -> np.ndarray:
         """(n, 3) probabilities of negative, neutral, positive (neutral 0 for a two-class model)."""
         out = np.zeros((len(texts), len(STANCE_LABELS)))
         if not len(texts):
             return out
-        probs = self.model.predict_proba(_design(self.vectorizer.transform(list(texts)), vectors,
-                                                 self.settings.vector_weight))
+        probs = self.model.predict_proba(_design(self.vectorizer.transform(list(texts)), vectors, polarity,
+                                                 self.settings))
         for column, label in enumerate(self.classes):
             out[:, STANCE_LABELS.index(label)] = probs[:, column]
         return out
 
-    def stance(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+    def stance(self, texts: Sequence[str], vectors: np.ndarray, polarity: np.ndarray | None = None) -> np.ndarray:
         """-1..1 per text: P(positive) - P(negative), agreeing in label with the most probable class."""
-        return stance_value(self.probabilities(texts, vectors))
+        return stance_value(self.probabilities(texts, vectors, polarity))
 
 
 def stance_value(probs: np.ndarray) -> np.ndarray:
@@ -112,7 +119,9 @@ def stance_value(probs: np.ndarray) -> np.ndarray:
                     np.where(best == 2, np.maximum(diff, NEUTRAL_BAND), np.minimum(diff, -NEUTRAL_BAND)))
 
 
-def _design(grams, vectors: np.ndarray, weight: float):
+def _design(grams, vectors: np.ndarray, polarity: np.ndarray | None, settings: StanceSettings):
     from scipy.sparse import csr_matrix, hstack
 
-    return hstack([grams, csr_matrix(np.asarray(vectors, dtype=np.float64) * weight)]).tocsr()
+    polarity = np.zeros(grams.shape[0]) if polarity is None else np.asarray(polarity, dtype=np.float64)
+    return hstack([grams, csr_matrix(np.asarray(vectors, dtype=np.float64) * settings.vector_weight),
+                   csr_matrix(polarity[:, None] * settings.polarity_weight)]).tocsr()
