@@ -159,6 +159,24 @@ def test_plugins_narrative_folder_plugin_adds_its_folder_after_the_shipped_one(f
     assert [n.id for n in load_narratives(folders[-1])] == ["plugin-theme"]
 
 
+def test_plugins_narratives_from_a_plugin_folder_are_loaded_scored_and_versioned(fake_plugin):
+    loaded = {n.id: n for n in load_narratives()}
+    assert {"china-ai", "ai-capex", "plugin-theme"} <= set(loaded)
+    assert loaded["plugin-theme"].path == str(fake_plugin / "plugin_theme.yaml")
+    assert len(loaded["plugin-theme"].version) == 12
+
+
+def test_plugins_two_files_with_one_narrative_id_are_a_config_error_naming_both(fake_plugin, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    (home / "narratives").mkdir(parents=True)
+    (home / "narratives" / "plugin_theme.yaml").write_text(yaml.safe_dump(NARRATIVE, allow_unicode=True),
+                                                           encoding="utf-8")
+    monkeypatch.setenv("NARRATIVE_HOME", str(home))
+    with pytest.raises(ConfigError, match=r"plugin_theme.yaml: narrative id 'plugin-theme' is already defined by .*"
+                                          r"home/narratives/plugin_theme.yaml"):
+        load_narratives()
+
+
 def test_plugins_narrative_home_narratives_folder_is_registered_when_it_exists(tmp_path, monkeypatch):
     home = tmp_path / "user-home"
     monkeypatch.setenv("NARRATIVE_HOME", str(home))

@@ -329,12 +329,30 @@ def load_narrative(path: str | os.PathLike[str]) -> Narrative:
 
 
 def load_narratives(folder: str | os.PathLike[str] | None = None) -> list[Narrative]:
-    """Every ``*.yaml`` narrative in ``folder`` (default ``models/narratives``), sorted by file name.
+    """Every ``*.yaml`` narrative in ``folder``, sorted by file name; by default in every narrative folder:
+    the shipped ``models/narratives``, then ``$NARRATIVE_HOME/narratives`` and plugins' folders
+    (:func:`narrative.plugins.narrative_dirs`).
 
-    The file name must be the narrative's id with ``-`` or ``_``: ``my_theme.yaml`` holds ``my-theme``.
+    The file name must be the narrative's id with ``-`` or ``_``: ``my_theme.yaml`` holds ``my-theme``. Two files
+    defining one id are a ConfigError naming both.
+
+    >>> [n.id for n in load_narratives()][:2]
+    ['ai-capex', 'china-ai']
     """
-    folder = Path(folder) if folder else models_dir() / "narratives"
-    return [load_narrative(path) for path in sorted(folder.glob("*.yaml"))]
+    if folder:
+        folders = [Path(folder)]
+    else:
+        from .plugins import narrative_dirs  # imported on use: plugins reads models_dir() from here
+
+        folders = narrative_dirs()
+    narratives = [load_narrative(path) for place in folders for path in sorted(place.glob("*.yaml"))]
+    first: dict[str, Narrative] = {}
+    for narrative in narratives:
+        other = first.setdefault(narrative.id.replace("_", "-"), narrative)
+        if other is not narrative:
+            raise ConfigError(f"{narrative.path}: narrative id {narrative.id!r} is already defined by {other.path}; "
+                              f"rename one of the two files (and its id), or remove one")
+    return narratives
 
 
 def check_scope(narrative: Narrative, catalog: Catalog) -> None:
