@@ -262,6 +262,21 @@ def test_plugins_a_registered_backend_name_chooses_the_backend_anything_else_the
     assert sorted(plugins.registered("register_sentiment_backends")) == ["transformers.v1"]
 
 
+def test_plugins_the_scoring_api_loads_models_through_the_backends(monkeypatch):
+    import importlib
+
+    score = importlib.import_module("narrative.api.score")  # the module; narrative.api.score is also a function
+    monkeypatch.setattr(score, "_MODELS", {})
+    monkeypatch.setattr(score, "_SCORERS", {})
+    plugins.load_plugins()
+    plugins.pm.register(FakeModels(), name="undo")
+    try:
+        assert type(score.sentiment_model("fake-sentiment.v1", quantize=False)) is FakeSentiment
+        assert score.narrative_scorer("fake-stance.v1") == ("fake stance", None)
+    finally:
+        plugins.pm.unregister(name="undo")
+
+
 def test_plugins_register_commands_adds_a_plugin_command(fake_plugin):
     group = click.Group("narrative")
     plugins.register_commands(group)

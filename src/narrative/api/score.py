@@ -14,6 +14,7 @@ from typing import Any, Iterable
 
 from sqlite_utils import Database
 
+from .. import plugins
 from ..catalog import (Entity, Narrative, check_scope, find_narrative, load_catalog, load_narratives,
                        resolve_narrative_id)
 from ..config import Settings
@@ -38,18 +39,17 @@ def sentiment_model(path: str | None = None, *, quantize: bool | None = None):
     if key not in _MODELS:
         from transformers.utils import logging as hf_logging
 
-        from ..nlp.sentiment import SentimentModel
-
         hf_logging.disable_progress_bar()  # a "Loading weights" bar would land in cron logs
-        _MODELS[key] = SentimentModel.load(path, quantize=quantize)
+        _MODELS[key] = plugins.load_sentiment_model(path, quantize=quantize)  # a backend name or a model folder
     return _MODELS[key]
 
 
 def narrative_scorer(folder: str | None = None) -> NarrativeScorer:
-    """The shipped relevance/stance heads (``models/narrative_scorer``), loaded once per process."""
+    """The relevance/stance scorer, loaded once per process: the shipped heads (``models/narrative_scorer``), another
+    folder of them, or a stance backend a plugin registered under the name ``folder``."""
     key = str(folder or scorer_dir())  # NARRATIVE_MODELS may point elsewhere later in the process
     if key not in _SCORERS:
-        _SCORERS[key] = NarrativeScorer.load(key)
+        _SCORERS[key] = plugins.load_stance_model(key)
     return _SCORERS[key]
 
 
