@@ -101,19 +101,7 @@ def _norm(text: str | None) -> str:
 
 def read_conll(path: Path) -> list[tuple[list[str], list[str]]]:
     """Sentences as (tokens, NER tags); -DOCSTART- lines and blank lines separate them."""
-    sentences, tokens, tags = [], [], []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        if not parts or parts[0] == "-DOCSTART-":
-            if tokens:
-                sentences.append((tokens, tags))
-            tokens, tags = [], []
-            continue
-        tokens.append(parts[0])
-        tags.append(parts[-1])
-    if tokens:
-        sentences.append((tokens, tags))
-    return sentences
+    return read_conll_text(path.read_text(encoding="utf-8"))
 
 
 def conll_spans(tokens: list[str], tags: list[str]) -> tuple[str, set[tuple[int, int, str]]]:
@@ -659,10 +647,12 @@ def conll_documents(path: Path) -> tuple[list[str], list[set]]:
 
 
 def read_conll_text(chunk: str) -> list[tuple[list[str], list[str]]]:
+    """Sentences of CoNLL text as (tokens, NER tags); blank lines and document-start lines separate them
+    (``-DOCSTART- -X- -X- O``, or its ``-X- ...`` rest once the text was split on ``-DOCSTART-``)."""
     sentences, tokens, tags = [], [], []
     for line in chunk.splitlines() + [""]:
         parts = line.split()
-        if not parts or parts[0] == "-X-":
+        if not parts or parts[0] in ("-DOCSTART-", "-X-"):
             if tokens:
                 sentences.append((tokens, tags))
             tokens, tags = [], []
