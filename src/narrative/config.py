@@ -158,10 +158,12 @@ class Settings:
 
     def __post_init__(self) -> None:
         # Settings built directly (not through load) are held to the same ranges; load has already checked.
+        # A default is valid by construction (tests/test_config.py checks every one), and skipping it keeps the
+        # per-setting validators from being built at every start-up (issue 12).
         for field in dataclasses.fields(self):
             setting = _BY_NAME.get(field.name)
-            if setting is not None:
-                value = getattr(self, field.name)
+            value = getattr(self, field.name)
+            if setting is not None and not (type(value) is type(setting.default) and value == setting.default):
                 checked = setting.validate(value, source=f"{field.name}={value!r}")
                 if checked is not value:
                     object.__setattr__(self, field.name, checked)
