@@ -12,7 +12,6 @@ import pytest
 
 from narrative.config import load_feeds
 from narrative.errors import ConfigError
-from narrative.ingest.archive import COLUMN_ALIASES
 
 from .helpers import make_store, one_error_line, run, run_process
 
@@ -96,10 +95,15 @@ def test_issue_11_import_map_to_an_unknown_field_names_the_allowed_fields(tmp_pa
     assert not (tmp_path / "n.db").exists()
 
 
-def test_issue_11_import_fields_are_the_archive_readers_fields():
-    from narrative.cli.ingest import IMPORT_FIELDS
+def test_issue_11_import_archive_api_refuses_an_unknown_map_field_before_writing(tmp_path):
+    from narrative.api.imports import import_archive
+    from narrative.errors import InputError
 
-    assert set(IMPORT_FIELDS) == set(COLUMN_ALIASES)
+    archive = tmp_path / "a.csv"
+    archive.write_text("title,url,published\nA,https://e.test/a,2025-09-01T08:00:00Z\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"'colour' is not a field of an archive; allowed fields: title, url"):
+        import_archive(str(archive), db_path=str(tmp_path / "n.db"), column_map={"colour": "title"}, enrich=False)
+    assert not (tmp_path / "n.db").exists()
 
 
 def test_issue_11_empty_feeds_yaml_says_no_feeds(tmp_path):

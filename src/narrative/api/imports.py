@@ -10,7 +10,7 @@ from typing import Iterable
 from ..config import Settings
 from ..errors import Errors, InputError
 from .. import plugins
-from ..ingest.archive import ArchiveRow, RowProblem, parse_archive_date
+from ..ingest.archive import COLUMN_ALIASES, ArchiveRow, RowProblem, parse_archive_date
 from ..ingest.normalize import canonical_url, detect_language, time_zone, utc_now_iso
 from ..store import open_db, write_lock
 from ..store.articles import Item, save_items
@@ -61,6 +61,9 @@ def import_archive(path: str, *, db_path: str | None = None, settings: Settings 
         if isinstance(parsed, str):
             raise InputError(Errors.E030.format(value=as_of))
         anchor = parsed[0]
+    for field, column in (column_map or {}).items():
+        if field not in COLUMN_ALIASES:  # checked before anything is read or written
+            raise InputError(Errors.E060.format(field=field, column=column, allowed=", ".join(COLUMN_ALIASES)))
     default_source = source or f"import:{Path(path).name}"
     summary = ImportSummary(path=str(path))
     started = time.monotonic()

@@ -8,11 +8,8 @@ import sys
 import click
 
 from .. import api
-from ..errors import Errors, InputError
 from . import DB_HELP, cli, plain, progress_bar, render
 
-# The archive fields --map can point at a column (the keys of ingest.archive.COLUMN_ALIASES; a test pins them).
-IMPORT_FIELDS = ("title", "url", "published", "text", "summary", "source")
 
 @cli.command(name="ingest")
 @click.option("--feeds", "feeds_path", type=click.Path(dir_okay=False),
@@ -69,9 +66,6 @@ def import_cli(path, db_path, source, encoding, mappings, as_of, language, zone,
         field, sep, column = mapping.partition("=")
         if not sep or not column:
             raise click.BadParameter(f"{mapping!r} is not FIELD=COLUMN", param_hint="--map")
-        if field.strip() not in IMPORT_FIELDS:
-            raise InputError(Errors.E060.format(field=field.strip(), column=column.strip(),
-                                                allowed=", ".join(IMPORT_FIELDS)))
         column_map[field.strip()] = column.strip()
     summary = api.import_archive(path, db_path=db_path, source=source, encoding=encoding,
                                  column_map=column_map, as_of=as_of, language=language, enrich=not no_enrich,
