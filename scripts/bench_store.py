@@ -98,6 +98,7 @@ def _synthetic_scores(path: Path, narrative: str) -> None:
 def build_store(path: Path, seed: Path, *, articles: int, years: float, fts: bool) -> None:
     from narrative.api.aggregates import refresh_aggregates
     from narrative.store import open_db
+    from narrative.store.stats import rebuild_store_counts
 
     if path.exists():
         path.unlink()
@@ -161,6 +162,7 @@ def build_store(path: Path, seed: Path, *, articles: int, years: float, fts: boo
                      "replace(s.narrative, '_', '-'), date(a.published, d.shift) FROM article_scores s "
                      "JOIN articles a ON a.id = s.article_id, (SELECT '-1 day' AS shift UNION ALL SELECT '+0 days' "
                      "UNION ALL SELECT '+1 day') d")
+        rebuild_store_counts(conn)  # what the store_counts triggers would have counted
     conn.execute("PRAGMA journal_mode = WAL")
     conn.close()
     print(f"build: indexes and triggers rebuilt in {time.perf_counter() - started:.0f}s")

@@ -411,3 +411,11 @@ def m009_query_aggregates(db: Database) -> None:
                "replace(s.narrative, '_', '-'), date(a.published, d.shift) FROM article_scores s "
                "JOIN articles a ON a.id = s.article_id, (SELECT '-1 day' AS shift UNION ALL SELECT '+0 days' "
                "UNION ALL SELECT '+1 day') d")
+
+
+@migrations()
+def m010_store_counts(db: Database) -> None:
+    """Running counts behind `narrative stats` (per source, per language, multi-source articles), kept by triggers."""
+    from .stats import create_store_counts
+
+    create_store_counts(db)
