@@ -138,14 +138,8 @@ def narrative_day_rows(db: Database, narrative: str, precision: str, *, first_da
     """Stored index days of ``narrative`` for ``precision`` (``all`` or ``exact``), ``first_day`` to ``last_day``
     inclusive, oldest first."""
     params: list[Any] = [narrative, precision]
-    sql = "SELECT * FROM narrative_days WHERE narrative = ? AND precision = ?"
-    if first_day:
-        sql += " AND day >= ?"
-        params.append(first_day)
-    if last_day:
-        sql += " AND day <= ?"
-        params.append(last_day)
-    return rows(db, sql + " ORDER BY day", params)
+    window = published_window("narrative_days", first_day, last_day, params, column="day", until_inclusive=True)
+    return rows(db, f"SELECT * FROM narrative_days WHERE narrative = ? AND precision = ?{window} ORDER BY day", params)
 
 
 def save_narrative_days(db: Database, narrative: str, precision: str, days: list[str],

@@ -199,15 +199,15 @@ def rows(db: Database, sql: str, params: Iterable[Any] = ()) -> list[dict[str, A
 
 
 def published_window(alias: str, since: str | None, until: str | None, params: list[Any], *,
-                     column: str = "published") -> str:
-    """SQL conditions on ``<alias>.<column>`` (default ``published``) for an ISO window (``until`` exclusive); the
-    bounds are appended to ``params``."""
+                     column: str = "published", until_inclusive: bool = False) -> str:
+    """SQL conditions on ``<alias>.<column>`` (default ``published``) for an ISO window (``until`` exclusive, or
+    inclusive for whole-day bounds with ``until_inclusive``); the bounds are appended to ``params``."""
     sql = ""
     if since:
         sql += f" AND {alias}.{column} >= ?"
         params.append(since)
     if until:
-        sql += f" AND {alias}.{column} < ?"
+        sql += f" AND {alias}.{column} {'<=' if until_inclusive else '<'} ?"
         params.append(until)
     return sql
 

@@ -8,7 +8,7 @@ from typing import Iterable
 import pandas as pd
 from sqlite_utils import Database
 
-from .db import placeholders, rows
+from .db import placeholders, published_window, rows
 
 _FIELDS = ("open", "high", "low", "close", "adj_close", "volume")
 
@@ -45,16 +45,10 @@ def price_rows(db: Database, tickers: Iterable[str], *, start: str | None = None
     tickers = list(tickers)
     if not tickers or "prices" not in db.table_names():
         return []
-    sql = (f"SELECT ticker, date, open, high, low, close, adj_close, volume, currency, exchange, source FROM prices "
-           f"WHERE ticker IN ({placeholders(tickers)})")
     params: list = list(tickers)
-    if start:
-        sql += " AND date >= ?"
-        params.append(start)
-    if end:
-        sql += " AND date <= ?"
-        params.append(end)
-    return rows(db, sql + " ORDER BY ticker, date", params)
+    window = published_window("prices", start, end, params, column="date", until_inclusive=True)
+    return rows(db, f"SELECT ticker, date, open, high, low, close, adj_close, volume, currency, exchange, source "
+                    f"FROM prices WHERE ticker IN ({placeholders(tickers)}){window} ORDER BY ticker, date", params)
 
 
 def price_coverage(db: Database) -> list[dict]:
