@@ -320,36 +320,14 @@ def m009_query_aggregates(db: Database) -> None:
             day TEXT NOT NULL,
             PRIMARY KEY (kind, narrative, day)
         ) WITHOUT ROWID""")
-    db.execute("""
-        CREATE TABLE entity_days (
-            day TEXT NOT NULL,
-            linked INTEGER NOT NULL,
-            entity_key TEXT NOT NULL,
-            entity_id TEXT,
-            name TEXT NOT NULL,
-            label TEXT NOT NULL,
-            mentions INTEGER NOT NULL,
-            articles INTEGER NOT NULL,
-            first_seen TEXT NOT NULL,
-            last_seen TEXT NOT NULL,
-            aggregator_version TEXT NOT NULL,
-            PRIMARY KEY (day, linked, entity_key)
-        ) WITHOUT ROWID""")
+    # One entity's counts, per day (entity_days) and over every day (entity_totals).
+    counts = ("linked INTEGER NOT NULL, entity_key TEXT NOT NULL, entity_id TEXT, name TEXT NOT NULL, "
+              "label TEXT NOT NULL, mentions INTEGER NOT NULL, articles INTEGER NOT NULL, first_seen TEXT NOT NULL, "
+              "last_seen TEXT NOT NULL, aggregator_version TEXT NOT NULL")
+    db.execute(f"CREATE TABLE entity_days (day TEXT NOT NULL, {counts}, PRIMARY KEY (day, linked, entity_key)) "
+               f"WITHOUT ROWID")
     db.execute("CREATE INDEX idx_entity_days_key ON entity_days(linked, entity_key, day)")
-    db.execute("""
-        CREATE TABLE entity_totals (
-            linked INTEGER NOT NULL,
-            entity_key TEXT NOT NULL,
-            entity_id TEXT,
-            name TEXT NOT NULL,
-            label TEXT NOT NULL,
-            mentions INTEGER NOT NULL,
-            articles INTEGER NOT NULL,
-            first_seen TEXT NOT NULL,
-            last_seen TEXT NOT NULL,
-            aggregator_version TEXT NOT NULL,
-            PRIMARY KEY (linked, entity_key)
-        ) WITHOUT ROWID""")
+    db.execute(f"CREATE TABLE entity_totals ({counts}, PRIMARY KEY (linked, entity_key)) WITHOUT ROWID")
     db.execute("CREATE INDEX idx_entity_totals_rank ON entity_totals(mentions DESC, articles DESC)")
     db.execute("CREATE INDEX idx_entity_totals_linked_rank ON entity_totals(linked, mentions DESC, articles DESC)")
     db.execute("""
