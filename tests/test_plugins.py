@@ -22,20 +22,14 @@ from narrative.cli import cli
 from narrative.errors import ConfigError, InputError
 from narrative.hookspecs import hookimpl
 from narrative.market import providers
+from minimal_narrative import minimal_narrative
 
 BARS = [{"date": "2025-09-01", "open": 10.0, "high": 11.0, "low": 9.5, "close": 10.5, "adj_close": 10.5,
          "volume": 1000.0},
         {"date": "2025-09-02", "open": 10.5, "high": 12.0, "low": 10.0, "close": 11.5, "adj_close": 11.5,
          "volume": 1200.0}]
-NARRATIVE = {
-    "id": "plugin-theme", "name": "A plugin's theme", "description": "A narrative shipped by a plugin package.",
-    "poles": {"positive": "It is going well.", "negative": "It is going badly."},
-    "scope": {"entity_types": ["company"], "entities": ["alibaba"]},
-    "themes": [{"id": "t1", "label": "Theme one", "patterns": {"en": ["widget|widgets"], "zh": ["小部件"]}}],
-    "examples": {"positive": ["Widgets sell well.", "Widget demand soars.", "小部件热卖。"],
-                 "negative": ["Widgets sell badly.", "Widget demand slumps.", "小部件滞销。"],
-                 "irrelevant": ["The weather was mild.", "A film opened.", "天气晴朗。"]},
-}
+NARRATIVE = minimal_narrative(id="plugin-theme", name="A plugin's theme",
+                              description="A narrative shipped by a plugin package.")
 
 
 class FakeProvider:

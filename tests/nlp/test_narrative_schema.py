@@ -17,17 +17,10 @@ from narrative.catalog import (check_scope, content_version, load_catalog, load_
                                resolve_narrative_id)
 from narrative.cli import cli
 from narrative.errors import ConfigError
+from minimal_narrative import minimal_narrative
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "narrative"
-MINIMAL = {
-    "id": "my-theme", "name": "My theme", "description": "What the narrative is about, in a sentence or two.",
-    "poles": {"positive": "It is going well.", "negative": "It is going badly."},
-    "scope": {"entity_types": ["company"], "entities": ["alibaba"]},
-    "themes": [{"id": "t1", "label": "Theme one", "patterns": {"en": ["widget|widgets"], "zh": ["小部件"]}}],
-    "examples": {"positive": ["Widgets sell well.", "Widget demand soars.", "小部件热卖。"],
-                 "negative": ["Widgets sell badly.", "Widget demand slumps.", "小部件滞销。"],
-                 "irrelevant": ["The weather was mild.", "A film opened.", "天气晴朗。"]},
-}
+MINIMAL = minimal_narrative()
 
 
 def write(folder: Path, data: dict, name: str = "my_theme.yaml") -> Path:
