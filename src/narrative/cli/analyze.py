@@ -7,7 +7,8 @@ import json
 import click
 
 from .. import api
-from . import cli, input_texts
+from . import cli
+from .options import input_texts
 
 
 @cli.command(name="analyze")

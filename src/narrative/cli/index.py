@@ -7,7 +7,9 @@ import json
 import click
 
 from .. import api
-from . import DB_HELP, FORMATS, cli, render
+from . import cli
+from .options import DB_HELP, FORMATS
+from .output import render
 
 
 @cli.command(name="index")

@@ -8,7 +8,9 @@ import sys
 import click
 
 from .. import api
-from . import DB_HELP, cli, plain, progress_bar, render
+from . import cli
+from .options import DB_HELP
+from .output import plain, progress_bar, render
 
 
 @cli.command(name="ingest")

@@ -10,10 +10,9 @@ import click
 
 from .. import api
 from ..errors import Errors, InputError
-from . import DB_HELP, FORMATS, cli, plain, render
-from .extract import _emit
-
-_DB = click.option("--db", "db_path", type=click.Path(dir_okay=False), help=DB_HELP)
+from . import cli
+from .options import DB, FORMAT
+from .output import frame_rows, plain, render, render_frame
 
 
 @cli.group(name="prices")
@@ -27,7 +26,7 @@ def prices_cli() -> None:
 @prices_cli.command(name="import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--ticker", help="Ticker of the file (default: the yfinance Ticker row, else the file name's stem).")
-@_DB
+@DB
 def prices_import_cli(files, ticker, db_path) -> None:
     """Import price CSVs (Date,Close; OHLCV; tz-aware dates; yfinance's 3-row header). Bad rows are
     reported by line and skipped; re-importing a file is idempotent.
@@ -48,7 +47,7 @@ def prices_import_cli(files, ticker, db_path) -> None:
 @click.option("--start", metavar="DATE", help="First day (YYYY-MM-DD).")
 @click.option("--end", metavar="DATE", help="Last day (YYYY-MM-DD).")
 @click.option("--provider", default="yfinance.v1", show_default=True, help="Registered price provider.")
-@_DB
+@DB
 def prices_fetch_cli(tickers, start, end, provider, db_path) -> None:
     """Fetch daily prices from the internet through a provider (needs `pip install narrative[yfinance]`).
 
@@ -63,8 +62,8 @@ def prices_fetch_cli(tickers, start, end, provider, db_path) -> None:
 @click.option("--ticker", help="Check every figure against this ticker instead of the subject's listing.")
 @click.option("--since", metavar="DATE", help="Only articles published on or after DATE.")
 @click.option("--until", metavar="DATE", help="Only articles published on or before DATE.")
-@_DB
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@DB
+@FORMAT
 def claims_cli(name, ticker, since, until, db_path, fmt) -> None:
     """Check stated returns ("Alibaba up 95.3% in 2025") against the prices as of publication:
     matches, off (with the best-fitting period) or cannot check (with the reason).
@@ -72,7 +71,7 @@ def claims_cli(name, ticker, since, until, db_path, fmt) -> None:
     Example: narrative claims Alibaba --format table
     """
     frame = api.claims(name, db_path=db_path, ticker=ticker, since=since, until=until)
-    _emit(frame, ["published", "ticker", "period", "stated", "computed", "verdict", "reason", "best_fit_period",
+    render_frame(frame, ["published", "ticker", "period", "stated", "computed", "verdict", "reason", "best_fit_period",
                   "sentence"], fmt)
     if fmt == "table":
         counts = frame["verdict"].value_counts().to_dict() if len(frame) else {}
@@ -102,7 +101,7 @@ _PRECISION = click.option("--precision", multiple=True,
               "or 2025-01-27,2025-02-21) instead of the narrative's shifts.")
 @_PRECISION
 @click.option("--n-perm", default=999, show_default=True, help="Permutations (circular shifts) per test.")
-@_DB
+@DB
 def report_cli(narrative, tickers, benchmarks, start, end, out, intraday, events, precision, n_perm, db_path) -> None:
     """Write a self-contained HTML report (its numbers as JSON, its tables as CSV): narrative index vs returns,
     calibrated lead-lag tests, significant narrative shifts with event studies, top stories, sub-themes,
@@ -146,7 +145,7 @@ def _check_writable_folder(out: str) -> None:
 @click.option("--n-perm", default=999, show_default=True, help="Permutations (circular shifts) per test.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the permutation draw.")
 @click.option("--all", "show_all", is_flag=True, help="Table format: list every test, not only p < 0.05.")
-@_DB
+@DB
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def leadlag_cli(narrative, index_csv, tickers, benchmarks, start, end, intraday, precision, max_lag, granger_lag,
                 n_perm, seed, show_all, db_path, fmt) -> None:
@@ -178,7 +177,7 @@ def leadlag_cli(narrative, index_csv, tickers, benchmarks, start, end, intraday,
                                "n_perm": result.n_perm, "tests": tests}, indent=2, ensure_ascii=False))
         return
     shown = result.tests if show_all else result.tests[result.tests["p_perm"] < 0.05]
-    rows = shown.astype(object).where(shown.notna(), None).to_dict(orient="records")
+    rows = frame_rows(shown)
     for row in rows:
         for key in ("statistic", "p_perm", "p_fwer"):
             row[key] = None if row[key] is None else f"{row[key]:.4f}"

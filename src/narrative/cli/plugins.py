@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from .. import plugins
-from . import FORMATS, cli, render
+from . import cli
+from .options import FORMATS
+from .output import render
 
 
 @cli.command(name="plugins")

@@ -7,7 +7,9 @@ import json
 import click
 
 from .. import api
-from . import cli, input_texts, render
+from . import cli
+from .options import input_texts
+from .output import render
 
 
 @cli.command(name="score")

@@ -1,0 +1,92 @@
+"""Commands that query what the articles say: mentions, figures, entities, and serve (the same queries in Datasette)."""
+
+from __future__ import annotations
+
+import click
+
+from .. import api
+from . import cli
+from .options import DB, FORMAT, OFFSET, PAGE, SINCE, UNTIL
+from .output import render, render_frame, short
+
+MENTION_COLUMNS = ["published", "entity", "surface", "sentence", "url"]
+FIGURE_COLUMNS = ["published", "subject", "value", "unit", "kind", "direction", "period", "surface", "sentence"]
+ENTITY_COLUMNS = ["entity", "type", "mentions", "articles", "entity_id", "last_seen"]
+
+
+@cli.command(name="mentions")
+@click.argument("name")
+@SINCE
+@UNTIL
+@DB
+@FORMAT
+@PAGE
+@OFFSET
+def mentions_cli(name, since, until, db_path, fmt, limit, offset) -> None:
+    """Every sentence that mentions NAME: any alias, Chinese name or ticker of a catalog
+    entity (Alibaba, 阿里巴巴集团, BABA, 9988.HK), or an unlinked person or organisation.
+
+    Example: narrative mentions Alibaba --since 2025-03-01 --format json
+    """
+    if fmt == "table":  # rows, not a DataFrame: the default output does not import pandas (issue 12)
+        from ..api.query import mention_rows
+
+        rows = mention_rows(name, db_path=db_path, since=since, until=until, limit=limit or None, offset=offset)
+        render([{**row, "sentence": short(row.get("sentence"))} for row in rows], MENTION_COLUMNS, "table")
+        return
+    frame = api.mentions(name, db_path=db_path, since=since, until=until, limit=limit or None, offset=offset)
+    render_frame(frame, MENTION_COLUMNS, fmt)
+
+
+@cli.command(name="figures")
+@click.argument("name", required=False)
+@SINCE
+@UNTIL
+@click.option("--kind", type=click.Choice(["change", "level", "amount", "multiple"]), help="Only this kind.")
+@DB
+@FORMAT
+@PAGE
+@OFFSET
+def figures_cli(name, since, until, kind, db_path, fmt, limit, offset) -> None:
+    """Figures the news states (value, unit, kind, direction, period, subject), optionally about NAME.
+
+    Example: narrative figures Alibaba --kind change --format csv
+    """
+    frame = api.figures(
+        name, db_path=db_path, since=since, until=until, kind=kind, limit=limit or None, offset=offset
+    )
+    render_frame(frame, FIGURE_COLUMNS, fmt)
+
+
+@cli.command(name="entities")
+@SINCE
+@UNTIL
+@click.option("--linked", is_flag=True, help="Catalog entities only.")
+@DB
+@FORMAT
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True, help="How many entities.")
+@OFFSET
+def entities_cli(since, until, linked, db_path, fmt, limit, offset) -> None:
+    """Top entities by number of mentions over a window.
+
+    Example: narrative entities --since 2025-01-01 --limit 10
+    """
+    frame = api.entities(
+        db_path=db_path, since=since, until=until, limit=limit, offset=offset, linked_only=linked
+    )
+    render_frame(frame, ENTITY_COLUMNS, fmt)
+
+
+@cli.command(name="serve")
+@DB
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True, help="TCP port, 1..65535.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+def serve_cli(db_path, port, host) -> None:
+    """Browse the database read-only in Datasette, with full-text search and canned queries
+    for mentions, figures and top entities.
+
+    Example: narrative serve --db narrative.db --port 8001
+    """
+    from ..serve import serve
+
+    serve(db_path=db_path, host=host, port=port)
