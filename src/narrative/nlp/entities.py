@@ -20,6 +20,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from ..catalog import Catalog, Entity
+from .entity_relevance import syntactic_role
 from .name_spans import common_words as _common_words
 from .name_spans import heading_words
 from .types import Mention
@@ -263,7 +264,7 @@ def _trimmed(doc: Doc, span: Span) -> Span | None:
 def _mention(span: Span, entity_id, name, label, method, sentence_of) -> Mention:
     return Mention(entity_id=entity_id, name=name, label=label, surface=span.text,
                    start=span.start_char, end=span.end_char,
-                   sentence=sentence_of[span.start], method=method)
+                   sentence=sentence_of[span.start], method=method, role=syntactic_role(span))
 
 
 def _plausible(name: str, stop_names: frozenset[str] = frozenset()) -> bool:

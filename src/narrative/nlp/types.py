@@ -34,6 +34,10 @@ class Mention:
     end: int
     sentence: int
     method: str  # catalog, ner, ner+catalog, lac
+    # The name's part in its sentence from the dependency parse (nlp.entity_relevance.syntactic_role: subject,
+    # object, prep, owner, root, other; "/mod", "+list"); None without a parse (Chinese). Not stored: it feeds
+    # the entity's relevance to the article (issue 10 item 5).
+    role: str | None = None
 
 
 @dataclasses.dataclass
