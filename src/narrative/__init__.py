@@ -12,13 +12,25 @@ and light commands such as ``narrative --help`` do not pay for pandas, scipy or 
 
 import logging
 
-from .lazy import defer_sqlite_utils_extras as _defer_sqlite_utils_extras, lazy_package as _lazy_package
+from .lazy import defer_sqlite_utils_extras as _defer_sqlite_utils_extras
+from .lazy import lazy_package as _lazy_package
 
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    **{name: (".api", name) for name in (
-        "enrich", "mentions", "figures", "entities", "ingest", "import_archive", "list_feeds", "open_store")},
+    **{
+        name: (".api", name)
+        for name in (
+            "enrich",
+            "mentions",
+            "figures",
+            "entities",
+            "ingest",
+            "import_archive",
+            "list_feeds",
+            "open_store",
+        )
+    },
     **{name: (".config", name) for name in ("load_feeds", "FeedConfig", "Settings")},
     **{name: (".errors", name) for name in ("NarrativeError", "ConfigError", "InputError", "StoreError")},
 }

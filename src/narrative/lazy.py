@@ -20,7 +20,7 @@ import importlib
 import importlib.util
 import sys
 import types
-from typing import Any
+from typing import Any, cast
 
 
 def lazy_package(name: str, exports: dict[str, tuple[str, str]]) -> None:
@@ -36,7 +36,7 @@ def lazy_package(name: str, exports: dict[str, tuple[str, str]]) -> None:
     """
     package = sys.modules[name]
 
-    def __getattr__(attr: str) -> Any:
+    def module_getattr(attr: str) -> Any:
         if attr in exports:
             submodule, target = exports[attr]
             value = getattr(importlib.import_module(submodule, name), target)
@@ -46,11 +46,13 @@ def lazy_package(name: str, exports: dict[str, tuple[str, str]]) -> None:
             return importlib.import_module(f"{name}.{attr}")
         raise AttributeError(f"module {name!r} has no attribute {attr!r}")
 
-    def __dir__() -> list[str]:
+    def module_dir() -> list[str]:
         return sorted(set(vars(package)) | set(exports))
 
-    package.__getattr__ = __getattr__
-    package.__dir__ = __dir__
+    # PEP 562 looks both up in the module's namespace, where attribute assignment on the module object would
+    # also put them; through vars() the type checker sees a plain dict write, not a method being replaced.
+    vars(package)["__getattr__"] = module_getattr
+    vars(package)["__dir__"] = module_dir
     package.__class__ = _make_module_class(name, exports)
 
 
@@ -89,7 +91,9 @@ class _SqliteUtilsExtras:  # a sys.meta_path finder (importlib.abc costs 15 ms o
         def exec_module(module: types.ModuleType) -> None:
             if fullname == "sqlite_utils.db":
                 hidden = [n for n in _HIDDEN if n not in sys.modules]
-                sys.modules.update(dict.fromkeys(hidden))  # None in sys.modules: `import pandas` -> ImportError
+                # None in sys.modules makes `import pandas` raise ImportError (typeshed types the values as
+                # modules only, hence the cast).
+                cast("dict[str, types.ModuleType | None]", sys.modules).update(dict.fromkeys(hidden))
                 try:
                     loader_exec(module)
                 finally:
@@ -112,12 +116,16 @@ def _add_column_types(library: str, module: types.ModuleType) -> None:
     """What sqlite_utils.db does at import when ``library`` is installed (its lines 408-432 in 4.x)."""
     db = sys.modules["sqlite_utils.db"]
     if library == "numpy" and getattr(db, "np", None) is None:
-        db.np = module
-        db.COLUMN_TYPE_MAPPING.update({getattr(module, t): "INTEGER" for t in (
-            "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")})
+        vars(db)["np"] = module
+        db.COLUMN_TYPE_MAPPING.update(
+            {
+                getattr(module, t): "INTEGER"
+                for t in ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+            }
+        )
         db.COLUMN_TYPE_MAPPING.update({getattr(module, t): "REAL" for t in ("float16", "float32", "float64")})
     elif library == "pandas" and getattr(db, "pd", None) is None:
-        db.pd = module
+        vars(db)["pd"] = module
         db.COLUMN_TYPE_MAPPING[module.Timestamp] = "TEXT"
 
 

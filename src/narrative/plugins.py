@@ -22,9 +22,10 @@ import importlib
 import logging
 import os
 import sys
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pluggy
 
@@ -81,9 +82,12 @@ def load_entrypoint_plugins() -> int:
     try:
         return pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
     except Exception as exc:  # noqa: BLE001 (third-party code can raise anything; one line, no traceback)
-        LOGGER.error("a narrative plugin failed to load (%s: %s); later plugins were skipped. Reinstall or "
-                     "uninstall the package that provides it (pip list shows what is installed).",
-                     type(exc).__name__, exc)
+        LOGGER.error(
+            "a narrative plugin failed to load (%s: %s); later plugins were skipped. Reinstall or "
+            "uninstall the package that provides it (pip list shows what is installed).",
+            type(exc).__name__,
+            exc,
+        )
         return len(pm.list_plugin_distinfo())
 
 
@@ -102,8 +106,10 @@ def registered(hook: str) -> dict[str, Registration]:
 
         def register(name: str, value: Any, _plugin: str = impl.plugin_name) -> None:
             if name in found:
-                raise ConfigError(f"{hook}: {name!r} is registered by both {found[name].plugin} and {_plugin}. "
-                                  f"Uninstall one of them (narrative plugins --all lists them).")
+                raise ConfigError(
+                    f"{hook}: {name!r} is registered by both {found[name].plugin} and {_plugin}. "
+                    f"Uninstall one of them (narrative plugins --all lists them)."
+                )
             found[name] = Registration(name, value, _plugin)
 
         impl.function(*(register for _ in impl.argnames))
@@ -118,8 +124,10 @@ def lookup(hook: str, name: str, *, what: str) -> Registration:
     """
     found = registered(hook)
     if name not in found:
-        raise InputError(f"unknown {what} {name!r}. Available: {', '.join(sorted(found)) or 'none'} "
-                         f"(narrative plugins --all lists what registers them).")
+        raise InputError(
+            f"unknown {what} {name!r}. Available: {', '.join(sorted(found)) or 'none'} "
+            f"(narrative plugins --all lists what registers them)."
+        )
     return found[name]
 
 
@@ -234,8 +242,7 @@ def list_plugins(*, include_builtins: bool = False) -> list[dict[str, Any]]:
         if builtin and not include_builtins:
             continue
         hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or ())
-        rows.append({"name": name, "hooks": hooks,
-                     "version": own_version if builtin else versions.get(id(plugin))})
+        rows.append({"name": name, "hooks": hooks, "version": own_version if builtin else versions.get(id(plugin))})
     return rows
 
 

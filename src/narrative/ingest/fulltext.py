@@ -14,8 +14,9 @@ def extract_main_text(page: bytes, *, url: str | None = None) -> tuple[str | Non
     import trafilatura  # imported lazily: it is slow to import and only full_text feeds need it
 
     try:
-        text = trafilatura.extract(page, url=url, include_comments=False, include_tables=False,
-                                   favor_precision=True, deduplicate=True)
+        text = trafilatura.extract(
+            page, url=url, include_comments=False, include_tables=False, favor_precision=True, deduplicate=True
+        )
     except (ValueError, TypeError, UnicodeError) as exc:  # trafilatura's own parse failures
         return None, f"extraction failed: {type(exc).__name__}: {exc}"
     if not text or len(text) < MIN_TEXT_CHARS:

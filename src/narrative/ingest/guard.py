@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 import ipaddress
 import socket
-from typing import Iterable
+from collections.abc import Iterable
 
 import httpcore
 import httpx
@@ -40,8 +40,9 @@ class AddressPolicy:
 
     def problem(self, address: IPAddress) -> str | None:
         """Why ``address`` may not be reached, or None."""
-        if self.allow_private or any(address in network for network in self.allowed_networks
-                                     if network.version == address.version):
+        if self.allow_private or any(
+            address in network for network in self.allowed_networks if network.version == address.version
+        ):
             return None
         mapped = getattr(address, "ipv4_mapped", None) or getattr(address, "sixtofour", None)
         if mapped is not None:  # ::ffff:127.0.0.1 reaches 127.0.0.1
@@ -68,14 +69,20 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         self.policy = policy
         self.inner = inner or httpcore.AnyIOBackend()
 
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                          local_address: str | None = None,
-                          socket_options: Iterable | None = None) -> httpcore.AsyncNetworkStream:
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable | None = None,
+    ) -> httpcore.AsyncNetworkStream:
         failure: Exception | None = None
         for address in await resolve_checked(host, port, self.policy):  # each one checked; tried in DNS order
             try:
-                return await self.inner.connect_tcp(str(address), port, timeout=timeout, local_address=local_address,
-                                                    socket_options=socket_options)
+                return await self.inner.connect_tcp(
+                    str(address), port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 failure = exc
         assert failure is not None  # resolve_checked returns at least one address
@@ -95,7 +102,7 @@ async def resolve_checked(host: str, port: int, policy: AddressPolicy) -> list[I
         infos = await asyncio.get_running_loop().getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise httpcore.ConnectError(f"cannot resolve {host}: {exc.strerror or exc}") from None
-    addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
     for address in addresses:
         if why := policy.problem(address):
             raise BlockedAddressError(f"{host} refused: {why} (set allow_private_addresses to fetch such pages)")
@@ -115,8 +122,10 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         super().__init__(limits=limits, trust_env=False)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False),
-            max_connections=limits.max_connections, max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry, network_backend=_GuardedBackend(policy),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_GuardedBackend(policy),
         )
 
 

@@ -11,12 +11,11 @@ import calendar
 import dataclasses
 import re
 import time
-from datetime import datetime, timezone
-from typing import Mapping
+import xml.sax
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
-
-import xml.sax
 
 import charset_normalizer
 import feedparser
@@ -27,20 +26,38 @@ from .normalize import canonical_url, clean_title, detect_language, html_to_text
 # Codecs that are strict supersets of what feeds declare, so one stray character
 # outside GB2312 (common in real feeds) does not fail the whole document.
 _SUPERSETS = {
-    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030",
-    "big5": "big5hkscs", "x-big5": "big5hkscs", "cp950": "big5hkscs",
-    "iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "us-ascii": "utf-8", "ascii": "utf-8",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "big5": "big5hkscs",
+    "x-big5": "big5hkscs",
+    "cp950": "big5hkscs",
+    "iso-8859-1": "cp1252",
+    "latin-1": "cp1252",
+    "latin1": "cp1252",
+    "us-ascii": "utf-8",
+    "ascii": "utf-8",
 }
 _XML_DECL_RE = re.compile(rb"^\s*<\?xml[^>]*?>", re.IGNORECASE)
 _DECL_ENCODING_RE = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""", re.IGNORECASE)
 _CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
 # UTF-32's BOMs first: FF FE 00 00 also starts with UTF-16LE's.
-_BOMS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xef\xbb\xbf", "utf-8"),
-         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
 # Without a BOM, the first characters of an XML document are ASCII ("<?xml", "<rss", whitespace), so the
 # places of the zero bytes tell UTF-16/32 and their byte order (XML 1.0 Appendix F, as feedparser does).
-_WIDE_PATTERNS = (("utf-32-be", 4, (0, 1, 2)), ("utf-32-le", 4, (1, 2, 3)), ("utf-16-be", 2, (0,)),
-                  ("utf-16-le", 2, (1,)))
+_WIDE_PATTERNS = (
+    ("utf-32-be", 4, (0, 1, 2)),
+    ("utf-32-le", 4, (1, 2, 3)),
+    ("utf-16-be", 2, (0,)),
+    ("utf-16-le", 2, (1,)),
+)
 _EBCDIC_XML = b"\x4c\x6f\xa7\x94"  # "<?xm" in EBCDIC (cp037)
 _WIDE_NAMES = ("utf-16", "utf-32", "ucs-2", "ucs-4", "utf16", "utf32")
 
@@ -89,8 +106,8 @@ def decode_body(body: bytes, content_type: str | None = None) -> tuple[str, str,
     for bom, encoding in _BOMS:
         if body.startswith(bom):
             if encoding == "utf-8":
-                return body[len(bom):].decode(encoding, errors="replace"), encoding, None
-            return _decode_wide(body[len(bom):], encoding)
+                return body[len(bom) :].decode(encoding, errors="replace"), encoding, None
+            return _decode_wide(body[len(bom) :], encoding)
     if (sniffed := _sniff_wide(body)) is not None:
         return _decode_wide(body, sniffed)
     if body.startswith(_EBCDIC_XML):
@@ -99,8 +116,8 @@ def decode_body(body: bytes, content_type: str | None = None) -> tuple[str, str,
     decl = _XML_DECL_RE.match(body)
     if decl and (match := _DECL_ENCODING_RE.search(decl.group(0))):
         declared.append(match.group(1).decode("ascii").lower())
-    if content_type and (match := _CHARSET_RE.search(content_type)):
-        header = match.group(1).lower()
+    if content_type and (charset := _CHARSET_RE.search(content_type)):
+        header = charset.group(1).lower()
         # Servers default to ISO-8859-1 whatever the document is; the document knows better.
         if not (declared and header in _SINGLE_BYTE):
             declared.append(header)
@@ -125,10 +142,10 @@ def decode_body(body: bytes, content_type: str | None = None) -> tuple[str, str,
 def _sniff_wide(body: bytes) -> str | None:
     """UTF-16/32 without a BOM, told by where the zero bytes of the first four characters are."""
     for encoding, width, zeros in _WIDE_PATTERNS:
-        head = body[:4 * width]
+        head = body[: 4 * width]
         if len(head) < 4 * width:
             continue
-        units = [head[i:i + width] for i in range(0, len(head), width)]
+        units = [head[i : i + width] for i in range(0, len(head), width)]
         if all(all(unit[z] == 0 for z in zeros) and any(unit) for unit in units):
             return encoding
     return None
@@ -139,7 +156,7 @@ def _decode_wide(body: bytes, encoding: str) -> tuple[str, str, str | None]:
         return body.decode(encoding), encoding, None
     except UnicodeDecodeError:
         text = body.decode(encoding, errors="replace")
-        return text, encoding, f"{text.count(chr(0xfffd))} invalid {encoding} sequence(s) replaced"
+        return text, encoding, f"{text.count(chr(0xFFFD))} invalid {encoding} sequence(s) replaced"
 
 
 _SINGLE_BYTE = {"iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii", "windows-1252", "cp1252"}
@@ -183,7 +200,7 @@ def parse_feed(
     ``fetched_at`` stands in for missing dates, flagged as ``published_source="fetched"``. A date without a time
     ("2020-03-10") is flagged ``date_only`` and stored as midnight in ``zone`` (the feed's ``timezone:``, else UTC).
     """
-    fetched_at = fetched_at or datetime.now(timezone.utc)
+    fetched_at = fetched_at or datetime.now(UTC)
     text, encoding, note = decode_body(body, content_type)
     utf8 = b'<?xml version="1.0" encoding="utf-8"?>' + _XML_DECL_RE.sub(b"", text.encode("utf-8"), count=1)
     result = _feedparser(utf8, url)
@@ -209,8 +226,15 @@ def parse_feed(
         bozo_reason="; ".join(r for r in reasons if r) or None,
     )
     for raw in result.get("entries", []):
-        entry = _entry(raw, url=url, fetched_at=fetched_at, language=language, feed_language=feed_language,
-                       dated_by_updated=parsed.version in _DC_DATE_VERSIONS, zone=zone)
+        entry = _entry(
+            raw,
+            url=url,
+            fetched_at=fetched_at,
+            language=language,
+            feed_language=feed_language,
+            dated_by_updated=parsed.version in _DC_DATE_VERSIONS,
+            zone=zone,
+        )
         if entry is None:
             parsed.skipped += 1
         else:
@@ -218,8 +242,10 @@ def parse_feed(
     undated = [e for e in parsed.entries if e.date_problem]
     if undated:
         parsed.bozo = True
-        reasons.append(f"{len(undated)} item(s) stored with the fetch time because their date was unusable "
-                       f"(first: {undated[0].title[:60]!r}: {undated[0].date_problem})")
+        reasons.append(
+            f"{len(undated)} item(s) stored with the fetch time because their date was unusable "
+            f"(first: {undated[0].title[:60]!r}: {undated[0].date_problem})"
+        )
         parsed.bozo_reason = "; ".join(r for r in reasons if r)
     if not parsed.entries and not result.get("version"):
         parsed.bozo = True
@@ -260,8 +286,16 @@ def _yield(result: Mapping) -> tuple[int, int]:
 _DC_DATE_VERSIONS = {"rss090", "rss10"}
 
 
-def _entry(raw: Mapping, *, url: str, fetched_at: datetime, language: str | None,
-           feed_language: str | None, dated_by_updated: bool = False, zone: str | None = None) -> Entry | None:
+def _entry(
+    raw: Mapping,
+    *,
+    url: str,
+    fetched_at: datetime,
+    language: str | None,
+    feed_language: str | None,
+    dated_by_updated: bool = False,
+    zone: str | None = None,
+) -> Entry | None:
     bodies = [c.get("value", "") for c in raw.get("content", []) or []]
     bodies.append(raw.get("summary", "") or "")
     summary = max((html_to_text(b) for b in bodies), key=len, default="")
@@ -298,14 +332,17 @@ def _published(raw: Mapping, fetched_at: datetime, zone: str | None = None) -> t
     """``(time, source, problem)``: the first usable date of the item, else the fetch time; ``problem`` says why
     a date the item gave was not used (issue 11: year 9999 or 0001 is recorded, never a crash)."""
     problem = None
-    for key, source in (("published_parsed", "published"), ("updated_parsed", "updated"),
-                        ("created_parsed", "published")):
+    for key, source in (
+        ("published_parsed", "published"),
+        ("updated_parsed", "updated"),
+        ("created_parsed", "published"),
+    ):
         value = raw.get(key)
         if not isinstance(value, time.struct_time):
             continue
         try:
             # feedparser gives UTC struct_times; timegm keeps them in UTC.
-            moment = datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
+            moment = datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
         except (OverflowError, ValueError, OSError):
             problem = problem or f"date {raw.get(key.removesuffix('_parsed'))!r} cannot be represented"
             continue
@@ -315,7 +352,7 @@ def _published(raw: Mapping, fetched_at: datetime, zone: str | None = None) -> t
         written = str(raw.get(key.removesuffix("_parsed")) or "")
         if written and not _TIME_OF_DAY.search(written):
             # feedparser reads "2020-03-10" as midnight UTC; it is that date, some time (issue 8).
-            local = datetime(moment.year, moment.month, moment.day, tzinfo=ZoneInfo(zone) if zone else timezone.utc)
+            local = datetime(moment.year, moment.month, moment.day, tzinfo=ZoneInfo(zone) if zone else UTC)
             return to_utc_iso(local), "date_only", None
         return to_utc_iso(moment), source, None
     return to_utc_iso(fetched_at), "fetched", problem

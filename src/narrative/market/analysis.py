@@ -71,23 +71,32 @@ def session_panel(data: MarketData, *, start, end, intraday: str = "same", preci
     frames = []
     for ticker in data.tickers:
         calendar = data.calendar(ticker, start, end)
-        index = narrative_index(data.articles, calendar=calendar, start=start, end=end, precision=precision,
-                                intraday=intraday)
+        index = narrative_index(
+            data.articles, calendar=calendar, start=start, end=end, precision=precision, intraday=intraday
+        )
         if calendar.source == "prices":  # sessions inferred from this ticker's own prices
             index = index[index.index.isin(data.closes[ticker].index)]
         own = daily_returns(data.closes[ticker]).reindex(index.index)
         bench = data.returns(ticker)["benchmark"].reindex(index.index)
         frame = index.assign(**{"return": own, "benchmark_return": bench, "excess_return": own - bench})
         frame.index.name = "session"
-        frames.append(frame.reset_index().assign(ticker=ticker, benchmark=data.benchmarks[ticker],
-                                                 calendar=calendar.source))
+        frames.append(
+            frame.reset_index().assign(ticker=ticker, benchmark=data.benchmarks[ticker], calendar=calendar.source)
+        )
     panel = pd.concat(frames, ignore_index=True)
     first = ["ticker", "session", "benchmark"]
     return panel[first + [c for c in panel.columns if c not in first and c != "calendar"] + ["calendar"]]
 
 
-def leadlag_tests(panel: pd.DataFrame, *, max_lag: int | None = None, granger_lag: int = 5, n_perm: int = 999,
-                  seed: int = 0, min_news_sessions: int | None = None) -> inference.LeadLagResult:
+def leadlag_tests(
+    panel: pd.DataFrame,
+    *,
+    max_lag: int | None = None,
+    granger_lag: int = 5,
+    n_perm: int = 999,
+    seed: int = 0,
+    min_news_sessions: int | None = None,
+) -> inference.LeadLagResult:
     """The calibrated lead-lag family of the panel's ``net`` index against each ticker's excess returns.
 
     ``max_lag=None`` tests cross-correlations over the widest lag range the family's sample can calibrate
@@ -106,7 +115,7 @@ def leadlag_tests(panel: pd.DataFrame, *, max_lag: int | None = None, granger_la
         # The family's sample is the sessions where some ticker has an excess return (a benchmark or a listing
         # that ends early must not leave news sessions with nothing to test them against in the count).
         valid = wide.notna().any(axis=1)
-        wide = wide.loc[valid.idxmax():valid[::-1].idxmax()] if valid.any() else wide
+        wide = wide.loc[valid.idxmax() : valid[::-1].idxmax()] if valid.any() else wide
         net = group[group["ticker"] == tickers[0]].set_index("session")["net"].reindex(wide.index)
         lags = max_lag if max_lag is not None else max(1, inference.widest_testable_lag(len(wide)))
         results.append(inference.leadlag(net, wide, max_lag=lags, **options))
@@ -136,24 +145,37 @@ def _combine(results: list[inference.LeadLagResult]) -> inference.LeadLagResult:
     tests = pd.concat(frames, ignore_index=True)
     reason = "; ".join(skipped)
     if not tested:
-        summary = ("too few news days to test: " if any("needed to test" in r.reason for r in results)
-                   else "too little data to test: ") + reason
+        summary = (
+            "too few news days to test: "
+            if any("needed to test" in r.reason for r in results)
+            else "too little data to test: "
+        ) + reason
     else:
         significant = tests[tests["p_fwer"] < inference.ALPHA]
         if significant.empty:
-            summary = (f"no lead or lag survives family-wise control ({int(tests['p_fwer'].notna().sum())} tests, "
-                       f"smallest family-wise p {tests['p_fwer'].min():.2f})")
+            summary = (
+                f"no lead or lag survives family-wise control ({int(tests['p_fwer'].notna().sum())} tests, "
+                f"smallest family-wise p {tests['p_fwer'].min():.2f})"
+            )
         else:
             best = significant.sort_values(["p_fwer", "p_perm"]).iloc[0]
             value = f"corr {best['statistic']:+.2f}" if best["test"] == "ccf" else f"F {best['statistic']:.1f}"
-            summary = (f"{inference.describe(best['test'], int(best['lag']), best['ticker'])} ({value}, FWER p "
-                       f"{best['p_fwer']:.3f})")
+            summary = (
+                f"{inference.describe(best['test'], int(best['lag']), best['ticker'])} ({value}, FWER p "
+                f"{best['p_fwer']:.3f})"
+            )
         if skipped:
             summary += f"; not tested: {reason}"
-    return replace(results[0], tests=tests, news_sessions=max(r.news_sessions for r in tested or results),
-                   enough=bool(tested), reason=reason, summary=summary,
-                   n_perm=min(r.n_perm for r in tested or results),
-                   sessions=max(r.sessions for r in results))
+    return replace(
+        results[0],
+        tests=tests,
+        news_sessions=max(r.news_sessions for r in tested or results),
+        enough=bool(tested),
+        reason=reason,
+        summary=summary,
+        n_perm=min(r.n_perm for r in tested or results),
+        sessions=max(r.sessions for r in results),
+    )
 
 
 def _verdict(row) -> str:
@@ -174,13 +196,17 @@ def headline(result: inference.LeadLagResult) -> dict | None:
     significant = result.tests[result.tests["p_fwer"] < inference.ALPHA]
     if significant.empty:
         return None
-    best = significant.assign(strength=significant["statistic"].abs()).sort_values(
-        ["p_fwer", "p_perm", "strength"], ascending=[True, True, False]).iloc[0]
+    best = (
+        significant.assign(strength=significant["statistic"].abs())
+        .sort_values(["p_fwer", "p_perm", "strength"], ascending=[True, True, False])
+        .iloc[0]
+    )
     return {k: _plain(best[k]) for k in inference.COLUMNS}
 
 
-def event_table(data: MarketData, events: list, *, windows=WINDOWS, estimation: int = 120, gap: int = 10
-                ) -> pd.DataFrame:
+def event_table(
+    data: MarketData, events: list, *, windows=WINDOWS, estimation: int = 120, gap: int = 10
+) -> pd.DataFrame:
     """CAAR and BMP per ticker and window over ``events`` (dates; each rolls to the ticker's next session)."""
     if not events:
         return pd.DataFrame()
@@ -203,10 +229,12 @@ def benchmark_warnings(data: MarketData) -> list[str]:
         mine, theirs = hours_for(data.exchanges[ticker]), hours_for(data.exchanges[bench])
         if (mine.tz, mine.close) != (theirs.tz, theirs.close):
             gap = _close_gap_hours(mine, theirs)
-            out.append(f"{ticker} ({data.exchanges[ticker]}) is measured against {bench} ({data.exchanges[bench]}), "
-                       f"which closes {abs(gap):.0f} h {'later' if gap > 0 else 'earlier'} on the same date: its "
-                       f"excess returns mix different hours. Pass a benchmark of the same exchange "
-                       f"(--benchmark {data.exchanges[ticker]}=SYMBOL).")
+            out.append(
+                f"{ticker} ({data.exchanges[ticker]}) is measured against {bench} ({data.exchanges[bench]}), "
+                f"which closes {abs(gap):.0f} h {'later' if gap > 0 else 'earlier'} on the same date: its "
+                f"excess returns mix different hours. Pass a benchmark of the same exchange "
+                f"(--benchmark {data.exchanges[ticker]}=SYMBOL)."
+            )
     return out
 
 

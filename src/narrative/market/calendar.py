@@ -42,9 +42,10 @@ York woke up. Use ``precision=["exact"]`` in :func:`narrative.market.index.narra
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Iterable, Literal
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -69,8 +70,18 @@ _US = Hours("XNYS", "America/New_York", time(9, 30), time(16, 0))
 _HK = Hours("XHKG", "Asia/Hong_Kong", time(9, 30), time(16, 0))
 _CN = Hours("XSHG", "Asia/Shanghai", time(9, 30), time(15, 0))
 EXCHANGES: dict[str, Hours] = {
-    "US": _US, "NYSE": _US, "NASDAQ": _US, "NYSE ARCA": _US, "NYSE AMERICAN": _US, "OTC": _US, "CBOE": _US,
-    "HKEX": _HK, "HANG SENG INDEXES": _HK, "SSE": _CN, "SZSE": _CN, "CHINA": _CN,
+    "US": _US,
+    "NYSE": _US,
+    "NASDAQ": _US,
+    "NYSE ARCA": _US,
+    "NYSE AMERICAN": _US,
+    "OTC": _US,
+    "CBOE": _US,
+    "HKEX": _HK,
+    "HANG SENG INDEXES": _HK,
+    "SSE": _CN,
+    "SZSE": _CN,
+    "CHINA": _CN,
     "TSE": Hours("XTKS", "Asia/Tokyo", time(9, 0), time(15, 30)),
     "KRX": Hours("XKRX", "Asia/Seoul", time(9, 0), time(15, 30)),
     "TWSE": Hours("XTAI", "Asia/Taipei", time(9, 0), time(13, 30)),
@@ -106,8 +117,7 @@ def hours_for(exchange: str) -> Hours:
         return by_code[key]
     if key.startswith("NASDAQ") or key.startswith("NYSE"):
         return _US
-    raise InputError(f"unknown exchange {exchange!r}: no trading hours for it. Known: "
-                     f"{', '.join(exchange_names())}.")
+    raise InputError(f"unknown exchange {exchange!r}: no trading hours for it. Known: {', '.join(exchange_names())}.")
 
 
 def latest_publication(moments, precision=None, source_tz=None) -> pd.DatetimeIndex:
@@ -133,9 +143,9 @@ def _end_of_date(moment: datetime, zone: str | None) -> datetime:
     if zone:
         local = ZoneInfo(zone)
         day = moment.astimezone(local).date()
-        return datetime.combine(day + timedelta(days=1), time(0), local).astimezone(timezone.utc)
-    day = moment.astimezone(timezone.utc).date()
-    return datetime.combine(day + timedelta(days=1), time(0), WESTERNMOST).astimezone(timezone.utc)
+        return datetime.combine(day + timedelta(days=1), time(0), local).astimezone(UTC)
+    day = moment.astimezone(UTC).date()
+    return datetime.combine(day + timedelta(days=1), time(0), WESTERNMOST).astimezone(UTC)
 
 
 def _column(values, n: int) -> list:
@@ -154,8 +164,15 @@ def _as_list(moments) -> list:
 class SessionCalendar:
     """The sessions of one exchange, each with its open and close as UTC instants."""
 
-    def __init__(self, sessions: Iterable[date | str], opens: Iterable[datetime], closes: Iterable[datetime], *,
-                 exchange: str, source: str):
+    def __init__(
+        self,
+        sessions: Iterable[date | str],
+        opens: Iterable[datetime],
+        closes: Iterable[datetime],
+        *,
+        exchange: str,
+        source: str,
+    ):
         self.sessions = pd.DatetimeIndex(pd.to_datetime(list(sessions))).normalize()
         self.opens = pd.DatetimeIndex(pd.to_datetime(list(opens), utc=True))
         self.closes = pd.DatetimeIndex(pd.to_datetime(list(closes), utc=True))
@@ -170,8 +187,9 @@ class SessionCalendar:
         span = f"{self.sessions[0].date()}..{self.sessions[-1].date()}" if len(self) else "empty"
         return f"SessionCalendar({self.exchange}, {span}, {len(self)} sessions, source={self.source})"
 
-    def session_for(self, moments, *, intraday: Literal["same", "next"] = "same", precision=None,
-                    source_tz=None) -> pd.DatetimeIndex:
+    def session_for(
+        self, moments, *, intraday: Literal["same", "next"] = "same", precision=None, source_tz=None
+    ) -> pd.DatetimeIndex:
         """The session each UTC moment can first affect (NaT past the last known session).
 
         ``precision`` (one per moment, or one for all; default ``exact``) and ``source_tz`` apply the
@@ -194,9 +212,11 @@ class SessionCalendar:
         imprecise = np.array([p in IMPRECISE for p in precisions], dtype=bool)
         if imprecise.any():
             moments_list = _as_list(moments)
-            ends = latest_publication([m for m, i in zip(moments_list, imprecise) if i],
-                                      [p for p, i in zip(precisions, imprecise) if i],
-                                      [z for z, i in zip(_column(source_tz, len(ns)), imprecise) if i])
+            ends = latest_publication(
+                [m for m, i in zip(moments_list, imprecise) if i],
+                [p for p, i in zip(precisions, imprecise) if i],
+                [z for z, i in zip(_column(source_tz, len(ns)), imprecise) if i],
+            )
             # First open at or after the end of the date: the item existed before that open, never before an
             # earlier one (the end of a date is exclusive).
             idx[imprecise] = np.searchsorted(self._open_ns, ends.as_unit("ns").asi8, side="left")
@@ -220,13 +240,19 @@ def calendar_from_dates(dates: Iterable[date | str], exchange: str) -> SessionCa
     hours = hours_for(exchange)
     zone = ZoneInfo(hours.tz)
     days = sorted({pd.Timestamp(d).date() for d in dates})
-    opens = [datetime.combine(d, hours.open, zone).astimezone(timezone.utc) for d in days]
-    closes = [datetime.combine(d, hours.close, zone).astimezone(timezone.utc) for d in days]
+    opens = [datetime.combine(d, hours.open, zone).astimezone(UTC) for d in days]
+    closes = [datetime.combine(d, hours.close, zone).astimezone(UTC) for d in days]
     return SessionCalendar(days, opens, closes, exchange=exchange, source="prices")
 
 
-def calendar_for(exchange: str, start: str | date, end: str | date, *, dates: Iterable | None = None,
-                 source: Literal["auto", "exchange_calendars", "prices"] = "auto") -> SessionCalendar:
+def calendar_for(
+    exchange: str,
+    start: str | date,
+    end: str | date,
+    *,
+    dates: Iterable | None = None,
+    source: Literal["auto", "exchange_calendars", "prices"] = "auto",
+) -> SessionCalendar:
     """The calendar of ``exchange`` from ``start`` to ``end``.
 
     ``source="auto"`` uses ``exchange_calendars`` when it is installed and knows the exchange, else
@@ -266,9 +292,14 @@ def _xcals_schedule(xcals, hours: Hours, exchange: str, start, end) -> SessionCa
         calendar = xcals.get_calendar(hours.code, start=start_ts.strftime("%Y-%m-%d"), end=end_ts.strftime("%Y-%m-%d"))
     except Exception:  # noqa: BLE001 (outside the calendar's bounds: take its default range and clip)
         calendar = xcals.get_calendar(hours.code)
-    schedule = calendar.schedule.loc[max(start_ts, calendar.first_session):min(end_ts, calendar.last_session)]
-    return SessionCalendar(schedule.index, schedule["open"], schedule["close"], exchange=exchange,
-                           source=f"exchange_calendars:{hours.code}")
+    schedule = calendar.schedule.loc[max(start_ts, calendar.first_session) : min(end_ts, calendar.last_session)]
+    return SessionCalendar(
+        schedule.index,
+        schedule["open"],
+        schedule["close"],
+        exchange=exchange,
+        source=f"exchange_calendars:{hours.code}",
+    )
 
 
 _NAT = np.iinfo(np.int64).min

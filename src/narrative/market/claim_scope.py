@@ -18,7 +18,7 @@ neither kind of word ("revenue of 260 billion yuan, **up 5%**") is read with the
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 # Generic finance words (data about language, not about any narrative). "holdings" only in lower case: "Tencent
 # Holdings" is a name.
@@ -30,12 +30,14 @@ NOT_PRICE = re.compile(
     r"probability|chance|odds|approval|turnout|votes?|payout|dividend|interest|loans?|deposits?|costs?|"
     r"prices? of (?:goods|food|homes|housing|oil|pork)|home prices|house prices)\b"
     r"|持股|股份比例|股权|营收|收入|利润|净利|销售|营业|出货|毛利率|增速|增长率|份额|GDP|通胀|关税|出口|进口",
-    re.I)
+    re.I,
+)
 PRICE = re.compile(
     r"\b(?:shares|stocks?|ADRs?|depositary receipts?|share price|stock price|equity|equities|index|indices|indexes|"
-    r"Hang Seng|Nasdaq|S&P|Dow|CSI 300|STAR 50|market (?:cap|capitali[sz]ation|value)|traded|trading|closed|rall(?:y|ied)|"
-    r"sell-?off)\b|股价|股票|港股|美股|A股|指数|恒指|市值",
-    re.I)
+    r"Hang Seng|Nasdaq|S&P|Dow|CSI 300|STAR 50|market (?:cap|capitali[sz]ation|value)|"
+    r"traded|trading|closed|rall(?:y|ied)|sell-?off)\b|股价|股票|港股|美股|A股|指数|恒指|市值",
+    re.I,
+)
 _CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:while|but|whereas|after|although|though|as well as)\b|，|；|而")
 _AFTER_WORDS = 25  # characters after the figure that can still name what it measures ("4.8% stake")
 
@@ -60,9 +62,9 @@ def price_claim(figure: Mapping) -> tuple[bool, str]:
     position = int(position)
     before = sentence[:position]
     breaks = list(_CLAUSE_BREAK.finditer(before))
-    clause = before[breaks[-1].end():] if breaks else before
+    clause = before[breaks[-1].end() :] if breaks else before
     surface = figure.get("surface") or ""
-    after = sentence[position + len(surface):position + len(surface) + _AFTER_WORDS]
+    after = sentence[position + len(surface) : position + len(surface) + _AFTER_WORDS]
     after = _CLAUSE_BREAK.split(after, maxsplit=1)[0]
     following = NOT_PRICE.match(after.strip()) or NOT_PRICE.match(after.strip().removeprefix("of ").strip())
     if following:

@@ -34,8 +34,8 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Callable, Mapping, Sequence
 
 import pandas as pd
 
@@ -55,9 +55,29 @@ _HK_CUE = re.compile(r"Hong Kong|\bHK\b|H[- ]shares|港股|香港|恒生", re.I)
 _US_CUE = re.compile(r"\bADRs?\b|\bUS shares\b|\bU\.S\. shares\b|US-listed|New York|Nasdaq|NYSE|美股|纽约", re.I)
 
 
-COLUMNS_OUT = ["published", "subject", "ticker", "period", "stated", "computed", "difference", "verdict", "reason",
-               "best_fit_period", "best_fit_value", "flag", "as_of", "as_of_close", "base_date", "base_close",
-               "tolerance", "figure_id", "article_id", "sentence", "url"]
+COLUMNS_OUT = [
+    "published",
+    "subject",
+    "ticker",
+    "period",
+    "stated",
+    "computed",
+    "difference",
+    "verdict",
+    "reason",
+    "best_fit_period",
+    "best_fit_value",
+    "flag",
+    "as_of",
+    "as_of_close",
+    "base_date",
+    "base_close",
+    "tolerance",
+    "figure_id",
+    "article_id",
+    "sentence",
+    "url",
+]
 
 
 @dataclass(frozen=True)
@@ -122,14 +142,15 @@ def tolerance(stated: float, *, precise: bool = False) -> float:
 
 
 def is_precise(surface: str | None, qualifier: str | None) -> bool:
-    return bool(surface) and bool(re.search(r"\d[.,]\d", surface)) and not (qualifier or "").strip()
+    return bool(surface and re.search(r"\d[.,]\d", surface)) and not (qualifier or "").strip()
 
 
 def period_return(closes: pd.Series, as_of: pd.Timestamp, period: str) -> PeriodReturn:
     """The return over ``period`` ending at the ``as_of`` session, in percent, from a close series.
 
     >>> s = pd.Series([100.0, 90.0, 99.0], index=pd.to_datetime(["2023-12-29", "2024-01-02", "2024-01-03"]))
-    >>> round(period_return(s, pd.Timestamp("2024-01-03"), "YTD").value, 2), period_return(s, pd.Timestamp("2024-01-03"), "1D").value
+    >>> as_of = pd.Timestamp("2024-01-03")
+    >>> round(period_return(s, as_of, "YTD").value, 2), period_return(s, as_of, "1D").value
     (-1.0, 10.000000000000009)
     """
     history = closes.loc[:as_of]
@@ -160,16 +181,20 @@ def period_return(closes: pd.Series, as_of: pd.Timestamp, period: str) -> Period
         result = _rows_back(history, ROWS_BACK[period], period)
         result.period = period
         return result
-    return PeriodReturn(period, None, reason=f"unsupported period {period!r} (checkable: YTD, 1D, 1W, 1M, 3M, Q1-Q4, "
-                                             f"1Y, Y<year>, recent_weeks)")
+    return PeriodReturn(
+        period,
+        None,
+        reason=f"unsupported period {period!r} (checkable: YTD, 1D, 1W, 1M, 3M, Q1-Q4, 1Y, Y<year>, recent_weeks)",
+    )
 
 
 def _rows_back(history: pd.Series, n: int, label: str) -> PeriodReturn:
     if len(history) <= n:
         return PeriodReturn(label, None, reason=f"fewer than {n + 1} sessions of prices before the as-of date")
     base = history.iloc[-1 - n]
-    return PeriodReturn(label, (float(history.iloc[-1]) / float(base) - 1) * 100, str(history.index[-1 - n].date()),
-                        float(base))
+    return PeriodReturn(
+        label, (float(history.iloc[-1]) / float(base) - 1) * 100, str(history.index[-1 - n].date()), float(base)
+    )
 
 
 def _between(history: pd.Series, base_by: pd.Timestamp, end_by: pd.Timestamp | None, period: str) -> PeriodReturn:
@@ -181,15 +206,20 @@ def _between(history: pd.Series, base_by: pd.Timestamp, end_by: pd.Timestamp | N
     return PeriodReturn(period, value, str(before.index[-1].date()), float(before.iloc[-1]))
 
 
-def choose_listing(sentence: str | None, position: int | None, subject: str | None,
-                   listings: Mapping[str, Sequence[ListingRef]], owner: Mapping[str, str],
-                   names: Mapping[str, Sequence[str]] | None = None) -> tuple[str | None, str | None, str]:
+def choose_listing(
+    sentence: str | None,
+    position: int | None,
+    subject: str | None,
+    listings: Mapping[str, Sequence[ListingRef]],
+    owner: Mapping[str, str],
+    names: Mapping[str, Sequence[str]] | None = None,
+) -> tuple[str | None, str | None, str]:
     """``(entity_id, symbol, why)`` for the figure at ``position`` in ``sentence`` (see the module doc).
 
     A ticker of another entity than ``subject`` only wins when none of the subject's ``names`` is written
     between that ticker and the figure ("KWEB slid 7.1%, while Alibaba ADRs fell 8.4%": 8.4 stays Alibaba's).
     """
-    prefix = (sentence or "")[:position if position is not None and position >= 0 else None]
+    prefix = (sentence or "")[: position if position is not None and position >= 0 else None]
     # The nearest ticker written before the figure, within its clause (about 40 characters).
     best: tuple[int, str] | None = None
     for symbol in owner:
@@ -197,7 +227,7 @@ def choose_listing(sentence: str | None, position: int | None, subject: str | No
         if at >= 0 and len(prefix) - at <= 40 and _whole_word(prefix, at, symbol) and (best is None or at > best[0]):
             best = (at, symbol)
     if best is not None and subject and owner[best[1]] != subject:
-        between = prefix[best[0] + len(best[1]):]
+        between = prefix[best[0] + len(best[1]) :]
         if any(n and n in between for n in (names or {}).get(subject, ())):
             best = None
     if best is not None:
@@ -229,8 +259,14 @@ def _whole_word(text: str, at: int, symbol: str) -> bool:
     return not (before.isalnum() or after.isalnum() or before in "^.")
 
 
-def check_claim(figure: Mapping, *, closes: pd.Series | None, as_of: pd.Timestamp | None, ticker: str | None,
-                unavailable: str | None = None) -> ClaimCheck:
+def check_claim(
+    figure: Mapping,
+    *,
+    closes: pd.Series | None,
+    as_of: pd.Timestamp | None,
+    ticker: str | None,
+    unavailable: str | None = None,
+) -> ClaimCheck:
     """Verdict for one figure against the ``closes`` of ``ticker`` at the ``as_of`` session.
 
     >>> s = pd.Series([100.0, 90.0, 99.0], index=pd.to_datetime(["2023-12-29", "2024-01-02", "2024-01-03"]))
@@ -242,11 +278,26 @@ def check_claim(figure: Mapping, *, closes: pd.Series | None, as_of: pd.Timestam
     period = figure.get("period") or None
     precise = is_precise(figure.get("surface"), figure.get("qualifier"))
     tol = tolerance(stated, precise=precise)
-    base = dict(figure_id=figure.get("figure_id"), article_id=figure.get("article_id"), published=figure["published"],
-                subject=figure.get("subject"), ticker=ticker, period=period, stated=round(stated, 4),
-                as_of=str(as_of.date()) if as_of is not None and not pd.isna(as_of) else None, as_of_close=None,
-                base_date=None, base_close=None, computed=None, difference=None, tolerance=round(tol, 4),
-                best_fit_period=None, best_fit_value=None, sentence=figure.get("sentence"), url=figure.get("url"))
+    base = dict(
+        figure_id=figure.get("figure_id"),
+        article_id=figure.get("article_id"),
+        published=figure["published"],
+        subject=figure.get("subject"),
+        ticker=ticker,
+        period=period,
+        stated=round(stated, 4),
+        as_of=str(as_of.date()) if as_of is not None and not pd.isna(as_of) else None,
+        as_of_close=None,
+        base_date=None,
+        base_close=None,
+        computed=None,
+        difference=None,
+        tolerance=round(tol, 4),
+        best_fit_period=None,
+        best_fit_value=None,
+        sentence=figure.get("sentence"),
+        url=figure.get("url"),
+    )
 
     def cannot(reason: str) -> ClaimCheck:
         return ClaimCheck(**base, verdict="cannot check", reason=reason)
@@ -272,32 +323,39 @@ def check_claim(figure: Mapping, *, closes: pd.Series | None, as_of: pd.Timestam
         base["period"] = f"assumed {result.period}"
     else:
         result = period_return(closes, as_of, period)
-        if result.value is None:
-            return cannot(result.reason or "cannot compute the period's return")
-    diff = stated - result.value
-    base.update(computed=round(result.value, 2), difference=round(diff, 2), base_date=result.base_date,
-                base_close=None if result.base_close is None else round(result.base_close, 4))
-    if _within(stated, result.value, qualifier, tol):
+    computed = result.value
+    if computed is None:
+        return cannot(result.reason or "cannot compute the period's return")
+    diff = stated - computed
+    base.update(
+        computed=round(computed, 2),
+        difference=round(diff, 2),
+        base_date=result.base_date,
+        base_close=None if result.base_close is None else round(result.base_close, 4),
+    )
+    if _within(stated, computed, qualifier, tol):
         reason = "within tolerance" if period else f"no period stated; {result.period} fits"
         return ClaimCheck(**base, verdict="matches", reason=reason)
     best = _best_fit(closes, as_of, stated, tol)  # shown only when the stated (or assumed) period is off
     if best is not None:
-        base["best_fit_period"], base["best_fit_value"] = best.period, round(best.value, 2)
+        base["best_fit_period"], base["best_fit_value"] = best[0], round(best[1], 2)
     if period is None:
         tried = ", ".join(f"{r.period} gives {r.value:+.1f}%" for r in computable)
         reason = f"no period stated; neither usual reading fits {stated:+.1f}% ({tried})"
         if best is not None:
-            reason += f"; {best.period} gives {best.value:+.1f}%"
-    elif best is not None and best.period != period:
-        reason = f"wrong period: {period} gives {result.value:+.1f}%; {best.period} gives {best.value:+.1f}%"
-    elif stated * result.value < 0 and abs(result.value) > TOLERANCE_POINTS:
-        reason = f"wrong direction: {result.value:+.1f}% over {period}, not {stated:+.1f}%"
+            reason += f"; {best[0]} gives {best[1]:+.1f}%"
+    elif best is not None and best[0] != period:
+        reason = f"wrong period: {period} gives {computed:+.1f}%; {best[0]} gives {best[1]:+.1f}%"
+    elif stated * computed < 0 and abs(computed) > TOLERANCE_POINTS:
+        reason = f"wrong direction: {computed:+.1f}% over {period}, not {stated:+.1f}%"
     else:
-        reason = f"wrong magnitude: {period} gives {result.value:+.1f}%, not {stated:+.1f}%"
+        reason = f"wrong magnitude: {period} gives {computed:+.1f}%, not {stated:+.1f}%"
     return ClaimCheck(**base, verdict="off", reason=reason)
 
 
-def _within(stated: float, actual: float, qualifier: str | None, tol: float) -> bool:
+def _within(stated: float, actual: float | None, qualifier: str | None, tol: float) -> bool:
+    if actual is None:  # a period the prices cannot cover fits nothing
+        return False
     if abs(stated - actual) <= tol:
         return True
     q = (qualifier or "").strip().lower()
@@ -307,15 +365,23 @@ def _within(stated: float, actual: float, qualifier: str | None, tol: float) -> 
     return False
 
 
-def _best_fit(closes: pd.Series, as_of: pd.Timestamp, stated: float, tol: float) -> PeriodReturn | None:
+def _best_fit(closes: pd.Series, as_of: pd.Timestamp, stated: float, tol: float) -> tuple[str, float] | None:
+    """The (period, return) closest to ``stated`` among the periods that fit it, if any."""
     candidates = [period_return(closes, as_of, p) for p in (*BEST_FIT, f"Y{as_of.year - 1}", f"Y{as_of.year - 2}")]
-    fits = [c for c in candidates if c.value is not None and _within(stated, c.value, None, tol)]
-    return min(fits, key=lambda c: abs(stated - c.value)) if fits else None
+    fits = [(c.period, c.value) for c in candidates if c.value is not None and _within(stated, c.value, None, tol)]
+    return min(fits, key=lambda fit: abs(stated - fit[1])) if fits else None
 
 
-def check_claims(figures: pd.DataFrame, *, listings: Mapping[str, Sequence[ListingRef]], owner: Mapping[str, str],
-                 closes_for: Callable[[str], pd.Series | None], as_of_for: Callable[[str, str], pd.Timestamp | None],
-                 ticker: str | None = None, names: Mapping[str, Sequence[str]] | None = None) -> list[ClaimCheck]:
+def check_claims(
+    figures: pd.DataFrame,
+    *,
+    listings: Mapping[str, Sequence[ListingRef]],
+    owner: Mapping[str, str],
+    closes_for: Callable[[str], pd.Series | None],
+    as_of_for: Callable[[str, str], pd.Timestamp | None],
+    ticker: str | None = None,
+    names: Mapping[str, Sequence[str]] | None = None,
+) -> list[ClaimCheck]:
     """Check every row of ``figures`` (columns as :func:`narrative.store.reads.claim_figures` returns).
 
     ``closes_for(symbol)`` gives the adj_close series (or None); ``as_of_for(symbol, published)`` the as-of session
@@ -324,26 +390,37 @@ def check_claims(figures: pd.DataFrame, *, listings: Mapping[str, Sequence[Listi
     out = []
     for figure in figures.to_dict(orient="records"):
         figure = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in figure.items()}
+        symbol: str | None
         if ticker:
             symbol, why = ticker, "ticker asked for"
         else:
-            _, symbol, why = choose_listing(figure.get("sentence"), figure.get("position"),
-                                            figure.get("subject_entity_id"), listings, owner, names)
+            _, symbol, why = choose_listing(
+                figure.get("sentence"), figure.get("position"), figure.get("subject_entity_id"), listings, owner, names
+            )
         if symbol is None:
             out.append(check_claim(figure, closes=None, as_of=None, ticker=None, unavailable=why))
             continue
         closes = closes_for(symbol)
         if closes is None or closes.empty:
-            out.append(check_claim(figure, closes=None, as_of=None, ticker=symbol,
-                                   unavailable=f"no prices for {symbol} (import them with `narrative prices import`)"))
+            out.append(
+                check_claim(
+                    figure,
+                    closes=None,
+                    as_of=None,
+                    ticker=symbol,
+                    unavailable=f"no prices for {symbol} (import them with `narrative prices import`)",
+                )
+            )
             continue
         as_of = as_of_for(symbol, figure["published"])
         problem = None
         if as_of is None or pd.isna(as_of):
             problem = f"no {symbol} session closed before publication"
         elif as_of not in closes.index:
-            problem = (f"no {symbol} price for {as_of.date()} (prices cover {closes.index[0].date()}.."
-                       f"{closes.index[-1].date()})")
+            problem = (
+                f"no {symbol} price for {as_of.date()} (prices cover {closes.index[0].date()}.."
+                f"{closes.index[-1].date()})"
+            )
         check = check_claim(figure, closes=closes, as_of=as_of, ticker=symbol, unavailable=problem)
         if check.verdict == "off" and figure.get("published_source") in ("date_only", "relative"):
             check = _later_close_of_the_date(figure, check, closes, symbol, as_of_for)
@@ -354,8 +431,13 @@ def check_claims(figures: pd.DataFrame, *, listings: Mapping[str, Sequence[Listi
     return out
 
 
-def _later_close_of_the_date(figure: Mapping, check: ClaimCheck, closes: pd.Series, symbol: str,
-                             as_of_for: Callable[[str, str], pd.Timestamp | None]) -> ClaimCheck:
+def _later_close_of_the_date(
+    figure: Mapping,
+    check: ClaimCheck,
+    closes: pd.Series,
+    symbol: str,
+    as_of_for: Callable[[str, str], pd.Timestamp | None],
+) -> ClaimCheck:
     """A date-only article may have been written after that day's close: its figure may be as of the last close
     before the end of its (UTC) date rather than before its start. Keep that reading only when it matches."""
     day_end = (pd.Timestamp(figure["published"]).tz_convert("UTC").normalize() + pd.Timedelta(days=1)).isoformat()

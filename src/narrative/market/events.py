@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -34,8 +34,22 @@ from scipy import stats
 LOGGER = logging.getLogger(__name__)
 
 WINDOWS: tuple[tuple[int, int], ...] = ((0, 1), (0, 5), (0, 10), (-5, -1))
-CAR_COLUMNS = ["ticker", "event", "day0", "window", "start", "end", "car", "scar", "n_days", "alpha", "beta",
-               "sigma", "est_n", "note"]
+CAR_COLUMNS = [
+    "ticker",
+    "event",
+    "day0",
+    "window",
+    "start",
+    "end",
+    "car",
+    "scar",
+    "n_days",
+    "alpha",
+    "beta",
+    "sigma",
+    "est_n",
+    "note",
+]
 STUDY_COLUMNS = ["ticker", "window", "start", "end", "n_events", "caar", "bmp_t", "p_value", "mean_scar", "note"]
 
 
@@ -44,15 +58,23 @@ def window_label(start: int, end: int) -> str:
     return f"({start:+d},{end:+d})"
 
 
-def event_cars(returns: dict[str, pd.DataFrame], events: Iterable, *, windows: Sequence[tuple[int, int]] = WINDOWS,
-               estimation: int = 120, gap: int = 10, min_obs: int = 60) -> pd.DataFrame:
+def event_cars(
+    returns: dict[str, pd.DataFrame],
+    events: Iterable,
+    *,
+    windows: Sequence[tuple[int, int]] = WINDOWS,
+    estimation: int = 120,
+    gap: int = 10,
+    min_obs: int = 60,
+) -> pd.DataFrame:
     """One row per ticker, event and window: the market-model CAR and its standardised value (see module doc).
 
     Rows that cannot be computed (too little history, window past the data, missing returns) have ``car``
     NaN and a ``note``; they are never truncated silently.
 
     >>> idx = pd.bdate_range("2024-01-01", periods=200); rng = np.random.default_rng(0)
-    >>> r = pd.DataFrame({"benchmark": rng.normal(0, .01, 200)}, idx); r["asset"] = r["benchmark"] + rng.normal(0, .01, 200)
+    >>> r = pd.DataFrame({"benchmark": rng.normal(0, .01, 200)}, idx)
+    >>> r["asset"] = r["benchmark"] + rng.normal(0, .01, 200)
     >>> event_cars({"AAA": r}, [idx[150]], windows=[(0, 5)])[["ticker", "window", "n_days"]].values.tolist()
     [['AAA', '(+0,+5)', 6]]
     """
@@ -65,8 +87,15 @@ def event_cars(returns: dict[str, pd.DataFrame], events: Iterable, *, windows: S
     return pd.DataFrame(rows, columns=CAR_COLUMNS)
 
 
-def event_study(returns: dict[str, pd.DataFrame], events: Iterable, *, windows: Sequence[tuple[int, int]] = WINDOWS,
-                estimation: int = 120, gap: int = 10, min_obs: int = 60) -> pd.DataFrame:
+def event_study(
+    returns: dict[str, pd.DataFrame],
+    events: Iterable,
+    *,
+    windows: Sequence[tuple[int, int]] = WINDOWS,
+    estimation: int = 120,
+    gap: int = 10,
+    min_obs: int = 60,
+) -> pd.DataFrame:
     """CAAR and the BMP test per ticker and window across ``events`` (dates of shifts or the user's own).
 
     Columns: ``ticker, window, start, end, n_events, caar, bmp_t, p_value, mean_scar, note`` (``p_value`` two
@@ -74,7 +103,8 @@ def event_study(returns: dict[str, pd.DataFrame], events: Iterable, *, windows: 
     :func:`event_cars` with the same arguments.
 
     >>> idx = pd.bdate_range("2023-01-02", periods=400); rng = np.random.default_rng(1)
-    >>> r = pd.DataFrame({"benchmark": rng.normal(0, .01, 400)}, idx); r["asset"] = r["benchmark"] + rng.normal(0, .01, 400)
+    >>> r = pd.DataFrame({"benchmark": rng.normal(0, .01, 400)}, idx)
+    >>> r["asset"] = r["benchmark"] + rng.normal(0, .01, 400)
     >>> event_study({"AAA": r}, idx[[150, 200, 250, 300, 350]], windows=[(0, 1)])["n_events"].tolist()
     [5]
     """
@@ -102,19 +132,50 @@ def event_study(returns: dict[str, pd.DataFrame], events: Iterable, *, windows: 
                     p_value = float(2 * stats.t.sf(abs(t_stat), n - 1))
             else:
                 notes.append("fewer than two events: no cross-sectional test")
-            out.append({"ticker": ticker, "window": label, "start": start, "end": end, "n_events": n, "caar": caar,
-                        "bmp_t": t_stat, "p_value": p_value, "mean_scar": mean_scar, "note": "; ".join(notes) or None})
+            out.append(
+                {
+                    "ticker": ticker,
+                    "window": label,
+                    "start": start,
+                    "end": end,
+                    "n_events": n,
+                    "caar": caar,
+                    "bmp_t": t_stat,
+                    "p_value": p_value,
+                    "mean_scar": mean_scar,
+                    "note": "; ".join(notes) or None,
+                }
+            )
     return pd.DataFrame(out, columns=STUDY_COLUMNS)
 
 
-def _one_event(ticker: str, frame: pd.DataFrame, event: pd.Timestamp, windows, estimation: int, gap: int,
-               min_obs: int) -> list[dict]:
+def _one_event(
+    ticker: str, frame: pd.DataFrame, event: pd.Timestamp, windows, estimation: int, gap: int, min_obs: int
+) -> list[dict]:
     pos = int(frame.index.searchsorted(event.normalize(), side="left"))
-    base = {"ticker": ticker, "event": str(event.date()), "car": math.nan, "scar": math.nan, "n_days": 0,
-            "alpha": math.nan, "beta": math.nan, "sigma": math.nan, "est_n": 0}
+    base = {
+        "ticker": ticker,
+        "event": str(event.date()),
+        "car": math.nan,
+        "scar": math.nan,
+        "n_days": 0,
+        "alpha": math.nan,
+        "beta": math.nan,
+        "sigma": math.nan,
+        "est_n": 0,
+    }
     if pos >= len(frame):
-        return [{**base, "day0": None, "window": window_label(a, b), "start": a, "end": b,
-                 "note": "event after the last return"} for a, b in windows]
+        return [
+            {
+                **base,
+                "day0": None,
+                "window": window_label(a, b),
+                "start": a,
+                "end": b,
+                "note": "event after the last return",
+            }
+            for a, b in windows
+        ]
     day0 = str(frame.index[pos].date())
     fit = _market_model(frame, pos, estimation, gap, min_obs)
     rows = []
@@ -128,7 +189,7 @@ def _one_event(ticker: str, frame: pd.DataFrame, event: pd.Timestamp, windows, e
         if pos + a < 0 or pos + b >= len(frame):
             rows.append({**row, "note": "window runs past the price data"})
             continue
-        window = frame.iloc[pos + a:pos + b + 1]
+        window = frame.iloc[pos + a : pos + b + 1]
         if window.isna().any().any():
             rows.append({**row, "note": "missing returns in the window"})
             continue
@@ -136,7 +197,7 @@ def _one_event(ticker: str, frame: pd.DataFrame, event: pd.Timestamp, windows, e
         days = len(abnormal)
         car = float(abnormal.sum())
         deviation = float((window["benchmark"].to_numpy() - bench_mean).sum())
-        variance = sigma ** 2 * (days + days ** 2 / est_n + deviation ** 2 / bench_ss)
+        variance = sigma**2 * (days + days**2 / est_n + deviation**2 / bench_ss)
         scar = car / math.sqrt(variance) * math.sqrt((est_n - 4) / (est_n - 2)) if variance > 0 else math.nan
         rows.append({**row, "car": car, "scar": scar, "n_days": days})
     return rows
@@ -145,7 +206,7 @@ def _one_event(ticker: str, frame: pd.DataFrame, event: pd.Timestamp, windows, e
 def _market_model(frame: pd.DataFrame, pos: int, estimation: int, gap: int, min_obs: int):
     """OLS of asset on benchmark over ``estimation`` sessions ending ``gap`` sessions before ``pos``."""
     end = pos - gap
-    window = frame.iloc[max(0, end - estimation):max(end, 0)].dropna()
+    window = frame.iloc[max(0, end - estimation) : max(end, 0)].dropna()
     if len(window) < max(min_obs, 5):
         return None
     bench, asset = window["benchmark"].to_numpy(), window["asset"].to_numpy()
@@ -157,7 +218,7 @@ def _market_model(frame: pd.DataFrame, pos: int, estimation: int, gap: int, min_
     alpha = float(asset.mean() - beta * bench_mean)
     resid = asset - alpha - beta * bench
     n = len(window)
-    sigma = float(math.sqrt((resid ** 2).sum() / (n - 2)))
+    sigma = float(math.sqrt((resid**2).sum() / (n - 2)))
     return alpha, beta, sigma, n, bench_mean, bench_ss
 
 

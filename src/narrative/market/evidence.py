@@ -41,9 +41,12 @@ def top_stories(articles: pd.DataFrame, periods: pd.Series, *, per_period: int =
         return pd.DataFrame(columns=STORY_COLUMNS)
     relevant = relevant.assign(weight=relevant["relevance"] * relevant["stance"].abs())
     lead = relevant.sort_values("relevance", ascending=False).drop_duplicates(["period", "story_id"])
-    stories = relevant.groupby(["period", "story_id"]).agg(articles=("article_id", "size"),
-                                                          stance=("stance", "mean"), weight=("weight", "sum"),
-                                                          published=("published", "min"))
+    stories = relevant.groupby(["period", "story_id"]).agg(
+        articles=("article_id", "size"),
+        stance=("stance", "mean"),
+        weight=("weight", "sum"),
+        published=("published", "min"),
+    )
     stories = stories.join(lead.set_index(["period", "story_id"])[["title", "url"]]).reset_index()
     stories = stories.sort_values(["period", "weight"], ascending=[True, False]).groupby("period").head(per_period)
     return stories[STORY_COLUMNS].reset_index(drop=True)
@@ -59,8 +62,17 @@ def both_sides(sentences: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
         for side, pick in (("positive", group["strength"].idxmax()), ("negative", group["strength"].idxmin())):
             row = group.loc[pick]
             if (row["strength"] > 0) == (side == "positive"):
-                rows.append({"period": period, "side": side, "stance": float(row["stance"]), "sentence": row["text"],
-                             "title": row["title"], "published": row["published"], "url": row["url"]})
+                rows.append(
+                    {
+                        "period": period,
+                        "side": side,
+                        "stance": float(row["stance"]),
+                        "sentence": row["text"],
+                        "title": row["title"],
+                        "published": row["published"],
+                        "url": row["url"],
+                    }
+                )
     return pd.DataFrame(rows, columns=SIDE_COLUMNS)
 
 

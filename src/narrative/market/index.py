@@ -30,7 +30,7 @@ Every session (or day) from ``start`` to ``end`` appears, quiet ones included. C
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -41,12 +41,28 @@ from .calendar import IMPRECISE, SessionCalendar
 RELEVANT = 0.5  # an article counts toward the index when relevance >= RELEVANT (the one definition)
 POSITIVE = 0.0  # an article is "positive" when stance > POSITIVE (the one definition)
 PRECISIONS = ("exact", "date_only", "fetched", "relative")
-COLUMNS = ["attention", "stories", "mentions", "stance", "stance_stories", "share_positive", "net",
-           *(f"n_{p}" for p in PRECISIONS), "first_published"]
+COLUMNS = [
+    "attention",
+    "stories",
+    "mentions",
+    "stance",
+    "stance_stories",
+    "share_positive",
+    "net",
+    *(f"n_{p}" for p in PRECISIONS),
+    "first_published",
+]
 
 
-def narrative_index(articles: pd.DataFrame, *, calendar: SessionCalendar | None = None, start=None, end=None,
-                    precision: Iterable[str] | None = None, intraday: str = "same") -> pd.DataFrame:
+def narrative_index(
+    articles: pd.DataFrame,
+    *,
+    calendar: SessionCalendar | None = None,
+    start=None,
+    end=None,
+    precision: Iterable[str] | None = None,
+    intraday: str = "same",
+) -> pd.DataFrame:
     """Aggregate the articles frame (``published``, ``relevance``, ``stance``; optionally ``precision``,
     ``source_tz``, ``story_id``, ``sources``, ``article_id``) onto sessions of ``calendar`` or UTC days.
 
@@ -61,14 +77,22 @@ def narrative_index(articles: pd.DataFrame, *, calendar: SessionCalendar | None 
     """
     frame = _relevant(articles, precision)
     if calendar is not None:
-        keys = calendar.session_for(frame["published"].tolist(), intraday=intraday,
-                                    precision=frame["precision"].tolist(),
-                                    source_tz=frame["source_tz"].tolist()) if len(frame) else pd.DatetimeIndex([])
+        keys = (
+            calendar.session_for(
+                frame["published"].tolist(),
+                intraday=intraday,
+                precision=frame["precision"].tolist(),
+                source_tz=frame["source_tz"].tolist(),
+            )
+            if len(frame)
+            else pd.DatetimeIndex([])
+        )
         rows = calendar.sessions
         name = "session"
     else:
-        keys = pd.DatetimeIndex([_stated_day(*r) for r in zip(frame["published"], frame["precision"],
-                                                              frame["source_tz"])])
+        keys = pd.DatetimeIndex(
+            [_stated_day(*r) for r in zip(frame["published"], frame["precision"], frame["source_tz"])]
+        )
         rows = _days(keys, start, end)
         name = "date"
     if start is not None:
@@ -113,18 +137,22 @@ def _relevant(articles: pd.DataFrame, precision: Iterable[str] | None) -> pd.Dat
 
 
 def _aggregate(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.assign(weighted=frame["relevance"] * frame["stance"],
-                         positive=(frame["stance"] > POSITIVE).astype(float))
+    frame = frame.assign(
+        weighted=frame["relevance"] * frame["stance"], positive=(frame["stance"] > POSITIVE).astype(float)
+    )
     grouped = frame.groupby("key")
-    out = pd.DataFrame({
-        "attention": grouped.size(),
-        "stories": grouped["story_id"].nunique(),
-        "mentions": grouped["sources"].sum(),
-        "stance": grouped["weighted"].sum() / grouped["relevance"].sum(),
-        "share_positive": grouped["positive"].mean(),
-        "net": grouped["weighted"].sum(),
-        "first_published": grouped["published_at"].min(),
-    }, columns=["attention", "stories", "mentions", "stance", "share_positive", "net", "first_published"])
+    out = pd.DataFrame(
+        {
+            "attention": grouped.size(),
+            "stories": grouped["story_id"].nunique(),
+            "mentions": grouped["sources"].sum(),
+            "stance": grouped["weighted"].sum() / grouped["relevance"].sum(),
+            "share_positive": grouped["positive"].mean(),
+            "net": grouped["weighted"].sum(),
+            "first_published": grouped["published_at"].min(),
+        },
+        columns=["attention", "stories", "mentions", "stance", "share_positive", "net", "first_published"],
+    )
     # A story counts once: its articles' mean stance, at the weight of its most relevant article.
     stories = frame.groupby(["key", "story_id"]).agg(weight=("relevance", "max"), stance=("stance", "mean"))
     stories["weighted"] = stories["weight"] * stories["stance"]
@@ -132,7 +160,7 @@ def _aggregate(frame: pd.DataFrame) -> pd.DataFrame:
     out["stance_stories"] = per_key["weighted"].sum() / per_key["weight"].sum()
     counts = frame.groupby(["key", "precision"]).size().unstack(fill_value=0)
     for kind in PRECISIONS:
-        out[f"n_{kind}"] = counts[kind] if kind in counts else 0
+        out[f"n_{kind}"] = counts.get(kind, 0)
     if out.empty:
         out["first_published"] = pd.Series(dtype="datetime64[ns, UTC]")
     return out
@@ -142,10 +170,7 @@ def _stated_day(published, precision: str, zone: str | None) -> pd.Timestamp:
     """The UTC date of an exact or fetched time; the date as stated (in its source's zone) otherwise."""
     moment = pd.Timestamp(published)
     moment = moment.tz_localize("UTC") if moment.tzinfo is None else moment
-    if precision in IMPRECISE and zone:
-        moment = moment.tz_convert(zone)
-    else:
-        moment = moment.tz_convert("UTC")
+    moment = moment.tz_convert(zone if precision in IMPRECISE and zone else "UTC")
     return pd.Timestamp(moment.date())
 
 
@@ -155,4 +180,3 @@ def _days(keys: pd.DatetimeIndex, start, end) -> pd.DatetimeIndex:
     if first is None or last is None or pd.isna(first) or pd.isna(last):
         return pd.DatetimeIndex([])
     return pd.date_range(first.normalize(), last.normalize(), freq="D")
-

@@ -34,9 +34,10 @@ gave 4.5-5%. Standardising differently (by the shifted rows only, or not at all)
 permuting blocks of the news, or combining per-lag nulls (Sidak) did not help: all reuse the same ``T``
 offsets. So the family-wise p is floored at ``(2 max_lag + 1) / T``, which is also the smallest p the exact
 all-shift test gives a real effect. A test at ``alpha`` thus needs ``T > (2 max_lag + 1) / alpha`` -- more than
-420 sessions for lags -10..+10 at 5% (more than 220 for lags -5..+5). Shorter samples use every shift ``1..T-1`` instead: the real alignment is then
-one of the group of all circular shifts, which makes the test exact under independence (a real effect also
-shows in the nearby shifts, so its family-wise p stays near ``(2 max_lag + 1) / T``), and ``enough`` is False.
+420 sessions for lags -10..+10 at 5% (more than 220 for lags -5..+5). Shorter samples use every shift ``1..T-1``
+instead: the real alignment is then one of the group of all circular shifts, which makes the test exact under
+independence (a real effect also shows in the nearby shifts, so its family-wise p stays near ``(2 max_lag + 1) / T``),
+and ``enough`` is False.
 
 Family-wise control (max-statistic, Westfall-Young single step) across the WHOLE family -- every ticker, lag
 and kind: each test's statistic is put on a z-like scale (Fisher z for correlations, the F's normal quantile
@@ -100,9 +101,17 @@ def widest_testable_lag(sessions: int, *, most: int = MAX_LAG, alpha: float = AL
     return max(0, min(most, widest))
 
 
-def leadlag(index: pd.Series, returns: pd.DataFrame | pd.Series, *, max_lag: int = MAX_LAG, granger_lag: int = 5,
-            n_perm: int = 999, seed: int = 0, min_news_sessions: int = MIN_NEWS_SESSIONS,
-            alpha: float = ALPHA) -> LeadLagResult:
+def leadlag(
+    index: pd.Series,
+    returns: pd.DataFrame | pd.Series,
+    *,
+    max_lag: int = MAX_LAG,
+    granger_lag: int = 5,
+    n_perm: int = 999,
+    seed: int = 0,
+    min_news_sessions: int = MIN_NEWS_SESSIONS,
+    alpha: float = ALPHA,
+) -> LeadLagResult:
     """Cross-correlations and Granger tests of ``index`` against every column of ``returns``, calibrated.
 
     ``index`` is the session index's ``net`` (0 on quiet sessions; NaN is read as quiet), ``returns`` the excess
@@ -145,8 +154,15 @@ def leadlag(index: pd.Series, returns: pd.DataFrame | pd.Series, *, max_lag: int
     tests = tests[COLUMNS]
     reason = _reason(news_sessions, min_news_sessions, short, window, sessions, alpha)
     summary = _summary(tests, news_sessions, reason, alpha)
-    return LeadLagResult(tests=tests, news_sessions=news_sessions, enough=not reason, reason=reason,
-                         summary=summary, n_perm=int(len(shifts)), sessions=sessions)
+    return LeadLagResult(
+        tests=tests,
+        news_sessions=news_sessions,
+        enough=not reason,
+        reason=reason,
+        summary=summary,
+        n_perm=len(shifts),
+        sessions=sessions,
+    )
 
 
 def _family(matrix: np.ndarray, values: np.ndarray, tickers: list[str], max_lag: int, granger_lag: int):
@@ -156,7 +172,9 @@ def _family(matrix: np.ndarray, values: np.ndarray, tickers: list[str], max_lag:
     """
     meta: dict[str, list] = {"ticker": [], "test": [], "lag": [], "n": []}
     stats_cols, score_cols = [], []
-    matrix = matrix / _spread(matrix[0])  # F and r are scale-free; unit scale keeps the normal equations well conditioned
+    matrix = matrix / _spread(
+        matrix[0]
+    )  # F and r are scale-free; unit scale keeps the normal equations well conditioned
     for j, ticker in enumerate(tickers):
         y = values[:, j]
         y = y / _spread(y)
@@ -170,8 +188,10 @@ def _family(matrix: np.ndarray, values: np.ndarray, tickers: list[str], max_lag:
         meta["test"] += ["ccf"] * len(lags)
         meta["lag"] += lags
         meta["n"] += [int(v) for v in n]
-        for test, fn in (("granger_news_to_returns", _granger_news_to_returns),
-                         ("granger_returns_to_news", _granger_returns_to_news)):
+        for test, fn in (
+            ("granger_news_to_returns", _granger_news_to_returns),
+            ("granger_returns_to_news", _granger_returns_to_news),
+        ):
             for p in range(1, granger_lag + 1):
                 f, n_rows = fn(matrix, y, p)
                 stats_cols.append(f[:, None])
@@ -198,19 +218,19 @@ def _ccf(matrix: np.ndarray, y: np.ndarray, max_lag: int) -> tuple[np.ndarray, n
     for i, k in enumerate(lags):
         ahead = np.full(sessions, np.nan)
         if k >= 0:
-            ahead[:sessions - k] = y[k:]
+            ahead[: sessions - k] = y[k:]
         else:
-            ahead[-k:] = y[:sessions + k]
+            ahead[-k:] = y[: sessions + k]
         valid = ~np.isnan(ahead)
         mask[valid, i] = 1.0
         weights[valid, i] = ahead[valid]
     n = mask.sum(axis=0)
-    s_xy, s_x, s_xx = matrix @ weights, matrix @ mask, (matrix ** 2) @ mask
-    s_y, s_yy = weights.sum(axis=0), (weights ** 2).sum(axis=0)
+    s_xy, s_x, s_xx = matrix @ weights, matrix @ mask, (matrix**2) @ mask
+    s_y, s_yy = weights.sum(axis=0), (weights**2).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = s_xy - s_x * s_y / n
-        var_x = s_xx - s_x ** 2 / n
-        var_y = s_yy - s_y ** 2 / n
+        var_x = s_xx - s_x**2 / n
+        var_y = s_yy - s_y**2 / n
         r = cov / np.sqrt(var_x * var_y)
     r[(var_x <= 1e-10 * np.maximum(n, 1)) | ~np.isfinite(r)] = np.nan
     return r, n
@@ -219,7 +239,7 @@ def _ccf(matrix: np.ndarray, y: np.ndarray, max_lag: int) -> tuple[np.ndarray, n
 def _lagged(series: np.ndarray, p: int) -> np.ndarray:
     """Columns ``series_{t-1} .. series_{t-p}`` for ``t = p .. end`` (last axis = time)."""
     end = series.shape[-1]
-    return np.stack([series[..., p - j:end - j] for j in range(1, p + 1)], axis=-1)
+    return np.stack([series[..., p - j : end - j] for j in range(1, p + 1)], axis=-1)
 
 
 def _granger_news_to_returns(matrix: np.ndarray, y: np.ndarray, p: int) -> tuple[np.ndarray, int]:
@@ -235,9 +255,9 @@ def _granger_news_to_returns(matrix: np.ndarray, y: np.ndarray, p: int) -> tuple
     rss_r = float(y_res @ y_res)
     out = np.empty(len(matrix))
     for start in range(0, len(matrix), _BATCH):
-        x_res = _residualise(_lagged(matrix[start:start + _BATCH], p)[:, rows, :], q)
+        x_res = _residualise(_lagged(matrix[start : start + _BATCH], p)[:, rows, :], q)
         explained = _explained(x_res, np.broadcast_to(y_res, x_res.shape[:2]))
-        out[start:start + _BATCH] = _f_stat(rss_r, rss_r - explained, p, n_rows)
+        out[start : start + _BATCH] = _f_stat(rss_r, rss_r - explained, p, n_rows)
     return out, n_rows
 
 
@@ -252,7 +272,7 @@ def _granger_returns_to_news(matrix: np.ndarray, y: np.ndarray, p: int) -> tuple
     q, _ = np.linalg.qr(np.column_stack([np.ones(n_rows), y_lags[rows]]))
     out = np.empty(len(matrix))
     for start in range(0, len(matrix), _BATCH):
-        block = matrix[start:start + _BATCH]
+        block = matrix[start : start + _BATCH]
         x_now = block[:, p:][:, rows]
         x_lags = _lagged(block, p)[:, rows, :]
         centred_now = x_now - x_now.mean(axis=1, keepdims=True)
@@ -261,7 +281,7 @@ def _granger_returns_to_news(matrix: np.ndarray, y: np.ndarray, p: int) -> tuple
         now_res = x_now - (x_now @ q) @ q.T
         lags_res = _residualise(x_lags, q)
         rss_u = np.einsum("bn,bn->b", now_res, now_res) - _explained(lags_res, now_res)
-        out[start:start + _BATCH] = _f_stat(rss_r, rss_u, p, n_rows)
+        out[start : start + _BATCH] = _f_stat(rss_r, rss_u, p, n_rows)
     return out, n_rows
 
 
@@ -279,7 +299,7 @@ def _explained(design: np.ndarray, target: np.ndarray) -> np.ndarray:
     A tiny ridge keeps singular designs (a sparse series whose lags are all zero on the rows) solvable; the
     target's projection lies in the design's span, so the ridge does not change the answer otherwise."""
     gram = np.swapaxes(design, 1, 2) @ design
-    cross = (np.swapaxes(design, 1, 2) @ target[:, :, None])
+    cross = np.swapaxes(design, 1, 2) @ target[:, :, None]
     ridge = 1e-10 * (np.trace(gram, axis1=1, axis2=2)[:, None, None] + 1e-12) * np.eye(gram.shape[1])
     coef = np.linalg.solve(gram + ridge, cross)
     return (np.swapaxes(cross, 1, 2) @ coef)[:, 0, 0]
@@ -363,9 +383,11 @@ def _reason(news_sessions: int, minimum: int, short: bool, window: int, sessions
         return f"{news_sessions} news session{'s' if news_sessions != 1 else ''}; at least {minimum} needed to test"
     if short:
         needed = int(window / alpha) + 1  # the floor window / T must fall below alpha
-        return (f"{sessions} sessions hold about {sessions / window:.0f} separate placebo windows of {window} lags, "
-                f"too few for a family-wise p below {alpha:g}; at least {needed} sessions needed to test "
-                f"(or fewer lags)")
+        return (
+            f"{sessions} sessions hold about {sessions / window:.0f} separate placebo windows of {window} lags, "
+            f"too few for a family-wise p below {alpha:g}; at least {needed} sessions needed to test "
+            f"(or fewer lags)"
+        )
     return ""
 
 
@@ -380,26 +402,32 @@ def _summary(tests: pd.DataFrame, news_sessions: int, reason: str, alpha: float)
         return "nothing could be tested (no variation in the news or returns)"
     significant = testable[testable["p_fwer"] < alpha]
     if significant.empty:
-        return (f"no lead or lag survives family-wise control ({len(testable)} tests, smallest family-wise "
-                f"p {testable['p_fwer'].min():.2f})")
+        return (
+            f"no lead or lag survives family-wise control ({len(testable)} tests, smallest family-wise "
+            f"p {testable['p_fwer'].min():.2f})"
+        )
     # Ties in p (strong effects all reach the smallest p a number of shifts allows) go to the cross-correlation,
     # whose lag reads directly as "who led whom", and then to the strongest.
-    best = significant.assign(strength=significant["statistic"].abs(), granger=significant["test"] != "ccf"
-                              ).sort_values(["p_fwer", "p_perm", "granger", "strength"],
-                                            ascending=[True, True, True, False]).iloc[0]
+    best = (
+        significant.assign(strength=significant["statistic"].abs(), granger=significant["test"] != "ccf")
+        .sort_values(["p_fwer", "p_perm", "granger", "strength"], ascending=[True, True, True, False])
+        .iloc[0]
+    )
     words = describe(best["test"], int(best["lag"]), best["ticker"])
-    value = (f"corr {best['statistic']:+.2f}, " if best["test"] == "ccf" else f"F {best['statistic']:.1f}, ")
+    value = f"corr {best['statistic']:+.2f}, " if best["test"] == "ccf" else f"F {best['statistic']:.1f}, "
     others = len(significant) - 1
     tail = f"; {others} other test{'s' if others != 1 else ''} also significant" if others else ""
     return f"{words} ({value}FWER p {best['p_fwer']:.3f}){tail}"
 
 
-def rolling_correlation(news: pd.Series, returns: pd.Series, *, window: int = 60,
-                        min_periods: int | None = None) -> pd.Series:
+def rolling_correlation(
+    news: pd.Series, returns: pd.Series, *, window: int = 60, min_periods: int | None = None
+) -> pd.Series:
     """Rolling Pearson correlation over ``window`` sessions (descriptive only: no p-value is attached).
 
     >>> idx = pd.bdate_range("2024-01-01", periods=5)
-    >>> rolling_correlation(pd.Series([1., 2, 3, 4, 5], idx), pd.Series([2., 4, 6, 8, 10], idx), window=3, min_periods=3).round(6).tolist()[-1]
+    >>> x, y = pd.Series([1., 2, 3, 4, 5], idx), pd.Series([2., 4, 6, 8, 10], idx)
+    >>> rolling_correlation(x, y, window=3, min_periods=3).round(6).tolist()[-1]
     1.0
     """
     frame = pd.concat({"x": news, "y": returns}, axis=1, sort=True).dropna()

@@ -29,8 +29,18 @@ from ..errors import InputError
 LOGGER = logging.getLogger(__name__)
 
 _DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")
-_COLUMNS = {"date": "date", "datetime": "date", "open": "open", "high": "high", "low": "low", "close": "close",
-            "adj close": "adj_close", "adj_close": "adj_close", "adjclose": "adj_close", "volume": "volume"}
+_COLUMNS = {
+    "date": "date",
+    "datetime": "date",
+    "open": "open",
+    "high": "high",
+    "low": "low",
+    "close": "close",
+    "adj close": "adj_close",
+    "adj_close": "adj_close",
+    "adjclose": "adj_close",
+    "volume": "volume",
+}
 _IGNORED = {"dividends", "stock splits", "capital gains", "price", "ticker"}
 
 
@@ -61,22 +71,30 @@ def read_price_csv(path: str | Path) -> PriceFile:
     try:
         records = list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:  # e.g. a field over csv's size limit: not a price file
-        raise InputError(f"{path}: not a readable CSV ({exc}). Export the prices from Yahoo Finance or yfinance "
-                         f"as CSV.") from None
+        raise InputError(
+            f"{path}: not a readable CSV ({exc}). Export the prices from Yahoo Finance or yfinance as CSV."
+        ) from None
     if not records or not any(cell.strip() for cell in records[0]):
         raise InputError(f"{path}: empty file; expected a header such as Date,Open,High,Low,Close,Adj Close,Volume.")
     header = [cell.strip() for cell in records[0]]
     start, ticker = 1, None
     # yfinance >= 0.2.51 writes a 3-row header: Price,... / Ticker,SYM,... / Date,,,
-    if header and header[0].casefold() == "price" and len(records) > 2 \
-            and records[1] and records[1][0].strip().casefold() == "ticker":
+    if (
+        header
+        and header[0].casefold() == "price"
+        and len(records) > 2
+        and records[1]
+        and records[1][0].strip().casefold() == "ticker"
+    ):
         ticker = next((c.strip() for c in records[1][1:] if c.strip()), None)
         header = ["Date", *header[1:]]
         start = 3 if records[2] and records[2][0].strip().casefold() == "date" else 2
     names = [_column(h) for h in header]
     if "date" not in names or "close" not in names:
-        raise InputError(f"{path}: line 1: needs a Date and a Close column; found {', '.join(header)}. "
-                         f"Export the prices from Yahoo Finance or yfinance (Date,Open,High,Low,Close,Adj Close,Volume).")
+        raise InputError(
+            f"{path}: line 1: needs a Date and a Close column; found {', '.join(header)}. "
+            f"Export the prices from Yahoo Finance or yfinance (Date,Open,High,Low,Close,Adj Close,Volume)."
+        )
     unknown = [h for h, n in zip(header, names) if n is None and h.casefold() not in _IGNORED and h]
     if unknown:
         LOGGER.info("%s: ignoring column(s) %s", path, ", ".join(unknown))
@@ -113,8 +131,10 @@ def _read_text(path: Path) -> str:
             return raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             return raw.decode("cp1252", errors="replace")
-    raise InputError(f"{path}: binary data, not a CSV of prices. Export the prices from Yahoo Finance or yfinance "
-                     f"(Date,Open,High,Low,Close,Adj Close,Volume).")
+    raise InputError(
+        f"{path}: binary data, not a CSV of prices. Export the prices from Yahoo Finance or yfinance "
+        f"(Date,Open,High,Low,Close,Adj Close,Volume)."
+    )
 
 
 def _drop_partial_last_row(out: PriceFile, last_line: int) -> None:
@@ -128,8 +148,13 @@ def _drop_partial_last_row(out: PriceFile, last_line: int) -> None:
     median = sorted(volumes)[len(volumes) // 2]
     if last["volume"] < 0.25 * median:
         out.rows.pop()
-        out.problems.append((last_line, f"last row {last['date']} looks like a session still in progress (volume "
-                                        f"{last['volume']:,.0f} vs a median of {median:,.0f}); skipped"))
+        out.problems.append(
+            (
+                last_line,
+                f"last row {last['date']} looks like a session still in progress (volume "
+                f"{last['volume']:,.0f} vs a median of {median:,.0f}); skipped",
+            )
+        )
 
 
 def _column(header: str) -> str | None:

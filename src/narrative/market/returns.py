@@ -23,7 +23,8 @@ LOGGER = logging.getLogger(__name__)
 def daily_returns(prices: pd.Series, *, kind: Literal["simple", "log"] = "simple") -> pd.Series:
     """Session-to-session returns of a price series indexed by date (the first one is dropped).
 
-    >>> daily_returns(pd.Series([100.0, 110.0, 99.0], index=pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-04"]))).round(4).tolist()
+    >>> prices = pd.Series([100.0, 110.0, 99.0], index=pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-04"]))
+    >>> daily_returns(prices).round(4).tolist()
     [0.1, -0.1]
     """
     prices = prices.sort_index().astype(float)
@@ -32,15 +33,18 @@ def daily_returns(prices: pd.Series, *, kind: Literal["simple", "log"] = "simple
     return out.iloc[1:].rename(prices.name)
 
 
-def aligned_returns(asset: pd.Series, benchmark: pd.Series, *, kind: Literal["simple", "log"] = "simple"
-                    ) -> pd.DataFrame:
+def aligned_returns(
+    asset: pd.Series, benchmark: pd.Series, *, kind: Literal["simple", "log"] = "simple"
+) -> pd.DataFrame:
     """``asset`` and ``benchmark`` returns on the asset's sessions (benchmark prices carried forward)."""
     asset = asset.sort_index().astype(float)
     bench = benchmark.sort_index().astype(float)
     # Carried forward only between two benchmark prices: past its last price (or before its first) the benchmark
     # return is unknown, not zero, so those sessions drop out rather than count the asset's whole return as excess.
     bench_on_asset = bench.reindex(bench.index.union(asset.index)).ffill(limit_area="inside").reindex(asset.index)
-    frame = pd.DataFrame({"asset": daily_returns(asset, kind=kind), "benchmark": daily_returns(bench_on_asset, kind=kind)})
+    frame = pd.DataFrame(
+        {"asset": daily_returns(asset, kind=kind), "benchmark": daily_returns(bench_on_asset, kind=kind)}
+    )
     return frame.dropna()
 
 

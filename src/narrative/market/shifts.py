@@ -49,9 +49,16 @@ class Shift:
     news_after: int = 0
 
 
-def detect_shifts(index: pd.DataFrame | pd.Series, *, n_perm: int = 999, seed: int = 0,
-                  min_effect: float = MIN_EFFECT, alpha: float = 0.05, min_segment: int = MIN_SEGMENT,
-                  max_shifts: int = 3) -> list[Shift]:
+def detect_shifts(
+    index: pd.DataFrame | pd.Series,
+    *,
+    n_perm: int = 999,
+    seed: int = 0,
+    min_effect: float = MIN_EFFECT,
+    alpha: float = 0.05,
+    min_segment: int = MIN_SEGMENT,
+    max_shifts: int = 3,
+) -> list[Shift]:
     """Calibrated shifts in the narrative index frame (``net``, ``attention``, ``first_published``), by date.
 
     A bare series is read as ``net`` with news wherever it is non-zero.
@@ -84,12 +91,21 @@ def detect_shifts(index: pd.DataFrame | pd.Series, *, n_perm: int = 999, seed: i
         before, after = float(values[lo:split].mean()), float(values[split:hi].mean())
         pooled = _pooled_sd(values[lo:split], values[split:hi])
         when = published.iloc[split] if published is not None else None
-        shifts.append(Shift(
-            session=str(pd.Timestamp(sessions[split]).date()), size=after - before,
-            direction="up" if after > before else "down", before=before, after=after, method=METHOD,
-            p_value=float(p_value), effect=abs(after - before) / pooled if pooled > 0 else math.inf,
-            first_published=None if when is None or pd.isna(when) else str(when),
-            news_before=split - lo, news_after=hi - split))
+        shifts.append(
+            Shift(
+                session=str(pd.Timestamp(sessions[split]).date()),
+                size=after - before,
+                direction="up" if after > before else "down",
+                before=before,
+                after=after,
+                method=METHOD,
+                p_value=float(p_value),
+                effect=abs(after - before) / pooled if pooled > 0 else math.inf,
+                first_published=None if when is None or pd.isna(when) else str(when),
+                news_before=split - lo,
+                news_after=hi - split,
+            )
+        )
     return sorted(shifts, key=lambda s: s.session)
 
 
@@ -102,8 +118,9 @@ def _test_segment(values: np.ndarray, *, n_perm: int, rng: np.random.Generator, 
     split = int(observed[1][0])
     block = max(1, math.ceil(m ** (1 / 3)))
     starts = np.arange(0, m, block)
-    order = np.stack([np.concatenate([np.arange(s, min(s + block, m)) for s in rng.permutation(starts)])
-                      for _ in range(n_perm)])
+    order = np.stack(
+        [np.concatenate([np.arange(s, min(s + block, m)) for s in rng.permutation(starts)]) for _ in range(n_perm)]
+    )
     null, _ = _max_t(values[order], min_segment)
     p_value = (1 + int((null >= observed[0][0] - 1e-9 * max(observed[0][0], 1.0)).sum())) / (1 + n_perm)
     pooled = _pooled_sd(values[:split], values[split:])
@@ -115,11 +132,11 @@ def _max_t(rows: np.ndarray, min_segment: int) -> tuple[np.ndarray, np.ndarray]:
     """Largest |two-sample t| over the splits of each row, and where it is (index of the first 'after' item)."""
     m = rows.shape[1]
     splits = np.arange(min_segment, m - min_segment + 1)
-    total, total_sq = rows.sum(axis=1, keepdims=True), (rows ** 2).sum(axis=1, keepdims=True)
+    total, total_sq = rows.sum(axis=1, keepdims=True), (rows**2).sum(axis=1, keepdims=True)
     head = np.cumsum(rows, axis=1)[:, splits - 1]
     tail = total - head
     n1, n2 = splits[None, :].astype(float), (m - splits)[None, :].astype(float)
-    within = total_sq - head ** 2 / n1 - tail ** 2 / n2
+    within = total_sq - head**2 / n1 - tail**2 / n2
     variance = np.maximum(within, 0.0) / (m - 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         t = np.abs(tail / n2 - head / n1) / np.sqrt(variance * (1 / n1 + 1 / n2))

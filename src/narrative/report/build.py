@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,13 +30,13 @@ class Summary(_Strict):
     enough: bool  # enough news sessions to test
     reason: str
     news_sessions: int
-    headline: Optional[dict[str, Any]]  # the headline test; None when nothing survives or too few news days
+    headline: dict[str, Any] | None  # the headline test; None when nothing survives or too few news days
     articles_scored: int
     articles_relevant: int
     sessions: int
     sessions_with_news: int
-    mean_stance: Optional[float]
-    share_positive: Optional[float]
+    mean_stance: float | None
+    share_positive: float | None
     shifts: int
     tests: int
     n_perm: int
@@ -54,22 +54,22 @@ class TickerDetail(_Strict):
     prices_from: str
     prices_to: str
     benchmark_to: str
-    excess_return: Optional[float]
-    benchmark_return: Optional[float]
+    excess_return: float | None
+    benchmark_return: float | None
     series: dict[str, list]
-    return_: Optional[float] = Field(None, alias="return")  # "return" is a Python keyword
+    return_: float | None = Field(None, alias="return")  # "return" is a Python keyword
 
 
 class ShiftItem(_Strict):
     session: str
     direction: str
-    size: Optional[float]
-    before: Optional[float]
-    after: Optional[float]
-    p_value: Optional[float]
-    effect: Optional[float]
+    size: float | None
+    before: float | None
+    after: float | None
+    p_value: float | None
+    effect: float | None
     method: str
-    first_published: Optional[str]
+    first_published: str | None
     articles: int
     sides: list[dict[str, Any]]
     stories: list[dict[str, Any]]
@@ -96,7 +96,7 @@ class ReportData(_Strict):
     end: str
     generated: str
     intraday: str
-    precision: Optional[list[str]]
+    precision: list[str] | None
     lead_ticker: str
     summary: Summary
     index: dict[str, list]
@@ -131,9 +131,13 @@ def write_report(data: dict, out: Path, *, tables: dict | None = None) -> Path:
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: is a file; pass a folder.")
     out.mkdir(parents=True, exist_ok=True)
-    charts = {"overview": plots.index_vs_returns(data), "cars": plots.event_cars(data),
-              "themes": plots.themes(data), "entities": plots.entities(data),
-              "ccf": {t: plots.correlogram(data, t) for t in data["tickers"]}}
+    charts = {
+        "overview": plots.index_vs_returns(data),
+        "cars": plots.event_cars(data),
+        "themes": plots.themes(data),
+        "entities": plots.entities(data),
+        "ccf": {t: plots.correlogram(data, t) for t in data["tickers"]},
+    }
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["fmt"] = fmt
     csv_names = sorted(f"{name}.csv" for name in (tables or {}))

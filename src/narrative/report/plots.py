@@ -8,14 +8,22 @@ import io
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import pandas as pd
 
 PALETTE = ["#1f4e79", "#c0504d", "#4f8a3c", "#8064a2", "#d98c1f", "#2c9fa5"]
 MANY = [matplotlib.colormaps["tab20"](i) for i in range(20)]  # for series that may outnumber PALETTE (themes)
-plt.rcParams.update({"font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
-                     "axes.grid": True, "grid.alpha": 0.25, "figure.dpi": 96})
+plt.rcParams.update(
+    {
+        "font.size": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.25,
+        "figure.dpi": 96,
+    }
+)
 
 
 def _png(fig) -> str:
@@ -44,13 +52,23 @@ def index_vs_returns(data: dict) -> str:
     fig, (top, middle, bottom) = plt.subplots(3, 1, figsize=(9.5, 6.4), sharex=True, height_ratios=[3, 2, 1])
     for i, item in enumerate(data["tickers_detail"]):
         series = item["series"]
-        top.plot(_dates(series["dates"]), [v * 100 if v is not None else None for v in series["cum_return"]],
-                 color=PALETTE[i % len(PALETTE)], lw=1.4, label=item["ticker"])
+        top.plot(
+            _dates(series["dates"]),
+            [v * 100 if v is not None else None for v in series["cum_return"]],
+            color=PALETTE[i % len(PALETTE)],
+            lw=1.4,
+            label=item["ticker"],
+        )
     for j, bench in enumerate(dict.fromkeys(data["benchmarks"].values())):
         item = next(t for t in data["tickers_detail"] if t["benchmark"] == bench)
-        top.plot(_dates(item["series"]["dates"]),
-                 [v * 100 if v is not None else None for v in item["series"]["cum_benchmark"]],
-                 color=["#777", "#aaa", "#555"][j % 3], lw=1.1, ls="--", label=f"{bench} (benchmark)")
+        top.plot(
+            _dates(item["series"]["dates"]),
+            [v * 100 if v is not None else None for v in item["series"]["cum_benchmark"]],
+            color=["#777", "#aaa", "#555"][j % 3],
+            lw=1.1,
+            ls="--",
+            label=f"{bench} (benchmark)",
+        )
     top.set_ylabel("cumulative return, %")
     index = data["index"]
     dates = _dates(index["dates"])
@@ -60,16 +78,24 @@ def index_vs_returns(data: dict) -> str:
     middle.set_ylim(-1.15 * limit, 1.15 * limit)
     middle.axhline(0, color="#999", lw=0.6)
     middle.set_ylabel("net stance")
-    middle.set_title("net stance per session: Σ relevance × stance of its relevant articles (the signal tested "
-                     "against returns)", loc="left", fontsize=8)
+    middle.set_title(
+        "net stance per session: Σ relevance × stance of its relevant articles (the signal tested against returns)",
+        loc="left",
+        fontsize=8,
+    )
     bottom.bar(dates, index["attention"], color="#1f4e79", width=2.0)
     bottom.set_ylim(0, max(max(index["attention"], default=0), 1) * 1.15)
     bottom.set_ylabel("articles")
     bottom.set_title("relevant articles per session", loc="left", fontsize=8)
     for j, shift in enumerate(data["shifts"]):
         for axis in (top, middle, bottom):
-            axis.axvline(pd.Timestamp(shift["session"]), color="#d98c1f", lw=1.0, ls=":",
-                         label="calibrated shift" if axis is top and j == 0 else None)
+            axis.axvline(
+                pd.Timestamp(shift["session"]),
+                color="#d98c1f",
+                lw=1.0,
+                ls=":",
+                label="calibrated shift" if axis is top and j == 0 else None,
+            )
     top.legend(loc="upper left", frameon=False, ncol=3, fontsize=8)
     _time_axis(bottom, data)
     fig.suptitle(f"Narrative '{data['narrative']}' vs returns ({data['lead_ticker']} sessions)", x=0.01, ha="left")
@@ -92,8 +118,11 @@ def correlogram(data: dict, ticker: str) -> str:
     axis.set_ylim(-1.15 * limit, 1.15 * limit)
     axis.set_xlim(-10.8, 10.8)
     axis.set_xlabel("lag k: corr(news_t, excess return_t+k); k > 0: news leads", fontsize=8)
-    axis.set_title(f"{ticker}: not tested (too few news sessions)" if untested else ticker, loc="left",
-                   fontsize=9 if untested else None)
+    axis.set_title(
+        f"{ticker}: not tested (too few news sessions)" if untested else ticker,
+        loc="left",
+        fontsize=9 if untested else None,
+    )
     if not rows:
         axis.text(0.5, 0.5, "not testable", ha="center", transform=axis.transAxes)
     return _png(fig)
@@ -104,8 +133,13 @@ def event_cars(data: dict) -> str:
     rows = [c for s in data["shifts"] for c in s["car"] if c["car"] is not None]
     fig, axis = plt.subplots(figsize=(9.5, 3.2))
     if not rows:
-        axis.text(0.5, 0.5, "no CAR to show (no significant shift, or not enough history)", ha="center",
-                  transform=axis.transAxes)
+        axis.text(
+            0.5,
+            0.5,
+            "no CAR to show (no significant shift, or not enough history)",
+            ha="center",
+            transform=axis.transAxes,
+        )
         axis.set_axis_off()
         return _png(fig)
     tickers = list(dict.fromkeys(c["ticker"] for c in rows))
@@ -116,8 +150,15 @@ def event_cars(data: dict) -> str:
                 hit = next((c for c in shift["car"] if c["ticker"] == ticker and c["window"] == window), None)
                 if hit and hit["car"] is not None:
                     err = abs(hit["car"] / hit["scar"]) * 1.96 if hit["scar"] else 0
-                    axis.bar(x + j * 0.8 / len(tickers), hit["car"], width=0.8 / len(tickers),
-                             color=PALETTE[j % len(PALETTE)], yerr=err, capsize=2, label=ticker)
+                    axis.bar(
+                        x + j * 0.8 / len(tickers),
+                        hit["car"],
+                        width=0.8 / len(tickers),
+                        color=PALETTE[j % len(PALETTE)],
+                        yerr=err,
+                        capsize=2,
+                        label=ticker,
+                    )
             labels.append((x + 0.3, f"{shift['session']}\n{window}"))
             x += 1.2
     axis.set_xticks([p for p, _ in labels], [t for _, t in labels], fontsize=7)
@@ -140,8 +181,14 @@ def themes(data: dict) -> str:
     x = range(len(block["periods"]))
     bottom = [0] * len(block["periods"])
     for i, (theme, counts) in enumerate(block["counts"].items()):
-        axis.bar(x, counts, bottom=bottom, color=MANY[(2 * i) % 20 if i < 10 else (2 * i + 1) % 20],
-                 label=block["labels"][theme], width=0.8)
+        axis.bar(
+            x,
+            counts,
+            bottom=bottom,
+            color=MANY[(2 * i) % 20 if i < 10 else (2 * i + 1) % 20],
+            label=block["labels"][theme],
+            width=0.8,
+        )
         bottom = [b + c for b, c in zip(bottom, counts)]
     _period_ticks(axis, block["periods"])
     axis.set_ylabel("sentences")
@@ -162,8 +209,15 @@ def entities(data: dict) -> str:
     rows = [r for r in rows if r["period"] in position]
     for i, name in enumerate(dict.fromkeys(r["entity"] for r in rows)):
         mine = [r for r in rows if r["entity"] == name]
-        axis.plot([position[r["period"]] for r in mine], [r["sentiment"] for r in mine], marker="o", lw=1,
-                  color=PALETTE[i % len(PALETTE)], label=name, markersize=4)
+        axis.plot(
+            [position[r["period"]] for r in mine],
+            [r["sentiment"] for r in mine],
+            marker="o",
+            lw=1,
+            color=PALETTE[i % len(PALETTE)],
+            label=name,
+            markersize=4,
+        )
     _period_ticks(axis, periods)
     axis.set_ylim(-1.05, 1.05)
     axis.axhline(0, color="#444", lw=0.6)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -19,17 +20,18 @@ def sync_feeds(db: Database, feeds: Iterable[Any], *, now: str) -> None:
         if row is None:
             db.execute(
                 "INSERT INTO feeds (url, language, tags, full_text, name, added_at) VALUES (?, ?, ?, ?, ?, ?)",
-                config + [feed.name, now],
+                [*config, feed.name, now],
             )
         elif row[0] != feed.url:
             db.execute(
                 "UPDATE feeds SET url = ?, language = ?, tags = ?, full_text = ?, "
                 "etag = NULL, last_modified = NULL, body_sha1 = NULL WHERE name = ?",
-                config + [feed.name],
+                [*config, feed.name],
             )
         else:
-            db.execute("UPDATE feeds SET url = ?, language = ?, tags = ?, full_text = ? WHERE name = ?",
-                       config + [feed.name])
+            db.execute(
+                "UPDATE feeds SET url = ?, language = ?, tags = ?, full_text = ? WHERE name = ?", [*config, feed.name]
+            )
 
 
 def feed_state(db: Database, name: str) -> dict[str, Any]:
@@ -46,7 +48,7 @@ def last_full_response_at(db: Database, name: str) -> str | None:
 
 def record_fetch(db: Database, *, feed: str, fetch: dict[str, Any], state: dict[str, Any] | None) -> None:
     """Log one fetch and update the feed's last status; ``state`` (validators) only on success."""
-    db["fetches"].insert(fetch)
+    db.table("fetches").insert(fetch)
     ok = fetch["status"] != "error"
     updates = {
         "last_status": fetch["status"],

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
 
 import pandas as pd
 from sqlite_utils import Database
@@ -13,13 +13,14 @@ from .db import placeholders, published_window, rows
 _FIELDS = ("open", "high", "low", "close", "adj_close", "volume")
 
 
-def upsert_prices(db: Database, ticker: str, rows: Iterable[dict], *, currency: str | None, exchange: str | None,
-                  source: str) -> tuple[int, int]:
+def upsert_prices(
+    db: Database, ticker: str, rows: Iterable[dict], *, currency: str | None, exchange: str | None, source: str
+) -> tuple[int, int]:
     """Insert or replace ``rows`` for ``ticker`` (key ticker+date), so re-importing a file is idempotent.
 
     Returns ``(new, updated)`` row counts.
     """
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     existing = {r[0] for r in db.execute("SELECT date FROM prices WHERE ticker = ?", [ticker]).fetchall()}
     new = updated = 0
     with db.conn:
@@ -31,7 +32,9 @@ def upsert_prices(db: Database, ticker: str, rows: Iterable[dict], *, currency: 
                 "ON CONFLICT(ticker, date) DO UPDATE SET open = excluded.open, high = excluded.high, "
                 "low = excluded.low, close = excluded.close, adj_close = excluded.adj_close, "
                 "volume = excluded.volume, currency = excluded.currency, exchange = excluded.exchange, "
-                "source = excluded.source, imported_at = excluded.imported_at", values)
+                "source = excluded.source, imported_at = excluded.imported_at",
+                values,
+            )
             if row["date"] in existing:
                 updated += 1
             else:
@@ -47,16 +50,22 @@ def price_rows(db: Database, tickers: Iterable[str], *, start: str | None = None
         return []
     params: list = list(tickers)
     window = published_window("prices", start, end, params, column="date", until_inclusive=True)
-    return rows(db, f"SELECT ticker, date, open, high, low, close, adj_close, volume, currency, exchange, source "
-                    f"FROM prices WHERE ticker IN ({placeholders(tickers)}){window} ORDER BY ticker, date", params)
+    return rows(
+        db,
+        f"SELECT ticker, date, open, high, low, close, adj_close, volume, currency, exchange, source "
+        f"FROM prices WHERE ticker IN ({placeholders(tickers)}){window} ORDER BY ticker, date",
+        params,
+    )
 
 
 def price_coverage(db: Database) -> list[dict]:
     """Per ticker: first and last date, row count, currency and exchange."""
     if "prices" not in db.table_names():
         return []
-    cursor = db.execute("SELECT ticker, MIN(date), MAX(date), COUNT(*), MAX(currency), MAX(exchange) FROM prices "
-                        "GROUP BY ticker ORDER BY ticker")
+    cursor = db.execute(
+        "SELECT ticker, MIN(date), MAX(date), COUNT(*), MAX(currency), MAX(exchange) FROM prices "
+        "GROUP BY ticker ORDER BY ticker"
+    )
     return [dict(zip(("ticker", "first", "last", "rows", "currency", "exchange"), r)) for r in cursor.fetchall()]
 
 

@@ -9,25 +9,40 @@ import json
 import pandas as pd
 from sqlite_utils import Database
 
-from .db import placeholders, published_window
+from .db import placeholders
 from .scores import scored_articles
 
 # The articles frame (INTERFACES.md): the columns market/ may rely on, and the value a column takes while the
 # migration that adds it has not run on this store (precision unknown -> "exact" as stored before m005;
 # no story clustering -> each article is its own story and counts as new).
-ARTICLE_COLUMNS = ["article_id", "published", "precision", "source_tz", "title", "url", "relevance", "stance", "tone",
-                   "evidence", "sources", "story_id", "novelty"]
+ARTICLE_COLUMNS = [
+    "article_id",
+    "published",
+    "precision",
+    "source_tz",
+    "title",
+    "url",
+    "relevance",
+    "stance",
+    "tone",
+    "evidence",
+    "sources",
+    "story_id",
+    "novelty",
+]
 
 
 def claim_figures(db: Database, *, entity_ids: list[str] | None = None) -> pd.DataFrame:
     """Return figures (kind change, unit %) with a subject, with their sentence and article. A figure without a
     period is included (the claim checker reads it as YTD or 1D, issue 8)."""
-    sql = ("SELECT f.id AS figure_id, f.article_id, a.published, a.published_source, a.title, a.url, "
-           "f.subject_entity_id, f.subject, f.value, f.direction, f.period, f.period_text, f.qualifier, f.negated, "
-           "f.surface, f.kind, f.unit, s.text AS sentence, f.start - s.start AS position "
-           "FROM figures f JOIN articles a ON a.id = f.article_id "
-           "LEFT JOIN sentences s ON s.article_id = f.article_id AND s.idx = f.sentence_idx "
-           "WHERE f.kind = 'change' AND f.unit = '%' AND f.subject_entity_id IS NOT NULL")
+    sql = (
+        "SELECT f.id AS figure_id, f.article_id, a.published, a.published_source, a.title, a.url, "
+        "f.subject_entity_id, f.subject, f.value, f.direction, f.period, f.period_text, f.qualifier, f.negated, "
+        "f.surface, f.kind, f.unit, s.text AS sentence, f.start - s.start AS position "
+        "FROM figures f JOIN articles a ON a.id = f.article_id "
+        "LEFT JOIN sentences s ON s.article_id = f.article_id AND s.idx = f.sentence_idx "
+        "WHERE f.kind = 'change' AND f.unit = '%' AND f.subject_entity_id IS NOT NULL"
+    )
     params: list = []
     if entity_ids:
         sql += f" AND f.subject_entity_id IN ({placeholders(entity_ids)})"
@@ -35,8 +50,7 @@ def claim_figures(db: Database, *, entity_ids: list[str] | None = None) -> pd.Da
     return _frame(db, sql + " ORDER BY a.published, f.id", params)
 
 
-def article_scores(db: Database, narrative: str, *, since: str | None = None, until: str | None = None
-                   ) -> pd.DataFrame:
+def article_scores(db: Database, narrative: str, *, since: str | None = None, until: str | None = None) -> pd.DataFrame:
     """The articles frame of ``narrative``: one row per scored article, oldest first (columns ``ARTICLE_COLUMNS``).
 
     >>> from narrative.store import open_db
@@ -68,14 +82,18 @@ def sentence_scores(db: Database, narrative: str, *, article_ids: list[int]) -> 
         return pd.DataFrame(columns=columns)
     frames = []
     for start in range(0, len(article_ids), 500):  # SQLite caps the parameters of one statement
-        chunk = [int(a) for a in article_ids[start:start + 500]]
-        frames.append(_frame(
-            db, "SELECT ss.article_id, ss.sentence_idx, s.text, ss.relevance, ss.stance, ss.themes, a.published, "
+        chunk = [int(a) for a in article_ids[start : start + 500]]
+        frames.append(
+            _frame(
+                db,
+                "SELECT ss.article_id, ss.sentence_idx, s.text, ss.relevance, ss.stance, ss.themes, a.published, "
                 "a.title, a.url FROM sentence_scores ss JOIN articles a ON a.id = ss.article_id "
                 "LEFT JOIN sentences s ON s.article_id = ss.article_id AND s.idx = ss.sentence_idx "
                 f"WHERE ss.narrative IN (?, ?) AND ss.article_id IN ({placeholders(chunk)}) "
                 "ORDER BY a.published, ss.article_id, ss.sentence_idx",
-            [narrative, narrative.replace("-", "_"), *chunk]))
+                [narrative, narrative.replace("-", "_"), *chunk],
+            )
+        )
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     frame["themes"] = [_json_list(v) for v in frame["themes"]]
     return frame[columns]
@@ -88,10 +106,14 @@ def entity_sentiment(db: Database, *, article_ids: list[int]) -> pd.DataFrame:
     if not article_ids or "entity_sentiment" not in db.table_names():
         return pd.DataFrame(columns=columns)
     return _frame_for_articles(
-        db, "SELECT es.article_id, a.published, es.entity_id, COALESCE(e.name, es.entity_id) AS entity, "
-            "es.positive - es.negative AS sentiment FROM entity_sentiment es JOIN articles a "
-            "ON a.id = es.article_id LEFT JOIN entities e ON e.id = es.entity_id "
-            "WHERE es.article_id IN ({ids}) ORDER BY a.published", article_ids, columns)
+        db,
+        "SELECT es.article_id, a.published, es.entity_id, COALESCE(e.name, es.entity_id) AS entity, "
+        "es.positive - es.negative AS sentiment FROM entity_sentiment es JOIN articles a "
+        "ON a.id = es.article_id LEFT JOIN entities e ON e.id = es.entity_id "
+        "WHERE es.article_id IN ({ids}) ORDER BY a.published",
+        article_ids,
+        columns,
+    )
 
 
 def article_entities(db: Database, *, article_ids: list[int]) -> pd.DataFrame:
@@ -100,8 +122,12 @@ def article_entities(db: Database, *, article_ids: list[int]) -> pd.DataFrame:
     if not article_ids:
         return pd.DataFrame(columns=columns)
     return _frame_for_articles(
-        db, "SELECT m.article_id, COALESCE(e.name, m.name) AS entity FROM mentions m LEFT JOIN entities e "
-            "ON e.id = m.entity_id WHERE m.article_id IN ({ids})", article_ids, columns)
+        db,
+        "SELECT m.article_id, COALESCE(e.name, m.name) AS entity FROM mentions m LEFT JOIN entities e "
+        "ON e.id = m.entity_id WHERE m.article_id IN ({ids})",
+        article_ids,
+        columns,
+    )
 
 
 def _json_list(value) -> list:
@@ -122,6 +148,6 @@ def _frame_for_articles(db: Database, sql: str, article_ids: list[int], columns:
     limit) and return ``columns`` of the rows, in chunk order."""
     frames = []
     for start in range(0, len(article_ids), 500):
-        chunk = [int(a) for a in article_ids[start:start + 500]]
+        chunk = [int(a) for a in article_ids[start : start + 500]]
         frames.append(_frame(db, sql.format(ids=placeholders(chunk)), chunk))
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)

@@ -23,8 +23,16 @@ from .db import placeholders, published_window, rows
 WALK_ARTICLES_FROM = 2000
 
 
-def mention_page(db: Database, *, entity_id: str | None = None, name: str | None = None, since: str | None = None,
-                 until: str | None = None, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+def mention_page(
+    db: Database,
+    *,
+    entity_id: str | None = None,
+    name: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
     """Mentions of a catalog entity (by id) or of an unlinked name, newest first, ``limit`` rows from ``offset``
     (every row when ``limit`` is None)."""
     params: list[Any] = []
@@ -40,26 +48,47 @@ def mention_page(db: Database, *, entity_id: str | None = None, name: str | None
     walk = limit is not None and _mentions_of(db, *key) > WALK_ARTICLES_FROM
     if walk:
         where = where.replace("m.name", "+m.name")
-    source = "articles a CROSS JOIN mentions m ON m.article_id = a.id" if walk else \
-        "mentions m JOIN articles a ON a.id = m.article_id"
-    return _two_steps(db, f"SELECT m.id FROM {source} WHERE {where}{window}", params, limit, offset, f"""
+    source = (
+        "articles a CROSS JOIN mentions m ON m.article_id = a.id"
+        if walk
+        else "mentions m JOIN articles a ON a.id = m.article_id"
+    )
+    return _two_steps(
+        db,
+        f"SELECT m.id FROM {source} WHERE {where}{window}",
+        params,
+        limit,
+        offset,
+        """
         SELECT m.entity_id, m.name AS entity, m.surface, m.label, m.article_id, a.url, a.published, a.title,
                s.text AS sentence, m.sentence_idx, m.start, m."end", m.method, m.extractor_version
         FROM mentions m JOIN articles a ON a.id = m.article_id
         JOIN sentences s ON s.article_id = m.article_id AND s.idx = m.sentence_idx
-        WHERE m.id IN ({{ids}}) ORDER BY a.published DESC, m.article_id, m.start""", "m.article_id, m.start")
+        WHERE m.id IN ({ids}) ORDER BY a.published DESC, m.article_id, m.start""",
+        "m.article_id, m.start",
+    )
 
 
-def figure_page(db: Database, *, entity_id: str | None = None, name: str | None = None, since: str | None = None,
-                until: str | None = None, kind: str | None = None, limit: int | None = None,
-                offset: int = 0) -> list[dict[str, Any]]:
+def figure_page(
+    db: Database,
+    *,
+    entity_id: str | None = None,
+    name: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    kind: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
     """Figures, optionally about one subject (catalog id, or unlinked name), newest first, ``limit`` rows from
     ``offset`` (every row when ``limit`` is None)."""
     params: list[Any] = []
     where = "1 = 1"
     # Every figure, or those of a much-mentioned subject: walk articles newest first, looking up each one's figures.
-    walk = limit is not None and (entity_id is None and name is None or _mentions_of(
-        db, int(entity_id is not None), entity_id if entity_id is not None else name.lower()) > WALK_ARTICLES_FROM)
+    subject_key = entity_id if entity_id is not None else name.lower() if name is not None else None
+    walk = limit is not None and (
+        subject_key is None or _mentions_of(db, int(entity_id is not None), subject_key) > WALK_ARTICLES_FROM
+    )
     column = "+f." if walk else "f."
     if entity_id is not None:
         where += f" AND {column}subject_entity_id = ?"
@@ -71,19 +100,31 @@ def figure_page(db: Database, *, entity_id: str | None = None, name: str | None 
         where += " AND f.kind = ?"
         params.append(kind)
     window = published_window("a", since, until, params)
-    source = "articles a CROSS JOIN figures f ON f.article_id = a.id" if walk else \
-        "figures f JOIN articles a ON a.id = f.article_id"
-    return _two_steps(db, f"SELECT f.id FROM {source} WHERE {where}{window}", params, limit, offset, f"""
+    source = (
+        "articles a CROSS JOIN figures f ON f.article_id = a.id"
+        if walk
+        else "figures f JOIN articles a ON a.id = f.article_id"
+    )
+    return _two_steps(
+        db,
+        f"SELECT f.id FROM {source} WHERE {where}{window}",
+        params,
+        limit,
+        offset,
+        """
         SELECT f.subject_entity_id, f.subject, f.value, f.value_high, f.unit, f.kind, f.direction, f.period,
                f.period_text, f.qualifier, f.negated, f.noun, f.surface, s.text AS sentence, a.published, a.url,
                f.article_id, f.sentence_idx, f.start, f."end", f.subject_method, f.extractor_version
         FROM figures f JOIN articles a ON a.id = f.article_id
         JOIN sentences s ON s.article_id = f.article_id AND s.idx = f.sentence_idx
-        WHERE f.id IN ({{ids}}) ORDER BY a.published DESC, f.article_id, f.start""", "f.article_id, f.start")
+        WHERE f.id IN ({ids}) ORDER BY a.published DESC, f.article_id, f.start""",
+        "f.article_id, f.start",
+    )
 
 
-def _two_steps(db: Database, keys_sql: str, params: list[Any], limit: int | None, offset: int,
-               rows_sql: str, order: str) -> list[dict[str, Any]]:
+def _two_steps(
+    db: Database, keys_sql: str, params: list[Any], limit: int | None, offset: int, rows_sql: str, order: str
+) -> list[dict[str, Any]]:
     """The page's keys by ``keys_sql`` (ordered newest first), then its rows by ``rows_sql`` (whose ``{ids}`` is
     the key list, and whose ORDER BY is the same). Without a limit, one statement: the rows of every key."""
     order = f" ORDER BY a.published DESC, {order}"
@@ -95,12 +136,14 @@ def _two_steps(db: Database, keys_sql: str, params: list[Any], limit: int | None
 
 def first_unlinked_name(db: Database, name: str) -> str | None:
     """The stored spelling of an unlinked name (any case), or None: the first found, without reading them all."""
-    row = db.execute("SELECT name FROM mentions WHERE entity_id IS NULL AND name = ? COLLATE NOCASE LIMIT 1",
-                     [name]).fetchone()
+    row = db.execute(
+        "SELECT name FROM mentions WHERE entity_id IS NULL AND name = ? COLLATE NOCASE LIMIT 1", [name]
+    ).fetchone()
     return row[0] if row else None
 
 
 def _mentions_of(db: Database, linked: int, entity_key: str) -> int:
-    row = db.execute("SELECT mentions FROM entity_totals WHERE linked = ? AND entity_key = ?",
-                     [linked, entity_key]).fetchone()
+    row = db.execute(
+        "SELECT mentions FROM entity_totals WHERE linked = ? AND entity_key = ?", [linked, entity_key]
+    ).fetchone()
     return row[0] if row else 0

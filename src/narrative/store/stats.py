@@ -24,32 +24,39 @@ def create_store_counts(db: Database) -> None:
     # A source counts an article once, however many rows (GUIDs) it gave for it; an article is multi-source
     # from its second distinct source on.
     db.execute(f"""CREATE TRIGGER store_counts_source_insert AFTER INSERT ON article_sources
-        WHEN NOT EXISTS ({_SOURCE_PAIR.format(row='NEW')} AND id <> NEW.id) BEGIN
+        WHEN NOT EXISTS ({_SOURCE_PAIR.format(row="NEW")} AND id <> NEW.id) BEGIN
             INSERT INTO source_counts (source, articles) VALUES (NEW.source, 1)
                 ON CONFLICT (source) DO UPDATE SET articles = articles + 1;
             UPDATE store_counts SET value = value + 1
-                WHERE name = 'multi_source_articles' AND {_SOURCES_OF.format(row='NEW')} = 2;
+                WHERE name = 'multi_source_articles' AND {_SOURCES_OF.format(row="NEW")} = 2;
         END""")
     db.execute(f"""CREATE TRIGGER store_counts_source_delete AFTER DELETE ON article_sources
-        WHEN NOT EXISTS ({_SOURCE_PAIR.format(row='OLD')}) BEGIN
+        WHEN NOT EXISTS ({_SOURCE_PAIR.format(row="OLD")}) BEGIN
             UPDATE source_counts SET articles = articles - 1 WHERE source = OLD.source;
             DELETE FROM source_counts WHERE source = OLD.source AND articles <= 0;
             UPDATE store_counts SET value = value - 1
-                WHERE name = 'multi_source_articles' AND {_SOURCES_OF.format(row='OLD')} = 1;
+                WHERE name = 'multi_source_articles' AND {_SOURCES_OF.format(row="OLD")} = 1;
         END""")
     db.execute("""CREATE TRIGGER store_counts_source_update AFTER UPDATE OF article_id, source ON article_sources
         BEGIN SELECT RAISE(ABORT, 'article_sources.article_id and .source are never updated; delete and insert');
         END""")
     language = "coalesce({row}.language, '?')"
-    add = ("INSERT INTO language_counts (language, articles) VALUES (" + language + ", 1) "
-           "ON CONFLICT (language) DO UPDATE SET articles = articles + 1;")
-    remove = ("UPDATE language_counts SET articles = articles - 1 WHERE language = " + language + "; "
-              "DELETE FROM language_counts WHERE language = " + language + " AND articles <= 0;")
+    add = (
+        "INSERT INTO language_counts (language, articles) VALUES (" + language + ", 1) "
+        "ON CONFLICT (language) DO UPDATE SET articles = articles + 1;"
+    )
+    remove = (
+        "UPDATE language_counts SET articles = articles - 1 WHERE language = " + language + "; "
+        "DELETE FROM language_counts WHERE language = " + language + " AND articles <= 0;"
+    )
     db.execute(f"CREATE TRIGGER store_counts_article_insert AFTER INSERT ON articles BEGIN {add.format(row='NEW')} END")
-    db.execute(f"CREATE TRIGGER store_counts_article_delete AFTER DELETE ON articles BEGIN "
-               f"{remove.format(row='OLD')} END")
-    db.execute(f"CREATE TRIGGER store_counts_article_language AFTER UPDATE OF language ON articles "
-               f"WHEN OLD.language IS NOT NEW.language BEGIN {remove.format(row='OLD')} {add.format(row='NEW')} END")
+    db.execute(
+        f"CREATE TRIGGER store_counts_article_delete AFTER DELETE ON articles BEGIN {remove.format(row='OLD')} END"
+    )
+    db.execute(
+        f"CREATE TRIGGER store_counts_article_language AFTER UPDATE OF language ON articles "
+        f"WHEN OLD.language IS NOT NEW.language BEGIN {remove.format(row='OLD')} {add.format(row='NEW')} END"
+    )
     rebuild_store_counts(db)
 
 
@@ -59,8 +66,10 @@ def rebuild_store_counts(db: Database | sqlite3.Connection) -> None:
         db.execute(f"DELETE FROM {table}")
     db.execute("INSERT INTO source_counts SELECT source, count(DISTINCT article_id) FROM article_sources GROUP BY 1")
     db.execute("INSERT INTO language_counts SELECT coalesce(language, '?'), count(*) FROM articles GROUP BY 1")
-    db.execute("INSERT INTO store_counts VALUES ('multi_source_articles', (SELECT count(*) FROM (SELECT article_id "
-               "FROM article_sources GROUP BY article_id HAVING count(DISTINCT source) > 1)))")
+    db.execute(
+        "INSERT INTO store_counts VALUES ('multi_source_articles', (SELECT count(*) FROM (SELECT article_id "
+        "FROM article_sources GROUP BY article_id HAVING count(DISTINCT source) > 1)))"
+    )
 
 
 def store_summary(db: Database) -> dict[str, Any]:
@@ -70,6 +79,7 @@ def store_summary(db: Database) -> dict[str, Any]:
     >>> store_summary(open_db(":memory:"))["articles"]
     0
     """
+
     def rows(sql: str, columns: tuple[str, ...]) -> list[dict[str, Any]]:
         return [dict(zip(columns, r)) for r in db.execute(sql).fetchall()]
 
@@ -86,5 +96,6 @@ def store_summary(db: Database) -> dict[str, Any]:
         "by_source": by_source,
         "by_language": by_language,
         "multi_source_articles": db.execute(
-            "SELECT value FROM store_counts WHERE name = 'multi_source_articles'").fetchone()[0],
+            "SELECT value FROM store_counts WHERE name = 'multi_source_articles'"
+        ).fetchone()[0],
     }

@@ -8,7 +8,8 @@ lookup lists the names that exist.
 
 from __future__ import annotations
 
-from typing import Callable, Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
 
 from ...hookspecs import hookimpl
 

@@ -21,17 +21,24 @@ class YFinanceProvider:
         try:
             import yfinance
         except ImportError:
-            raise ProviderError("yfinance is not installed: `pip install narrative[yfinance]` (or pip install "
-                                "yfinance), or download a CSV and use `narrative prices import FILE`.") from None
+            raise ProviderError(
+                "yfinance is not installed: `pip install narrative[yfinance]` (or pip install "
+                "yfinance), or download a CSV and use `narrative prices import FILE`."
+            ) from None
         try:
-            frame = yfinance.download(ticker, start=start, end=end, auto_adjust=False, progress=False,
-                                      actions=False, threads=False)
+            frame = yfinance.download(
+                ticker, start=start, end=end, auto_adjust=False, progress=False, actions=False, threads=False
+            )
         except Exception as exc:  # noqa: BLE001 (yfinance raises many kinds; one clear line for the user)
-            raise ProviderError(f"yfinance could not fetch {ticker}: {type(exc).__name__}: {exc}. Check the network "
-                                f"and the ticker, or import a CSV with `narrative prices import`.") from None
+            raise ProviderError(
+                f"yfinance could not fetch {ticker}: {type(exc).__name__}: {exc}. Check the network "
+                f"and the ticker, or import a CSV with `narrative prices import`."
+            ) from None
         if frame is None or frame.empty:
-            raise ProviderError(f"yfinance returned no prices for {ticker} ({start or 'start'}..{end or 'today'}): "
-                                f"offline, or an unknown ticker (Yahoo style: BABA, 9988.HK, ^HSI).")
+            raise ProviderError(
+                f"yfinance returned no prices for {ticker} ({start or 'start'}..{end or 'today'}): "
+                f"offline, or an unknown ticker (Yahoo style: BABA, 9988.HK, ^HSI)."
+            )
         if getattr(frame.columns, "nlevels", 1) > 1:
             frame.columns = frame.columns.get_level_values(0)
         rows = []
@@ -40,9 +47,17 @@ class YFinanceProvider:
             if close is None:
                 continue
             adj = _num(bar.get("Adj Close"))
-            rows.append({"date": str(stamp)[:10], "open": _num(bar.get("Open")), "high": _num(bar.get("High")),
-                         "low": _num(bar.get("Low")), "close": close, "adj_close": adj if adj is not None else close,
-                         "volume": _num(bar.get("Volume"))})
+            rows.append(
+                {
+                    "date": str(stamp)[:10],
+                    "open": _num(bar.get("Open")),
+                    "high": _num(bar.get("High")),
+                    "low": _num(bar.get("Low")),
+                    "close": close,
+                    "adj_close": adj if adj is not None else close,
+                    "volume": _num(bar.get("Volume")),
+                }
+            )
         return rows
 
 
