@@ -67,7 +67,9 @@ def test_issue_12_query_commands_scan_no_big_table(call):
 
 def test_issue_12_a_popular_entity_is_paged_by_walking_articles_newest_first(monkeypatch):
     db = open_db(":memory:")
-    db.execute("INSERT INTO entity_totals VALUES (1, 'alibaba', 'alibaba', 'Alibaba', 'ORG', 5000, 4000, "
+    db.execute("INSERT INTO entity_totals (linked, entity_key, entity_id, name, label, mentions, articles, "
+               "first_seen, last_seen, aggregator_version) "
+               "VALUES (1, 'alibaba', 'alibaba', 'Alibaba', 'ORG', 5000, 4000, "
                "'2020-01-01', '2021-01-01', 'agg-1')")
     recorder = Recorder(db)
     recent.mention_page(recorder, entity_id="alibaba", limit=50)
@@ -79,7 +81,8 @@ def test_issue_12_a_popular_entity_is_paged_by_walking_articles_newest_first(mon
 
 def test_issue_12_popular_unlinked_names_and_subjects_walk_articles_by_article():
     db = open_db(":memory:")
-    db.execute("INSERT INTO entity_totals VALUES (0, 'u.s', NULL, 'U.S', 'GPE', 5000, 4000, "
+    db.execute("INSERT INTO entity_totals (linked, entity_key, entity_id, name, label, mentions, articles, "
+               "first_seen, last_seen, aggregator_version) VALUES (0, 'u.s', NULL, 'U.S', 'GPE', 5000, 4000, "
                "'2020-01-01', '2021-01-01', 'agg-1')")
     for call, keys in ((lambda r: recent.mention_page(r, name="U.S", limit=50), "SELECT m.id"),
                        (lambda r: recent.figure_page(r, name="U.S", limit=50), "SELECT f.id")):

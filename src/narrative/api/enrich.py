@@ -13,6 +13,7 @@ from ..config import Settings
 from ..ingest.normalize import utc_now_iso
 from ..store import open_db, write_lock
 from ..store.articles import unfinished_articles
+from ..store.entity_relevance import save_article_entities, with_stale
 from ..store.extraction import pending_articles, save_extraction, sync_entities
 from .stories import assign_stories
 
@@ -81,6 +82,7 @@ def enrich_db(db: Database, *, article_ids: Iterable[int] | None = None, limit: 
               progress: Callable[[dict[str, Any]], None] | None = None, settings: Settings | None = None,
               score: bool = True, rescore: bool = False, narrative: str | None = None) -> EnrichSummary:
     """:func:`enrich` on an open database whose writer lock the caller holds."""
+    from ..nlp.entity_relevance import entity_relevance, relevance_version
     from ..nlp.pipeline import Extractor  # spaCy loads only when there is work
 
     started = time.monotonic()
@@ -89,6 +91,9 @@ def enrich_db(db: Database, *, article_ids: Iterable[int] | None = None, limit: 
     if article_ids is not None:
         article_ids = list(article_ids)
     pending = pending_articles(db, extractor.version, limit=limit, article_ids=article_ids)
+    # issue 10 item 5: each entity's relevance to the article, recomputed where its version changed
+    relevance_stamp = f"{extractor.version}/{relevance_version()}"
+    pending = with_stale(db, pending, relevance_stamp, article_ids=article_ids, limit=limit)
     progress = progress or (lambda event: None)
     progress({"event": "start", "total": len(pending)})
     with db.atomic():
@@ -98,8 +103,10 @@ def enrich_db(db: Database, *, article_ids: Iterable[int] | None = None, limit: 
         results = extractor.extract_many((title, text, language) for _, title, text, language in batch)
         now = utc_now_iso()
         with db.atomic():
-            for (article_id, *_), result in zip(batch, results):
+            for (article_id, title, *_), result in zip(batch, results):
                 save_extraction(db, article_id, result, version=extractor.version, now=now)
+                save_article_entities(db, article_id, entity_relevance(result, title_chars=len(title)),
+                                      version=relevance_stamp)
                 summary.articles += 1
                 summary.mentions += len(result.mentions)
                 summary.figures += len(result.figures)

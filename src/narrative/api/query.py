@@ -107,26 +107,31 @@ def figures(name: str | None = None, *, db_path: str | None = None, since: str |
 
 
 def entities(*, db_path: str | None = None, since: str | None = None, until: str | None = None,
-             limit: int = 20, offset: int = 0, linked_only: bool = False):
+             limit: int = 20, offset: int = 0, linked_only: bool = False, min_relevance: int = 0):
     """Top entities by mentions in the window (``offset`` pages on), from the per-day aggregates when the window
     is whole days (issue 12), else from the mentions themselves; a catalog entity and an unlinked name are
-    separate rows.
+    separate rows. ``weighted_articles`` sums the entity's relevance / 100 over its articles (issue 10 item 5: a
+    story about it counts about 1, a passing mention about 0.2); ``min_relevance`` (0-100) counts only the
+    articles where its relevance reaches that.
 
-    >>> entities(db_path="demo.db", since="2025-03-01", limit=10, offset=10)  # doctest: +SKIP
+    >>> entities(db_path="demo.db", since="2025-03-01", limit=10, offset=10, min_relevance=50)  # doctest: +SKIP
     """
+    if not 0 <= min_relevance <= 100:
+        raise InputError(f"--min-relevance {min_relevance}: give a relevance from 0 to 100")
     low, high = parse_day(since), parse_day(until, end=True)
     db = open_existing_store(db_path)
     try:
         rows = None
-        if _whole_day(low) and _whole_day(high):
+        if _whole_day(low) and _whole_day(high) and not min_relevance:
             rows = top_entities(db, since_day=low and low[:10], until_day=high and high[:10], limit=limit,
                                 offset=offset, linked_only=linked_only)
-        if rows is None:  # a window inside a day, or aggregates being refreshed
+        if rows is None:  # a window inside a day, a relevance floor, or aggregates being refreshed
             rows = top_entities_direct(db, since=low, until=high, limit=limit, offset=offset,
-                                       linked_only=linked_only)
+                                       linked_only=linked_only, min_relevance=min_relevance)
     finally:
         db.close()
-    return as_frame(rows, ["entity_id", "entity", "type", "mentions", "articles", "first_seen", "last_seen"])
+    return as_frame(rows, ["entity_id", "entity", "type", "mentions", "articles", "weighted_articles", "first_seen",
+                           "last_seen"])
 
 
 def _whole_day(bound: str | None) -> bool:

@@ -19,29 +19,46 @@ an unlinked name, whose key is the lowercased name.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlite_utils import Database
 
 from .db import published_window, rows
 
-AGGREGATOR_VERSION = "agg-1"
+# agg-2: relevance-weighted article counts (m012, issue 10 item 5).
+AGGREGATOR_VERSION = "agg-2"
 # Past this many dirty days the totals are rebuilt from every day in one statement rather than key by key.
 REBUILD_TOTALS_AFTER_DAYS = 40
 
-_ENTITY_COLUMNS = ("m.entity_id IS NOT NULL AS linked, coalesce(m.entity_id, lower(m.name)) AS entity_key, "
-                   "m.entity_id, m.name, m.label, count(*) AS mentions, count(DISTINCT m.article_id) AS articles, "
-                   "min(a.published) AS first_seen, max(a.published) AS last_seen")
-_RANKED = ("SELECT {src}.entity_id, coalesce(e.name, {src}.name) AS entity, coalesce(e.type, lower({src}.label)) "
-           "AS type, {src}.mentions, {src}.articles, {src}.first_seen, {src}.last_seen FROM ({inner}) {src} "
-           "LEFT JOIN entities e ON e.id = {src}.entity_id ORDER BY {src}.mentions DESC, {src}.articles DESC, entity "
-           "LIMIT ? OFFSET ?")
+_ENTITY_COLUMNS = (
+    "m.entity_id IS NOT NULL AS linked, coalesce(m.entity_id, lower(m.name)) AS entity_key, "
+    "m.entity_id, m.name, m.label, count(*) AS mentions, count(DISTINCT m.article_id) AS articles, "
+    "min(a.published) AS first_seen, max(a.published) AS last_seen"
+)
+# Relevance-weighted article count per entity (issue 10 item 5): an article counts its entity's relevance / 100, so
+# the subject of a story counts about 1 and a passing mention about 0.2 (store.entity_relevance, m012).
+_WEIGHTED = (
+    "SELECT r.linked, r.entity_key, sum(r.relevance) / 100.0 AS weighted FROM articles a "
+    "JOIN article_entities r ON r.article_id = a.id WHERE a.published >= ? AND a.published < ? GROUP BY 1, 2"
+)
+_RANKED = (
+    "SELECT {src}.entity_id, coalesce(e.name, {src}.name) AS entity, coalesce(e.type, lower({src}.label)) "
+    "AS type, {src}.mentions, {src}.articles, round({src}.weighted_articles, 2) AS weighted_articles, "
+    "{src}.first_seen, {src}.last_seen FROM ({inner}) {src} "
+    "LEFT JOIN entities e ON e.id = {src}.entity_id ORDER BY {src}.mentions DESC, {src}.articles DESC, entity "
+    "LIMIT ? OFFSET ?"
+)
 
 
 def dirty_days(db: Database, kind: str, narrative: str = "") -> list[str]:
     """The days of ``kind`` (``entities`` or ``index``) whose aggregates are out of date, oldest first."""
-    return [row[0] for row in db.execute(
-        "SELECT day FROM aggregate_dirty WHERE kind = ? AND narrative = ? ORDER BY day", [kind, narrative])]
+    return [
+        row[0]
+        for row in db.execute(
+            "SELECT day FROM aggregate_dirty WHERE kind = ? AND narrative = ? ORDER BY day", [kind, narrative]
+        )
+    ]
 
 
 def dirty_narratives(db: Database) -> list[str]:
@@ -50,8 +67,10 @@ def dirty_narratives(db: Database) -> list[str]:
 
 
 def clear_dirty(db: Database, kind: str, narrative: str, days: Iterable[str]) -> None:
-    db.conn.executemany("DELETE FROM aggregate_dirty WHERE kind = ? AND narrative = ? AND day = ?",
-                        [(kind, narrative, day) for day in days])
+    db.conn.executemany(
+        "DELETE FROM aggregate_dirty WHERE kind = ? AND narrative = ? AND day = ?",
+        [(kind, narrative, day) for day in days],
+    )
 
 
 def refresh_entity_days(db: Database) -> int:
@@ -61,38 +80,60 @@ def refresh_entity_days(db: Database) -> int:
     if not days:
         return 0
     with db.atomic():
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS touched_keys (linked INTEGER, entity_key TEXT, "
-                   "PRIMARY KEY (linked, entity_key))")
+        db.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS touched_keys (linked INTEGER, entity_key TEXT, "
+            "PRIMARY KEY (linked, entity_key))"
+        )
         db.execute("DELETE FROM touched_keys")
         for day in days:
-            db.execute("INSERT OR IGNORE INTO touched_keys SELECT linked, entity_key FROM entity_days WHERE day = ?",
-                       [day])
+            db.execute(
+                "INSERT OR IGNORE INTO touched_keys SELECT linked, entity_key FROM entity_days WHERE day = ?", [day]
+            )
             db.execute("DELETE FROM entity_days WHERE day = ?", [day])
-            db.execute(f"INSERT INTO entity_days (day, linked, entity_key, entity_id, name, label, mentions, articles, "
-                       f"first_seen, last_seen, aggregator_version) SELECT ?, * , ? FROM (SELECT {_ENTITY_COLUMNS} "
-                       f"FROM articles a JOIN mentions m ON m.article_id = a.id "
-                       f"WHERE a.published >= ? AND a.published < ? GROUP BY 1, 2)",
-                       [day, AGGREGATOR_VERSION, day, _next_day(db, day)])
-            db.execute("INSERT OR IGNORE INTO touched_keys SELECT linked, entity_key FROM entity_days WHERE day = ?",
-                       [day])
-        totals = ("INSERT INTO entity_totals (linked, entity_key, entity_id, name, label, mentions, articles, "
-                  "first_seen, last_seen, aggregator_version) SELECT d.linked, d.entity_key, d.entity_id, d.name, "
-                  "d.label, sum(d.mentions), sum(d.articles), min(d.first_seen), max(d.last_seen), ? "
-                  "FROM entity_days d {where} GROUP BY d.linked, d.entity_key")
+            next_day = _next_day(db, day)
+            db.execute(
+                f"INSERT INTO entity_days (day, linked, entity_key, entity_id, name, label, mentions, articles, "
+                f"first_seen, last_seen, weighted_articles, aggregator_version) SELECT ?, c.*, "
+                f"coalesce(w.weighted, 0), ? FROM (SELECT {_ENTITY_COLUMNS} "
+                f"FROM articles a JOIN mentions m ON m.article_id = a.id "
+                f"WHERE a.published >= ? AND a.published < ? GROUP BY 1, 2) c LEFT JOIN ({_WEIGHTED}) w "
+                f"ON w.linked = c.linked AND w.entity_key = c.entity_key",
+                [day, AGGREGATOR_VERSION, day, next_day, day, next_day],
+            )
+            db.execute(
+                "INSERT OR IGNORE INTO touched_keys SELECT linked, entity_key FROM entity_days WHERE day = ?", [day]
+            )
+        totals = (
+            "INSERT INTO entity_totals (linked, entity_key, entity_id, name, label, mentions, articles, "
+            "first_seen, last_seen, weighted_articles, aggregator_version) SELECT d.linked, d.entity_key, "
+            "d.entity_id, d.name, d.label, sum(d.mentions), sum(d.articles), min(d.first_seen), "
+            "max(d.last_seen), sum(d.weighted_articles), ? "
+            "FROM entity_days d {where} GROUP BY d.linked, d.entity_key"
+        )
         if len(days) > REBUILD_TOTALS_AFTER_DAYS:
             db.execute("DELETE FROM entity_totals")
             db.execute(totals.format(where=""), [AGGREGATOR_VERSION])
         else:
-            db.execute("DELETE FROM entity_totals WHERE (linked, entity_key) IN (SELECT linked, entity_key "
-                       "FROM touched_keys)")
-            db.execute(totals.format(where="JOIN touched_keys t ON t.linked = d.linked "
-                                           "AND t.entity_key = d.entity_key"), [AGGREGATOR_VERSION])
+            db.execute(
+                "DELETE FROM entity_totals WHERE (linked, entity_key) IN (SELECT linked, entity_key FROM touched_keys)"
+            )
+            db.execute(
+                totals.format(where="JOIN touched_keys t ON t.linked = d.linked AND t.entity_key = d.entity_key"),
+                [AGGREGATOR_VERSION],
+            )
         clear_dirty(db, "entities", "", days)
     return len(days)
 
 
-def top_entities(db: Database, *, since_day: str | None = None, until_day: str | None = None, limit: int = 20,
-                 offset: int = 0, linked_only: bool = False) -> list[dict[str, Any]] | None:
+def top_entities(
+    db: Database,
+    *,
+    since_day: str | None = None,
+    until_day: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    linked_only: bool = False,
+) -> list[dict[str, Any]] | None:
     """Entities by mentions (then distinct articles, then name) in the days ``since_day`` to ``until_day``
     (exclusive), from the aggregates; None while a day is dirty (the caller then asks :func:`top_entities_direct`).
 
@@ -108,33 +149,69 @@ def top_entities(db: Database, *, since_day: str | None = None, until_day: str |
         return rows(db, _RANKED.format(src="t", inner=inner), [limit, offset])
     params: list[Any] = []
     window = published_window("d", since_day, until_day, params, column="day")
-    inner = ("SELECT d.linked, d.entity_key, d.entity_id, d.name, d.label, sum(d.mentions) AS mentions, "
-             "sum(d.articles) AS articles, min(d.first_seen) AS first_seen, max(d.last_seen) AS last_seen "
-             f"FROM entity_days d WHERE 1 = 1{linked.replace('linked', '+d.linked')}{window} "
-             "GROUP BY +d.linked, +d.entity_key")  # unary +: read the days by the key's day range, not by entity
+    inner = (
+        "SELECT d.linked, d.entity_key, d.entity_id, d.name, d.label, sum(d.mentions) AS mentions, "
+        "sum(d.articles) AS articles, sum(d.weighted_articles) AS weighted_articles, "
+        "min(d.first_seen) AS first_seen, max(d.last_seen) AS last_seen "
+        f"FROM entity_days d WHERE 1 = 1{linked.replace('linked', '+d.linked')}{window} "
+        "GROUP BY +d.linked, +d.entity_key"
+    )  # unary +: read the days by the key's day range, not by entity
     return rows(db, _RANKED.format(src="t", inner=inner), [*params, limit, offset])
 
 
-def top_entities_direct(db: Database, *, since: str | None = None, until: str | None = None, limit: int = 20,
-                        offset: int = 0, linked_only: bool = False) -> list[dict[str, Any]]:
+def top_entities_direct(
+    db: Database,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    linked_only: bool = False,
+    min_relevance: int = 0,
+) -> list[dict[str, Any]]:
     """:func:`top_entities` recomputed from ``mentions`` (any ISO window, ``until`` exclusive): the reference the
-    aggregates are tested against, and the answer while they are being refreshed."""
+    aggregates are tested against, and the answer while they are being refreshed. ``min_relevance`` (0-100) counts
+    only the articles where the entity's relevance reaches it (``article_entities``, issue 10 item 5).
+
+    >>> from narrative.store import open_db
+    >>> top_entities_direct(open_db(":memory:"), min_relevance=50)
+    []
+    """
     params: list[Any] = []
+    relevant = ""
+    if min_relevance:
+        relevant = (
+            " JOIN article_entities r ON r.article_id = m.article_id AND r.linked = (m.entity_id IS NOT NULL) "
+            "AND r.entity_key = coalesce(m.entity_id, lower(m.name)) AND r.relevance >= ?"
+        )
+        params.append(min_relevance)
     window = published_window("a", since, until, params)
     linked = " AND m.entity_id IS NOT NULL" if linked_only else ""
-    inner = (f"SELECT {_ENTITY_COLUMNS} FROM mentions m JOIN articles a ON a.id = m.article_id "
-             f"WHERE 1 = 1{linked}{window} GROUP BY 1, 2")
+    params.append(min_relevance)
+    weighted_window = published_window("a", since, until, params)
+    inner = (
+        f"SELECT c.*, coalesce(w.weighted, 0) AS weighted_articles FROM (SELECT {_ENTITY_COLUMNS} "
+        f"FROM mentions m JOIN articles a ON a.id = m.article_id{relevant} WHERE 1 = 1{linked}{window} "
+        f"GROUP BY 1, 2) c LEFT JOIN (SELECT r.linked, r.entity_key, sum(r.relevance) / 100.0 AS weighted "
+        f"FROM articles a JOIN article_entities r ON r.article_id = a.id WHERE r.relevance >= ?{weighted_window} "
+        f"GROUP BY 1, 2) w ON w.linked = c.linked AND w.entity_key = c.entity_key"
+    )
     return rows(db, _RANKED.format(src="t", inner=inner), [*params, limit, offset])
 
 
 def entity_day_rows(db: Database) -> list[dict[str, Any]]:
     """Every stored entity day (for tests and the bench), ordered."""
-    return rows(db, "SELECT day, linked, entity_key, mentions, articles, first_seen, last_seen FROM entity_days "
-                    "ORDER BY day, linked, entity_key")
+    return rows(
+        db,
+        "SELECT day, linked, entity_key, mentions, articles, weighted_articles, first_seen, last_seen "
+        "FROM entity_days "
+        "ORDER BY day, linked, entity_key",
+    )
 
 
-def narrative_day_rows(db: Database, narrative: str, precision: str, *, first_day: str | None = None,
-                       last_day: str | None = None) -> list[dict[str, Any]]:
+def narrative_day_rows(
+    db: Database, narrative: str, precision: str, *, first_day: str | None = None, last_day: str | None = None
+) -> list[dict[str, Any]]:
     """Stored index days of ``narrative`` for ``precision`` (``all`` or ``exact``), ``first_day`` to ``last_day``
     inclusive, oldest first."""
     params: list[Any] = [narrative, precision]
@@ -142,40 +219,68 @@ def narrative_day_rows(db: Database, narrative: str, precision: str, *, first_da
     return rows(db, f"SELECT * FROM narrative_days WHERE narrative = ? AND precision = ?{window} ORDER BY day", params)
 
 
-def save_narrative_days(db: Database, narrative: str, precision: str, days: list[str],
-                        computed: list[dict[str, Any]]) -> None:
+def save_narrative_days(
+    db: Database, narrative: str, precision: str, days: list[str], computed: list[dict[str, Any]]
+) -> None:
     """Replace the stored index of ``narrative``/``precision`` on ``days`` by ``computed`` (rows with a ``day`` and
     the index columns; quiet days are simply absent). Call inside ``db.atomic()``."""
-    db.conn.executemany("DELETE FROM narrative_days WHERE narrative = ? AND precision = ? AND day = ?",
-                        [(narrative, precision, day) for day in days])
-    columns = ["attention", "stories", "mentions", "stance", "stance_stories", "share_positive", "net", "n_exact",
-               "n_date_only", "n_fetched", "n_relative", "first_published"]
+    db.conn.executemany(
+        "DELETE FROM narrative_days WHERE narrative = ? AND precision = ? AND day = ?",
+        [(narrative, precision, day) for day in days],
+    )
+    columns = [
+        "attention",
+        "stories",
+        "mentions",
+        "stance",
+        "stance_stories",
+        "share_positive",
+        "net",
+        "n_exact",
+        "n_date_only",
+        "n_fetched",
+        "n_relative",
+        "first_published",
+    ]
     db.conn.executemany(
         f"INSERT INTO narrative_days (narrative, precision, day, {', '.join(columns)}, aggregator_version) "
         f"VALUES (?, ?, ?, {', '.join('?' for _ in columns)}, ?)",
-        [(narrative, precision, row["day"], *(row[c] for c in columns), AGGREGATOR_VERSION) for row in computed])
+        [(narrative, precision, row["day"], *(row[c] for c in columns), AGGREGATOR_VERSION) for row in computed],
+    )
 
 
-def index_inputs(db: Database, narrative: str, *, since: str | None = None, until: str | None = None,
-                 min_relevance: float = 0.0) -> list[dict[str, Any]]:
+def index_inputs(
+    db: Database, narrative: str, *, since: str | None = None, until: str | None = None, min_relevance: float = 0.0
+) -> list[dict[str, Any]]:
     """What the narrative index reads of each scored article with ``relevance >= min_relevance`` (the only ones it
     counts): ``article_id, published, precision, source_tz, relevance, stance, story_id, sources``, oldest first.
     A narrow read of :func:`narrative.store.scores.scored_articles`, without titles, URLs or evidence."""
     params: list[Any] = [narrative, narrative.replace("-", "_"), min_relevance]
     window = published_window("a", since, until, params)
     # A window is read by publication time (CROSS JOIN keeps articles outermost), not by every score of the narrative.
-    source = ("articles a CROSS JOIN article_scores s ON s.article_id = a.id" if window
-              else "article_scores s JOIN articles a ON a.id = s.article_id")
-    return rows(db, "SELECT s.article_id, a.published, a.published_precision AS precision, a.source_tz, s.relevance, "
-                    "s.stance, COALESCE(a.story_id, a.id) AS story_id, (SELECT count(*) FROM article_sources x "
-                    f"WHERE x.article_id = a.id) AS sources FROM {source} "
-                    f"WHERE s.narrative IN (?, ?) AND s.relevance >= ?{window} ORDER BY a.published", params)
+    source = (
+        "articles a CROSS JOIN article_scores s ON s.article_id = a.id"
+        if window
+        else "article_scores s JOIN articles a ON a.id = s.article_id"
+    )
+    return rows(
+        db,
+        "SELECT s.article_id, a.published, a.published_precision AS precision, a.source_tz, s.relevance, "
+        "s.stance, COALESCE(a.story_id, a.id) AS story_id, (SELECT count(*) FROM article_sources x "
+        f"WHERE x.article_id = a.id) AS sources FROM {source} "
+        f"WHERE s.narrative IN (?, ?) AND s.relevance >= ?{window} ORDER BY a.published",
+        params,
+    )
 
 
 def has_scores(db: Database, narrative: str) -> bool:
     """Whether any article is scored for ``narrative`` (either spelling)."""
-    return db.execute("SELECT 1 FROM article_scores WHERE narrative IN (?, ?) LIMIT 1",
-                      [narrative, narrative.replace("-", "_")]).fetchone() is not None
+    return (
+        db.execute(
+            "SELECT 1 FROM article_scores WHERE narrative IN (?, ?) LIMIT 1", [narrative, narrative.replace("-", "_")]
+        ).fetchone()
+        is not None
+    )
 
 
 def _next_day(db: Database, day: str) -> str:

@@ -397,3 +397,12 @@ def m010_store_counts(db: Database) -> None:
     from .stats import create_store_counts
 
     create_store_counts(db)
+
+
+@migrations()
+def m012_article_entities(db: Database) -> None:
+    """Issue 10 item 5: each entity's relevance (0-100) to each article, with its version (store.entity_relevance),
+    and relevance-weighted article counts in the entity aggregates."""
+    from .entity_relevance import create_article_entities
+
+    create_article_entities(db)
