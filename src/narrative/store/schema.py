@@ -400,6 +400,14 @@ def m010_store_counts(db: Database) -> None:
 
 
 @migrations()
+def m011_mention_sentiment(db: Database) -> None:
+    """Issue 10 item 4: entity sentiment of every mention, with the scorer version (store.mention_sentiment)."""
+    from .mention_sentiment import create_mention_sentiment
+
+    create_mention_sentiment(db)
+
+
+@migrations()
 def m012_article_entities(db: Database) -> None:
     """Issue 10 item 5: each entity's relevance (0-100) to each article, with its version (store.entity_relevance),
     and relevance-weighted article counts in the entity aggregates."""
