@@ -387,3 +387,27 @@ def test_issue_10_min_relevance_counts_only_the_articles_about_the_entity(store)
 
     with pytest.raises(InputError, match="0 to 100"):
         api.entities(db_path=store, min_relevance=101)
+
+
+def test_issue_10_mentions_show_relevance_and_filter_on_it_before_paging(store):
+    from click.testing import CliRunner
+
+    from narrative.api.query import mention_rows as api_mention_rows
+    from narrative.cli import cli
+
+    every = api_mention_rows("Baidu", db_path=store)  # named first in article 6, after Pony Ma in article 8
+    assert sorted((row["article_id"], row["relevance"]) for row in every) == [(6, 80), (8, 20)]
+    assert [row["article_id"] for row in api_mention_rows("Baidu", db_path=store, min_relevance=50)] == [6]
+    assert api_mention_rows("Baidu", db_path=store, min_relevance=50, offset=1) == []
+    assert api.mentions("alibaba", db_path=store)["relevance"].tolist() == [80, 80, 80, 80]
+    runner = CliRunner()
+    result = runner.invoke(cli, ["mentions", "Baidu", "--min-relevance", "50", "--db", store, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert [(row["article_id"], row["relevance"]) for row in json.loads(result.output)] == [(6, 80)]
+    table = runner.invoke(cli, ["mentions", "Baidu", "--db", store])
+    assert table.exit_code == 0 and "relevance" in table.output
+    result = runner.invoke(cli, ["entities", "--min-relevance", "50", "--db", store, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert {row["entity"]: row["articles"] for row in json.loads(result.output)}["Baidu"] == 1
+    bad = runner.invoke(cli, ["entities", "--min-relevance", "101", "--db", store])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output

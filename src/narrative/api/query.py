@@ -10,6 +10,7 @@ from ..config import Settings
 from ..errors import Errors, InputError
 from ..store import open_db
 from ..store.aggregates import top_entities, top_entities_direct
+from ..store.entity_relevance import attach_relevance
 from ..store.queries import known_names
 from ..store.recent import figure_page, first_unlinked_name, mention_page
 
@@ -58,28 +59,38 @@ def parse_day(value: str | None, *, end: bool = False) -> str | None:
 
 
 def mentions(name: str, *, db_path: str | None = None, since: str | None = None, until: str | None = None,
-             limit: int | None = None, offset: int = 0, catalog_path: str | None = None):
+             limit: int | None = None, offset: int = 0, catalog_path: str | None = None, min_relevance: int = 0):
     """Every mention of ``name`` (any alias or ticker, or an unlinked name), newest first; ``limit`` rows from
-    ``offset`` pages through them.
+    ``offset`` pages through them. ``relevance`` is the entity's relevance (0-100) to the mention's article
+    (issue 10 item 5); ``min_relevance`` keeps the mentions in articles where it reaches that.
 
-    >>> mentions("BABA", since="2025-03-01", limit=50, offset=50)  # doctest: +SKIP
+    >>> mentions("BABA", since="2025-03-01", limit=50, offset=50, min_relevance=50)  # doctest: +SKIP
     """
     return as_frame(mention_rows(name, db_path=db_path, since=since, until=until, limit=limit, offset=offset,
-                                 catalog_path=catalog_path), _MENTION_COLUMNS)
+                                 catalog_path=catalog_path, min_relevance=min_relevance), _MENTION_COLUMNS)
 
 
 def mention_rows(name: str, *, db_path: str | None = None, since: str | None = None, until: str | None = None,
-                 limit: int | None = None, offset: int = 0, catalog_path: str | None = None) -> list[dict]:
+                 limit: int | None = None, offset: int = 0, catalog_path: str | None = None,
+                 min_relevance: int = 0) -> list[dict]:
     """:func:`mentions` as a list of dicts, without pandas, so the CLI's table starts light (issue 12).
 
     >>> mention_rows("BABA", limit=5)[0]["sentence"]  # doctest: +SKIP
     """
+    if not 0 <= min_relevance <= 100:
+        raise InputError(f"--min-relevance {min_relevance}: give a relevance from 0 to 100")
     since_iso, until_iso = parse_day(since), parse_day(until, end=True)
     db = open_existing_store(db_path)
     try:
         entity_id, canonical = resolve_entity(name, db=db, catalog_path=catalog_path)
-        rows = mention_page(db, entity_id=entity_id, name=None if entity_id else canonical,
-                            since=since_iso, until=until_iso, limit=limit, offset=offset)
+        # A relevance floor filters before paging: the page is cut from the mentions that pass it.
+        floor = bool(min_relevance)
+        rows = mention_page(db, entity_id=entity_id, name=None if entity_id else canonical, since=since_iso,
+                            until=until_iso, limit=None if floor else limit, offset=0 if floor else offset)
+        attach_relevance(db, rows)  # issue 10 item 5: the entity's relevance to each mention's article
+        if floor:
+            rows = [row for row in rows if (row["relevance"] or 0) >= min_relevance]
+            rows = rows[offset : offset + limit if limit else None]
     finally:
         db.close()
     return rows
@@ -148,7 +159,7 @@ def open_existing_store(db_path: str | None):
 
 
 _MENTION_COLUMNS = ["entity_id", "entity", "surface", "label", "article_id", "url", "published", "title", "sentence",
-                    "sentence_idx", "start", "end", "method", "extractor_version"]
+                    "sentence_idx", "start", "end", "method", "extractor_version", "relevance"]
 _FIGURE_COLUMNS = ["subject_entity_id", "subject", "value", "value_high", "unit", "kind", "direction", "period",
                    "period_text", "qualifier", "negated", "noun", "surface", "sentence", "published", "url",
                    "article_id", "sentence_idx", "start", "end", "subject_method", "extractor_version"]

@@ -9,9 +9,12 @@ from . import cli
 from .options import DB, FORMAT, OFFSET, PAGE, SINCE, UNTIL
 from .output import render, render_frame, short
 
-MENTION_COLUMNS = ["published", "entity", "surface", "sentence", "url"]
+MENTION_COLUMNS = ["published", "entity", "relevance", "surface", "sentence", "url"]
 FIGURE_COLUMNS = ["published", "subject", "value", "unit", "kind", "direction", "period", "surface", "sentence"]
-ENTITY_COLUMNS = ["entity", "type", "mentions", "articles", "entity_id", "last_seen"]
+ENTITY_COLUMNS = ["entity", "type", "mentions", "articles", "weighted_articles", "entity_id", "last_seen"]
+# issue 10 item 5: the entity's relevance (0-100) to an article: 100 when it is the subject, low in passing
+MIN_RELEVANCE = click.option("--min-relevance", type=click.IntRange(0, 100), default=0, show_default=True,
+                             help="Only articles where the entity's relevance (0-100) reaches this.")
 
 
 @cli.command(name="mentions")
@@ -22,7 +25,8 @@ ENTITY_COLUMNS = ["entity", "type", "mentions", "articles", "entity_id", "last_s
 @FORMAT
 @PAGE
 @OFFSET
-def mentions_cli(name, since, until, db_path, fmt, limit, offset) -> None:
+@MIN_RELEVANCE
+def mentions_cli(name, since, until, db_path, fmt, limit, offset, min_relevance) -> None:
     """Every sentence that mentions NAME: any alias, Chinese name or ticker of a catalog
     entity (Alibaba, 阿里巴巴集团, BABA, 9988.HK), or an unlinked person or organisation.
 
@@ -31,10 +35,12 @@ def mentions_cli(name, since, until, db_path, fmt, limit, offset) -> None:
     if fmt == "table":  # rows, not a DataFrame: the default output does not import pandas (issue 12)
         from ..api.query import mention_rows
 
-        rows = mention_rows(name, db_path=db_path, since=since, until=until, limit=limit or None, offset=offset)
+        rows = mention_rows(name, db_path=db_path, since=since, until=until, limit=limit or None, offset=offset,
+                            min_relevance=min_relevance)
         render([{**row, "sentence": short(row.get("sentence"))} for row in rows], MENTION_COLUMNS, "table")
         return
-    frame = api.mentions(name, db_path=db_path, since=since, until=until, limit=limit or None, offset=offset)
+    frame = api.mentions(name, db_path=db_path, since=since, until=until, limit=limit or None, offset=offset,
+                         min_relevance=min_relevance)
     render_frame(frame, MENTION_COLUMNS, fmt)
 
 
@@ -66,14 +72,15 @@ def figures_cli(name, since, until, kind, db_path, fmt, limit, offset) -> None:
 @FORMAT
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True, help="How many entities.")
 @OFFSET
-def entities_cli(since, until, linked, db_path, fmt, limit, offset) -> None:
-    """Top entities by number of mentions over a window.
+@MIN_RELEVANCE
+def entities_cli(since, until, linked, db_path, fmt, limit, offset, min_relevance) -> None:
+    """Top entities by number of mentions over a window; weighted_articles counts each article by the entity's
+    relevance to it (about 1 when it is the subject, about 0.2 for a passing mention).
 
-    Example: narrative entities --since 2025-01-01 --limit 10
+    Example: narrative entities --since 2025-01-01 --limit 10 --min-relevance 50
     """
-    frame = api.entities(
-        db_path=db_path, since=since, until=until, limit=limit, offset=offset, linked_only=linked
-    )
+    frame = api.entities(db_path=db_path, since=since, until=until, limit=limit, offset=offset, linked_only=linked,
+                         min_relevance=min_relevance)
     render_frame(frame, ENTITY_COLUMNS, fmt)
 
 

@@ -154,3 +154,28 @@ def article_entity_rows(db: Database, article_id: int) -> list[dict[str, Any]]:
     for row in found:
         row["features"] = json.loads(row["features"])
     return found
+
+
+def attach_relevance(db: Database, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add ``relevance`` (0-100, None before the article's rows exist) to mention rows (``article_id``,
+    ``entity_id``, ``entity`` = the stored name): the relevance of the mentioned entity to the mention's article.
+
+    >>> from narrative.store import open_db
+    >>> attach_relevance(open_db(":memory:"), [{"article_id": 1, "entity_id": None, "entity": "Jack Ma"}])
+    [{'article_id': 1, 'entity_id': None, 'entity': 'Jack Ma', 'relevance': None}]
+    """
+    ids = sorted({row["article_id"] for row in found})
+    scores: dict[tuple[int, int, str], int] = {}
+    for start in range(0, len(ids), 500):  # SQLite's parameter limit
+        chunk = ids[start : start + 500]
+        for article_id, linked, key, score in db.execute(
+            f"SELECT article_id, linked, entity_key, relevance FROM article_entities WHERE article_id IN "
+            f"({placeholders(chunk)})",
+            chunk,
+        ):
+            scores[(article_id, linked, key)] = score
+    for row in found:
+        linked = row["entity_id"] is not None
+        key = row["entity_id"] if linked else str(row["entity"]).lower()
+        row["relevance"] = scores.get((row["article_id"], int(linked), key))
+    return found
