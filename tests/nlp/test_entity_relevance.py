@@ -156,3 +156,16 @@ def test_issue_10_relevance_beats_the_mention_count_on_the_projects_own_texts():
     figures = evaluation.figures(rows, count_threshold=2)
     assert figures["model"]["accuracy"] >= 0.85
     assert figures["model"]["spearman"] > figures["mentions"]["spearman"] + 0.1
+
+
+def test_issue_10_analyze_reports_each_entitys_relevance():
+    from narrative.api.analyze import analyze
+
+    text = (
+        "Starbucks raised its annual forecast on Tuesday. Starbucks said new drinks brought customers back, "
+        "while shares of rivals such as McDonald's were little changed."
+    )
+    entities = analyze([text])[0]["entities"]
+    by_name = {entity["id"] or entity["name"]: entity["relevance"] for entity in entities}
+    assert all(0 <= entity["relevance"] <= 100 for entity in entities)
+    assert by_name["starbucks"] > by_name["mcdonald-s"] + 20

@@ -17,6 +17,7 @@ from collections import defaultdict
 from typing import Any
 
 from ..errors import InputError
+from ..nlp.entity_relevance import entity_relevance
 from ..nlp.types import Extraction
 from .score import ScoringContext, score_material, scoring_context
 
@@ -64,6 +65,9 @@ def _report(text: str, extraction: Extraction, scores: tuple[list, list, dict], 
     sentence_rows, entity_rows, article = scores
     by_sentence = {row["index"]: row for row in sentence_rows}
     toward = {(row["sentence_idx"], row["entity_id"]): row for row in entity_rows}
+    # issue 10 item 5: each entity's relevance (0-100) to the text, read as an article body without a headline
+    relevance = {(r.entity_id is not None, r.entity_key): r.relevance
+                 for r in entity_relevance(extraction, title_chars=0)}
     sentences = []
     for sentence in extraction.sentences:
         row = by_sentence[sentence.index]
@@ -81,6 +85,7 @@ def _report(text: str, extraction: Extraction, scores: tuple[list, list, dict], 
             "text": mention.surface, "start": mention.start, "end": mention.end,
             "type": entity.type if entity else mention.label, "id": mention.entity_id, "name": mention.name,
             "sentence": mention.sentence,
+            "relevance": relevance[(mention.entity_id is not None, mention.entity_id or mention.name.lower())],
             "sentiment": None if target is None else {
                 "label": target["label"], "negative": round(target["negative"], 4),
                 "neutral": round(target["neutral"], 4), "positive": round(target["positive"], 4)},
