@@ -299,10 +299,10 @@ class Narrative(BaseModel):
 
 
 def content_version(data: bytes) -> str:
-    """The version of a narrative file: the first 12 hex of the sha256 of its bytes.
+    r"""The version of a narrative file: the first 12 hex of the sha256 of its bytes.
 
     >>> content_version(b"id: x\n")
-    'bb0ba4ba08ab'
+    '52b881e6cd7c'
     """
     return hashlib.sha256(data).hexdigest()[:12]
 

@@ -4,51 +4,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 from .config import Settings
-from .errors import Errors, InputError, StoreError
+from .errors import Errors, StoreError
 from .store.db import needs_immutable, open_db
+from .store.queries import CANNED_QUERIES  # the SQL of `narrative mentions/figures/entities`, shared
 
 LOGGER = logging.getLogger(__name__)
-
-_ENTITY_MATCH = """(
-    m.entity_id = lower(:entity)
-    OR (m.entity_id IS NULL AND m.name = :entity COLLATE NOCASE)
-    OR m.entity_id IN (SELECT id FROM entities WHERE name = :entity COLLATE NOCASE
-                       OR aliases LIKE '%"' || :entity || '"%' OR zh LIKE '%"' || :entity || '"%'
-                       OR tickers LIKE '%"' || :entity || '"%'))"""
-
-CANNED_QUERIES: dict[str, dict[str, Any]] = {
-    "mentions": {
-        "title": "Mentions of an entity",
-        "description": "Every sentence naming an entity: its id, name, an alias, a Chinese name or a ticker.",
-        "sql": f"""SELECT a.published, m.name AS entity, m.surface, s.text AS sentence, a.title, a.url
-FROM mentions m JOIN articles a ON a.id = m.article_id
-JOIN sentences s ON s.article_id = m.article_id AND s.idx = m.sentence_idx
-WHERE {_ENTITY_MATCH.strip()}
-ORDER BY a.published DESC LIMIT 1000""",
-    },
-    "figures": {
-        "title": "Figures about an entity",
-        "description": "Stated figures (value, unit, kind, direction, period) whose subject is the entity.",
-        "sql": f"""SELECT a.published, f.subject, f.value, f.unit, f.kind, f.direction, f.period, f.surface,
-       s.text AS sentence, a.url
-FROM figures f JOIN articles a ON a.id = f.article_id
-JOIN sentences s ON s.article_id = f.article_id AND s.idx = f.sentence_idx
-WHERE {_ENTITY_MATCH.replace("m.entity_id", "f.subject_entity_id").replace("m.name", "f.subject")}
-ORDER BY a.published DESC LIMIT 1000""",
-    },
-    "top_entities": {
-        "title": "Top entities since a date",
-        "description": "Entities by number of mentions in articles published on or after :since (YYYY-MM-DD).",
-        "sql": """SELECT coalesce(e.name, m.name) AS entity, coalesce(e.type, lower(m.label)) AS type,
-       count(*) AS mentions, count(DISTINCT m.article_id) AS articles
-FROM mentions m JOIN articles a ON a.id = m.article_id LEFT JOIN entities e ON e.id = m.entity_id
-WHERE a.published >= :since
-GROUP BY coalesce(m.entity_id, lower(m.name)) ORDER BY mentions DESC LIMIT 100""",
-    },
-}
 
 
 def datasette_app(db_path: str | None = None):
@@ -65,18 +27,18 @@ def datasette_app(db_path: str | None = None):
 
     settings = Settings.load(db=db_path)
     path = Path(settings.db)
-    if not path.exists():
-        raise InputError(Errors.E013.format(path=path))
-    open_db(path, readonly=True).close()
+    open_db(path, readonly=True).close()  # a missing, empty, foreign or newer store: one catalogued line
     _log_errors_in_one_line()
     name = path.stem
     metadata = {
         "title": "narrative",
         "description": "Articles, mentions, figures and narrative phrases stored by narrative.",
-        "databases": {name: {
-            "queries": CANNED_QUERIES,
-            "tables": {"articles": {"fts_table": "articles_fts", "fts_pk": "id", "sort_desc": "published"}},
-        }},
+        "databases": {
+            name: {
+                "queries": CANNED_QUERIES,
+                "tables": {"articles": {"fts_table": "articles_fts", "fts_pk": "id", "sort_desc": "published"}},
+            }
+        },
     }
     files, immutables = ([], [str(path)]) if needs_immutable(path) else ([str(path)], [])
     return Datasette(files=files, immutables=immutables, metadata=metadata, settings={"default_page_size": 50})
@@ -115,7 +77,7 @@ def _log_errors_in_one_line() -> None:
 
     if pm.get_plugin(_HANDLER_NAME) is None:
         plugin = types.ModuleType(_HANDLER_NAME)  # datasette lists plugins by their module __name__
-        plugin.handle_exception = hookimpl(trylast=True)(_handle_exception)
+        setattr(plugin, "handle_exception", hookimpl(trylast=True)(_handle_exception))  # noqa: B010 (a module built at run time)
         pm.set_blocked("datasette.handle_exception")
         pm.register(plugin, name=_HANDLER_NAME)
 

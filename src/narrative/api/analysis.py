@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Iterable
 
 import pandas as pd
 
 from ..catalog import find_narrative, load_narratives, resolve_narrative_id
+from ..clock import date_window
 from ..config import Settings
 from ..errors import InputError
 from ..market.analysis import MarketData, event_table, leadlag_tests
@@ -35,9 +36,9 @@ from ..market.calendar import calendar_for, hours_for
 from ..market.inference import LeadLagResult
 from ..market.prices import listing_for
 from ..market.shifts import detect_shifts
+from ..store import reader
 from ..store.prices import close_series
 from ..store.reads import article_scores
-from .query import open_existing_store
 
 DEFAULT_BENCHMARK = "QQQ"
 DEFAULT_BENCHMARKS = {"XHKG": "^HSI"}  # exchange_calendars code -> the usual index of that exchange
@@ -67,8 +68,9 @@ class Prices:
             series = self.closes(ticker)
             if series is None:
                 return None
-            self._calendars[ticker] = calendar_for(exchange or self.exchange(ticker), series.index[0],
-                                                   series.index[-1], dates=series.index)
+            self._calendars[ticker] = calendar_for(
+                exchange or self.exchange(ticker), series.index[0], series.index[-1], dates=series.index
+            )
         return self._calendars[ticker]
 
     def as_of(self, ticker: str, published: str, exchange: str | None = None):
@@ -77,30 +79,51 @@ class Prices:
         return None if calendar is None else calendar.last_close([published])[0]
 
 
-def market_data(db, narrative: str, tickers: list[str], benchmark: str | Iterable[str] | None, start: str, end: str,
-                *, catalog_path: str | None = None, require_articles: bool = True) -> MarketData:
-    """Read everything :mod:`narrative.market.analysis` needs for ``tickers`` over ``start..end``."""
+def market_data(
+    db,
+    narrative: str,
+    tickers: list[str],
+    benchmark: str | Iterable[str] | None,
+    start: str,
+    end: str,
+    *,
+    catalog_path: str | None = None,
+    require_articles: bool = True,
+    prices: Prices | None = None,
+) -> MarketData:
+    """Read everything :mod:`narrative.market.analysis` needs for ``tickers`` over ``start..end`` (closes through
+    ``prices`` when given, so a caller that needs them too reads them once)."""
     from .market import resolve_tickers
 
-    prices = Prices(db)
+    prices = prices or Prices(db)
     symbols = resolve_tickers(tickers, db=db, catalog_path=catalog_path)
     benchmarks = resolve_benchmarks(symbols, benchmark, prices, db=db, catalog_path=catalog_path)
     for ticker in dict.fromkeys([*symbols, *benchmarks.values()]):
         series = prices.closes(ticker)
         if series is None or series.loc[start:end].empty:
-            raise InputError(f"no {ticker} prices between {start} and {end}: import them with "
-                             f"`narrative prices import FILE` (or `narrative prices fetch {ticker}`).")
+            raise InputError(
+                f"no {ticker} prices between {start} and {end}: import them with "
+                f"`narrative prices import FILE` (or `narrative prices fetch {ticker}`)."
+            )
     read_from = (datetime.fromisoformat(start) - timedelta(days=LOOKBACK_DAYS)).isoformat() + "+00:00"
     read_to = (datetime.fromisoformat(end) + timedelta(days=1)).isoformat() + "+00:00"
-    articles = article_scores(db, narrative, since=read_from, until=read_to) if require_articles else \
-        pd.DataFrame(columns=["published", "relevance", "stance"])
+    articles = (
+        article_scores(db, narrative, since=read_from, until=read_to)
+        if require_articles
+        else pd.DataFrame(columns=["published", "relevance", "stance"])
+    )
     every = dict.fromkeys([*symbols, *benchmarks.values()])
-    return MarketData(articles=articles, closes={t: prices.closes(t) for t in every},
-                      exchanges={t: prices.exchange(t) for t in every}, benchmarks=benchmarks)
+    return MarketData(
+        articles=articles,
+        closes={t: prices.closes(t) for t in every},
+        exchanges={t: prices.exchange(t) for t in every},
+        benchmarks=benchmarks,
+    )
 
 
-def resolve_benchmarks(tickers: list[str], benchmark, prices: Prices, *, db=None,
-                       catalog_path: str | None = None) -> dict[str, str]:
+def resolve_benchmarks(
+    tickers: list[str], benchmark, prices: Prices, *, db=None, catalog_path: str | None = None
+) -> dict[str, str]:
     """``ticker -> benchmark ticker`` by the rule of the module doc. Bad entries raise InputError (exit 2)."""
     from .market import resolve_tickers
 
@@ -114,8 +137,10 @@ def resolve_benchmarks(tickers: list[str], benchmark, prices: Prices, *, db=None
             code = hours_for(exchange.strip()).code  # an unknown exchange fails before the ticker is looked up
             by_code[code] = resolve_tickers([symbol.strip()], db=db, catalog_path=catalog_path)[0]
         elif plain is not None:
-            raise InputError(f"--benchmark {entry!r}: only one benchmark without an exchange (got {plain!r} too); "
-                             f"name the exchange of the other: --benchmark HKEX={entry}.")
+            raise InputError(
+                f"--benchmark {entry!r}: only one benchmark without an exchange (got {plain!r} too); "
+                f"name the exchange of the other: --benchmark HKEX={entry}."
+            )
         else:
             plain = resolve_tickers([entry], db=db, catalog_path=catalog_path)[0]
     plain = plain or DEFAULT_BENCHMARK
@@ -134,9 +159,18 @@ def resolve_benchmarks(tickers: list[str], benchmark, prices: Prices, *, db=None
     return out
 
 
-def session_panel(narrative: str | None = None, tickers: Iterable[str] = (), *, benchmark=None, start: str,
-                  end: str, db_path: str | None = None, intraday: str = "same", precision=None,
-                  catalog_path: str | None = None) -> pd.DataFrame:
+def session_panel(
+    narrative: str | None = None,
+    tickers: Iterable[str] = (),
+    *,
+    benchmark=None,
+    start: str,
+    end: str,
+    db_path: str | None = None,
+    intraday: str = "same",
+    precision=None,
+    catalog_path: str | None = None,
+) -> pd.DataFrame:
     """Per ticker and session of its own exchange: the narrative index (point in time for that exchange), the
     return, the benchmark's return and the excess return (see :func:`narrative.market.analysis.session_panel`).
 
@@ -147,16 +181,31 @@ def session_panel(narrative: str | None = None, tickers: Iterable[str] = (), *, 
     return compute_panel(data, start=start, end=end, intraday=intraday, precision=precision)
 
 
-def leadlag_result(narrative: str | None = None, tickers: Iterable[str] = (), *, index: pd.Series | None = None,
-                   benchmark=None, start: str, end: str, db_path: str | None = None, intraday: str = "same",
-                   precision=None, max_lag: int | None = None, granger_lag: int = 5, n_perm: int = 999, seed: int = 0,
-                   catalog_path: str | None = None) -> LeadLagResult:
+def leadlag_result(
+    narrative: str | None = None,
+    tickers: Iterable[str] = (),
+    *,
+    index: pd.Series | None = None,
+    benchmark=None,
+    start: str,
+    end: str,
+    db_path: str | None = None,
+    intraday: str = "same",
+    precision=None,
+    max_lag: int | None = None,
+    granger_lag: int = 5,
+    n_perm: int = 999,
+    seed: int = 0,
+    catalog_path: str | None = None,
+) -> LeadLagResult:
     """The calibrated lead-lag tests of a stored narrative's index, or of your own daily series ``index``
     (see :func:`read_series_csv`), against each ticker's excess returns."""
-    narrative_id, start, end = _window(narrative if index is None else narrative or "", start, end, db_path,
-                                       need_narrative=index is None)
-    data = _read_market_data(db_path, narrative_id, tickers, benchmark, start, end, catalog_path=catalog_path,
-                             require_articles=index is None)
+    narrative_id, start, end = _window(
+        narrative if index is None else narrative or "", start, end, db_path, need_narrative=index is None
+    )
+    data = _read_market_data(
+        db_path, narrative_id, tickers, benchmark, start, end, catalog_path=catalog_path, require_articles=index is None
+    )
     panel = compute_panel(data, start=start, end=end, intraday=intraday, precision=precision)
     if index is not None:
         panel = _user_series_panel(panel, data, index, start, end)
@@ -171,15 +220,26 @@ def leadlag(narrative: str | None = None, tickers: Iterable[str] = (), **options
     """
     result = leadlag_result(narrative, tickers, **options)
     table = result.tests.copy()
-    table.attrs.update(summary=result.summary, enough=result.enough, reason=result.reason,
-                       news_sessions=result.news_sessions)
+    table.attrs.update(
+        summary=result.summary, enough=result.enough, reason=result.reason, news_sessions=result.news_sessions
+    )
     return table
 
 
-def event_study(narrative: str | None = None, tickers: Iterable[str] = (), *, events=None, benchmark=None,
-                start: str | None = None, end: str | None = None, db_path: str | None = None,
-                intraday: str = "same", precision=None, windows=None,
-                catalog_path: str | None = None) -> pd.DataFrame:
+def event_study(
+    narrative: str | None = None,
+    tickers: Iterable[str] = (),
+    *,
+    events=None,
+    benchmark=None,
+    start: str | None = None,
+    end: str | None = None,
+    db_path: str | None = None,
+    intraday: str = "same",
+    precision=None,
+    windows=None,
+    catalog_path: str | None = None,
+) -> pd.DataFrame:
     """CAAR and the BMP test per ticker and window over ``events`` (dates), or over the narrative's calibrated
     shifts in ``start..end`` when ``events`` is None.
 
@@ -192,8 +252,9 @@ def event_study(narrative: str | None = None, tickers: Iterable[str] = (), *, ev
         start = start or str((min(dates) - pd.Timedelta(days=400)).date())
         end = end or str((max(dates) + pd.Timedelta(days=60)).date())
     narrative_id, start, end = _window(narrative, start, end, db_path, need_narrative=dates is None)
-    data = _read_market_data(db_path, narrative_id, tickers, benchmark, start, end, catalog_path=catalog_path,
-                             require_articles=dates is None)
+    data = _read_market_data(
+        db_path, narrative_id, tickers, benchmark, start, end, catalog_path=catalog_path, require_articles=dates is None
+    )
     if dates is None:
         panel = compute_panel(data, start=start, end=end, intraday=intraday, precision=precision)
         lead = panel[panel["ticker"] == data.tickers[0]].set_index("session")
@@ -201,14 +262,12 @@ def event_study(narrative: str | None = None, tickers: Iterable[str] = (), *, ev
     return event_table(data, dates) if windows is None else event_table(data, dates, windows=windows)
 
 
-def _read_market_data(db_path: str | None, narrative_id: str, tickers: Iterable[str], benchmark, start: str, end: str,
-                      **options) -> MarketData:
+def _read_market_data(
+    db_path: str | None, narrative_id: str, tickers: Iterable[str], benchmark, start: str, end: str, **options
+) -> MarketData:
     """:func:`market_data` read from the store at ``db_path``, which is closed again before any computing."""
-    db = open_existing_store(db_path)
-    try:
+    with reader(Settings.load(db=db_path)) as db:
         return market_data(db, narrative_id, list(tickers), benchmark, start, end, **options)
-    finally:
-        db.close()
 
 
 def parse_events(events) -> list[pd.Timestamp]:
@@ -216,8 +275,11 @@ def parse_events(events) -> list[pd.Timestamp]:
     column is the date). A bad date raises InputError naming the file and line."""
     if isinstance(events, (str, Path)) and Path(str(events)).is_file():
         path = Path(str(events))
-        lines = [(n, row[0].strip()) for n, row in enumerate(csv.reader(io.StringIO(path.read_text("utf-8-sig"))), 1)
-                 if row and row[0].strip()]
+        lines = [
+            (n, row[0].strip())
+            for n, row in enumerate(csv.reader(io.StringIO(path.read_text("utf-8-sig"))), 1)
+            if row and row[0].strip()
+        ]
         if lines and not _is_date(lines[0][1]):
             lines = lines[1:]  # a header
         source = str(path)
@@ -245,8 +307,11 @@ def read_series_csv(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"--index-csv {path}: file not found; pass a CSV of date,value rows.")
-    records = [(n, row) for n, row in enumerate(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))), 1)
-               if any(cell.strip() for cell in row)]
+    records = [
+        (n, row)
+        for n, row in enumerate(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))), 1)
+        if any(cell.strip() for cell in row)
+    ]
     if records and not _is_date(records[0][1][0].strip() if records[0][1] else ""):
         records = records[1:]
     rows = []
@@ -259,8 +324,9 @@ def read_series_csv(path: str | Path) -> pd.DataFrame:
         try:
             value = float(raw)
         except ValueError:
-            raise InputError(f"{path}:{line}: value {raw!r} is not a number; the second column holds the series.") \
-                from None
+            raise InputError(
+                f"{path}:{line}: value {raw!r} is not a number; the second column holds the series."
+            ) from None
         if value != value:
             raise InputError(f"{path}:{line}: value is NaN; leave the day out instead.")
         moment = pd.Timestamp(stamp)
@@ -281,16 +347,16 @@ def _user_series_panel(panel: pd.DataFrame, data: MarketData, series: pd.DataFra
         sessions = calendar.session_for(series["published"].tolist(), precision=series["precision"].tolist())
         values = pd.Series(series["value"].to_numpy(), index=sessions).dropna()
         values = values[values.index.notna()].groupby(level=0).mean()
-        group = group.assign(net=group["session"].map(values).fillna(0.0).to_numpy(),
-                             attention=group["session"].isin(values.index).astype(int).to_numpy())
+        group = group.assign(
+            net=group["session"].map(values).fillna(0.0).to_numpy(),
+            attention=group["session"].isin(values.index).astype(int).to_numpy(),
+        )
         out.append(group)
     return pd.concat(out, ignore_index=True)
 
 
 def _window(narrative: str | None, start, end, db_path, *, need_narrative: bool = True) -> tuple[str, str, str]:
-    from .market import check_window
-
-    start_d, end_d = check_window(start, end)
+    start_d, end_d = date_window(start, end)
     if start_d is None or end_d is None:
         raise InputError("give both --from and --to (YYYY-MM-DD).")
     if not need_narrative:
@@ -309,5 +375,14 @@ def _is_date(value: str) -> bool:
     return True
 
 
-__all__ = ["session_panel", "leadlag", "leadlag_result", "event_study", "read_series_csv", "parse_events",
-           "resolve_benchmarks", "market_data", "Prices"]
+__all__ = [
+    "Prices",
+    "event_study",
+    "leadlag",
+    "leadlag_result",
+    "market_data",
+    "parse_events",
+    "read_series_csv",
+    "resolve_benchmarks",
+    "session_panel",
+]

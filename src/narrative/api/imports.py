@@ -12,7 +12,7 @@ from ..errors import Errors, InputError
 from .. import plugins
 from ..ingest.archive import COLUMN_ALIASES, ArchiveRow, RowProblem, parse_archive_date
 from ..ingest.normalize import canonical_url, detect_language, time_zone, utc_now_iso
-from ..store import open_db, write_lock
+from ..store import writer
 from ..store.articles import Item, save_items
 from .enrich import EnrichSummary, enrich_pending
 from .items import make_item
@@ -69,22 +69,18 @@ def import_archive(path: str, *, db_path: str | None = None, settings: Settings 
     started = time.monotonic()
     rows = plugins.importer_for(path).value(path, encoding=encoding, column_map=column_map, as_of=anchor, zone=zone)
     new_ids: list[int] = []
-    with write_lock(settings.db, timeout=settings.lock_timeout):
-        db = open_db(settings.db)
-        try:
-            for batch in _batches(rows, IMPORT_BATCH):
-                with db.atomic():
-                    for source_name, items in _group_by_source(batch, default_source, language, summary):
-                        stats = save_items(db, source=source_name, source_kind="import", items=items,
-                                           window_hours=settings.dedup_window_hours, now=utc_now_iso())
-                        summary.new += stats.new
-                        summary.duplicates += stats.duplicates
-                        summary.seen += stats.seen
-                        new_ids += stats.new_ids
-            if enrich:  # this import's articles and any an earlier run left unenriched (issue 11)
-                summary.enrichment = enrich_pending(db, new_ids=new_ids, settings=settings)
-        finally:
-            db.close()
+    with writer(settings) as db:
+        for batch in _batches(rows, IMPORT_BATCH):
+            with db.atomic():
+                for source_name, items in _group_by_source(batch, default_source, language, summary):
+                    stats = save_items(db, source=source_name, source_kind="import", items=items,
+                                       window_hours=settings.dedup_window_hours, now=utc_now_iso())
+                    summary.new += stats.new
+                    summary.duplicates += stats.duplicates
+                    summary.seen += stats.seen
+                    new_ids += stats.new_ids
+        if enrich:  # this import's articles and any an earlier run left unenriched (issue 11)
+            summary.enrichment = enrich_pending(db, new_ids=new_ids, settings=settings)
     summary.seconds = time.monotonic() - started
     return summary
 

@@ -6,28 +6,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Iterable
 
 import pandas as pd
 
 from ..catalog import find_narrative, load_narratives, resolve_narrative_id
+from ..clock import day_bound
 from ..config import Settings
 from ..market.calendar import calendar_for, hours_for
-from ..market.index import COLUMNS, RELEVANT, narrative_index as compute_index
+from ..market.index import COLUMNS, RELEVANT
+from ..market.index import narrative_index as compute_index
+from ..store import reader
 from ..store.aggregates import has_scores, index_inputs
 from ..store.scores import scored_articles
 from .aggregates import index_from_days, stored_precision
-from .query import open_existing_store, parse_day
 
 # A date-only item is credited to a session up to two days after its date (weekends and holidays roll further):
 # read that much before --from so the first sessions of the window are complete.
 LOOKBACK_DAYS = 10
 
 
-def narrative_index(narrative: str | None = None, *, db_path: str | None = None, since: str | None = None,
-                    until: str | None = None, sessions: str | None = None,
-                    precision: Iterable[str] | str | None = None, intraday: str = "same") -> pd.DataFrame:
+def narrative_index(
+    narrative: str | None = None,
+    *,
+    db_path: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    sessions: str | None = None,
+    precision: Iterable[str] | str | None = None,
+    intraday: str = "same",
+) -> pd.DataFrame:
     """The narrative index of ``narrative`` (default: the ``narrative`` setting), one row per session of the
     exchange ``sessions`` (``XNYS``, ``XHKG``, ``US``, ``HKEX`` ...) with no look-ahead, or per UTC day when
     ``sessions`` is None (not point-in-time for any exchange). ``precision`` keeps only those timestamp
@@ -36,14 +45,14 @@ def narrative_index(narrative: str | None = None, *, db_path: str | None = None,
 
     >>> narrative_index(db_path="demo.db", sessions="XNYS", precision="exact")  # doctest: +SKIP
     """
-    narrative_id = resolve_narrative_id(narrative, configured=Settings.load(db=db_path).narrative).replace("_", "-")
+    settings = Settings.load(db=db_path)
+    narrative_id = resolve_narrative_id(narrative, configured=settings.narrative).replace("_", "-")
     hours = hours_for(sessions) if sessions is not None else None  # unknown names fail before any reading
-    low, high = parse_day(since), parse_day(until, end=True)
+    low, high = day_bound(since), day_bound(until, end=True)
     read_from = None if low is None else (datetime.fromisoformat(low) - timedelta(days=LOOKBACK_DAYS)).isoformat()
     start = None if low is None else pd.Timestamp(low[:10])
     end = None if until is None else pd.Timestamp(until.strip()[:10])
-    db = open_existing_store(db_path)
-    try:
+    with reader(settings) as db:
         stored = stored_precision(precision) if hours is None else None
         if stored is not None:  # UTC days from the per-day aggregates (issue 12): O(days), not O(articles)
             frame = index_from_days(db, narrative_id, stored, start=start, end=end)
@@ -56,8 +65,6 @@ def narrative_index(narrative: str | None = None, *, db_path: str | None = None,
         articles = pd.DataFrame(index_inputs(db, narrative_id, since=read_from, until=high, min_relevance=RELEVANT))
         if articles.empty:
             articles = pd.DataFrame(scored_articles(db, narrative_id, since=read_from, until=high))
-    finally:
-        db.close()
     if articles.empty:
         find_narrative(load_narratives(), narrative_id)  # nothing scored: say so when the name is unknown
         articles = pd.DataFrame(columns=["article_id", "published", "precision", "source_tz", "relevance", "stance"])
@@ -77,11 +84,14 @@ def narrative_index(narrative: str | None = None, *, db_path: str | None = None,
     if calendar is not None:  # without --from/--to: from the first to the last session with news
         busy = frame.index[frame["attention"] > 0]
         if len(busy):
-            frame = frame.loc[busy[0] if start is None else None:busy[-1] if end is None else None]
+            frame = frame.loc[busy[0] if start is None else None : busy[-1] if end is None else None]
         elif start is None or end is None:
             frame = frame.iloc[:0]
-    frame.attrs["grouping"] = (f"{hours.code} sessions ({calendar.source})" if calendar is not None
-                               else "UTC days (not point-in-time for any exchange)")
+    frame.attrs["grouping"] = (
+        f"{hours.code} sessions ({calendar.source})"
+        if calendar is not None and hours is not None
+        else "UTC days (not point-in-time for any exchange)"
+    )
     return frame
 
 

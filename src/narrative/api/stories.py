@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from ..ingest.normalize import to_utc_iso, utc_now_iso
+from ..clock import day_bound, to_utc_iso, utc_now_iso
 from ..nlp.stories import ASSIGNER_VERSION, WINDOW, PlacedArticle, assign, encode_articles, story_article
+from ..store import reader
 from ..store.stories import earliest_unassigned, save_placements, story_material, story_rows
 
 
@@ -26,8 +27,10 @@ class StoriesSummary:
     version: str = ASSIGNER_VERSION
 
     def line(self) -> str:
-        return (f"placed {self.articles} articles in stories ({self.new} first of their story, "
-                f"{self.articles - self.new} copies or rewrites) with {self.version}; {self.seconds:.2f}s")
+        return (
+            f"placed {self.articles} articles in stories ({self.new} first of their story, "
+            f"{self.articles - self.new} copies or rewrites) with {self.version}; {self.seconds:.2f}s"
+        )
 
 
 def assign_stories(db: Database, article_ids=None) -> StoriesSummary:
@@ -49,17 +52,23 @@ def assign_stories(db: Database, article_ids=None) -> StoriesSummary:
         return summary
     since_time = datetime.fromisoformat(since)
     if since_time.tzinfo is None:
-        since_time = since_time.replace(tzinfo=timezone.utc)
+        since_time = since_time.replace(tzinfo=UTC)
     context_rows = story_material(db, since=to_utc_iso(since_time - WINDOW), until=since, placed_only=True)
     redo_rows = story_material(db, since=since)
-    context = [PlacedArticle(_article(r), r["story_id"], _when(r["first_seen"] or r["published"]))
-               for r in context_rows]
+    context = [
+        PlacedArticle(_article(r), r["story_id"], _when(r["first_seen"] or r["published"])) for r in context_rows
+    ]
     articles = [_article(r) for r in redo_rows]
-    placements = assign(articles, encode_articles(articles), context=context,
-                        context_vectors=encode_articles([p.article for p in context]))
+    placements = assign(
+        articles,
+        encode_articles(articles),
+        context=context,
+        context_vectors=encode_articles([p.article for p in context]),
+    )
     with db.atomic():
-        summary.stories = save_placements(db, [(p.article_id, p.story_id, p.novelty) for p in placements],
-                                          version=ASSIGNER_VERSION, now=utc_now_iso())
+        summary.stories = save_placements(
+            db, [(p.article_id, p.story_id, p.novelty) for p in placements], version=ASSIGNER_VERSION, now=utc_now_iso()
+        )
     summary.articles = len(placements)
     summary.new = sum(1 for p in placements if p.matched is None)
     summary.seconds = time.monotonic() - started
@@ -72,25 +81,30 @@ def _article(row: dict):
 
 def _when(value: str) -> datetime:
     when = datetime.fromisoformat(value)
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def list_stories(*, db_path: str | None = None, since: str | None = None, until: str | None = None,
-                 min_articles: int = 1, limit: int | None = 50):
+def list_stories(
+    *,
+    db_path: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    min_articles: int = 1,
+    limit: int | None = 50,
+):
     """Stories first seen in the window (``YYYY-MM-DD`` bounds, ``until`` inclusive), newest first: id, first
     seen, number of articles, languages, and the first article's title and URL.
 
     >>> list_stories(db_path="narrative.db", since="2025-11-01", min_articles=2)  # doctest: +SKIP
     """
-    from .query import as_frame, open_existing_store, parse_day
+    from ..config import Settings
+    from .query import as_frame
 
     columns = ["story_id", "first_seen", "articles", "languages", "title", "url", "assigner_version"]
-    db = open_existing_store(db_path)
-    try:
+    with reader(Settings.load(db=db_path)) as db:
         if "stories" not in db.table_names():  # a store not yet migrated to stories (opened read-only here)
             return as_frame([], columns)
-        rows = story_rows(db, since=parse_day(since), until=parse_day(until, end=True), min_articles=min_articles,
-                          limit=limit)
-    finally:
-        db.close()
+        rows = story_rows(
+            db, since=day_bound(since), until=day_bound(until, end=True), min_articles=min_articles, limit=limit
+        )
     return as_frame([{"story_id": r["id"], **r} for r in rows], columns)

@@ -14,8 +14,12 @@ from .options import input_texts
 @cli.command(name="analyze")
 @click.argument("texts", nargs=-1)
 @click.option("--stdin", "from_stdin", is_flag=True, help="Analyze each non-blank line of standard input.")
-@click.option("--narrative", "narrative_id", metavar="NAME",
-              help="Narrative id (default: the narrative setting, NARRATIVE_NARRATIVE).")
+@click.option(
+    "--narrative",
+    "narrative_id",
+    metavar="NAME",
+    help="Narrative id (default: the narrative setting, NARRATIVE_NARRATIVE).",
+)
 @click.option("--language", type=click.Choice(["en", "zh"]), help="Language of the texts (default: detected).")
 @click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
 def analyze_cli(texts, from_stdin, narrative_id, language, fmt) -> None:
@@ -34,20 +38,27 @@ def analyze_cli(texts, from_stdin, narrative_id, language, fmt) -> None:
     for n, result in enumerate(results):
         if n:
             click.echo("")
-        click.echo(f"{result['narrative']}: relevance {result['relevance']:.2f}  stance {result['stance']:+.2f}  "
-                   f"({result['language']}) {result['text'][:100]}")
+        click.echo(
+            f"{result['narrative']}: relevance {result['relevance']:.2f}  stance {result['stance']:+.2f}  "
+            f"({result['language']}) {result['text'][:100]}"
+        )
         for s in result["sentences"]:
             sentiment = s["sentiment"]
             themes = ",".join(s["themes"]) or "-"
-            click.echo(f"  [{s['index']}] rel {s['relevance']:.2f}  stance {s['stance']:+.2f}  "
-                       f"{sentiment['label']:<8} (neg {sentiment['negative']:.2f} neu {sentiment['neutral']:.2f} "
-                       f"pos {sentiment['positive']:.2f})  themes {themes}  {s['text'][:80]}")
+            click.echo(
+                f"  [{s['index']}] rel {s['relevance']:.2f}  stance {s['stance']:+.2f}  "
+                f"{sentiment['label']:<8} (neg {sentiment['negative']:.2f} neu {sentiment['neutral']:.2f} "
+                f"pos {sentiment['positive']:.2f})  themes {themes}  {s['text'][:80]}"
+            )
         for e in result["entities"]:
             toward = e["sentiment"]["label"] if e["sentiment"] else "-"
-            click.echo(f"  entity {e['text']!r} [{e['start']}:{e['end']}] {e['type']} id={e['id'] or '-'} "
-                       f"sentiment={toward}")
+            click.echo(
+                f"  entity {e['text']!r} [{e['start']}:{e['end']}] {e['type']} id={e['id'] or '-'} sentiment={toward}"
+            )
         for f in result["figures"]:
-            click.echo(f"  figure {f['value']:g} {f['unit']} {f['kind']} period={f['period'] or '-'} "
-                       f"subject={f['subject'] or '-'}")
+            click.echo(
+                f"  figure {f['value']:g} {f['unit']} {f['kind']} period={f['period'] or '-'} "
+                f"subject={f['subject'] or '-'}"
+            )
         for p in result["people"]:
             click.echo(f"  person {p['name']} role={p['role'] or '-'} org={p['org'] or '-'}")

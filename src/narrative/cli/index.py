@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,15 +12,26 @@ from . import cli
 from .options import DB_HELP, FORMATS
 from .output import render
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 @cli.command(name="index")
 @click.option("--narrative", "narrative_id", help="Narrative id (default: the narrative setting).")
-@click.option("--sessions", metavar="EXCHANGE",
-              help="One row per session of this exchange (XNYS, XHKG, US, HKEX ...), each article credited to the "
-                   "first session it could have moved: safe to join to that exchange's returns. Without it, rows "
-                   "are UTC calendar days, which are NOT point-in-time for any exchange.")
-@click.option("--precision", type=click.Choice(["exact", "all"]), default="all", show_default=True,
-              help="'exact' leaves out items dated by day only, by fetch time or relatively ('9 days ago').")
+@click.option(
+    "--sessions",
+    metavar="EXCHANGE",
+    help="One row per session of this exchange (XNYS, XHKG, US, HKEX ...), each article credited to the "
+    "first session it could have moved: safe to join to that exchange's returns. Without it, rows "
+    "are UTC calendar days, which are NOT point-in-time for any exchange.",
+)
+@click.option(
+    "--precision",
+    type=click.Choice(["exact", "all"]),
+    default="all",
+    show_default=True,
+    help="'exact' leaves out items dated by day only, by fetch time or relatively ('9 days ago').",
+)
 @click.option("--from", "since", metavar="DATE", help="First day or session (YYYY-MM-DD).")
 @click.option("--to", "until", metavar="DATE", help="Last day or session, inclusive (YYYY-MM-DD).")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help=DB_HELP)
@@ -30,13 +42,29 @@ def index_cli(narrative_id, sessions, precision, since, until, db_path, fmt) -> 
 
     Example: narrative index --sessions XNYS --precision exact --from 2025-01-01 --format csv
     """
-    frame = api.narrative_index(narrative_id, db_path=db_path, since=since, until=until, sessions=sessions,
-                                precision=None if precision == "all" else [precision])
+    frame = api.narrative_index(
+        narrative_id,
+        db_path=db_path,
+        since=since,
+        until=until,
+        sessions=sessions,
+        precision=None if precision == "all" else [precision],
+    )
     rows = _records(frame)
     if fmt == "json":
         counts = {c.removeprefix("n_"): int(frame[c].sum()) for c in frame.columns if c.startswith("n_")}
-        click.echo(json.dumps({"grouping": frame.attrs.get("grouping"), "precision": precision,
-                               "articles_by_precision": counts, "rows": rows}, indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "grouping": frame.attrs.get("grouping"),
+                    "precision": precision,
+                    "articles_by_precision": counts,
+                    "rows": rows,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     else:
         columns = [frame.index.name or "date", *frame.columns]
         if fmt == "csv":

@@ -10,12 +10,16 @@ import click
 from .. import api
 from . import cli
 from .options import DB_HELP
-from .output import plain, progress_bar, render
+from .output import ProgressBar, plain, render
 
 
 @cli.command(name="ingest")
-@click.option("--feeds", "feeds_path", type=click.Path(dir_okay=False),
-              help="Feeds file (default ./feeds.yaml, or NARRATIVE_FEEDS).")
+@click.option(
+    "--feeds",
+    "feeds_path",
+    type=click.Path(dir_okay=False),
+    help="Feeds file (default ./feeds.yaml, or NARRATIVE_FEEDS).",
+)
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help=DB_HELP)
 @click.option("--only", multiple=True, metavar="NAME", help="Fetch only this feed (repeatable).")
 @click.option("--concurrency", type=click.IntRange(1, 64), help="Feeds fetched at once (default 8).")
@@ -33,7 +37,7 @@ def ingest_cli(feeds_path, db_path, only, concurrency, lock_timeout, silent, no_
     from ..config import Settings  # pydantic: loaded by the commands that read settings, not by --help
 
     settings = Settings.load(db=db_path, feeds=feeds_path, concurrency=concurrency, lock_timeout=lock_timeout)
-    with progress_bar(silent) as progress:
+    with ProgressBar(silent) as progress:
         summary = api.ingest(settings=settings, only=only or None, progress=progress, enrich=not no_enrich)
     for failed in summary.failed:
         click.echo(plain(f"{failed.name}: {failed.error}"), err=True)
@@ -47,13 +51,22 @@ def ingest_cli(feeds_path, db_path, only, concurrency, lock_timeout, silent, no_
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help=DB_HELP)
 @click.option("--source", help="Source name for rows without a 'source' column (default import:FILENAME).")
 @click.option("--encoding", help="File encoding (default: UTF-8, falling back to cp1252).")
-@click.option("--map", "mappings", multiple=True, metavar="FIELD=COLUMN",
-              help="Use COLUMN for FIELD (title, url, published, text, summary, source). Repeatable.")
+@click.option(
+    "--map",
+    "mappings",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Use COLUMN for FIELD (title, url, published, text, summary, source). Repeatable.",
+)
 @click.option("--as-of", help="Anchor for relative dates such as '9 DAYS AGO' (YYYY-MM-DD).")
 @click.option("--language", help="Language of every row (default: detected per row).")
-@click.option("--timezone", "zone", metavar="ZONE",
-              help="IANA time zone of the archive's dates (e.g. America/New_York): a date-only row means that date "
-                   "there, a time without an offset that time there. Default: UTC.")
+@click.option(
+    "--timezone",
+    "zone",
+    metavar="ZONE",
+    help="IANA time zone of the archive's dates (e.g. America/New_York): a date-only row means that date "
+    "there, a time without an offset that time there. Default: UTC.",
+)
 @click.option("--show", type=int, default=20, show_default=True, help="Bad rows to list on stderr.")
 @click.option("--no-enrich", is_flag=True, help="Store articles only; run `narrative enrich` later.")
 def import_cli(path, db_path, source, encoding, mappings, as_of, language, zone, show, no_enrich) -> None:
@@ -69,9 +82,17 @@ def import_cli(path, db_path, source, encoding, mappings, as_of, language, zone,
         if not sep or not column:
             raise click.BadParameter(f"{mapping!r} is not FIELD=COLUMN", param_hint="--map")
         column_map[field.strip()] = column.strip()
-    summary = api.import_archive(path, db_path=db_path, source=source, encoding=encoding,
-                                 column_map=column_map, as_of=as_of, language=language, enrich=not no_enrich,
-                                 timezone=zone)
+    summary = api.import_archive(
+        path,
+        db_path=db_path,
+        source=source,
+        encoding=encoding,
+        column_map=column_map,
+        as_of=as_of,
+        language=language,
+        enrich=not no_enrich,
+        timezone=zone,
+    )
     blank = [p.line for p in summary.problems if p.problem.startswith("blank")]
     others = [p for p in summary.problems if not p.problem.startswith("blank")]
     if blank:
@@ -116,8 +137,10 @@ def validate_cli(feeds_path) -> None:
     for narrative in load_narratives():
         check_scope(narrative, catalog)  # unknown entity ids in scope: an error naming them
         examples = sum(len(getattr(narrative.examples, k)) for k in ("positive", "negative", "neutral", "irrelevant"))
-        click.echo(f"narrative {narrative.id}: {len(narrative.themes)} themes, {examples} examples OK "
-                   f"(version {narrative.version})")
+        click.echo(
+            f"narrative {narrative.id}: {len(narrative.themes)} themes, {examples} examples OK "
+            f"(version {narrative.version})"
+        )
 
 
 @cli.command(name="stats")
@@ -132,8 +155,10 @@ def stats_cli(db_path, fmt) -> None:
     if fmt == "json":
         click.echo(json.dumps(stats, indent=2, ensure_ascii=False))
         return
-    click.echo(f"{stats['articles']} articles from {stats['sources']} sources, "
-               f"published {stats['first_published']} .. {stats['last_published']}")
+    click.echo(
+        f"{stats['articles']} articles from {stats['sources']} sources, "
+        f"published {stats['first_published']} .. {stats['last_published']}"
+    )
     render(stats["by_source"], ["source", "articles"], "table")
     render(stats["by_language"], ["language", "articles"], "table")
 
@@ -146,6 +171,7 @@ def settings_cli() -> None:
     """
     from ..config import SETTINGS
 
-    rows = [{"name": s.name, "default": s.default, "allowed": s.allowed, "env": s.env, "help": s.help}
-            for s in SETTINGS]
+    rows = [
+        {"name": s.name, "default": s.default, "allowed": s.allowed, "env": s.env, "help": s.help} for s in SETTINGS
+    ]
     render(rows, ["name", "default", "allowed", "env", "help"], "table")

@@ -19,8 +19,12 @@ def models_cli() -> None:
 
 
 @models_cli.command(name="path")
-@click.option("--home", is_flag=True, help="Print the user data folder instead (NARRATIVE_HOME); "
-                                           "narrative files in its narratives/ folder are loaded too.")
+@click.option(
+    "--home",
+    is_flag=True,
+    help="Print the user data folder instead (NARRATIVE_HOME); "
+    "narrative files in its narratives/ folder are loaded too.",
+)
 def models_path_cli(home) -> None:
     """Print the models folder: NARRATIVE_MODELS, else the copy installed with the package,
     else the checkout's models/.
@@ -45,8 +49,13 @@ def models_list_cli(fmt) -> None:
     rows = [{"what": "catalog", "path": str(base / "entities.yaml"), "files": int((base / "entities.yaml").is_file())}]
     for name in ("sentiment", "narrative_scorer"):
         folder = base / name
-        rows.append({"what": f"model {name}", "path": str(folder),
-                     "files": sum(1 for f in folder.iterdir() if f.is_file()) if folder.is_dir() else 0})
+        rows.append(
+            {
+                "what": f"model {name}",
+                "path": str(folder),
+                "files": sum(1 for f in folder.iterdir() if f.is_file()) if folder.is_dir() else 0,
+            }
+        )
     for folder in plugins.narrative_dirs():
         rows.append({"what": "narratives", "path": str(folder), "files": len(list(folder.glob("*.yaml")))})
     render(rows, ["what", "path", "files"], fmt)

@@ -106,16 +106,16 @@ def render_frame(frame, table_columns: list[str], fmt: str) -> None:
         render(rows, table_columns, "table")
 
 
-class progress_bar:
+class ProgressBar:
     """A rich progress bar on a terminal; a no-op callback otherwise or with --silent.
 
-    Example: ``with progress_bar(silent) as progress: api.ingest(settings=settings, progress=progress)``
+    Example: ``with ProgressBar(silent) as progress: api.ingest(settings=settings, progress=progress)``
     """
 
     def __init__(self, silent: bool):
         self.enabled = not silent and sys.stderr.isatty()
-        self._bar = None
-        self._task = None
+        self._bar: Any = None  # a rich Progress while entered on a terminal
+        self._task: Any = None
 
     def __enter__(self):
         if not self.enabled:
@@ -143,3 +143,6 @@ class progress_bar:
     def __exit__(self, *exc_info) -> None:
         if self._bar is not None:
             self._bar.__exit__(*exc_info)
+
+
+progress_bar = ProgressBar  # the name the commands used before it followed the class-name convention

@@ -30,8 +30,9 @@ def score_cli(texts, from_stdin, fmt, model_path) -> None:
     rows = api.score_texts(lines, model_path=model_path)
     if fmt == "jsonl":
         for row in rows:
-            click.echo(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()},
-                                  ensure_ascii=False))
+            click.echo(
+                json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}, ensure_ascii=False)
+            )
     else:
         for row in rows:
             for key in ("negative", "neutral", "positive", "polarity"):

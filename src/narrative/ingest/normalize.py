@@ -6,7 +6,7 @@ import hashlib
 import html
 import re
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,12 +14,33 @@ import ftfy
 import lxml.html
 from lxml import etree
 
+from ..clock import to_utc_iso, utc_now_iso  # noqa: F401  (their home is narrative.clock; imported from here too)
+
 _TAG_RE = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
 _SPACE_RE = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u3000]+")
 _BLANK_LINES_RE = re.compile(r"\n\s*\n+")
 _BLOCK_TAGS = {
-    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
-    "blockquote", "tr", "table", "section", "article", "pre", "hr", "figure", "figcaption",
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "tr",
+    "table",
+    "section",
+    "article",
+    "pre",
+    "hr",
+    "figure",
+    "figcaption",
 }
 _DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "template", "svg")
 
@@ -32,10 +53,7 @@ def html_to_text(value: str | None) -> str:
     """
     if not value:
         return ""
-    if _TAG_RE.search(value):
-        text = _strip_html(value)
-    else:
-        text = html.unescape(value)
+    text = _strip_html(value) if _TAG_RE.search(value) else html.unescape(value)
     # Feeds double-escape often enough ("&amp;amp;"), and mojibake from cp1252 round trips too.
     if "&" in text and re.search(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});", text):
         text = html.unescape(text)
@@ -89,9 +107,34 @@ def clean_title(value: str | None) -> str:
 
 # Query parameters that identify a campaign or a click, never the document.
 _TRACKING_PARAMS = {
-    "fbclid", "gclid", "dclid", "msclkid", "yclid", "mc_cid", "mc_eid", "igshid", "ref", "ref_src",
-    "cmpid", "ncid", "src", "ito", "taid", "sr_share", "mod", "rss", "feedtype", "feedname",
-    "cid", "ocid", "smid", "smtyp", "guccounter", "guce_referrer", "guce_referrer_sig", "spm",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "msclkid",
+    "yclid",
+    "mc_cid",
+    "mc_eid",
+    "igshid",
+    "ref",
+    "ref_src",
+    "cmpid",
+    "ncid",
+    "src",
+    "ito",
+    "taid",
+    "sr_share",
+    "mod",
+    "rss",
+    "feedtype",
+    "feedname",
+    "cid",
+    "ocid",
+    "smid",
+    "smtyp",
+    "guccounter",
+    "guce_referrer",
+    "guce_referrer_sig",
+    "spm",
 }
 _TRACKING_PREFIXES = ("utm_", "__twitter", "_hs", "hsa_", "pk_", "mtm_", "at_")
 
@@ -124,13 +167,6 @@ def canonical_url(url: str | None) -> str | None:
     return urlunsplit((parts.scheme.lower(), netloc, path, urlencode(sorted(query)), ""))
 
 
-def to_utc_iso(moment: datetime) -> str:
-    """ISO-8601 in UTC with a ``Z``-free ``+00:00`` offset, second precision."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
-
-
 # How precise an article's time is (issue 8): market/ maps imprecise items to sessions conservatively.
 PRECISIONS = ("exact", "date_only", "fetched", "relative")
 _PRECISION_OF_SOURCE = {"date_only": "date_only", "relative": "relative", "fetched": "fetched"}
@@ -155,13 +191,14 @@ def time_zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name.strip())
     except (ZoneInfoNotFoundError, ValueError, TypeError, AttributeError):
-        raise ValueError(f"{name!r} is not an IANA time zone such as 'America/New_York', 'Asia/Hong_Kong' "
-                         f"or 'UTC'") from None
+        raise ValueError(
+            f"{name!r} is not an IANA time zone such as 'America/New_York', 'Asia/Hong_Kong' or 'UTC'"
+        ) from None
 
 
 # Issue 11: the one range every publication time must fall in, for feeds and archives alike. Year 9999 or 0001
 # is a placeholder, never a date; a time days ahead of the fetch would put a story before its own news.
-EARLIEST_PUBLISHED = datetime(1900, 1, 1, tzinfo=timezone.utc)
+EARLIEST_PUBLISHED = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST_AHEAD = timedelta(days=2)
 
 
@@ -169,16 +206,16 @@ def published_problem(moment: datetime, *, now: datetime | None = None) -> str |
     """Why ``moment`` cannot be a publication time, or None when it can: it must lie between 1900-01-01 and two
     days after ``now`` (default: the current time). Naive times are read as UTC.
 
-    >>> published_problem(datetime(9999, 12, 31), now=datetime(2025, 1, 1, tzinfo=timezone.utc))
+    >>> published_problem(datetime(9999, 12, 31), now=datetime(2025, 1, 1, tzinfo=UTC))
     'date 9999-12-31 is out of range (1900-01-01 to 2025-01-03)'
     >>> published_problem(datetime(2024, 6, 1)) is None
     True
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
+        now = now.replace(tzinfo=UTC)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     latest = now + LATEST_AHEAD
     try:
         inside = EARLIEST_PUBLISHED <= moment <= latest
@@ -186,13 +223,10 @@ def published_problem(moment: datetime, *, now: datetime | None = None) -> str |
         inside = False
     if inside:
         return None
-    return (f"date {moment.date().isoformat()} is out of range ({EARLIEST_PUBLISHED.date().isoformat()} to "
-            f"{latest.date().isoformat()})")
-
-
-def utc_now_iso() -> str:
-    """The current time as :func:`to_utc_iso` writes it: every stored timestamp has this form."""
-    return to_utc_iso(datetime.now(timezone.utc))
+    return (
+        f"date {moment.date().isoformat()} is out of range ({EARLIEST_PUBLISHED.date().isoformat()} to "
+        f"{latest.date().isoformat()})"
+    )
 
 
 _TITLE_SUFFIX_RE = re.compile(r"\s+[-|–—:]\s+[\w .&'’]{2,30}$")

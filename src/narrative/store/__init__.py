@@ -1,5 +1,5 @@
 """The SQLite store: schema, migrations, locking, and the reads/writes of each table."""
 
-from .db import open_db, write_lock
+from .db import open_db, reader, write_lock, writer
 
-__all__ = ["open_db", "write_lock"]
+__all__ = ["open_db", "reader", "write_lock", "writer"]

@@ -13,8 +13,9 @@ import contextlib
 import functools
 import os
 import sqlite3
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Protocol
 
 import filelock
 from sqlite_utils import Database
@@ -146,8 +147,9 @@ def _check_schema(db: Database, path: Path, *, readonly: bool) -> None:
     if not applied:
         if tables:
             shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
-            raise InputError(Errors.E012.format(path=path, problem=f"an SQLite file with tables {shown} "
-                                                                   "but no narrative schema"))
+            raise InputError(
+                Errors.E012.format(path=path, problem=f"an SQLite file with tables {shown} but no narrative schema")
+            )
         if readonly:
             raise InputError(Errors.E014.format(path=path))
         return
@@ -162,8 +164,13 @@ def _check_schema(db: Database, path: Path, *, readonly: bool) -> None:
 
 
 def _applied(db: Database) -> list[str]:
-    return [row[0] for row in db.execute(f"SELECT name FROM [{migrations.migrations_table}] "
-                                         "WHERE migration_set = ? ORDER BY rowid", [migrations.name])]
+    return [
+        row[0]
+        for row in db.execute(
+            f"SELECT name FROM [{migrations.migrations_table}] WHERE migration_set = ? ORDER BY rowid",
+            [migrations.name],
+        )
+    ]
 
 
 def _check_columns(db: Database, path: Path) -> None:
@@ -187,8 +194,11 @@ def expected_columns() -> dict[str, tuple[str, ...]]:
     """
     db = Database(memory=True)
     migrations.apply(db)
-    return {table: tuple(row[1] for row in db.execute(f"PRAGMA table_info([{table}])"))
-            for table in db.table_names() if not table.startswith("sqlite_")}
+    return {
+        table: tuple(row[1] for row in db.execute(f"PRAGMA table_info([{table}])"))
+        for table in db.table_names()
+        if not table.startswith("sqlite_")
+    }
 
 
 def rows(db: Database, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
@@ -198,8 +208,15 @@ def rows(db: Database, sql: str, params: Iterable[Any] = ()) -> list[dict[str, A
     return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
 
-def published_window(alias: str, since: str | None, until: str | None, params: list[Any], *,
-                     column: str = "published", until_inclusive: bool = False) -> str:
+def published_window(
+    alias: str,
+    since: str | None,
+    until: str | None,
+    params: list[Any],
+    *,
+    column: str = "published",
+    until_inclusive: bool = False,
+) -> str:
     """SQL conditions on ``<alias>.<column>`` (default ``published``) for an ISO window (``until`` exclusive, or
     inclusive for whole-day bounds with ``until_inclusive``); the bounds are appended to ``params``."""
     sql = ""
@@ -239,3 +256,51 @@ def write_lock(db_path: str | os.PathLike[str], *, timeout: float) -> Iterator[N
         yield
     finally:
         lock.release()
+
+
+class StoreSettings(Protocol):
+    """What :func:`writer` and :func:`reader` need of the settings (:class:`narrative.config.Settings` has it)."""
+
+    @property
+    def db(self) -> str: ...
+
+    @property
+    def lock_timeout(self) -> float: ...
+
+
+@contextlib.contextmanager
+def writer(settings: StoreSettings) -> Iterator[Database]:
+    """The one way to write the store: hold the writer lock, open (migrating), yield the database, close.
+
+    Nothing else in narrative takes the lock or opens the store for writing, so every write happens under it.
+
+    >>> from types import SimpleNamespace
+    >>> with writer(SimpleNamespace(db=":memory:", lock_timeout=1)) as db:
+    ...     "articles" in db.table_names()
+    True
+    """
+    with write_lock(settings.db, timeout=settings.lock_timeout):
+        db = open_db(settings.db)
+        try:
+            yield db
+        finally:
+            db.close()
+
+
+@contextlib.contextmanager
+def reader(settings: StoreSettings | str | os.PathLike[str]) -> Iterator[Database]:
+    """The one way to read the store: open an existing store read-only (no lock, nothing written), yield, close.
+
+    A missing, empty, foreign or newer store is one catalogued line (E012-E017), before anything is read.
+
+    >>> with reader("missing.db") as db:  # doctest: +IGNORE_EXCEPTION_DETAIL
+    ...     pass
+    Traceback (most recent call last):
+    narrative.errors.InputError: missing.db: no such database...
+    """
+    path = settings if isinstance(settings, (str, os.PathLike)) else settings.db
+    db = open_db(path, readonly=True)
+    try:
+        yield db
+    finally:
+        db.close()

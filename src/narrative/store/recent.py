@@ -18,6 +18,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from .db import placeholders, published_window, rows
+from .queries import FIGURE_COLUMNS, FIGURE_ORDER, FIGURE_TABLES, MENTION_COLUMNS, MENTION_ORDER, MENTION_TABLES
 
 # Past this many mentions an entity's newest page is found by walking articles newest first.
 WALK_ARTICLES_FROM = 2000
@@ -59,13 +60,8 @@ def mention_page(
         params,
         limit,
         offset,
-        """
-        SELECT m.entity_id, m.name AS entity, m.surface, m.label, m.article_id, a.url, a.published, a.title,
-               s.text AS sentence, m.sentence_idx, m.start, m."end", m.method, m.extractor_version
-        FROM mentions m JOIN articles a ON a.id = m.article_id
-        JOIN sentences s ON s.article_id = m.article_id AND s.idx = m.sentence_idx
-        WHERE m.id IN ({ids}) ORDER BY a.published DESC, m.article_id, m.start""",
-        "m.article_id, m.start",
+        f"SELECT {MENTION_COLUMNS} FROM {MENTION_TABLES} WHERE m.id IN ({{ids}}) ORDER BY {MENTION_ORDER}",
+        MENTION_ORDER,
     )
 
 
@@ -111,14 +107,8 @@ def figure_page(
         params,
         limit,
         offset,
-        """
-        SELECT f.subject_entity_id, f.subject, f.value, f.value_high, f.unit, f.kind, f.direction, f.period,
-               f.period_text, f.qualifier, f.negated, f.noun, f.surface, s.text AS sentence, a.published, a.url,
-               f.article_id, f.sentence_idx, f.start, f."end", f.subject_method, f.extractor_version
-        FROM figures f JOIN articles a ON a.id = f.article_id
-        JOIN sentences s ON s.article_id = f.article_id AND s.idx = f.sentence_idx
-        WHERE f.id IN ({ids}) ORDER BY a.published DESC, f.article_id, f.start""",
-        "f.article_id, f.start",
+        f"SELECT {FIGURE_COLUMNS} FROM {FIGURE_TABLES} WHERE f.id IN ({{ids}}) ORDER BY {FIGURE_ORDER}",
+        FIGURE_ORDER,
     )
 
 
@@ -127,7 +117,7 @@ def _two_steps(
 ) -> list[dict[str, Any]]:
     """The page's keys by ``keys_sql`` (ordered newest first), then its rows by ``rows_sql`` (whose ``{ids}`` is
     the key list, and whose ORDER BY is the same). Without a limit, one statement: the rows of every key."""
-    order = f" ORDER BY a.published DESC, {order}"
+    order = f" ORDER BY {order}"
     if limit is None:
         return rows(db, rows_sql.format(ids=keys_sql + order + " LIMIT -1 OFFSET ?"), [*params, offset])
     ids = [row[0] for row in db.execute(keys_sql + order + " LIMIT ? OFFSET ?", [*params, limit, offset])]
