@@ -5,6 +5,7 @@
     python scripts/eval_entity_relevance.py --fit         # refit models/entity_relevance/weights.json on dev
     python scripts/eval_entity_relevance.py --split dev -v
     python scripts/eval_entity_relevance.py --candidates reuters2020:12 fnspid:40   # entities of articles, to label
+    python scripts/eval_entity_relevance.py --bench       # what relevance adds to enrich, on the gold articles
 
 The gold pairs (``pairs.yaml``) say (article, entity, label) with label ``subject`` (the article is about it / its
 main actor), ``significant`` (discussed, not the main subject) or ``passing`` (named in passing). Articles are
@@ -186,11 +187,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", default="heldout", choices=["dev", "heldout", "all"])
     parser.add_argument("--fit", action="store_true", help="refit the weights on the dev split and write them")
     parser.add_argument("--candidates", nargs="*", help="print the entities the extractor finds in these articles")
+    parser.add_argument("--bench", action="store_true", help="time what relevance adds to extraction")
+    parser.add_argument("--repeat", type=int, default=3, help="--bench: best of this many runs")
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if args.candidates:
         return show_candidates(args.candidates, args.data)
+    if args.bench:
+        return bench(args.data, args.repeat)
     if args.fit:
         model = fit(extract_pairs(gold_pairs("dev"), args.data))
         path = ROOT / "models" / "entity_relevance" / "weights.json"
@@ -222,6 +227,72 @@ def main(argv: list[str] | None = None) -> int:
         for r in sorted(rows, key=lambda r: (r["label"], r["found"].relevance if r["found"] else -1)):
             score = r["found"].relevance if r["found"] else None
             print(f"    {r['label']:12s} {score!s:>4} {r['article']:16s} {r['entity']}")
+    return 0
+
+
+def bench(data: Path, repeat: int) -> int:
+    """Best-of-``repeat`` seconds, on every gold article: extraction with and without the dependency roles
+    (alternated), the relevance scoring of the extractions, and writing the rows into an in-memory store."""
+    import time
+
+    import narrative.nlp.entities as entities
+    from narrative.nlp.entity_relevance import entity_relevance, syntactic_role
+    from narrative.nlp.pipeline import Extractor
+    from narrative.store import open_db
+    from narrative.store.entity_relevance import save_article_entities
+
+    refs = sorted({p["article"] for p in gold_pairs()})
+    articles = load_articles(set(refs), data)
+    inputs = [(articles[r][0], articles[r][1], "en") for r in refs]
+    extractor = Extractor.load()
+    list(extractor.extract_many(inputs))  # warm-up
+    best = {
+        "extract (with roles)": float("inf"),
+        "extract (roles off)": float("inf"),
+        "relevance": float("inf"),
+        "store rows": float("inf"),
+    }
+    for _ in range(repeat):
+        for label, role in (("extract (roles off)", lambda span: None), ("extract (with roles)", syntactic_role)):
+            entities.syntactic_role = role
+            started = time.perf_counter()
+            extractions = list(extractor.extract_many(inputs))
+            best[label] = min(best[label], time.perf_counter() - started)
+        started = time.perf_counter()
+        found = [entity_relevance(e, title_chars=len(t)) for e, (t, _, _) in zip(extractions, inputs)]
+        best["relevance"] = min(best["relevance"], time.perf_counter() - started)
+        db = open_db(":memory:")
+        db.execute(
+            "INSERT INTO articles (id, title, published, published_source, title_hash, content_hash, "
+            "first_seen_at, updated_at, ingest_version) SELECT value, 't', '2025-01-01', 'x', 'h', 'c', "
+            "'2025', '2025', 'v' FROM json_each(?)",
+            [json.dumps(list(range(1, len(found) + 1)))],
+        )
+        started = time.perf_counter()
+        with db.atomic():
+            for n, rows in enumerate(found, start=1):
+                save_article_entities(db, n, rows, version="bench")
+        best["store rows"] = min(best["store rows"], time.perf_counter() - started)
+    spent = [0.0]
+
+    def timed_role(span):
+        started = time.perf_counter()
+        try:
+            return syntactic_role(span)
+        finally:
+            spent[0] += time.perf_counter() - started
+
+    entities.syntactic_role = timed_role
+    list(extractor.extract_many(inputs))
+    best["roles alone"] = spent[0]
+    entities.syntactic_role = syntactic_role
+    chars = sum(len(t) + len(x) for t, x, _ in inputs)
+    print(f"{len(inputs)} articles, {chars:,} characters; best of {repeat}")
+    base = best["extract (roles off)"]
+    for label, seconds in best.items():
+        added = seconds - base if label == "extract (with roles)" else seconds
+        share = "" if label == "extract (roles off)" else f"  (+{100 * added / base:.1f}% of extraction)"
+        print(f"  {label:22s} {seconds:.3f}s{share}")
     return 0
 
 
