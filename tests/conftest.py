@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import http.server
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -33,7 +34,7 @@ class LoopbackServer:
         class _Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 path = self.path.split("?")[0]
                 server.hits[path] = server.hits.get(path, 0) + 1
                 server.requests.append((path, dict(self.headers)))
@@ -41,10 +42,8 @@ class LoopbackServer:
                 if route is None:
                     send(self, 404, b"not found", content_type="text/plain")
                     return
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     route(self)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             def log_message(self, *args) -> None:
                 pass
@@ -66,8 +65,14 @@ class LoopbackServer:
         self.httpd.server_close()
 
 
-def send(handler, status: int, body: bytes = b"", *, content_type: str = "application/rss+xml",
-         headers: dict[str, str] | None = None) -> None:
+def send(
+    handler,
+    status: int,
+    body: bytes = b"",
+    *,
+    content_type: str = "application/rss+xml",
+    headers: dict[str, str] | None = None,
+) -> None:
     handler.send_response(status)
     if content_type:
         handler.send_header("Content-Type", content_type)
@@ -79,8 +84,15 @@ def send(handler, status: int, body: bytes = b"", *, content_type: str = "applic
         handler.wfile.write(body)
 
 
-def static(body: bytes, *, content_type: str = "application/rss+xml", etag: str | None = None,
-           last_modified: str | None = None, gzip_it: bool = False, delay: float = 0.0) -> Handler:
+def static(
+    body: bytes,
+    *,
+    content_type: str = "application/rss+xml",
+    etag: str | None = None,
+    last_modified: str | None = None,
+    gzip_it: bool = False,
+    delay: float = 0.0,
+) -> Handler:
     """A route that serves ``body``, answering 304 to matching conditional requests."""
 
     def route(handler) -> None:
@@ -108,8 +120,10 @@ def static(body: bytes, *, content_type: str = "application/rss+xml", etag: str 
 
 def rss(items: list[dict[str, str]], *, title: str = "Test feed", language: str | None = "en") -> bytes:
     """A small RSS 2.0 document from dicts of title/link/guid/pubDate/description."""
-    parts = ['<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>',
-             f"<title>{title}</title><link>http://example.test/</link>"]
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>',
+        f"<title>{title}</title><link>http://example.test/</link>",
+    ]
     if language:
         parts.append(f"<language>{language}</language>")
     for item in items:
@@ -189,8 +203,16 @@ def fast_settings(db_path, tmp_path) -> Callable[..., Settings]:
     """Settings with short timeouts so failure cases finish quickly."""
 
     def make(**overrides) -> Settings:
-        values = dict(db=str(db_path), feeds=str(tmp_path / "feeds.yaml"), connect_timeout=2.0,
-                      read_timeout=1.0, feed_deadline=5.0, retries=1, backoff=0.05, lock_timeout=30.0)
+        values = dict(
+            db=str(db_path),
+            feeds=str(tmp_path / "feeds.yaml"),
+            connect_timeout=2.0,
+            read_timeout=1.0,
+            feed_deadline=5.0,
+            retries=1,
+            backoff=0.05,
+            lock_timeout=30.0,
+        )
         values.update(overrides)
         return Settings.load(environ={}, **values)
 
@@ -206,6 +228,23 @@ def query(db_path, sql: str, params=()) -> list[tuple]:
         return conn.execute(sql, params).fetchall()
     finally:
         conn.close()
+
+
+def copy_store(template: Path | str, folder: Path, name: str = "narrative.db") -> str:
+    """A private copy of a prepared store, for one test to read and write (issue 13 item 5: no test sees what
+    another one wrote). The template's WAL is checkpointed into the main file first, so the copy holds every
+    committed row; build the template once in a module- or session-scoped fixture."""
+    import shutil
+    import sqlite3
+
+    conn = sqlite3.connect(template, timeout=30)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    copy = folder / name
+    shutil.copy(template, copy)
+    return str(copy)
 
 
 def write_feeds(path: Path, feeds: list[dict]) -> Path:

@@ -9,39 +9,53 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-
-from conftest import query
+from conftest import copy_store, query
 
 from narrative import api
 from narrative.catalog import models_dir
-from narrative.nlp.pipeline import EXTRACTOR_VERSION
 from narrative.cli import cli
+from narrative.nlp.pipeline import EXTRACTOR_VERSION
 
 ARTICLES = [
-    {"url": "https://n.example.test/1", "title": "Alibaba extends rally as AI spending plan grows",
-     "published": "2025-09-19T22:00:00+00:00",
-     "text": "Alibaba Group Holding Limited (BABA) rose 8% on Friday and is up 95% year-to-date. "
-             "Winnie Wu, chief China equity strategist at Bank of America, said China is easing its "
-             "AI computing power bottleneck."},
-    {"url": "https://n.example.test/2", "title": "Baidu slips as chip export controls tighten",
-     "published": "2025-04-16T01:00:00+00:00",
-     "text": "Baidu fell 6% in the past week after new export controls on Nvidia's H20 chips."},
-    {"url": "https://n.example.test/3", "title": "阿里巴巴股价大涨", "published": "2025-09-20T01:00:00+00:00",
-     "text": "阿里巴巴集团股价年初至今上涨95%，过去一个月上涨36%。"},
+    {
+        "url": "https://n.example.test/1",
+        "title": "Alibaba extends rally as AI spending plan grows",
+        "published": "2025-09-19T22:00:00+00:00",
+        "text": "Alibaba Group Holding Limited (BABA) rose 8% on Friday and is up 95% year-to-date. "
+        "Winnie Wu, chief China equity strategist at Bank of America, said China is easing its "
+        "AI computing power bottleneck.",
+    },
+    {
+        "url": "https://n.example.test/2",
+        "title": "Baidu slips as chip export controls tighten",
+        "published": "2025-04-16T01:00:00+00:00",
+        "text": "Baidu fell 6% in the past week after new export controls on Nvidia's H20 chips.",
+    },
+    {
+        "url": "https://n.example.test/3",
+        "title": "阿里巴巴股价大涨",
+        "published": "2025-09-20T01:00:00+00:00",
+        "text": "阿里巴巴集团股价年初至今上涨95%，过去一个月上涨36%。",
+    },
 ]
 
 
-
-
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
+def enriched_template(tmp_path_factory) -> Path:
+    """The three articles imported and enriched once per module; tests get copies (``store``), never this."""
     folder = tmp_path_factory.mktemp("store")
     archive = folder / "news.jsonl"
     archive.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in ARTICLES), encoding="utf-8")
-    db = str(folder / "narrative.db")
-    summary = api.import_archive(str(archive), db_path=db, source="test")
+    db = folder / "narrative.db"
+    summary = api.import_archive(str(archive), db_path=str(db), source="test")
     assert summary.new == 3 and summary.enrichment.articles == 3
     return db
+
+
+@pytest.fixture
+def store(enriched_template, tmp_path) -> str:
+    """This test's own copy of the enriched store: what one test writes, no other test sees."""
+    return copy_store(enriched_template, tmp_path)
 
 
 def test_enrich_stores_stamped_rows_for_every_table(store):
@@ -67,7 +81,7 @@ def test_enrich_after_a_catalog_change_replaces_rows_atomically(store, tmp_path)
     assert summary.articles == 3 and "test-changed" in summary.version
     assert query(store, "SELECT DISTINCT extractor_version FROM mentions") == [(summary.version,)]
     assert query(store, "SELECT count(*) FROM mentions")[0][0] == before
-    api.enrich(db_path=store)  # back to the shipped catalog for the other tests
+    api.enrich(db_path=store)  # and back: the shipped catalog's version replaces the changed one's rows
     assert query(store, "SELECT DISTINCT catalog_version FROM entities") != [("test-changed",)]
 
 

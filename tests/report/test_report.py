@@ -20,7 +20,7 @@ from narrative.report.build import ReportData
 from narrative.store import open_db
 
 sys.path.insert(0, str(Path(__file__).parent))  # the helpers next to this file (tests/ has no packages)
-from synthetic_store import LISTINGS, insert_articles, insert_prices, sessions, synthetic_articles  # noqa: E402
+from synthetic_store import LISTINGS, insert_articles, insert_prices, sessions, synthetic_articles
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +37,9 @@ def built(tmp_path_factory):
         insert_prices(db, ticker, exchange, days, 100 * np.exp(np.cumsum(rng.normal(0.0005, 0.015, len(days)))))
     insert_articles(db, synthetic_articles())
     db.close()
-    html_path = market.report("china-ai", ["BABA", "9988.HK"], "QQQ", "2024-01-01", "2024-12-31", tmp / "out",
-                              db_path=str(path), n_perm=199)
+    html_path = market.report(
+        "china-ai", ["BABA", "9988.HK"], "QQQ", "2024-01-01", "2024-12-31", tmp / "out", db_path=str(path), n_perm=199
+    )
     data = json.loads((tmp / "out" / "report.json").read_text(encoding="utf-8"))
     return path, tmp / "out", html_path.read_text(encoding="utf-8"), data
 
@@ -81,7 +82,7 @@ def _numbers(value, out, strings):
 
 
 def test_report_renders_self_contained_and_every_number_is_in_the_json(built):
-    _, out, html, data = built
+    _, _out, html, data = built
     ReportData.model_validate(data)
     parser = _Cells()
     parser.feed(html)
@@ -108,8 +109,20 @@ def test_report_renders_self_contained_and_every_number_is_in_the_json(built):
 
 def test_report_tables_written_as_csv_hold_the_json_values(built):
     _, out, _, data = built
-    for name in ("index", "panel", "leadlag", "shifts", "shift_cars", "stories", "story_sides", "themes",
-                 "entity_sentiment", "claims", "tickers", "event_study"):
+    for name in (
+        "index",
+        "panel",
+        "leadlag",
+        "shifts",
+        "shift_cars",
+        "stories",
+        "story_sides",
+        "themes",
+        "entity_sentiment",
+        "claims",
+        "tickers",
+        "event_study",
+    ):
         assert (out / f"{name}.csv").is_file(), name
     tests = pd.read_csv(out / "leadlag.csv")
     assert len(tests) == len(data["leadlag"]) > 0
@@ -120,11 +133,15 @@ def test_report_tables_written_as_csv_hold_the_json_values(built):
 
 
 def test_report_precision_counts_match_the_stored_articles(built):
-    path, _, html, data = built
+    path, _, _html, data = built
     db = open_db(path, readonly=True)
-    articles = pd.DataFrame(db.execute(
-        "SELECT a.published, a.published_precision, s.relevance FROM articles a JOIN article_scores s "
-        "ON s.article_id = a.id").fetchall(), columns=["published", "precision", "relevance"])
+    articles = pd.DataFrame(
+        db.execute(
+            "SELECT a.published, a.published_precision, s.relevance FROM articles a JOIN article_scores s "
+            "ON s.article_id = a.id"
+        ).fetchall(),
+        columns=["published", "precision", "relevance"],
+    )
     db.close()
     relevant = articles[articles["relevance"] >= 0.5]
     # every article of the fixture falls inside 2024 on both calendars except the last days' date-only items,
@@ -155,8 +172,9 @@ def test_report_warns_when_a_benchmark_trades_in_other_hours(tmp_path):
         insert_prices(db, ticker, exchange, days, 100 * np.exp(np.cumsum(rng.normal(0, 0.01, len(days)))))
     insert_articles(db, synthetic_articles(30))
     db.close()
-    market.report("china-ai", ["9988.HK"], "QQQ", "2024-01-01", "2024-12-31", tmp_path / "out", db_path=str(path),
-                  n_perm=99)
+    market.report(
+        "china-ai", ["9988.HK"], "QQQ", "2024-01-01", "2024-12-31", tmp_path / "out", db_path=str(path), n_perm=99
+    )
     data = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
     assert data["benchmarks"] == {"9988.HK": "QQQ"}
     # 16:00 Hong Kong = 08:00 UTC; 16:00 New York in January = 21:00 UTC: 13 hours later
@@ -176,8 +194,9 @@ def test_issue_8_too_few_news_days_replaces_the_headline(tmp_path):
     items = synthetic_articles(3, date_only_every=0)  # three exact stories, on three different sessions
     insert_articles(db, items)
     db.close()
-    html = market.report("china-ai", ["BABA"], "QQQ", "2024-01-01", "2024-06-28", tmp_path / "out",
-                         db_path=str(path), n_perm=99).read_text(encoding="utf-8")
+    html = market.report(
+        "china-ai", ["BABA"], "QQQ", "2024-01-01", "2024-06-28", tmp_path / "out", db_path=str(path), n_perm=99
+    ).read_text(encoding="utf-8")
     data = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
     relevant = sum(1 for i in items if i["relevance"] >= 0.5)
     assert data["summary"]["news_sessions"] == relevant == 2  # the first item has relevance 0.3
@@ -187,13 +206,55 @@ def test_issue_8_too_few_news_days_replaces_the_headline(tmp_path):
     assert "strongest cross-corr" not in html
 
 
+def _exact_items_per_nyse_session(path) -> pd.Series:
+    """By hand, from the stored rows: each relevant exactly timed article counts for the first NYSE session that
+    closes after it (the rule of ``intraday="same"``), 2024 sessions only."""
+    import exchange_calendars as xcals
+
+    db = open_db(path, readonly=True)
+    published = [
+        p
+        for (p,) in db.execute(
+            "SELECT a.published FROM articles a JOIN article_scores s ON s.article_id = a.id "
+            "WHERE a.published_precision = 'exact' AND s.relevance >= 0.5"
+        ).fetchall()
+    ]
+    db.close()
+    closes = xcals.get_calendar("XNYS").closes.loc["2023-12-01":"2025-01-31"]
+    credited = [closes.index[closes.searchsorted(pd.Timestamp(p), side="right")] for p in published]
+    counts = pd.Series(credited).value_counts()
+    counts.index = counts.index.strftime("%Y-%m-%d")
+    return counts[(counts.index >= "2024-01-01") & (counts.index <= "2024-12-31")].sort_index()
+
+
 def test_report_cli_index_and_report_index_agree(built):
-    """`narrative index --sessions XNYS` and the report's index (BABA's NYSE sessions) are the same numbers."""
+    """`narrative index --sessions XNYS` counts the stored exact items per session as placed by hand, and the
+    report's index (BABA's NYSE sessions) has the same numbers."""
     path, out, _, _ = built
-    result = CliRunner().invoke(cli, ["index", "--sessions", "XNYS", "--from", "2024-01-01", "--to", "2024-12-31",
-                                      "--db", str(path), "--narrative", "china-ai", "--format", "json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "index",
+            "--sessions",
+            "XNYS",
+            "--from",
+            "2024-01-01",
+            "--to",
+            "2024-12-31",
+            "--db",
+            str(path),
+            "--narrative",
+            "china-ai",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     rows = pd.DataFrame(json.loads(result.output)["rows"]).set_index("session")
+    by_hand = _exact_items_per_nyse_session(path)
+    from_cli = rows.loc[rows["n_exact"] > 0, "n_exact"]
+    from_cli.index = pd.to_datetime(from_cli.index).strftime("%Y-%m-%d")
+    assert len(by_hand) > 40 and from_cli.to_dict() == by_hand.to_dict()
     report = pd.read_csv(out / "index.csv").set_index("session")
     assert list(rows.index) == list(report.index)
     for column in ("attention", "stories", "n_exact", "n_date_only"):
@@ -223,8 +284,9 @@ def test_report_ticker_returns_match_the_stored_closes(built):
     path, _, _, data = built
     db = open_db(path, readonly=True)
     for item in data["tickers_detail"]:
-        closes = pd.Series(dict(db.execute("SELECT date, adj_close FROM prices WHERE ticker = ?",
-                                           [item["ticker"]]).fetchall()))
+        closes = pd.Series(
+            dict(db.execute("SELECT date, adj_close FROM prices WHERE ticker = ?", [item["ticker"]]).fetchall())
+        )
         before = closes[closes.index < "2024-01-01"].iloc[-1]
         last = closes[closes.index <= "2024-12-31"].iloc[-1]
         assert item["return"] == pytest.approx(round((last / before - 1) * 100, 2), abs=0.011)
