@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from narrative.api.items import item_from_entry
+from narrative.ingest.item import item_from_entry
 from narrative.errors import InputError
 from narrative.ingest.archive import ArchiveRow, RowProblem, read_archive
 from narrative.ingest.fulltext import extract_main_text

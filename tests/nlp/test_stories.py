@@ -18,7 +18,8 @@ from narrative.nlp.pipeline import Extractor
 from narrative.nlp.stories import (ASSIGNER_VERSION, WINDOW, StoryArticle, assign, encode_articles, lead_of,
                                    story_article)
 from narrative.store import open_db
-from narrative.store.articles import Item, save_items
+from narrative.ingest.item import Item
+from narrative.store.articles import save_items
 from narrative.store.extraction import save_extraction
 from narrative.store.reads import article_scores
 from narrative.store.stories import story_rows

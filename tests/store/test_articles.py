@@ -6,7 +6,8 @@ import pytest
 
 from narrative.ingest.normalize import canonical_url, content_hash, is_distinctive_title, title_hash
 from narrative.store import open_db
-from narrative.store.articles import Item, save_items
+from narrative.ingest.item import Item
+from narrative.store.articles import save_items
 
 NOW = "2026-01-01T00:00:00+00:00"
 

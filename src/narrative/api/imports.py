@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
+from .. import plugins
 from ..config import Settings
 from ..errors import Errors, InputError
-from .. import plugins
 from ..ingest.archive import COLUMN_ALIASES, ArchiveRow, RowProblem, parse_archive_date
+from ..ingest.item import Item, make_item
 from ..ingest.normalize import canonical_url, detect_language, time_zone, utc_now_iso
 from ..store import writer
-from ..store.articles import Item, save_items
+from ..store.articles import save_items
 from .enrich import EnrichSummary, enrich_pending
-from .items import make_item
 
 IMPORT_BATCH = 1000
 

@@ -20,7 +20,8 @@ from sqlite_utils import Database
 from ..config import FeedConfig, Settings, load_feeds
 from ..errors import Errors, InputError
 from ..store import open_db, write_lock
-from ..store.articles import Item, SaveStats, find_match, save_items
+from ..ingest.item import Item
+from ..store.articles import SaveStats, find_match, save_items
 from ..store.feeds import feed_rows, feed_state, last_full_response_at, record_fetch, sync_feeds
 from ..store.stats import store_summary
 
@@ -165,7 +166,7 @@ async def _ingest_feed(db: Database, feed: FeedConfig, fetcher: Fetcher, setting
                        page_slots: asyncio.Semaphore) -> FeedOutcome:
     from ..ingest.normalize import utc_now_iso
     from ..ingest.parse import parse_feed
-    from .items import item_from_entry
+    from ..ingest.item import item_from_entry
 
     started_at = utc_now_iso()
     deadline_at = asyncio.get_running_loop().time() + settings.feed_deadline  # the feed and its pages, together

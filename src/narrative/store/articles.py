@@ -16,48 +16,58 @@ Call :func:`save_items` inside ``db.atomic()`` so a feed's batch lands whole or 
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, time, timedelta, timezone
-from typing import Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime, time, timedelta, timezone
+from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
 INGEST_VERSION = "ingest-2"  # ingest-2: published_precision and source_tz (issue 8)
-# The same mapping as narrative.ingest.normalize.precision_of (store/ cannot import ingest/).
-_PRECISION_OF_SOURCE = {"date_only": "date_only", "relative": "relative", "fetched": "fetched"}
 
 
-@dataclasses.dataclass
-class Item:
-    """A source-agnostic article on its way in (from a feed entry or an archive row)."""
+@runtime_checkable
+class IncomingArticle(Protocol):
+    """What the store reads of an article on its way in: :class:`narrative.ingest.item.Item` has it (the store
+    takes the shape, not the class, so that imports point one way: ingest -> store)."""
 
-    title: str
-    summary: str
-    url: str | None
-    canonical_url: str | None
-    published: str
-    published_source: str
-    guid: str | None = None
-    language: str | None = None
-    author: str | None = None
-    text: str | None = None  # full text when extracted; falls back to summary
-    text_source: str = "summary"
-    fulltext_error: str | None = None
-    title_hash: str = ""
-    content_hash: str = ""
-    distinctive_title: bool = False  # specific enough to match on title alone
-    # Issue 8: exact | date_only | fetched | relative, from published_source when not given; and the source's IANA
-    # zone where known (feeds.yaml ``timezone:``, ``import --timezone``).
-    published_precision: str | None = None
-    source_tz: str | None = None
-    # Issue 11: identity of an item with no GUID and no link of its own (normalised title, text, author and its own
-    # date), matched per source with no time window, as a GUID is; stored in article_sources.guid.
-    fingerprint: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.published_precision is None:
-            self.published_precision = _PRECISION_OF_SOURCE.get(self.published_source, "exact")
+    @property
+    def title(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def canonical_url(self) -> str | None: ...
+    @property
+    def published(self) -> str: ...
+    @property
+    def published_source(self) -> str: ...
+    @property
+    def published_precision(self) -> str | None: ...
+    @property
+    def source_tz(self) -> str | None: ...
+    @property
+    def guid(self) -> str | None: ...
+    @property
+    def language(self) -> str | None: ...
+    @property
+    def author(self) -> str | None: ...
+    @property
+    def text(self) -> str | None: ...
+    @property
+    def text_source(self) -> str: ...
+    @property
+    def fulltext_error(self) -> str | None: ...
+    @property
+    def title_hash(self) -> str: ...
+    @property
+    def content_hash(self) -> str: ...
+    @property
+    def distinctive_title(self) -> bool: ...
+    @property
+    def fingerprint(self) -> str | None: ...
 
 
 @dataclasses.dataclass
@@ -67,22 +77,25 @@ class SaveStats:
     seen: int = 0  # this source had already given us this item
     new_ids: list[int] = dataclasses.field(default_factory=list)
 
-    def add(self, other: "SaveStats") -> None:
+    def add(self, other: SaveStats) -> None:
         self.new += other.new
         self.duplicates += other.duplicates
         self.seen += other.seen
         self.new_ids += other.new_ids
 
 
-def find_match(db: Database, *, source: str, item: Item, window_hours: float) -> tuple[int, str] | None:
+def find_match(db: Database, *, source: str, item: IncomingArticle, window_hours: float) -> tuple[int, str] | None:
     """The id of the stored article ``item`` duplicates, and how it matched; else None."""
     if key := source_key(item):
         row = _one(db, "SELECT article_id FROM article_sources WHERE source = ? AND guid = ?", [source, key])
         if row:
             return row[0], "seen"
     elif item.url and not (item.canonical_url and _is_home_page(item.canonical_url)):
-        row = _one(db, "SELECT article_id FROM article_sources WHERE source = ? AND url = ? AND guid IS NULL",
-                   [source, item.url])
+        row = _one(
+            db,
+            "SELECT article_id FROM article_sources WHERE source = ? AND url = ? AND guid IS NULL",
+            [source, item.url],
+        )
         if row:
             return row[0], "seen"
     if item.canonical_url and not _is_home_page(item.canonical_url):
@@ -91,13 +104,19 @@ def find_match(db: Database, *, source: str, item: Item, window_hours: float) ->
             return row[0], "url"
     low, high = _window(item.published, window_hours)
     if item.title_hash and item.distinctive_title:
-        row = _one(db, "SELECT id FROM articles WHERE title_hash = ? AND published BETWEEN ? AND ? ORDER BY id LIMIT 1",
-                   [item.title_hash, low, high])
+        row = _one(
+            db,
+            "SELECT id FROM articles WHERE title_hash = ? AND published BETWEEN ? AND ? ORDER BY id LIMIT 1",
+            [item.title_hash, low, high],
+        )
         if row:
             return row[0], "title"
     if item.content_hash:
-        row = _one(db, "SELECT id FROM articles WHERE content_hash = ? AND published BETWEEN ? AND ? ORDER BY id LIMIT 1",
-                   [item.content_hash, low, high])
+        row = _one(
+            db,
+            "SELECT id FROM articles WHERE content_hash = ? AND published BETWEEN ? AND ? ORDER BY id LIMIT 1",
+            [item.content_hash, low, high],
+        )
         if row:
             return row[0], "content"
     return None
@@ -111,12 +130,14 @@ def unfinished_articles(db: Database, *, narrative: str) -> list[int]:
     >>> unfinished_articles(open_db(":memory:"), narrative="china-ai")
     []
     """
-    sql = ("SELECT a.id FROM articles a LEFT JOIN enrichments e ON e.article_id = a.id WHERE e.article_id IS NULL "
-           "OR NOT EXISTS (SELECT 1 FROM article_scores s WHERE s.article_id = a.id AND s.narrative = ?) ORDER BY a.id")
+    sql = (
+        "SELECT a.id FROM articles a LEFT JOIN enrichments e ON e.article_id = a.id WHERE e.article_id IS NULL "
+        "OR NOT EXISTS (SELECT 1 FROM article_scores s WHERE s.article_id = a.id AND s.narrative = ?) ORDER BY a.id"
+    )
     return [row[0] for row in db.execute(sql, [narrative])]
 
 
-def source_key(item: Item) -> str | None:
+def source_key(item: IncomingArticle) -> str | None:
     """What identifies ``item`` within its source where a GUID would: the GUID, else (no link of its own) the
     content fingerprint; None when its URL does."""
     if item.guid:
@@ -126,8 +147,9 @@ def source_key(item: Item) -> str | None:
     return None
 
 
-def save_items(db: Database, *, source: str, source_kind: str, items: Iterable[Item],
-               window_hours: float, now: str) -> SaveStats:
+def save_items(
+    db: Database, *, source: str, source_kind: str, items: Iterable[IncomingArticle], window_hours: float, now: str
+) -> SaveStats:
     """Store each item once, linking duplicates to the article they repeat."""
     stats = SaveStats()
     for item in items:
@@ -149,21 +171,40 @@ def save_items(db: Database, *, source: str, source_kind: str, items: Iterable[I
     return stats
 
 
-def _insert_article(db: Database, item: Item, now: str) -> int:
+def _insert_article(db: Database, item: IncomingArticle, now: str) -> int:
     cursor = db.execute(
         """INSERT INTO articles (url, canonical_url, title, published, published_source, published_precision,
                source_tz, summary, text, text_source, fulltext_error, language, author, title_hash, content_hash,
                first_seen_at, updated_at, ingest_version)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [item.url, item.canonical_url, item.title, item.published, item.published_source, item.published_precision,
-         item.source_tz, item.summary, item.text or item.summary, item.text_source, item.fulltext_error,
-         item.language, item.author, item.title_hash, item.content_hash, now, now, INGEST_VERSION],
+        [
+            item.url,
+            item.canonical_url,
+            item.title,
+            item.published,
+            item.published_source,
+            item.published_precision,
+            item.source_tz,
+            item.summary,
+            item.text or item.summary,
+            item.text_source,
+            item.fulltext_error,
+            item.language,
+            item.author,
+            item.title_hash,
+            item.content_hash,
+            now,
+            now,
+            INGEST_VERSION,
+        ],
     )
+    assert cursor.lastrowid is not None  # an INSERT always sets it
     return cursor.lastrowid
 
 
-def _insert_source(db: Database, article_id: int, source: str, source_kind: str, item: Item,
-                   matched_by: str, now: str) -> None:
+def _insert_source(
+    db: Database, article_id: int, source: str, source_kind: str, item: IncomingArticle, matched_by: str, now: str
+) -> None:
     db.execute(
         """INSERT OR IGNORE INTO article_sources
                (article_id, source, source_kind, guid, url, title, published, matched_by, seen_at)
@@ -172,7 +213,7 @@ def _insert_source(db: Database, article_id: int, source: str, source_kind: str,
     )
 
 
-def _keep_fuller_text(db: Database, article_id: int, item: Item, now: str) -> None:
+def _keep_fuller_text(db: Database, article_id: int, item: IncomingArticle, now: str) -> None:
     """A second copy of a story may carry the untruncated summary or the full text: keep the longest."""
     text = item.text or item.summary
     row = _one(db, "SELECT length(text), text_source FROM articles WHERE id = ?", [article_id])
@@ -183,7 +224,7 @@ def _keep_fuller_text(db: Database, article_id: int, item: Item, now: str) -> No
         )
 
 
-def _keep_exact_time(db: Database, article_id: int, item: Item, now: str) -> None:
+def _keep_exact_time(db: Database, article_id: int, item: IncomingArticle, now: str) -> None:
     """A copy with an exact time sharpens a date-only or relative article (issue 8) when that time falls on the
     article's date somewhere on earth: the story certainly existed then, so the time is still point-in-time."""
     if item.published_precision != "exact":
@@ -193,7 +234,7 @@ def _keep_exact_time(db: Database, article_id: int, item: Item, now: str) -> Non
         return
     stored, zone = datetime.fromisoformat(row[0]), row[2]
     exact = datetime.fromisoformat(item.published)
-    day = stored.astimezone(ZoneInfo(zone) if zone else timezone.utc).date()
+    day = stored.astimezone(ZoneInfo(zone) if zone else UTC).date()
     if zone:
         first = datetime.combine(day, time(0), ZoneInfo(zone))
         last = datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(zone))
@@ -201,8 +242,11 @@ def _keep_exact_time(db: Database, article_id: int, item: Item, now: str) -> Non
         first = datetime.combine(day, time(0), timezone(timedelta(hours=14)))
         last = datetime.combine(day + timedelta(days=1), time(0), timezone(timedelta(hours=-12)))
     if first <= exact < last:
-        db.execute("UPDATE articles SET published = ?, published_source = ?, published_precision = 'exact', "
-                   "updated_at = ? WHERE id = ?", [item.published, item.published_source, now, article_id])
+        db.execute(
+            "UPDATE articles SET published = ?, published_source = ?, published_precision = 'exact', "
+            "updated_at = ? WHERE id = ?",
+            [item.published, item.published_source, now, article_id],
+        )
 
 
 def _one(db: Database, sql: str, params: list) -> tuple | None:
