@@ -169,3 +169,24 @@ def test_issue_10_analyze_reports_each_entitys_relevance():
     by_name = {entity["id"] or entity["name"]: entity["relevance"] for entity in entities}
     assert all(0 <= entity["relevance"] <= 100 for entity in entities)
     assert by_name["starbucks"] > by_name["mcdonald-s"] + 20
+
+
+def test_names_of_one_referent_share_their_mentions_but_a_place_stays_apart():
+    def named(name, label, start, sentence):
+        return Mention(None, name, label, name, start, start + len(name), sentence, "ner", "subject")
+
+    sentences = [Sentence(0, 0, 30, "t"), Sentence(1, 32, 80, "a"), Sentence(2, 82, 120, "b")]
+    mentions = [
+        named("Wirecard", "ORG", 0, 0),
+        named("U.S.", "GPE", 12, 0),
+        named("Wirecard AG", "ORG", 32, 1),
+        named("U.S. Customs", "ORG", 50, 1),
+        named("Markus Braun", "PERSON", 82, 2),
+        named("Braun", "PERSON", 100, 2),
+    ]
+    features = relevance_features(Extraction("en", sentences, mentions), title_chars=30)
+    long_name = features[(0, "wirecard ag")]["features"]
+    assert long_name["in_title"] == 1.0 and long_name["title_first"] == 1.0 and long_name["share"] == 2 / 6
+    assert features[(0, "u.s. customs")]["features"]["in_title"] == 0.0  # "U.S." is a place, not the agency
+    assert features[(0, "braun")]["features"]["share"] == 2 / 6
+    assert len(features[(0, "wirecard ag")]["mentions"]) == 1  # each name keeps its own row and count

@@ -44,8 +44,9 @@ from .types import Extraction, Mention
 if TYPE_CHECKING:
     from spacy.tokens import Span, Token
 
-# relevance-1: the features below; bump when they change (the stored rows are then recomputed).
-FEATURES_VERSION = "relevance-1"
+# relevance-2: the features below, counted over every name of the entity in the article; bump when they change
+# (the stored rows are then recomputed).
+FEATURES_VERSION = "relevance-2"
 WEIGHTS_FILE = ("entity_relevance", "weights.json")
 LABELS = ("passing", "significant", "subject")
 
@@ -164,19 +165,22 @@ def relevance_features(extraction: Extraction, *, title_chars: int) -> dict[tupl
     figure_subjects |= {(f.subject or "").lower() for f in extraction.figures if not f.subject_entity_id}
     spoken_for = {p.org_entity_id for p in extraction.people if p.org_entity_id}
     spoken_for |= {(p.org or "").lower() for p in extraction.people if p.org and not p.org_entity_id}
+    families = _name_families(by_entity)
     out = {}
-    for key, found in by_entity.items():
+    for key, own in by_entity.items():
+        # The entity's mentions under every name it goes by here ("Wirecard" and "Wirecard AG"): one referent.
+        found = [m for other in families[key] for m in by_entity[other]]
         roles = [_parts(m.role) for m in found]
         n = len(found)
         in_title = [m for m in found if m.start < title_chars]
         features = {
             "in_title": float(bool(in_title)),
-            "title_first": float(key == first_in_title),
+            "title_first": float(first_in_title in families[key]),
             "title_subject": float(any(_parts(m.role)[0] in ("subject", "root") for m in in_title)),
             "in_lead": float(any(m.sentence == lead for m in found)),
             "log_mentions": math.log1p(n),
             "share": n / total,
-            "most_named": float(n == most),
+            "most_named": float(n >= most),
             "earliness": 1.0 - min(m.sentence for m in found) / sentences,
             "spread": len({m.sentence for m in found}) / sentences,
             "subject": sum(r[0] == "subject" and not r[1] for r in roles) / n,
@@ -185,11 +189,39 @@ def relevance_features(extraction: Extraction, *, title_chars: int) -> dict[tupl
             "prep": sum(r[0] == "prep" for r in roles) / n,
             "owner": sum(r[0] == "owner" for r in roles) / n,
             "in_list": sum(r[2] for r in roles) / n,
-            "figure_subject": float(key[1] in figure_subjects),
-            "spokesperson": float(key[1] in spoken_for),
+            "figure_subject": float(any(other[1] in figure_subjects for other in families[key])),
+            "spokesperson": float(any(other[1] in spoken_for for other in families[key])),
         }
-        out[key] = {"features": features, "mentions": found}
+        out[key] = {"features": features, "mentions": own}
     return out
+
+
+_PLACE_LABELS = frozenset({"GPE", "LOC", "NORP"})
+
+
+def _name_families(by_entity: dict[tuple[int, str], list[Mention]]) -> dict[tuple[int, str], set[tuple[int, str]]]:
+    """Each entity key with the keys of the other names this article gives the same referent: a name that is the
+    start of a longer one, legal suffixes aside ("Reliance" / "Reliance Industries Ltd", "Delta" / "Delta Air
+    Lines"; not a place before an organisation: "U.S." / "U.S. Customs"), and a person's surname alone after the
+    full name. Each keeps its own row; the features count every name of the family.
+    """
+    from .entities import strip_suffix  # entities imports this module (syntactic_role)
+
+    words = {key: strip_suffix(found[0].name).casefold().replace(".", "").split() for key, found in by_entity.items()}
+    label = {key: found[0].label for key, found in by_entity.items()}
+    families = {key: {key} for key in by_entity}
+    for short, short_words in words.items():
+        for long, long_words in words.items():
+            if short == long or not short_words or len(short_words) > len(long_words):
+                continue
+            prefix = long_words[: len(short_words)] == short_words and label[short] not in _PLACE_LABELS
+            surname = (
+                label[short] == label[long] == "PERSON" and len(short_words) == 1 and long_words[-1] == short_words[0]
+            )
+            if prefix or surname:
+                families[short].add(long)
+                families[long].add(short)
+    return families
 
 
 def entity_relevance(extraction: Extraction, *, title_chars: int) -> list[EntityRelevance]:
@@ -211,7 +243,7 @@ def entity_relevance(extraction: Extraction, *, title_chars: int) -> list[Entity
                 label=first.label,
                 relevance=relevance_score(found["features"], model),
                 mentions=len(mentions),
-                in_title=bool(found["features"]["in_title"]),
+                in_title=any(m.start < title_chars for m in mentions),
                 first_sentence=min(m.sentence for m in mentions),
                 features=found["features"],
             )
