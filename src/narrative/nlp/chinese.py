@@ -48,8 +48,11 @@ class ChineseExtractor:
         self._names = names
         ordered = sorted(names, key=len, reverse=True)
         # Latin names need word boundaries ("Qwen" not inside "Qwen3" unless listed); CJK names do not.
-        self._pattern = re.compile("|".join(
-            re.escape(n) if not n.isascii() else rf"(?<![A-Za-z0-9]){re.escape(n)}(?![A-Za-z0-9])" for n in ordered))
+        self._pattern = re.compile(
+            "|".join(
+                re.escape(n) if not n.isascii() else rf"(?<![A-Za-z0-9]){re.escape(n)}(?![A-Za-z0-9])" for n in ordered
+            )
+        )
 
     @cached_property
     def lac(self):
@@ -70,8 +73,11 @@ class ChineseExtractor:
             sentence_mentions = [m for m in mentions if m.sentence == sentence.index]
             figures.extend(_figures(sentence, sentence_mentions))
         return Extraction(
-            language="zh", sentences=sentences, mentions=mentions,
-            people=_people(document, mentions, sentences), figures=figures,
+            language="zh",
+            sentences=sentences,
+            mentions=mentions,
+            people=_people(document, mentions, sentences),
+            figures=figures,
             phrase_hits=self.phrases.find_zh(document, sentence_at),
         )
 
@@ -80,9 +86,18 @@ class ChineseExtractor:
         taken: list[tuple[int, int]] = []
         for match in self._pattern.finditer(document):
             entity = self.by_id[self._names[match.group(0)]]
-            mentions.append(Mention(entity_id=entity.id, name=entity.name, label=label_for(entity),
-                                    surface=match.group(0), start=match.start(), end=match.end(),
-                                    sentence=sentence_at(match.start()), method="catalog"))
+            mentions.append(
+                Mention(
+                    entity_id=entity.id,
+                    name=entity.name,
+                    label=label_for(entity),
+                    surface=match.group(0),
+                    start=match.start(),
+                    end=match.end(),
+                    sentence=sentence_at(match.start()),
+                    method="catalog",
+                )
+            )
             taken.append(match.span())
         offset = 0
         for word, tag in self.lac.run(document):
@@ -97,18 +112,22 @@ class ChineseExtractor:
             label = "PERSON" if tag == "PER" else "ORG"
             if entity_id:
                 entity = self.by_id[entity_id]
-                mentions.append(Mention(entity_id, entity.name, label_for(entity), word, start, end,
-                                        sentence_at(start), "lac+catalog"))
+                mentions.append(
+                    Mention(
+                        entity_id, entity.name, label_for(entity), word, start, end, sentence_at(start), "lac+catalog"
+                    )
+                )
             elif len(name) >= 2:
                 mentions.append(Mention(None, name, label, word, start, end, sentence_at(start), "lac"))
         return sorted(mentions, key=lambda m: m.start)
 
 
 def _sentences(document: str) -> list[Sentence]:
-    sentences, start = [], 0
+    sentences: list[Sentence] = []
+    start = 0
     for match in _SENTENCE_END.finditer(document):
         end = match.end()
-        if document[start:match.start()].strip():
+        if document[start : match.start()].strip():
             sentences.append(_sentence(document, start, end, len(sentences)))
         start = end
     if document[start:].strip():
@@ -139,19 +158,34 @@ def _figures(sentence: Sentence, mentions: list[Mention]) -> list[Figure]:
     figures = []
     for quantity in find_quantities_zh(text):
         start, end = quantity.start, quantity.end
-        before = [p for p in periods if p[0] < start and "，" not in text[p[0]:start]] or \
-                 [p for p in periods if p[0] < start] or [p for p in periods if start <= p[0] <= end + 8]
+        before = (
+            [p for p in periods if p[0] < start and "，" not in text[p[0] : start]]
+            or [p for p in periods if p[0] < start]
+            or [p for p in periods if start <= p[0] <= end + 8]
+        )
         period = before[-1] if before else None
         subject = [m for m in mentions if m.end - base <= start and m.label != "GPE"]
         chosen = subject[-1] if subject else None
-        figures.append(Figure(
-            value=quantity.value, value_high=quantity.value_high, unit=quantity.unit, kind=quantity.figure_kind,
-            direction=quantity.direction, noun=quantity.noun,
-            period=period[1] if period else None, period_text=period[2] if period else None,
-            subject_entity_id=chosen.entity_id if chosen else None, subject=chosen.name if chosen else None,
-            subject_method="nearest" if chosen else None, surface=text[start:end],
-            start=base + start, end=base + end, sentence=sentence.index, qualifier=quantity.hedge,
-        ))
+        figures.append(
+            Figure(
+                value=quantity.value,
+                value_high=quantity.value_high,
+                unit=quantity.unit,
+                kind=quantity.figure_kind,
+                direction=quantity.direction,
+                noun=quantity.noun,
+                period=period[1] if period else None,
+                period_text=period[2] if period else None,
+                subject_entity_id=chosen.entity_id if chosen else None,
+                subject=chosen.name if chosen else None,
+                subject_method="nearest" if chosen else None,
+                surface=text[start:end],
+                start=base + start,
+                end=base + end,
+                sentence=sentence.index,
+                qualifier=quantity.hedge,
+            )
+        )
     return figures
 
 
@@ -163,12 +197,21 @@ def _people(document: str, mentions: list[Mention], sentences: list[Sentence]) -
         role, org = None, None
         previous = next((m for m in reversed(mentions[:n]) if m.label == "ORG"), None)
         if previous and mention.start - previous.end <= 16:
-            between = document[previous.end:mention.start]
+            between = document[previous.end : mention.start]
             if between and _ROLE_SUFFIX.search(between):
                 role, org = between, previous
         quote_match = _QUOTE.search(sentences[mention.sentence].text)
-        people.append(Person(name=mention.name, entity_id=mention.entity_id, role=role,
-                             org=org.name if org else None, org_entity_id=org.entity_id if org else None,
-                             quote=quote_match.group(1) if quote_match else None, start=mention.start,
-                             end=mention.end, sentence=mention.sentence))
+        people.append(
+            Person(
+                name=mention.name,
+                entity_id=mention.entity_id,
+                role=role,
+                org=org.name if org else None,
+                org_entity_id=org.entity_id if org else None,
+                quote=quote_match.group(1) if quote_match else None,
+                start=mention.start,
+                end=mention.end,
+                sentence=mention.sentence,
+            )
+        )
     return people

@@ -92,8 +92,10 @@ def currency_table(path: Path | None = None) -> CurrencyTable:
     try:
         lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
     except OSError as error:
-        raise ConfigError(f"{path}: cannot read the currency table ({error.strerror}); reinstall narrative "
-                          "or set NARRATIVE_MODELS to a folder that has currencies.csv") from error
+        raise ConfigError(
+            f"{path}: cannot read the currency table ({error.strerror}); reinstall narrative "
+            "or set NARRATIVE_MODELS to a folder that has currencies.csv"
+        ) from error
     by_surface: dict[str, str] = {}
     symbols, codes, names, chinese, minor = [], [], [], [], []
     for number, row in enumerate(csv.DictReader(lines), start=2):
@@ -115,6 +117,12 @@ def currency_table(path: Path | None = None) -> CurrencyTable:
             minor.append(name)
             by_surface.setdefault(name.casefold(), code)
     prefix = [name for name in chinese if len(name) > 1 and not name.endswith("钱")]
-    return CurrencyTable(by_surface=by_surface, symbols=_alternation(symbols), codes=_alternation(codes, word=True),
-                         names=_alternation(names, word=True), chinese=_alternation(chinese),
-                         chinese_prefix=_alternation(prefix), minor=_alternation(minor, word=True))
+    return CurrencyTable(
+        by_surface=by_surface,
+        symbols=_alternation(symbols),
+        codes=_alternation(codes, word=True),
+        names=_alternation(names, word=True),
+        chinese=_alternation(chinese),
+        chinese_prefix=_alternation(prefix),
+        minor=_alternation(minor, word=True),
+    )

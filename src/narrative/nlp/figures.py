@@ -1,8 +1,8 @@
 """Figures as structured claims, from an English spaCy ``Doc``.
 
 :func:`narrative.nlp.numbers_en.find_quantities` finds the number and its unit ("96%", "$2.5 billion",
-"twenty percent", "C$5m", "40-fold", "nearly tripling", "1.4 billion consumers"); the dependency parse then finds what the
-number is about. From the number we climb to its *anchor* (the noun or verb it
+"twenty percent", "C$5m", "40-fold", "nearly tripling", "1.4 billion consumers"); the dependency parse then finds
+what the number is about. From the number we climb to its *anchor* (the noun or verb it
 quantifies: "surge", "fell"), read the direction from the anchor's lemma, and climb on
 to the clause's subject for the entity the claim is about. Periods ("year-to-date",
 "in the past month") belong to the figure whose anchor they hang from.
@@ -10,8 +10,7 @@ to the clause's subject for the entity the claim is about. Periods ("year-to-dat
 
 from __future__ import annotations
 
-import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from spacy.tokens import Doc, Span, Token
 
@@ -19,20 +18,139 @@ from .numbers_en import Quantity, find_quantities
 from .periods import assign_periods, find_periods
 from .types import Figure, Mention
 
-UP = {"rise", "gain", "jump", "surge", "climb", "rally", "advance", "soar", "increase", "grow", "up", "add",
-      "rebound", "spike", "leap", "higher", "boost", "lift", "rocket", "accelerate", "expand", "top", "outperform",
-      "beat", "double", "triple", "quadruple", "growth", "recover", "recovery", "upside", "widen", "hike", "raise",
-      "outpace", "surpass", "exceed", "balloon", "swell", "skyrocket", "extend", "pop", "bounce", "run-up",
-      "firm", "strengthen", "appreciate", "steepen"}
-DOWN = {"fall", "drop", "decline", "slide", "slump", "plunge", "tumble", "sink", "lose", "loss", "down", "shed",
-        "dip", "retreat", "crash", "plummet", "lower", "cut", "shrink", "contract", "slip", "ease", "decrease",
-        "erode", "wipe", "underperform", "miss", "selloff", "sell-off", "collapse", "slash", "narrow", "trim",
-        "reduce", "fell", "downturn", "drawdown", "correction", "lag", "trail", "give", "pare", "erase", "halve",
-        "weaken", "depreciate", "soften"}
-_HEDGES = {"nearly", "almost", "about", "around", "roughly", "approximately", "some", "over", "more than",
-           "less than", "at least", "up to", "close to", "just under", "just over", "as much as"}
-_PRONOUNS = {"it", "its", "they", "their", "the company", "the group", "the firm", "the stock", "the shares",
-             "the index", "the lender", "the bank", "the company's"}
+UP = {
+    "rise",
+    "gain",
+    "jump",
+    "surge",
+    "climb",
+    "rally",
+    "advance",
+    "soar",
+    "increase",
+    "grow",
+    "up",
+    "add",
+    "rebound",
+    "spike",
+    "leap",
+    "higher",
+    "boost",
+    "lift",
+    "rocket",
+    "accelerate",
+    "expand",
+    "top",
+    "outperform",
+    "beat",
+    "double",
+    "triple",
+    "quadruple",
+    "growth",
+    "recover",
+    "recovery",
+    "upside",
+    "widen",
+    "hike",
+    "raise",
+    "outpace",
+    "surpass",
+    "exceed",
+    "balloon",
+    "swell",
+    "skyrocket",
+    "extend",
+    "pop",
+    "bounce",
+    "run-up",
+    "firm",
+    "strengthen",
+    "appreciate",
+    "steepen",
+}
+DOWN = {
+    "fall",
+    "drop",
+    "decline",
+    "slide",
+    "slump",
+    "plunge",
+    "tumble",
+    "sink",
+    "lose",
+    "loss",
+    "down",
+    "shed",
+    "dip",
+    "retreat",
+    "crash",
+    "plummet",
+    "lower",
+    "cut",
+    "shrink",
+    "contract",
+    "slip",
+    "ease",
+    "decrease",
+    "erode",
+    "wipe",
+    "underperform",
+    "miss",
+    "selloff",
+    "sell-off",
+    "collapse",
+    "slash",
+    "narrow",
+    "trim",
+    "reduce",
+    "fell",
+    "downturn",
+    "drawdown",
+    "correction",
+    "lag",
+    "trail",
+    "give",
+    "pare",
+    "erase",
+    "halve",
+    "weaken",
+    "depreciate",
+    "soften",
+}
+_HEDGES = {
+    "nearly",
+    "almost",
+    "about",
+    "around",
+    "roughly",
+    "approximately",
+    "some",
+    "over",
+    "more than",
+    "less than",
+    "at least",
+    "up to",
+    "close to",
+    "just under",
+    "just over",
+    "as much as",
+}
+_PRONOUNS = {
+    "it",
+    "its",
+    "they",
+    "their",
+    "the company",
+    "the group",
+    "the firm",
+    "the stock",
+    "the shares",
+    "the index",
+    "the lender",
+    "the bank",
+    "the company's",
+}
+
 
 def extract_figures(doc: Doc, mentions: Sequence[Mention], sentence_of: list[int]) -> list[Figure]:
     """Every figure in ``doc`` with its subject, direction, period and kind."""
@@ -46,8 +164,7 @@ def extract_figures(doc: Doc, mentions: Sequence[Mention], sentence_of: list[int
         owned = assign_periods(periods, anchors, [span for _, span, _ in found])
         sent_mentions = [m for m in mentions if m.sentence == sentence_of[sent.start]]
         for index, (kind, span, parsed) in enumerate(found):
-            figure = _figure(kind, span, parsed, anchors[index], owned.get(index), sent_mentions, sentence_of,
-                             mentions)
+            figure = _figure(kind, span, parsed, anchors[index], owned.get(index), sent_mentions, sentence_of, mentions)
             if figure is not None:
                 figures.append(figure)
     return figures
@@ -56,8 +173,9 @@ def extract_figures(doc: Doc, mentions: Sequence[Mention], sentence_of: list[int
 def _find_numbers(sent: Span) -> list[tuple[str, Span, Quantity]]:
     results = []
     for quantity in find_quantities(sent.text):
-        span = sent.doc.char_span(sent.start_char + quantity.start, sent.start_char + quantity.end,
-                                  alignment_mode="expand")
+        span = sent.doc.char_span(
+            sent.start_char + quantity.start, sent.start_char + quantity.end, alignment_mode="expand"
+        )
         if span is not None:
             results.append((quantity.kind, span, quantity))
     return results
@@ -68,17 +186,16 @@ def _anchor(doc: Doc, span: Span) -> Token:
     prepositions and function words, to the first noun, verb or adjective."""
     token = span.root
     for _ in range(12):
-        if token.i < span.start or token.i >= span.end:
-            if token.pos_ in ("NOUN", "VERB", "ADJ", "PROPN", "AUX") or token.lemma_.lower() in UP | DOWN:
-                return token
+        outside = token.i < span.start or token.i >= span.end
+        if outside and (token.pos_ in ("NOUN", "VERB", "ADJ", "PROPN", "AUX") or token.lemma_.lower() in UP | DOWN):
+            return token
         if token.head is token:
             return token
         token = token.head
     return token
 
 
-def _figure(kind, span, quantity: Quantity, anchor, period, mentions, sentence_of, article_mentions
-            ) -> Figure | None:
+def _figure(kind, span, quantity: Quantity, anchor, period, mentions, sentence_of, article_mentions) -> Figure | None:
     qualifier = _qualifier(span)
     value, value_high, unit, noun = quantity.value, quantity.value_high, quantity.unit, quantity.noun
     if kind == "count":
@@ -90,21 +207,34 @@ def _figure(kind, span, quantity: Quantity, anchor, period, mentions, sentence_o
     figure_kind = _kind(kind, span, anchor, direction)
     subject_id, subject, method = _subject(span, anchor, mentions, article_mentions)
     negated = any(child.dep_ == "neg" for child in anchor.children) or any(
-        child.dep_ == "neg" for child in anchor.head.children if anchor.dep_ in ("dobj", "npadvmod", "pobj"))
+        child.dep_ == "neg" for child in anchor.head.children if anchor.dep_ in ("dobj", "npadvmod", "pobj")
+    )
     return Figure(
-        value=value, value_high=value_high, unit=unit, kind=figure_kind, direction=direction,
-        period=period[0] if period else None, period_text=period[1] if period else None,
-        subject_entity_id=subject_id, subject=subject, subject_method=method, surface=span.text,
-        start=span.start_char, end=span.end_char, sentence=sentence_of[span.start],
-        qualifier=qualifier, negated=negated, noun=noun,
+        value=value,
+        value_high=value_high,
+        unit=unit,
+        kind=figure_kind,
+        direction=direction,
+        period=period[0] if period else None,
+        period_text=period[1] if period else None,
+        subject_entity_id=subject_id,
+        subject=subject,
+        subject_method=method,
+        surface=span.text,
+        start=span.start_char,
+        end=span.end_char,
+        sentence=sentence_of[span.start],
+        qualifier=qualifier,
+        negated=negated,
+        noun=noun,
     )
 
 
 def _qualifier(span: Span) -> str | None:
     doc = span.doc
-    before = doc[max(span.sent.start, span.start - 3):span.start].text.lower()
+    before = doc[max(span.sent.start, span.start - 3) : span.start].text.lower()
     for hedge in sorted(_HEDGES, key=len, reverse=True):
-        if before.endswith(hedge) or f"{hedge} a" == before[-len(hedge) - 2:]:
+        if before.endswith(hedge) or f"{hedge} a" == before[-len(hedge) - 2 :]:
             return hedge
     if span.start > 0 and doc[span.start - 1].lower_ == "from":
         return "from"
@@ -159,7 +289,7 @@ def _direction(span: Span, anchor: Token) -> str | None:
             return "up"
         if lemma in DOWN:
             return "down"
-    for token in reversed(doc[max(span.sent.start, span.start - 4):span.start]):
+    for token in reversed(doc[max(span.sent.start, span.start - 4) : span.start]):
         # "its year-to-date gain to 61.9%", "a loss of 5%"; not the "down" of "down from 15%"
         lemma = _lemma(token)
         if (lemma in UP or lemma in DOWN) and not (token.i + 1 < len(doc) and doc[token.i + 1].lower_ == "from"):
@@ -177,13 +307,13 @@ def _kind(kind: str, span: Span, anchor: Token, direction: str | None) -> str:
     if kind in ("count",):
         return "amount"
     previous = span.doc[span.start - 1].lower_ if span.start > 0 else ""
-    if previous in ("to", "at") and span.root.head.lower_ in ("to", "at") or previous in ("to", "at"):
+    if (previous in ("to", "at") and span.root.head.lower_ in ("to", "at")) or previous in ("to", "at"):
         return "level"
     if kind == "points":
         return "change" if previous == "by" or (direction and previous != "to") else "level"
     if kind == "money":
         return "change" if previous == "by" else "amount"
-    if kind == "percent" and span.doc[span.end:span.end + 1].text.lower() == "of":
+    if kind == "percent" and span.doc[span.end : span.end + 1].text.lower() == "of":
         return "level"  # "20% of revenue"
     return "change" if direction else "level"
 
@@ -192,8 +322,9 @@ _SUBJECT_RANK = {"ORG": 0, "PRODUCT": 0, "PERSON": 1, "GPE": 2}
 _CLAUSE_BREAK = {",", ";", ":", "and", "while", "but", "whereas", "as", "after", "before", "with", "including"}
 
 
-def _subject(span: Span, anchor: Token, mentions: Sequence[Mention],
-             article_mentions: Sequence[Mention]) -> tuple[str | None, str | None, str | None]:
+def _subject(
+    span: Span, anchor: Token, mentions: Sequence[Mention], article_mentions: Sequence[Mention]
+) -> tuple[str | None, str | None, str | None]:
     """The entity a figure is about, tried in order: a possessor of the quantified word
     ("Alibaba's 96% surge"); the organisation opening the figure's own clause ("..., Tencent
     (0700.HK) lost 12.5%"); the subject of the governing verb, climbing out of clauses and
@@ -244,8 +375,11 @@ def _clause_subject(span: Span, by_token: dict[int, Mention]) -> Mention | None:
     start = span.start
     while start > span.sent.start and doc[start - 1].lower_ not in _CLAUSE_BREAK:
         start -= 1
-    found = {id(by_token[i]): by_token[i] for i in range(start, span.start)
-             if i in by_token and by_token[i].label in ("ORG", "PRODUCT")}
+    found = {
+        id(by_token[i]): by_token[i]
+        for i in range(start, span.start)
+        if i in by_token and by_token[i].label in ("ORG", "PRODUCT")
+    }
     candidates = list(found.values())
     if len({m.entity_id or m.name for m in candidates}) == 1:
         return candidates[0]

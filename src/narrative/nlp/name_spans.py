@@ -10,10 +10,39 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 # Legal forms that belong to a company's name: "Microsoft Corp.", "Baidu, Inc.", "JPMorgan Chase & Co.".
-LEGAL_SUFFIXES = frozenset({
-    "inc", "inc.", "incorporated", "corp", "corp.", "corporation", "co", "co.", "company", "ltd", "ltd.", "limited",
-    "plc", "holdings", "holding", "group", "ag", "se", "sa", "s.a.", "nv", "n.v.", "a/s", "llc", "lp", "l.p.",
-    "集团", "控股", "有限公司"})
+LEGAL_SUFFIXES = frozenset(
+    {
+        "inc",
+        "inc.",
+        "incorporated",
+        "corp",
+        "corp.",
+        "corporation",
+        "co",
+        "co.",
+        "company",
+        "ltd",
+        "ltd.",
+        "limited",
+        "plc",
+        "holdings",
+        "holding",
+        "group",
+        "ag",
+        "se",
+        "sa",
+        "s.a.",
+        "nv",
+        "n.v.",
+        "a/s",
+        "llc",
+        "lp",
+        "l.p.",
+        "集团",
+        "控股",
+        "有限公司",
+    }
+)
 
 
 @Language.component("narrative_line_sentences")
@@ -43,7 +72,8 @@ def heading_words(doc: Doc) -> frozenset[str]:
     "Sector Performance Extends Beyond Internet Giants" is a heading, not an organisation: its words appear
     lower case in the body. A name ("Alibaba") never does. Empty for a document of one line.
     """
-    lower, capital = set(), set()
+    lower: set[str] = set()
+    capital: set[str] = set()
     for sent in doc.sents:
         if _is_heading(sent):
             continue
@@ -57,7 +87,7 @@ def _is_heading(sent: Span) -> bool:
     "for" and the tail of "Forward-looking" aside)."""
     words = [t for t in sent if t.is_alpha]
     last = next((t for t in reversed(sent) if not t.is_space), None)
-    if len(words) < 2 or last is None or last.is_punct and last.text not in ")]":
+    if len(words) < 2 or last is None or (last.is_punct and last.text not in ")]"):
         return False
     counted = [t for t in words if len(t) > 3 and not (t.i > sent.start and _hyphen_tail(t))] or words
     return sum(t.is_title or t.is_upper for t in counted) >= 0.75 * len(counted)
@@ -80,10 +110,17 @@ def extend_legal_names(doc: Doc) -> Doc:
     merged: list[Span] = []
     for span in spans:
         previous = merged[-1] if merged else None
-        if (previous is not None and previous.label_ == "ORG" and span.label_ == "ORG" and not span.ent_id_
-                and span.start == previous.end and _ends_legal(span)):
-            merged[-1] = Span(doc, previous.start, span.end, label=previous.label, kb_id=previous.kb_id,
-                              span_id=previous.id)
+        if (
+            previous is not None
+            and previous.label_ == "ORG"
+            and span.label_ == "ORG"
+            and not span.ent_id_
+            and span.start == previous.end
+            and _ends_legal(span)
+        ):
+            merged[-1] = Span(
+                doc, previous.start, span.end, label=previous.label, kb_id=previous.kb_id, span_id=previous.id
+            )
         else:
             merged.append(span)
     starts = {span.start for span in merged}

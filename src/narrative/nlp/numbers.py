@@ -18,23 +18,69 @@ from text_to_num import alpha2digit, text2num
 NUM = r"\d{1,3}(?:(?:,|\u202f|\u2009| (?=\d{3}\b))\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
 
 # Magnitude words after a number; single letters only as abbreviations ("$5m", "2.5bn").
-MAGNITUDES = {"hundred": 1e2, "thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "mln": 1e6, "m": 1e6,
-              "billion": 1e9, "bn": 1e9, "bln": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12, "trn": 1e12,
-              "t": 1e12, "lakh": 1e5, "lakhs": 1e5, "crore": 1e7, "crores": 1e7}
+MAGNITUDES = {
+    "hundred": 1e2,
+    "thousand": 1e3,
+    "k": 1e3,
+    "million": 1e6,
+    "mn": 1e6,
+    "mln": 1e6,
+    "m": 1e6,
+    "billion": 1e9,
+    "bn": 1e9,
+    "bln": 1e9,
+    "b": 1e9,
+    "trillion": 1e12,
+    "tn": 1e12,
+    "trn": 1e12,
+    "t": 1e12,
+    "lakh": 1e5,
+    "lakhs": 1e5,
+    "crore": 1e7,
+    "crores": 1e7,
+}
 MAGNITUDE = "|".join(sorted(MAGNITUDES, key=len, reverse=True))
 # Chinese magnitudes, longest first so that 万亿 is not read as 万.
-ZH_MAGNITUDES = {"万亿": 1e12, "千亿": 1e11, "百亿": 1e10, "十亿": 1e9, "亿": 1e8, "千万": 1e7, "百万": 1e6,
-                 "万": 1e4, "千": 1e3}
+ZH_MAGNITUDES = {
+    "万亿": 1e12,
+    "千亿": 1e11,
+    "百亿": 1e10,
+    "十亿": 1e9,
+    "亿": 1e8,
+    "千万": 1e7,
+    "百万": 1e6,
+    "万": 1e4,
+    "千": 1e3,
+}
 ZH_MAGNITUDE = "|".join(sorted(ZH_MAGNITUDES, key=len, reverse=True))
 ZH_NUMERAL = "[零〇一二两三四五六七八九十百千万亿]"
 
-_FULLWIDTH = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "．": ".", "％": "%", "－": "-",
-                            "＋": "+", "＄": "$", "￥": "¥", "￡": "£"})
-_ADDRESSES = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.[^\s]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
-                        r"\S*%[0-9A-Fa-f]{2}(?:[^\s%]|%[0-9A-Fa-f]{2})*", re.I)
+_FULLWIDTH = str.maketrans(
+    {
+        **{chr(0xFF10 + i): str(i) for i in range(10)},
+        "．": ".",
+        "％": "%",
+        "－": "-",
+        "＋": "+",
+        "＄": "$",
+        "￥": "¥",
+        "￡": "£",
+    }
+)
+_ADDRESSES = re.compile(
+    r"\b(?:https?|ftp)://\S+|\bwww\.[^\s]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
+    r"\S*%[0-9A-Fa-f]{2}(?:[^\s%]|%[0-9A-Fa-f]{2})*",
+    re.I,
+)
 # Fractions text2num does not read, as they open a quantity: "half a percentage point".
-_FRACTIONS = {"half": 0.5, "half a": 0.5, "a half": 0.5, "quarter of a": 0.25, "a quarter of a": 0.25,
-              "three quarters of a": 0.75}
+_FRACTIONS = {
+    "half": 0.5,
+    "half a": 0.5,
+    "a half": 0.5,
+    "quarter of a": 0.25,
+    "a quarter of a": 0.25,
+    "three quarters of a": 0.75,
+}
 _WORD_RUN = re.compile(r"\b((?:[A-Za-z]+(?:-|\s+)){0,7}[A-Za-z]+)$")
 
 
@@ -87,8 +133,10 @@ def parse_words(words: str) -> float | None:
         return float(converted)
     # "one point five billion": alpha2digit leaves "1.5 1000000000"
     scaled = re.fullmatch(r"(.+?)\s+(hundred|thousand|million|billion|trillion)", text)
-    inner = parse_words(scaled.group(1)) if scaled else None
-    return inner * MAGNITUDES[scaled.group(2)] if inner is not None else None
+    if scaled is None:
+        return None
+    inner = parse_words(scaled.group(1))
+    return None if inner is None else inner * MAGNITUDES[scaled.group(2)]
 
 
 def words_before(text: str, end: int) -> tuple[int, float] | None:

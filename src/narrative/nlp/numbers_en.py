@@ -32,14 +32,53 @@ class Quantity:
     sign: int = 0  # -1 for a written minus, +1 for a written plus
 
 
-_PERCENT_UNITS = [("%", "%"), ("percentage point", "pp"), ("per cent", "%"), ("percent", "%"), ("pct", "%"),
-                  ("ppt", "pp"), ("pp", "pp"), ("basis point", "bp"), ("bps", "bp"), ("bp", "bp")]
+_PERCENT_UNITS = [
+    ("%", "%"),
+    ("percentage point", "pp"),
+    ("per cent", "%"),
+    ("percent", "%"),
+    ("pct", "%"),
+    ("ppt", "pp"),
+    ("pp", "pp"),
+    ("basis point", "bp"),
+    ("bps", "bp"),
+    ("bp", "bp"),
+]
 _PERCENT = r"%|per\s?cent\b|pct\b|percentage\s+points?\b|ppts?\b|pp\b|basis\s+points?\b|bps\b|bp\b"
 # Plain counts ("140 Chinese entities") only for nouns that make a count a claim, not "3 reasons".
-_COUNTED = "|".join([
-    "entities", "companies", "firms", "stores", "employees", "jobs", "users", "customers", "consumers", "chips",
-    "gpus", "accelerators", "cards", "servers", "vehicles", "cars", "units", "workers", "apps", "banks", "stocks",
-    "startups", "models", "factories", "plants", "data centres", "data centers", "engineers", "subscribers"])
+_COUNTED = "|".join(
+    [
+        "entities",
+        "companies",
+        "firms",
+        "stores",
+        "employees",
+        "jobs",
+        "users",
+        "customers",
+        "consumers",
+        "chips",
+        "gpus",
+        "accelerators",
+        "cards",
+        "servers",
+        "vehicles",
+        "cars",
+        "units",
+        "workers",
+        "apps",
+        "banks",
+        "stocks",
+        "startups",
+        "models",
+        "factories",
+        "plants",
+        "data centres",
+        "data centers",
+        "engineers",
+        "subscribers",
+    ]
+)
 _SIGN = r"(?:(?<![\w.,%)\]/+−-])(?P<sign>[-−+]))?"
 _MAG = rf"(?:\s*-?\s*(?P<mag>{MAGNITUDE})(?![A-Za-z]))?"
 _MAG_WORDS = "hundred|thousand|million|billion|trillion"
@@ -57,21 +96,47 @@ def _patterns() -> list[tuple[str, re.Pattern, re.Pattern | None]]:
     cents = rf"(?:,?\s*(?:and\s+)?(?P<cents>\d{{1,2}}|[a-z]+(?:[- ][a-z]+)?)\s+(?:{table.minor}))?"
     patterns = [
         # the leading lookahead (a digit within a few characters) spares the long alternations at most positions
-        ("money", re.compile(rf"(?<![A-Za-z])(?=[^\s\d]{{1,7}}\s?[-−]?\.?\d){_SIGN}(?P<cur>{prefix})\s?(?P<sign2>[-−])?(?P<num>{NUM}){high}{_MAG}", re.I)),
-        ("amount", re.compile(rf"(?<![\d.,])(?=[-−+]?\.?\d){_SIGN}(?P<num>{NUM}){high}{_MAG}\s*(?:(?P<pct>{_PERCENT})|(?P<cur>{suffix}){cents}"
-                              rf"|(?P<cent>{table.minor}))", re.I)),
-        ("words", re.compile(rf"(?<=[A-Za-z])[\s-]+(?:(?P<pct>{_PERCENT})|(?P<cur>{table.names}){cents}|"
-                             r"(?P<fold>fold\b))", re.I)),
+        (
+            "money",
+            re.compile(
+                rf"(?<![A-Za-z])(?=[^\s\d]{{1,7}}\s?[-−]?\.?\d){_SIGN}(?P<cur>{prefix})\s?(?P<sign2>[-−])?(?P<num>{NUM}){high}{_MAG}",
+                re.I,
+            ),
+        ),
+        (
+            "amount",
+            re.compile(
+                rf"(?<![\d.,])(?=[-−+]?\.?\d){_SIGN}(?P<num>{NUM}){high}{_MAG}\s*(?:(?P<pct>{_PERCENT})|(?P<cur>{suffix}){cents}"
+                rf"|(?P<cent>{table.minor}))",
+                re.I,
+            ),
+        ),
+        (
+            "words",
+            re.compile(
+                rf"(?<=[A-Za-z])[\s-]+(?:(?P<pct>{_PERCENT})|(?P<cur>{table.names}){cents}|"
+                r"(?P<fold>fold\b))",
+                re.I,
+            ),
+        ),
         ("words", re.compile(rf"(?<=[A-Za-z])[\s-]+(?P<count>{_MAG_WORDS})\b(?![\s-]+(?:{_MAG_WORDS})\b)", re.I)),
         ("multiple", re.compile(rf"(?P<num>{NUM})[- ]?fold\b", re.I)),
         ("multiple", re.compile(rf"\b(?P<num>{NUM})\s*(?:x|times)\b(?!\s*(?:more|less|as))", re.I)),
         ("multiple", re.compile(r"\b(?P<word>doubl|tripl|quadrupl)(?:e|ed|es|ing)\b", re.I)),
         ("count", re.compile(rf"(?P<num>{NUM})-(?P<mag>{_MAG_WORDS})-(?P<noun>[a-z]+)\b", re.I)),
         ("count", re.compile(rf"(?P<num>{NUM})\s*(?P<mag>{_MAG_WORDS})\b", re.I)),
-        ("level", re.compile(rf"\b(?:closed|ended|finished|stood|settled|opened|traded) at (?P<num>{NUM})\b"
-                             r"(?!\s*(?:%|percent|per cent|yuan|dollars|a share|per share))", re.I)),
-        ("count", re.compile(rf"\b(?P<num>\d{{1,3}}(?:,\d{{3}})+|\d+)\s+(?:[A-Z][a-z]+\s+)?(?P<noun>{_COUNTED})\b",
-                             re.I)),
+        (
+            "level",
+            re.compile(
+                rf"\b(?:closed|ended|finished|stood|settled|opened|traded) at (?P<num>{NUM})\b"
+                r"(?!\s*(?:%|percent|per cent|yuan|dollars|a share|per share))",
+                re.I,
+            ),
+        ),
+        (
+            "count",
+            re.compile(rf"\b(?P<num>\d{{1,3}}(?:,\d{{3}})+|\d+)\s+(?:[A-Z][a-z]+\s+)?(?P<noun>{_COUNTED})\b", re.I),
+        ),
     ]
     # Without the range, for "rose $1.20 to $84.50", which the ranged pattern reads first.
     single = {p.pattern: re.compile(p.pattern.replace(high, "(?P<high>(?!x)x)?"), re.I) for _, p in patterns[:2]}
@@ -85,11 +150,26 @@ _WORD = re.compile(r"[A-Za-z]+")
 def _unit_words() -> frozenset[str]:
     """The first word of every unit written in words: a sentence with none of them has no "twenty percent"."""
     table = currency_table()
-    names = [surface for surface in table.by_surface if surface[:1].isascii() and surface[:1].isalpha()
-             and surface == surface.lower() and "$" not in surface]
-    units = ["per cent", "percent", "pct", "percentage", "ppt", "ppts", "pp", "basis", "bps", "bp", "fold",
-             *_MAG_WORDS.split("|")]
-    return frozenset(_WORD.match(unit).group(0).lower() for unit in units + names)
+    names = [
+        surface
+        for surface in table.by_surface
+        if surface[:1].isascii() and surface[:1].isalpha() and surface == surface.lower() and "$" not in surface
+    ]
+    units = [
+        "per cent",
+        "percent",
+        "pct",
+        "percentage",
+        "ppt",
+        "ppts",
+        "pp",
+        "basis",
+        "bps",
+        "bp",
+        "fold",
+        *_MAG_WORDS.split("|"),
+    ]
+    return frozenset(word.group(0).lower() for unit in units + names if (word := _WORD.match(unit)))
 
 
 def find_quantities(text: str) -> list[Quantity]:
@@ -153,7 +233,7 @@ def _quantity(kind: str, match: re.Match, text: str) -> Quantity | None:
         return Quantity("percent", start, end, value, unit, value_high=high, sign=sign)
     if groups.get("cent"):
         return Quantity("money", start, end, value / 100, currency_table().code(groups["cent"]), sign=sign)
-    if sign == 0 and start > 0 and text[start - 1] == "(" and text[end:end + 1] == ")":
+    if sign == 0 and start > 0 and text[start - 1] == "(" and text[end : end + 1] == ")":
         value, sign = -value, -1  # an accounting negative: "($99.99)"
     value += _cents(groups.get("cents")) * (-1 if sign < 0 else 1)
     unit = currency_table().code(groups["cur"])
@@ -173,7 +253,7 @@ def _words_quantity(match: re.Match, text: str) -> Quantity | None:
             return None  # "million" alone: no number said
         end = match.end()
         for more in _MORE_WORDS.finditer(text, end):  # "a hundred and two": the words go on after the magnitude
-            longer = parse_words(text[start:more.end()]) if more.start() == end else None
+            longer = parse_words(text[start : more.end()]) if more.start() == end else None
             if longer is None or longer <= value:
                 break
             value, end = longer, more.end()
@@ -187,7 +267,7 @@ def _words_quantity(match: re.Match, text: str) -> Quantity | None:
 
 
 def _is_range(groups: dict) -> bool:
-    """"10-12%", "$5 to $6 billion" are ranges; "$1.20 to $84.50" (a change, then a level) is not."""
+    """ "10-12%", "$5 to $6 billion" are ranges; "$1.20 to $84.50" (a change, then a level) is not."""
     low, high = parse_digits(groups["num"]), parse_digits(groups["high"])
     return 0 <= low < high <= 10 * low
 

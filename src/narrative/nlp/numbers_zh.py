@@ -13,13 +13,26 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .currencies import currency_table
-from .numbers import NUM, ZH_MAGNITUDE, ZH_MAGNITUDES, ZH_NUMERAL, mask_addresses, parse_chinese, parse_digits, \
-    to_halfwidth
+from .numbers import (
+    NUM,
+    ZH_MAGNITUDE,
+    ZH_MAGNITUDES,
+    ZH_NUMERAL,
+    mask_addresses,
+    parse_chinese,
+    parse_digits,
+    to_halfwidth,
+)
 from .numbers_en import Quantity
 
-_UP = "涨幅|增幅|升幅|上涨|上升|增长|增加|攀升|飙升|大涨|暴涨|猛涨|劲升|走高|反弹|跃升|提升|提高|扩大|上调|上扬|加快|加息|升值|涨|升|增"
-_DOWN = ("跌幅|降幅|下跌|下降|下滑|回落|暴跌|大跌|重挫|挫跌|走低|减少|缩水|下挫|蒸发|降低|下调|缩减|萎缩|收窄|"
-         "降息|贬值|放缓|亏损|亏|低|跌|降|减")
+_UP = (
+    "涨幅|增幅|升幅|上涨|上升|增长|增加|攀升|飙升|大涨|暴涨|猛涨|劲升|走高|反弹|跃升|"
+    "提升|提高|扩大|上调|上扬|加快|加息|升值|涨|升|增"
+)
+_DOWN = (
+    "跌幅|降幅|下跌|下降|下滑|回落|暴跌|大跌|重挫|挫跌|走低|减少|缩水|下挫|蒸发|降低|下调|缩减|萎缩|收窄|"
+    "降息|贬值|放缓|亏损|亏|低|跌|降|减"
+)
 _LEVEL = "升至|涨至|增至|增长至|上升至|提高至|降至|跌至|下降至|回落至|降低至|下调至|上调至|达到|至"
 _HEDGE = "约|近|超过|逾|超|近乎|将近|大约|高达|达|不到|不足|接近"
 _ZNUM = rf"{NUM}|{ZH_NUMERAL}+(?:点[零〇一二三四五六七八九]+)?"
@@ -36,8 +49,10 @@ class ZhQuantity(Quantity):
 
 
 # What stands right before a figure: a direction or "to" word, then a hedge ("上涨了约", "降至", "涨超").
-_BEFORE = re.compile(rf"(?:(?P<level>{_LEVEL})|(?P<up>{_UP})|(?P<down>{_DOWN}))?(?:了|为|幅为|幅达)?\s*"
-                     rf"(?P<hedge>{_HEDGE})?\s*$")
+_BEFORE = re.compile(
+    rf"(?:(?P<level>{_LEVEL})|(?P<up>{_UP})|(?P<down>{_DOWN}))?(?:了|为|幅为|幅达)?\s*"
+    rf"(?P<hedge>{_HEDGE})?\s*$"
+)
 _NUMBER_AHEAD = rf"(?=[负+−-]?[\d{ZH_NUMERAL[1:-1]}])"  # a cheap first test at each position
 
 
@@ -48,18 +63,26 @@ def _patterns() -> list[re.Pattern]:
     high = rf"(?:%?\s*(?:-|~|～|至|到)\s*(?P<high>{_ZNUM}))?"
     return [
         re.compile(rf"{sign}百分之(?P<num>{_ZNUM})(?P<unit>)"),
-        re.compile(rf"(?P<pzh>{table.chinese_prefix})\s*{sign}(?P<num>{NUM})(?P<mag0>{ZH_MAGNITUDE})?"
-                   rf"(?:\s*(?:-|~|～|至|到)\s*(?P<high>{NUM}))?(?P<mag>{ZH_MAGNITUDE})?元?"),
-        re.compile(rf"{_NUMBER_AHEAD}{sign}(?P<num>{NUM})(?P<mag0>{ZH_MAGNITUDE})(?:至|到|-|~|～)(?P<high>{NUM})"
-                   rf"(?P<mag>{ZH_MAGNITUDE})(?P<cur>{table.chinese})"),
-        re.compile(rf"{_NUMBER_AHEAD}{sign}(?P<num>{_ZNUM}){high}\s*(?P<more>多|余)?\s*(?:"
-                   rf"(?P<unit>%|个百分点|百分点|个基点|基点|倍|成(?![为功本交长立员果绩就熟品型分不])|"
-                   rf"折(?![旧合算射腾叠线扣价不])|(?P<pct>%))|"
-                   rf"(?P<mag>{ZH_MAGNITUDE})?(?P<cur>{table.chinese}))"),
+        re.compile(
+            rf"(?P<pzh>{table.chinese_prefix})\s*{sign}(?P<num>{NUM})(?P<mag0>{ZH_MAGNITUDE})?"
+            rf"(?:\s*(?:-|~|～|至|到)\s*(?P<high>{NUM}))?(?P<mag>{ZH_MAGNITUDE})?元?"
+        ),
+        re.compile(
+            rf"{_NUMBER_AHEAD}{sign}(?P<num>{NUM})(?P<mag0>{ZH_MAGNITUDE})(?:至|到|-|~|～)(?P<high>{NUM})"
+            rf"(?P<mag>{ZH_MAGNITUDE})(?P<cur>{table.chinese})"
+        ),
+        re.compile(
+            rf"{_NUMBER_AHEAD}{sign}(?P<num>{_ZNUM}){high}\s*(?P<more>多|余)?\s*(?:"
+            rf"(?P<unit>%|个百分点|百分点|个基点|基点|倍|成(?![为功本交长立员果绩就熟品型分不])|"
+            rf"折(?![旧合算射腾叠线扣价不])|(?P<pct>%))|"
+            rf"(?P<mag>{ZH_MAGNITUDE})?(?P<cur>{table.chinese}))"
+        ),
         re.compile(rf"(?P<pcur>(?-i:{table.symbols}))\s?{sign}(?P<num>{NUM})\s*(?P<mag>{ZH_MAGNITUDE})?"),
         re.compile(r"(?P<double>翻(?:了)?(?:一)?(?:倍|番)|翻(?:了)?两番)"),
-        re.compile(rf"(?P<num>{NUM}|{ZH_NUMERAL}+)\s*(?P<mag>{ZH_MAGNITUDE})?(?:多|余)?(?:名|个|位|家|台|颗|张)?"
-                   rf"(?P<noun>{_COUNTED})"),
+        re.compile(
+            rf"(?P<num>{NUM}|{ZH_NUMERAL}+)\s*(?P<mag>{ZH_MAGNITUDE})?(?:多|余)?(?:名|个|位|家|台|颗|张)?"
+            rf"(?P<noun>{_COUNTED})"
+        ),
     ]
 
 
@@ -98,8 +121,8 @@ def _quantity(match: re.Match, before: re.Match | None) -> ZhQuantity | None:
         groups.update({k: v for k, v in before.groupdict().items() if v})
         start = before.start() if before.group(0).strip() else start
     if groups.get("double"):
-        value = 4.0 if "两番" in groups["double"] else 2.0
-        return ZhQuantity("multiple", start, end, value, "x", direction="up", figure_kind="multiple")
+        times = 4.0 if "两番" in groups["double"] else 2.0
+        return ZhQuantity("multiple", start, end, times, "x", direction="up", figure_kind="multiple")
     value = _value(groups["num"])
     if value is None:
         return None
@@ -132,8 +155,18 @@ def _quantity(match: re.Match, before: re.Match | None) -> ZhQuantity | None:
         figure_kind = "change" if direction and not groups.get("level") else "level"
     if sign < 0:
         value, high, direction = -abs(value), (-abs(high) if high is not None else None), "down"
-    return ZhQuantity(kind, start, end, value, unit, value_high=high, sign=sign, direction=direction,
-                      hedge=groups.get("hedge") or ("超过" if groups.get("more") else None), figure_kind=figure_kind)
+    return ZhQuantity(
+        kind,
+        start,
+        end,
+        value,
+        unit,
+        value_high=high,
+        sign=sign,
+        direction=direction,
+        hedge=groups.get("hedge") or ("超过" if groups.get("more") else None),
+        figure_kind=figure_kind,
+    )
 
 
 def _level_direction(word: str) -> str | None:

@@ -8,7 +8,7 @@ chief China equity strategist at Bank of America, said") and a title before it
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from spacy.tokens import Doc
 
@@ -29,14 +29,23 @@ def extract_people(doc: Doc, mentions: Sequence[Mention]) -> list[Person]:
     for mention in mentions:
         if mention.label != "PERSON":
             continue
-        sentence = doc[doc.char_span(mention.start, mention.end, alignment_mode="expand").start].sent
+        span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+        if span is None:  # offsets outside this doc: nothing to read a role from
+            continue
+        sentence = doc[span.start].sent
         role, org = _appositive(text, mention, orgs, sentence.end_char)
         if role is None:
             role, org = _title_before(text, mention, orgs, sentence.start_char)
         person = Person(
-            name=mention.name, entity_id=mention.entity_id, role=role,
-            org=org.name if org else None, org_entity_id=org.entity_id if org else None,
-            quote=_quote(sentence.text), start=mention.start, end=mention.end, sentence=mention.sentence,
+            name=mention.name,
+            entity_id=mention.entity_id,
+            role=role,
+            org=org.name if org else None,
+            org_entity_id=org.entity_id if org else None,
+            quote=_quote(sentence.text),
+            start=mention.start,
+            end=mention.end,
+            sentence=mention.sentence,
         )
         # "Winnie Wu (吴淑华)": two names of one person in one sentence make one record.
         key = (mention.entity_id or mention.name.casefold(), mention.sentence)
@@ -68,10 +77,10 @@ def _appositive(text: str, person: Mention, orgs: Sequence[Mention], limit: int)
     splits = [m for m in _ORG_SPLIT.finditer(phrase) if _best_org(orgs, start + m.end(), end)]
     if splits:  # "chief strategist at Bank of America": the role, then the organisation
         cut = splits[-1]
-        return _clean_role(phrase[:cut.start()]), _best_org(orgs, start + cut.end(), end)
+        return _clean_role(phrase[: cut.start()]), _best_org(orgs, start + cut.end(), end)
     org = _best_org(orgs, start, end)
     if org is not None and org.start - start <= 2:  # ", Alibaba's chief executive," / ", Nomura analyst,"
-        return _clean_role(text[org.end:end]), org
+        return _clean_role(text[org.end : end]), org
     return _clean_role(phrase), None
 
 
@@ -79,12 +88,12 @@ def _best_org(orgs: Sequence[Mention], start: int, end: int) -> Mention | None:
     """The organisation inside [start, end), preferring catalog-linked ones."""
     inside = [m for m in orgs if start <= m.start and m.end <= end]
     linked = [m for m in inside if m.entity_id]
-    return (linked or inside or [None])[0]
+    return linked[0] if linked else inside[0] if inside else None
 
 
 def _title_before(text: str, person: Mention, orgs: Sequence[Mention], floor: int) -> tuple[str | None, Mention | None]:
     window_start = max(floor, person.start - 80)
-    before = text[window_start:person.start]
+    before = text[window_start : person.start]
     words = before.split()
     if not words:
         return None, None
@@ -93,14 +102,17 @@ def _title_before(text: str, person: Mention, orgs: Sequence[Mention], floor: in
     for candidate in orgs:
         if window_start <= candidate.start and candidate.end <= person.start:
             org = candidate
-    role_text = text[org.end:person.start] if org else " ".join(words[-4:])
+    role_text = text[org.end : person.start] if org else " ".join(words[-4:])
     # "... for H20 shipments, and chief executive Jensen Huang": only the title's own clause
     role_text = re.split(r",|;|\band\b|\bwhile\b", role_text)[-1].strip(" ’'s,")
     if org is None:
-        tail = []
+        tail: list[str] = []
         for word in reversed(role_text.split()):
-            if not (ROLE_WORDS.search(word) or word.lower() in ("equity", "china", "asia", "global", "investment",
-                                                                   "market", "markets", "fund", "research", "and")):
+            if not (
+                ROLE_WORDS.search(word)
+                or word.lower()
+                in ("equity", "china", "asia", "global", "investment", "market", "markets", "fund", "research", "and")
+            ):
                 break
             tail.insert(0, word)
         role_text = " ".join(tail)

@@ -6,6 +6,8 @@ Pattern strings are data (models/narratives/*.yaml): words match by lemma, any c
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
@@ -51,7 +53,8 @@ class PhraseFinder:
                     self.zh.append((narrative.id, theme.id, pattern))
 
     def find(self, doc: Doc, sentence_of: list[int]) -> list[PhraseHit]:
-        hits, taken = [], set()
+        hits: list[PhraseHit] = []
+        taken: set[tuple[str, str, int]] = set()
         matches = sorted(self.matcher(doc), key=lambda m: (m[1], -(m[2] - m[1])))
         for match_id, start, end in matches:
             narrative, theme, pattern = self.patterns[doc.vocab.strings[match_id]]
@@ -59,16 +62,34 @@ class PhraseFinder:
                 continue
             taken.update((narrative, theme, i) for i in range(start, end))
             span = doc[start:end]
-            hits.append(PhraseHit(narrative=narrative, theme=theme, surface=span.text, start=span.start_char,
-                                  end=span.end_char, sentence=sentence_of[start], pattern=pattern))
+            hits.append(
+                PhraseHit(
+                    narrative=narrative,
+                    theme=theme,
+                    surface=span.text,
+                    start=span.start_char,
+                    end=span.end_char,
+                    sentence=sentence_of[start],
+                    pattern=pattern,
+                )
+            )
         return hits
 
-    def find_zh(self, text: str, sentence_at: "callable") -> list[PhraseHit]:
+    def find_zh(self, text: str, sentence_at: Callable[[int], int]) -> list[PhraseHit]:
         hits = []
         for narrative, theme, pattern in self.zh:
             start = text.find(pattern)
             while start >= 0:
-                hits.append(PhraseHit(narrative=narrative, theme=theme, surface=pattern, start=start,
-                                      end=start + len(pattern), sentence=sentence_at(start), pattern=pattern))
+                hits.append(
+                    PhraseHit(
+                        narrative=narrative,
+                        theme=theme,
+                        surface=pattern,
+                        start=start,
+                        end=start + len(pattern),
+                        sentence=sentence_at(start),
+                        pattern=pattern,
+                    )
+                )
                 start = text.find(pattern, start + len(pattern))
         return sorted(hits, key=lambda h: h.start)

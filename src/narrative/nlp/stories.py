@@ -14,7 +14,7 @@ otherwise it starts a story of its own. A story's id is the id of its first arti
 novelty is 1.0 when it starts a story, else 1 minus its best match score: a verbatim copy is near 0, an
 update that adds news to a story scores higher.
 
->>> a = StoryArticle(1, datetime(2025, 11, 19, 21, tzinfo=timezone.utc), "Nvidia revenue hits $57 billion")
+>>> a = StoryArticle(1, datetime(2025, 11, 19, 21, tzinfo=UTC), "Nvidia revenue hits $57 billion")
 >>> [p.story_id for p in assign([a], encode_articles([a]))]  # doctest: +SKIP
 [1]
 """
@@ -25,8 +25,8 @@ import bisect
 import dataclasses
 import math
 import re
-from datetime import datetime, timedelta, timezone
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -106,11 +106,12 @@ def lead_of(text: str, *, sentences: int = LEAD_SENTENCES) -> str:
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]
     if len(parts) <= sentences or len(ends) < sentences:
         return text
-    return text[:ends[sentences - 1]].strip()
+    return text[: ends[sentences - 1]].strip()
 
 
-def story_article(article_id: int, published: str | datetime, title: str, text: str = "",
-                  sentences: Sequence[dict] = ()) -> StoryArticle:
+def story_article(
+    article_id: int, published: str | datetime, title: str, text: str = "", sentences: Sequence[dict] = ()
+) -> StoryArticle:
     """A StoryArticle from an article and its extracted sentences (``{start, text, entities, figures}`` each,
     offsets into ``title + "\\n\\n" + text`` as the extractor stores them).
 
@@ -122,7 +123,7 @@ def story_article(article_id: int, published: str | datetime, title: str, text: 
     """
     when = published if isinstance(published, datetime) else datetime.fromisoformat(published)
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     if not sentences:
         return StoryArticle(article_id, when, title, lead_of(text))
     head = [s for s in sentences if s["start"] < len(title)]
@@ -154,7 +155,7 @@ def encode_articles(articles: Sequence[StoryArticle]) -> np.ndarray:
 def pair_features(a: StoryArticle, b: StoryArticle, similarity: float) -> dict[str, float]:
     """The features of one pair of articles that the same-story score weighs.
 
-    >>> t = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    >>> t = datetime(2025, 1, 1, tzinfo=UTC)
     >>> f = pair_features(StoryArticle(1, t, "x", figures=frozenset({("%", 62.0)})),
     ...                   StoryArticle(2, t, "y", figures=frozenset({("%", 62.0)})), 0.5)
     >>> f["shared_figures"], f["conflicting_figures"]
@@ -177,8 +178,9 @@ def pair_features(a: StoryArticle, b: StoryArticle, similarity: float) -> dict[s
     }
 
 
-def same_story_score(features: dict[str, float], *, weights: dict[str, float] | None = None,
-                     bias: float | None = None) -> float:
+def same_story_score(
+    features: dict[str, float], *, weights: dict[str, float] | None = None, bias: float | None = None
+) -> float:
     """Probability (0..1) that a pair tells the same story, from :func:`pair_features`.
 
     >>> round(same_story_score({name: 0.0 for name in WEIGHTS}), 3)
@@ -189,9 +191,17 @@ def same_story_score(features: dict[str, float], *, weights: dict[str, float] | 
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def assign(articles: Sequence[StoryArticle], vectors: np.ndarray, *, context: Sequence[PlacedArticle] = (),
-           context_vectors: np.ndarray | None = None, threshold: float = THRESHOLD, window: timedelta = WINDOW,
-           weights: dict[str, float] | None = None, bias: float | None = None) -> list[Placement]:
+def assign(
+    articles: Sequence[StoryArticle],
+    vectors: np.ndarray,
+    *,
+    context: Sequence[PlacedArticle] = (),
+    context_vectors: np.ndarray | None = None,
+    threshold: float = THRESHOLD,
+    window: timedelta = WINDOW,
+    weights: dict[str, float] | None = None,
+    bias: float | None = None,
+) -> list[Placement]:
     """Place ``articles`` (rows of ``vectors``) into stories, oldest first; returns one Placement each, in
     publication order.
 
@@ -202,23 +212,23 @@ def assign(articles: Sequence[StoryArticle], vectors: np.ndarray, *, context: Se
     if context and context_vectors is None:
         context_vectors = encode_articles([p.article for p in context])
     order = sorted(range(len(articles)), key=lambda i: (articles[i].published, articles[i].article_id))
-    context_order = sorted(range(len(context)), key=lambda i: (context[i].article.published,
-                                                               context[i].article.article_id))
+    context_order = sorted(
+        range(len(context)), key=lambda i: (context[i].article.published, context[i].article.article_id)
+    )
     context = [context[i] for i in context_order]
     members: list[StoryArticle] = [p.article for p in context]
     member_story: list[int] = [p.story_id for p in context]
     times = [a.published for a in members]
     first_seen: dict[int, datetime] = {p.story_id: p.first_seen for p in context}
-    pools = [context_vectors[context_order]] if context else []
-    member_vectors = np.vstack(pools + [vectors[order]]) if order or pools else vectors
+    pools = [context_vectors[context_order]] if context and context_vectors is not None else []
+    member_vectors = np.vstack([*pools, vectors[order]]) if order or pools else vectors
     placements = []
     for i in order:
         article = articles[i]
         best: tuple[float, int] | None = None
         # members are in time order, and a candidate story began within the window, so its members did too
         start = bisect.bisect_left(times, article.published - window)
-        eligible = [m for m in range(start, len(members))
-                    if article.published - first_seen[member_story[m]] <= window]
+        eligible = [m for m in range(start, len(members)) if article.published - first_seen[member_story[m]] <= window]
         if eligible:
             idx = np.array(eligible)
             similarity = member_vectors[idx] @ vectors[i]
@@ -231,8 +241,9 @@ def assign(articles: Sequence[StoryArticle], vectors: np.ndarray, *, context: Se
         if best is not None and best[0] >= threshold:
             score, m = best
             story = member_story[m]
-            placements.append(Placement(article.article_id, story, round(1.0 - score, 4), members[m].article_id,
-                                        round(score, 4)))
+            placements.append(
+                Placement(article.article_id, story, round(1.0 - score, 4), members[m].article_id, round(score, 4))
+            )
         else:
             story = article.article_id
             first_seen[story] = article.published
@@ -245,5 +256,8 @@ def assign(articles: Sequence[StoryArticle], vectors: np.ndarray, *, context: Se
 
 def _shared_figures(left: Iterable[tuple[str, float]], right: Iterable[tuple[str, float]]) -> int:
     right = list(right)
-    return sum(1 for unit, value in left
-               if any(unit == u and math.isclose(value, v, rel_tol=FIGURE_TOLERANCE) for u, v in right))
+    return sum(
+        1
+        for unit, value in left
+        if any(unit == u and math.isclose(value, v, rel_tol=FIGURE_TOLERANCE) for u, v in right)
+    )
