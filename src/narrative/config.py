@@ -127,6 +127,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("unconditional_refetch_hours", 24.0, "Fetch a feed without ETag/Last-Modified when its last full "
                                                  "response is this old, the body hash deciding what changed (0: never)",
             ge=0),
+    # Issue 12 (compute only where it informs a result; GPU)
+    Setting("device", "auto", "Where the sentiment model runs: auto (CUDA when torch sees a GPU, else CPU), cpu, cuda "
+                       "or cuda:N", non_empty=True),
+    Setting("sentiment_sentences", "relevant", "Sentences the sentiment model scores: relevant (relevant to the "
+                                              "narrative or naming an in-scope entity) or all", non_empty=True),
 )
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
@@ -155,6 +160,8 @@ class Settings:
     allow_private_addresses: bool = _DEFAULTS["allow_private_addresses"]
     conditional_get: bool = _DEFAULTS["conditional_get"]
     unconditional_refetch_hours: float = _DEFAULTS["unconditional_refetch_hours"]
+    device: str = _DEFAULTS["device"]
+    sentiment_sentences: str = _DEFAULTS["sentiment_sentences"]
 
     def __post_init__(self) -> None:
         # Settings built directly (not through load) are held to the same ranges; load has already checked.
