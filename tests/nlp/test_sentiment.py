@@ -6,16 +6,21 @@ import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+import subprocess
+import sys
+
 import pytest
 
 from narrative.errors import ConfigError
 from narrative.nlp.sentiment import SentimentModel, SentimentScore, default_model_path
 
 
-
 def test_sentiment_model_ships():
     # The model is part of the project: a missing one fails here, it never skips the tests below.
-    assert (default_model_path() / "config.json").is_file(), "models/sentiment is missing: see scripts/train_sentiment.py"
+    assert (default_model_path() / "config.json").is_file(), (
+        "models/sentiment is missing: see scripts/train_sentiment.py"
+    )
+
 
 # Hand-written for these tests.
 POSITIVE = [
@@ -57,6 +62,7 @@ def test_labels_are_sane(model, texts, label):
 def test_order_follows_input(model):
     texts = [NEUTRAL[0], POSITIVE[0], NEGATIVE[0] + " " + NEGATIVE[1], "Up."]
     together = model.score(texts, batch_size=2)
+    model.clear_cache()
     alone = [model.score([t])[0] for t in texts]
     assert [s.label for s in together] == [s.label for s in alone]
     for a, b in zip(together, alone):
@@ -96,5 +102,33 @@ def test_broken_weights_are_a_config_error(tmp_path):
 
 
 def test_unreachable_hub_id_is_a_config_error():
-    with pytest.raises(ConfigError, match=r"narrative-tests/no-such-model: neither a local model directory nor reachable"):
+    with pytest.raises(
+        ConfigError, match=r"narrative-tests/no-such-model: neither a local model directory nor reachable"
+    ):
         SentimentModel.load("narrative-tests/no-such-model")
+
+
+def test_issue_12_identical_sentences_are_scored_once(model):
+    model.clear_cache()
+    first = model.score([POSITIVE[0], NEGATIVE[0], POSITIVE[0]])
+    assert first[0] is first[2]  # one run of the model for the copy
+    assert model.score([NEGATIVE[0]])[0] is first[1]  # and none for a sentence seen earlier in the process
+
+
+def test_issue_12_onnx_backend_imports_neither_torch_nor_transformers():
+    code = (
+        "import sys; from narrative.nlp.sentiment import SentimentModel; m = SentimentModel.load(device='cpu'); "
+        "m.score(['Profit rose.']); m.score_targets([('Acme', 'Acme beat estimates.')]); "
+        "print(m.backend, 'torch' in sys.modules, 'transformers' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["onnx-int8", "False", "False"]
+
+
+def test_issue_12_torch_backend_tokenises_and_labels_as_onnx(model):
+    torch_model = SentimentModel.load(device="cpu", backend="torch", threads=2)
+    texts = POSITIVE + NEGATIVE + NEUTRAL
+    assert torch_model.backend == "torch" and torch_model.encode(texts) == model.encode(texts)
+    assert [s.label for s in torch_model.score(texts)] == [s.label for s in model.score(texts)]
+    pairs = [("Alibaba", "Alibaba beat estimates while Baidu missed")]
+    assert torch_model.encode(pairs) == model.encode(pairs)

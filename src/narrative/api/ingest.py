@@ -13,17 +13,21 @@ import logging
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from sqlite_utils import Database
 
 from ..config import FeedConfig, Settings, load_feeds
 from ..errors import Errors, InputError
 from ..store import open_db, write_lock
-from ..ingest.item import Item
 from ..store.articles import SaveStats, find_match, save_items
 from ..store.feeds import feed_rows, feed_state, last_full_response_at, record_fetch, sync_feeds
 from ..store.stats import store_summary
+
+if TYPE_CHECKING:  # ingest.item imports the feed parser (feedparser, ftfy, lxml): not for feeds/stats (issue 12)
+    from ..ingest.fetch import Fetcher, FetchResult
+    from ..ingest.item import Item
+    from .enrich import EnrichSummary
 
 # Fetching, parsing, normalising and enriching import httpx, feedparser, ftfy/lxml and the NLP stack: imported
 # where used, so `narrative feeds` and `narrative stats` (list_feeds, store_stats) start light (issue 12). With

@@ -7,6 +7,7 @@ import click
 from .. import api
 from . import cli
 from .options import DB, LIMIT
+from .score import device_option
 
 
 @cli.command(name="enrich")
@@ -20,6 +21,7 @@ from .options import DB, LIMIT
     metavar="NAME",
     help="Score toward this narrative (default: the narrative setting, NARRATIVE_NARRATIVE).",
 )
+@device_option
 def enrich_cli(db_path, limit, rescore, no_score, narrative_id) -> None:
     """Extract entities, people, figures and narrative phrases from articles not yet
     processed by the current extractor and catalog (a catalog change re-processes all),

@@ -11,6 +11,7 @@ from .. import api
 from . import cli
 from .options import DB_HELP
 from .output import ProgressBar, plain, render
+from .score import device_option
 
 
 @cli.command(name="ingest")
@@ -26,6 +27,7 @@ from .output import ProgressBar, plain, render
 @click.option("--lock-timeout", type=click.FloatRange(0), help="Seconds to wait for another writer (default 300).")
 @click.option("--silent", is_flag=True, help="No progress bar.")
 @click.option("--no-enrich", is_flag=True, help="Store articles only; run `narrative enrich` later.")
+@device_option
 def ingest_cli(feeds_path, db_path, only, concurrency, lock_timeout, silent, no_enrich) -> None:
     """Fetch every feed and store new articles once each.
 
@@ -69,6 +71,7 @@ def ingest_cli(feeds_path, db_path, only, concurrency, lock_timeout, silent, no_
 )
 @click.option("--show", type=int, default=20, show_default=True, help="Bad rows to list on stderr.")
 @click.option("--no-enrich", is_flag=True, help="Store articles only; run `narrative enrich` later.")
+@device_option
 def import_cli(path, db_path, source, encoding, mappings, as_of, language, zone, show, no_enrich) -> None:
     """Backfill a CSV or JSONL archive (url, title, published, text or summary, source).
 

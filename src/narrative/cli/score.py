@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import click
 
@@ -12,11 +13,42 @@ from .options import input_texts
 from .output import render
 
 
+def _use_device(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--device X`` is ``NARRATIVE_DEVICE=X`` for this command (the models read the setting where they load);
+    CUDA asked for where torch sees none fails here, before any work, as one line (exit 2)."""
+    if value is None:
+        return None
+    from ..nlp.sentiment import resolve_device
+
+    resolve_device(value)
+    previous = os.environ.get("NARRATIVE_DEVICE")
+    os.environ["NARRATIVE_DEVICE"] = value
+
+    def restore() -> None:
+        if previous is None:
+            os.environ.pop("NARRATIVE_DEVICE", None)
+        else:
+            os.environ["NARRATIVE_DEVICE"] = previous
+
+    ctx.call_on_close(restore)
+    return value
+
+
+device_option = click.option(
+    "--device",
+    metavar="auto|cpu|cuda[:N]",
+    callback=_use_device,
+    expose_value=False,
+    help="Where the sentiment model runs (default auto: CUDA when torch sees a GPU; NARRATIVE_DEVICE).",
+)
+
+
 @cli.command(name="score")
 @click.argument("texts", nargs=-1)
 @click.option("--stdin", "from_stdin", is_flag=True, help="Score each line of standard input.")
 @click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
 @click.option("--model", "model_path", help="A model directory or hub id (default: the shipped models/sentiment).")
+@device_option
 def score_cli(texts, from_stdin, fmt, model_path) -> None:
     """Print the sentiment label and the three probabilities of each TEXT (or stdin line),
     so anyone can check the model on their own sentences.

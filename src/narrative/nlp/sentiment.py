@@ -25,6 +25,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from ..catalog import models_dir
 from ..errors import ConfigError
@@ -32,9 +33,16 @@ from ..errors import ConfigError
 log = logging.getLogger(__name__)
 
 LABELS = ("negative", "neutral", "positive")
-_ALIASES = {"negative": "negative", "neg": "negative", "bearish": "negative",
-            "neutral": "neutral", "neu": "neutral",
-            "positive": "positive", "pos": "positive", "bullish": "positive"}
+_ALIASES = {
+    "negative": "negative",
+    "neg": "negative",
+    "bearish": "negative",
+    "neutral": "neutral",
+    "neu": "neutral",
+    "positive": "positive",
+    "pos": "positive",
+    "bullish": "positive",
+}
 
 
 @dataclass(frozen=True)
@@ -69,20 +77,77 @@ def _resolve_threads(threads: int | None) -> int:
         return os.cpu_count() or 1
 
 
-class SentimentModel:
-    """A loaded 3-class sentiment classifier. Build it with :meth:`load`."""
+def resolve_device(device: str | None = None) -> str:
+    """``cpu`` or ``cuda[:N]`` for a requested device (default: the ``device`` setting, ``auto``): ``auto`` is CUDA
+    when torch sees a GPU, else the CPU. Asking for CUDA where torch sees none is a :class:`ConfigError`.
 
-    def __init__(self, model, tokenizer, *, name: str, version: str, device: str = "cpu",
-                 max_length: int = 128, session=None) -> None:
-        self.model = model
+    >>> resolve_device("cpu")
+    'cpu'
+    >>> resolve_device("tpu")
+    Traceback (most recent call last):
+    ...
+    narrative.errors.ConfigError: device 'tpu' is not one of auto, cpu, cuda, cuda:N (--device, NARRATIVE_DEVICE).
+    """
+    if device is None:
+        from ..config import Settings
+
+        device = Settings.load().device
+    device = str(device).strip().lower()
+    if device == "cpu":
+        return "cpu"
+    if device == "auto":
+        # Importing torch costs a second: without an NVIDIA device node there is nothing for it to find.
+        if not any(Path("/dev").glob("nvidia[0-9]*")):
+            return "cpu"
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" or (device.startswith("cuda:") and device[5:].isdigit()):
+        import torch
+
+        if not torch.cuda.is_available():
+            raise ConfigError(
+                f"device {device!r}: torch sees no CUDA GPU (torch.cuda.is_available() is False); "
+                "use --device cpu or --device auto."
+            )
+        return device
+    raise ConfigError(f"device {device!r} is not one of auto, cpu, cuda, cuda:N (--device, NARRATIVE_DEVICE).")
+
+
+class SentimentModel:
+    """A loaded 3-class sentiment classifier. Build it with :meth:`load`.
+
+    On the CPU the shipped model runs on ONNX Runtime with the ``tokenizers`` library: torch and transformers are
+    not imported at all. Scores of sentences seen before in this process are reused (wire copies repeat them).
+    """
+
+    CACHE_SIZE = 50_000  # sentences whose scores are kept; the cache is emptied when full
+
+    def __init__(
+        self,
+        tokenizer,
+        *,
+        id2label: dict[int, str],
+        name: str,
+        version: str,
+        device: str = "cpu",
+        max_length: int = 128,
+        session=None,
+        model=None,
+        pad_id: int = 0,
+    ) -> None:
+        self.model = model  # a torch module, or None on the ONNX backend
         self.session = session  # an onnxruntime.InferenceSession when the ONNX backend is used
         self.backend = "onnx-int8" if session is not None else "torch"
-        self.tokenizer = tokenizer
+        self.tokenizer = tokenizer  # a tokenizers.Tokenizer
         self.name = name
         self._version = version
         self.device = device
         self.max_length = max_length
-        id2label = {int(k): str(v).lower() for k, v in model.config.id2label.items()}
+        self._pad_id = pad_id
+        self._inputs = {i.name for i in session.get_inputs()} if session is not None else set()
+        self._cache: dict[str, SentimentScore] = {}
+        id2label = {int(k): str(v).lower() for k, v in id2label.items()}
         try:
             mapped = [_ALIASES[id2label[i]] for i in range(len(id2label))]
         except KeyError as exc:
@@ -97,28 +162,33 @@ class SentimentModel:
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def load(cls, path_or_hub_id: str | os.PathLike | None = None, *, device: str = "cpu",
-             quantize: bool = False, threads: int | None = None, max_length: int = 128,
-             backend: str = "auto") -> SentimentModel:
+    def load(
+        cls,
+        path_or_hub_id: str | os.PathLike | None = None,
+        *,
+        device: str | None = None,
+        quantize: bool = False,
+        threads: int | None = None,
+        max_length: int = 128,
+        backend: str = "auto",
+    ) -> SentimentModel:
         """Load a local model directory (default ``models/sentiment``) or a hub id.
 
+        ``device``: ``cpu``, ``cuda`` (bf16), ``cuda:N`` or ``auto`` (default: the ``device`` setting, ``auto``).
         ``backend="auto"`` runs the directory's ``model.int8.onnx`` (written by
         scripts/export_sentiment_onnx.py) with ONNX Runtime when both exist, on CPU: per-channel
         int8 that scores as accurately as fp32 torch on PhraseBank at about 2.5x the speed;
         ``backend="torch"`` always uses torch.
         ``quantize=True`` applies torch's dynamic int8 quantisation to the Linear layers (CPU only).
-        ``threads`` sets ``torch.set_num_threads`` (default: the CPUs this process may use).
+        ``threads``: torch's or ONNX Runtime's intra-op threads (default: the CPUs this process may use).
         Raises :class:`~narrative.errors.ConfigError` with a one-line fix when the model
-        cannot be found or read.
+        cannot be found or read, or when CUDA is asked for and absent.
         """
-        import torch
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
+        if backend not in ("auto", "torch", "onnx"):
+            raise ConfigError(f"backend {backend!r} is not one of auto, torch, onnx.")
+        device = resolve_device(device)
         target = default_model_path() if path_or_hub_id is None else path_or_hub_id
         path = Path(target).expanduser()
-        if device == "cpu":
-            torch.set_num_threads(_resolve_threads(threads))
-        dtype = torch.bfloat16 if str(device).startswith("cuda") else torch.float32
         if path.is_dir():
             if not (path / "config.json").is_file():
                 raise ConfigError(
@@ -133,14 +203,65 @@ class SentimentModel:
             )
         else:
             source, name = str(target), str(target)
+        onnx_file = path / "model.int8.onnx" if path.is_dir() else None
+        if backend == "onnx" or (
+            backend == "auto"
+            and device == "cpu"
+            and not quantize
+            and onnx_file is not None
+            and onnx_file.is_file()
+            and (path / "tokenizer.json").is_file()
+        ):
+            return cls._load_onnx(path, onnx_file, name=name, threads=threads, max_length=max_length)
+        return cls._load_torch(
+            source, path, name=name, device=device, quantize=quantize, threads=threads, max_length=max_length
+        )
+
+    @classmethod
+    def _load_onnx(
+        cls, path: Path, onnx_file: Path | None, *, name: str, threads: int | None, max_length: int
+    ) -> SentimentModel:
+        import json
+
+        session = _onnx_session(onnx_file, _resolve_threads(threads))
+        assert onnx_file is not None  # _onnx_session raised otherwise
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        # The ONNX weights are part of what produced a score: fold them into the fingerprint (the same string as
+        # when this backend loaded the torch model too, so stored scores stay current).
+        torch_version = f"{name}@{_fingerprint(str(path), True, None)}"
+        digest = hashlib.sha256(torch_version.encode() + onnx_file.read_bytes()).hexdigest()[:8]
+        log.info("loaded sentiment model %s@%s on ONNX Runtime", name, digest)
+        return cls(
+            _fast_tokenizer(path, None),
+            id2label=config.get("id2label", {}),
+            name=name,
+            version=f"{name}@{digest}",
+            max_length=max_length,
+            session=session,
+            pad_id=int(config.get("pad_token_id") or 0),
+        )
+
+    @classmethod
+    def _load_torch(
+        cls, source: str, path: Path, *, name: str, device: str, quantize: bool, threads: int | None, max_length: int
+    ) -> SentimentModel:
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        if device == "cpu":
+            torch.set_num_threads(_resolve_threads(threads))
+        dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
         try:
             tokenizer = AutoTokenizer.from_pretrained(source)
             model = AutoModelForSequenceClassification.from_pretrained(source, dtype=dtype)
-        except (OSError, ValueError, EnvironmentError) as exc:
-            where = "a local model directory that cannot be read" if path.is_dir() else \
-                "neither a local model directory nor reachable on the Hugging Face hub"
+        except (OSError, ValueError) as exc:
+            where = (
+                "a local model directory that cannot be read"
+                if path.is_dir()
+                else "neither a local model directory nor reachable on the Hugging Face hub"
+            )
             raise ConfigError(
-                f"{target}: {where} ({type(exc).__name__}). Pass a directory with config.json "
+                f"{source}: {where} ({type(exc).__name__}). Pass a directory with config.json "
                 "and weights (default models/sentiment), or go online / pre-download the hub model."
             ) from exc
         model.eval().to(device)
@@ -151,94 +272,132 @@ class SentimentModel:
                 warnings.simplefilter("ignore")
                 model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         version = f"{name}@{_fingerprint(source, path.is_dir(), model)}" + ("+int8" if quantize else "")
-        session = None
-        onnx_file = path / "model.int8.onnx" if path.is_dir() else None
-        if backend == "onnx" or (backend == "auto" and device == "cpu" and not quantize
-                                 and onnx_file is not None and onnx_file.is_file()):
-            session = _onnx_session(onnx_file, _resolve_threads(threads))
-            # The ONNX weights are part of what produced a score: fold them into the fingerprint.
-            digest = hashlib.sha256(version.encode() + onnx_file.read_bytes()).hexdigest()[:8]
-            version = f"{name}@{digest}"
-        elif backend not in ("auto", "torch"):
-            raise ConfigError(f"backend {backend!r} is not one of auto, torch, onnx.")
+        version += "+bf16" if device.startswith("cuda") else ""
         log.info("loaded sentiment model %s on %s", version, device)
-        return cls(model, tokenizer, name=name, version=version, device=device, max_length=max_length,
-                   session=session)
+        return cls(
+            _fast_tokenizer(path, tokenizer),
+            id2label=model.config.id2label,
+            name=name,
+            version=version,
+            device=device,
+            max_length=max_length,
+            model=model,
+            pad_id=tokenizer.pad_token_id or 0,
+        )
 
     @property
     def version(self) -> str:
-        """``<model dir or hub id>@<8 hex of config + weights>`` (``+int8`` when quantised)."""
+        """``<model dir or hub id>@<8 hex of config + weights>`` (``+int8`` when quantised, ``+bf16`` on CUDA)."""
         return self._version
 
     # ------------------------------------------------------------------ scoring
     def score(self, texts: Sequence[str], batch_size: int = 64) -> list[SentimentScore]:
-        """Score sentences; output order follows input order."""
+        """Score sentences; output order follows input order. Each distinct text not scored before in this
+        process goes through the model once."""
         if isinstance(texts, str):
             raise TypeError("score() takes a list of texts, not a single string")
-        if not texts:
-            return []
-        enc = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)
-        return self._run(enc, batch_size)
+        new = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if new:
+            if len(self._cache) + len(new) > self.CACHE_SIZE:
+                self._cache.clear()
+            self._cache.update(zip(new, self.run_encoded(self.encode(new), batch_size)))
+        return [self._cache[t] for t in texts]
+
+    def clear_cache(self) -> None:
+        """Forget the scores kept for sentences seen before (the next :meth:`score` runs the model on each)."""
+        self._cache.clear()
 
     def score_targets(self, pairs: Sequence[tuple[str, str]], batch_size: int = 64) -> list[SentimentScore]:
         """Entity-targeted sentiment of ``(entity, sentence)`` pairs (the tone *for that entity*)."""
         if not pairs:
             return []
-        enc = self.tokenizer([p[0] for p in pairs], [p[1] for p in pairs], truncation="only_second",
-                             max_length=self.max_length)
-        return self._run(enc, batch_size)
+        return self.run_encoded(self.encode(list(pairs)), batch_size)
 
-    def _run(self, enc, batch_size: int) -> list[SentimentScore]:
+    def encode(self, texts: Sequence[str] | Sequence[tuple[str, str]]) -> list[tuple[list[int], list[int]]]:
+        """(input ids, token type ids) of texts or of (entity, sentence) pairs, truncated to ``max_length`` tokens
+        (a pair loses the sentence's tail). The fast tokenizer encodes the batch on several threads."""
+        if not texts:
+            return []
+        pairs = isinstance(texts[0], tuple)
+        self.tokenizer.enable_truncation(self.max_length, strategy="only_second" if pairs else "longest_first")
+        return [(e.ids, e.type_ids) for e in self.tokenizer.encode_batch(list(texts))]
+
+    def run_encoded(self, encoded: Sequence[tuple[list[int], list[int]]], batch_size: int = 64) -> list[SentimentScore]:
+        """Scores of :meth:`encode`'s output, in its order. Texts are sorted by length and batched, so each batch
+        pads to its own longest text (short headlines are not padded to a long sentence)."""
+        import numpy as np
+
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i][0]))
+        probs = np.zeros((len(encoded), len(LABELS)), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            width = max(len(encoded[i][0]) for i in idx)
+            ids = np.full((len(idx), width), self._pad_id, dtype=np.int64)
+            types = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                n = len(encoded[i][0])
+                ids[row, :n], types[row, :n], mask[row, :n] = encoded[i][0], encoded[i][1], 1
+            logits = self._logits(ids, mask, types)
+            logits = logits - logits.max(axis=1, keepdims=True)
+            exp = np.exp(logits)
+            probs[idx] = (exp / exp.sum(axis=1, keepdims=True))[:, self._order]
+        return [SentimentScore(LABELS[int(p.argmax())], *(float(x) for x in p)) for p in probs]
+
+    def _logits(self, ids, mask, types):
+        if self.session is not None:
+            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+            return self.session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0].astype("float32")
         import torch
 
-        ids = enc["input_ids"]
-        types = enc.get("token_type_ids")
-        pad = self.tokenizer.pad_token_id or 0
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        probs = [None] * len(ids)
         with torch.inference_mode():
-            for start in range(0, len(order), batch_size):
-                idx = order[start : start + batch_size]
-                width = max(len(ids[i]) for i in idx)
-                input_ids = torch.full((len(idx), width), pad, dtype=torch.long)
-                mask = torch.zeros((len(idx), width), dtype=torch.long)
-                type_ids = torch.zeros((len(idx), width), dtype=torch.long)
-                for row, i in enumerate(idx):
-                    n = len(ids[i])
-                    input_ids[row, :n] = torch.tensor(ids[i])
-                    mask[row, :n] = 1
-                    if types is not None:
-                        type_ids[row, :n] = torch.tensor(types[i])
-                inputs = {"input_ids": input_ids, "attention_mask": mask}
-                if types is not None or self.session is not None:
-                    inputs["token_type_ids"] = type_ids
-                if self.session is not None:
-                    logits = torch.from_numpy(self.session.run(None, {k: v.numpy() for k, v in inputs.items()})[0])
-                else:
-                    inputs = {k: v.to(self.device) for k, v in inputs.items()}
-                    logits = self.model(**inputs).logits
-                out = logits.float().softmax(-1)[:, self._order].cpu().tolist()
-                for row, i in enumerate(idx):
-                    probs[i] = out[row]
-        return [SentimentScore(LABELS[max(range(3), key=p.__getitem__)], *p) for p in probs]
+            inputs = {
+                "input_ids": torch.from_numpy(ids),
+                "attention_mask": torch.from_numpy(mask),
+                "token_type_ids": torch.from_numpy(types),
+            }
+            logits = self.model(**{k: v.to(self.device) for k, v in inputs.items()}).logits
+            return logits.float().cpu().numpy()
+
+
+def _fast_tokenizer(path: Path, loaded):
+    """The ``tokenizers.Tokenizer`` behind the model: its ``tokenizer.json``, or a loaded fast tokenizer's backend."""
+    if loaded is None or (path.is_dir() and (path / "tokenizer.json").is_file()):
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+    else:
+        if not getattr(loaded, "is_fast", False):
+            raise ConfigError(
+                f"{path}: the model has no fast tokenizer (tokenizer.json); convert it with "
+                "transformers' AutoTokenizer.from_pretrained(...).save_pretrained(...)."
+            )
+        tokenizer = loaded.backend_tokenizer
+    tokenizer.no_padding()
+    return tokenizer
 
 
 def _onnx_session(path: Path | None, threads: int):
     try:
         import onnxruntime as ort
     except ImportError:
-        raise ConfigError(f"{path}: the ONNX backend needs onnxruntime (pip install onnxruntime), "
-                          "or load with backend='torch'.") from None
+        raise ConfigError(
+            f"{path}: the ONNX backend needs onnxruntime (pip install onnxruntime), or load with backend='torch'."
+        ) from None
     if path is None or not path.is_file():
-        raise ConfigError(f"{path}: no model.int8.onnx; write it with scripts/export_sentiment_onnx.py "
-                          "or load with backend='torch'.")
+        raise ConfigError(
+            f"{path}: no model.int8.onnx; write it with scripts/export_sentiment_onnx.py or load with backend='torch'."
+        )
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
+    # Idle intra-op threads sleep instead of spinning: on two cores shared with spaCy, the encoder and other jobs,
+    # spinning burnt ~20% more CPU per sentence (scripts/bench_e2e.py).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def _fingerprint(source: str, local: bool, model) -> str:
+def _fingerprint(source: str, local: bool, model: Any) -> str:
     digest = hashlib.sha256()
     if local:
         base = Path(source)
