@@ -42,8 +42,12 @@ COMMANDS = {"--help": ["--help"], "feeds": ["feeds"], "stats": ["stats"], "menti
 def run_once(src: Path, args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     """(wall seconds, user+sys CPU seconds, exit code) of one ``python -m narrative ARGS`` with ``src`` first."""
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "narrative", *args], env={**env, "PYTHONPATH": str(src)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "narrative", *args],
+        env={**env, "PYTHONPATH": str(src)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     return wall, usage.ru_utime + usage.ru_stime, os.waitstatus_to_exitcode(status)
@@ -54,28 +58,35 @@ def build_store(src: Path, folder: Path, env: dict[str, str]) -> dict[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "archive.csv").write_text(ARCHIVE, encoding="utf-8")
     (folder / "feeds.yaml").write_text(FEEDS, encoding="utf-8")
-    env = {**env, "PYTHONPATH": str(src), "NARRATIVE_DB": str(folder / "store.db"),
-           "NARRATIVE_FEEDS": str(folder / "feeds.yaml")}
+    env = {
+        **env,
+        "PYTHONPATH": str(src),
+        "NARRATIVE_DB": str(folder / "store.db"),
+        "NARRATIVE_FEEDS": str(folder / "feeds.yaml"),
+    }
     for args in (["import", str(folder / "archive.csv"), "--no-enrich"], ["enrich", "--no-score"]):
         done = subprocess.run([sys.executable, "-m", "narrative", *args], env=env, capture_output=True, text=True)
         if done.returncode:
-            print(f"  ({src}: `narrative {' '.join(args)}` exited {done.returncode}: "
-                  f"{done.stderr.strip().splitlines()[-1:]}; timing on the store as it is)", file=sys.stderr)
+            print(
+                f"  ({src}: `narrative {' '.join(args)}` exited {done.returncode}: "
+                f"{done.stderr.strip().splitlines()[-1:]}; timing on the store as it is)",
+                file=sys.stderr,
+            )
     return {k: v for k, v in env.items() if k != "PYTHONPATH"}
 
 
 def before_tree(revision: str) -> Path:
     """A worktree of ``revision`` in /tmp/startup_before (made once, reused when it is already that commit)."""
     path = Path("/tmp/startup_before")
-    wanted = subprocess.run(["git", "rev-parse", revision], cwd=ROOT, capture_output=True, text=True,
-                            check=True).stdout.strip()
+    wanted = subprocess.run(
+        ["git", "rev-parse", revision], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
     if path.exists():
         have = subprocess.run(["git", "rev-parse", "HEAD"], cwd=path, capture_output=True, text=True).stdout.strip()
         if have == wanted:
             return path
         sys.exit(f"{path} holds {have[:7]}, not {revision}: remove it (git worktree remove {path}) and rerun")
-    subprocess.run(["git", "worktree", "add", "--detach", str(path), wanted], cwd=ROOT, check=True,
-                   capture_output=True)
+    subprocess.run(["git", "worktree", "add", "--detach", str(path), wanted], cwd=ROOT, check=True, capture_output=True)
     return path
 
 
@@ -103,9 +114,11 @@ def main() -> None:
                     codes.setdefault(key, set()).add(code)
         load_after = os.getloadavg()[0]
 
-    print(f"python -m narrative ..., best of {options.runs}; before = {options.before}, after = working tree; "
-          f"{os.cpu_count()} CPUs, 1-min load average {load_before:.1f} -> {load_after:.1f}")
-    print(f"| command | before wall s | after wall s | before CPU s | after CPU s | CPU ratio |")
+    print(
+        f"python -m narrative ..., best of {options.runs}; before = {options.before}, after = working tree; "
+        f"{os.cpu_count()} CPUs, 1-min load average {load_before:.1f} -> {load_after:.1f}"
+    )
+    print("| command | before wall s | after wall s | before CPU s | after CPU s | CPU ratio |")
     print("|---|---|---|---|---|---|")
     for label in COMMANDS:
         (bw, bc), (aw, ac) = best[(label, "before")], best[(label, "after")]

@@ -36,11 +36,11 @@ COPIED = {  # table -> columns copied (article_id first; ids of rows are assigne
     "enrichments": "article_id, extractor_version, language, sentences, mentions, figures, phrase_hits, enriched_at",
     "sentences": 'article_id, idx, start, "end", text, extractor_version',
     "mentions": 'article_id, sentence_idx, entity_id, name, label, surface, start, "end", method, extractor_version',
-    "figures": 'article_id, sentence_idx, subject_entity_id, subject, subject_method, value, value_high, unit, kind, '
-               'direction, period, period_text, qualifier, negated, noun, surface, start, "end", extractor_version',
+    "figures": "article_id, sentence_idx, subject_entity_id, subject, subject_method, value, value_high, unit, kind, "
+    'direction, period, period_text, qualifier, negated, noun, surface, start, "end", extractor_version',
     "phrase_hits": 'article_id, sentence_idx, narrative, theme, surface, pattern, start, "end", extractor_version',
     "article_scores": "article_id, narrative, relevance, stance, tone, relevant_sentences, evidence, model_version, "
-                      "scored_at",
+    "scored_at",
 }
 
 
@@ -60,9 +60,14 @@ def build_seed(path: Path, *, seed_rows: int, fnspid: int, narrative: str) -> No
             break
     if fnspid:
         bodies = pd.read_csv(NEWS / "fnspid_sample" / "aapl_news_contents.csv", encoding="utf-8-sig").head(fnspid)
-        rows = pd.DataFrame({"title": [str(t).strip().splitlines()[0][:200] for t in bodies["Text"]],
-                             "published": bodies["Date"].str.replace(" — ", " ", regex=False),
-                             "url": bodies["Url"], "text": bodies["Text"]})
+        rows = pd.DataFrame(
+            {
+                "title": [str(t).strip().splitlines()[0][:200] for t in bodies["Text"]],
+                "published": bodies["Date"].str.replace(" — ", " ", regex=False),
+                "url": bodies["Url"],
+                "text": bodies["Text"],
+            }
+        )
         rows.to_csv(work / "fnspid.csv", index=False)
         api.import_archive(str(work / "fnspid.csv"), db_path=str(path), source="fnspid", enrich=False)
     started = time.perf_counter()
@@ -82,16 +87,34 @@ def _synthetic_scores(path: Path, narrative: str) -> None:
 
     rng = random.Random(12)
     db = open_db(str(path))
-    themed = {r[0] for r in db.execute("SELECT DISTINCT article_id FROM phrase_hits WHERE narrative IN (?, ?)",
-                                       [narrative, narrative.replace("-", "_")])}
+    themed = {
+        r[0]
+        for r in db.execute(
+            "SELECT DISTINCT article_id FROM phrase_hits WHERE narrative IN (?, ?)",
+            [narrative, narrative.replace("-", "_")],
+        )
+    }
     with db.atomic():
         for (article_id,) in db.execute("SELECT id FROM articles ORDER BY id").fetchall():
             relevant = article_id in themed or rng.random() < 0.05
             relevance = rng.uniform(0.5, 1.0) if relevant else rng.uniform(0.0, 0.5)
             stance = max(-1.0, min(1.0, rng.gauss(0.1, 0.5)))
-            save_scores(db, article_id, narrative, sentences=[], entities=[],
-                        article={"relevance": relevance, "stance": stance, "tone": stance, "relevant_sentences": 1,
-                                 "evidence": []}, version="bench-synthetic", now="2026-01-01T00:00:00+00:00")
+            save_scores(
+                db,
+                article_id,
+                narrative,
+                sentences=[],
+                entities=[],
+                article={
+                    "relevance": relevance,
+                    "stance": stance,
+                    "tone": stance,
+                    "relevant_sentences": 1,
+                    "evidence": [],
+                },
+                version="bench-synthetic",
+                now="2026-01-01T00:00:00+00:00",
+            )
     db.close()
 
 
@@ -111,8 +134,10 @@ def build_store(path: Path, seed: Path, *, articles: int, years: float, fts: boo
     # computes the aggregates the triggers would have asked for.
     conn.execute("PRAGMA journal_mode = OFF")
     tables = ", ".join(f"'{t}'" for t in ("articles", *COPIED))
-    rebuilt = conn.execute(f"SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND "
-                           f"sql IS NOT NULL AND tbl_name IN ({tables})").fetchall()
+    rebuilt = conn.execute(
+        f"SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND "
+        f"sql IS NOT NULL AND tbl_name IN ({tables})"
+    ).fetchall()
     for kind, name, _ in rebuilt:
         conn.execute(f"DROP {kind.upper()} [{name}]")
     conn.execute("ATTACH DATABASE ? AS seed", [str(seed)])
@@ -125,8 +150,11 @@ def build_store(path: Path, seed: Path, *, articles: int, years: float, fts: boo
     # Copies in chunks, one transaction each, ids in order: new id = copy * size + seed id.
     chunk = max(1, 200_000 // size)
     for first in range(0, copies, chunk):
-        ks = f"SELECT value AS k FROM generate_series({first}, {min(first + chunk, copies) - 1})" \
-            if _has_series(conn) else _ks(first, min(first + chunk, copies))
+        ks = (
+            f"SELECT value AS k FROM generate_series({first}, {min(first + chunk, copies) - 1})"
+            if _has_series(conn)
+            else _ks(first, min(first + chunk, copies))
+        )
         with conn:
             conn.execute(
                 f"INSERT INTO articles (id, url, canonical_url, title, published, published_source, summary, text, "
@@ -139,13 +167,17 @@ def build_store(path: Path, seed: Path, *, articles: int, years: float, fts: boo
                 f"a.text, a.text_source, a.language, a.author, a.title_hash || c.k, a.content_hash || c.k, "
                 f"a.first_seen_at, a.updated_at, a.ingest_version, a.published_precision, a.source_tz, "
                 f"c.k * {size} + coalesce(a.story_id, a.id), a.novelty, a.story_version "
-                f"FROM ({ks}) c JOIN seed.articles a WHERE c.k * {size} + a.id <= {articles} ORDER BY 1")
+                f"FROM ({ks}) c JOIN seed.articles a WHERE c.k * {size} + a.id <= {articles} ORDER BY 1"
+            )
             for table, columns in COPIED.items():
-                rest = ", ".join(f"t.{c} || '#c' || c.k" if c in ("guid", "url") else f"t.{c}"
-                                 for c in columns.split(", ")[1:])
-                conn.execute(f"INSERT INTO {table} ({columns}) SELECT c.k * {size} + t.article_id, {rest} "
-                             f"FROM ({ks}) c "
-                             f"JOIN seed.{table} t WHERE c.k * {size} + t.article_id <= {articles} ORDER BY 1")
+                rest = ", ".join(
+                    f"t.{c} || '#c' || c.k" if c in ("guid", "url") else f"t.{c}" for c in columns.split(", ")[1:]
+                )
+                conn.execute(
+                    f"INSERT INTO {table} ({columns}) SELECT c.k * {size} + t.article_id, {rest} "
+                    f"FROM ({ks}) c "
+                    f"JOIN seed.{table} t WHERE c.k * {size} + t.article_id <= {articles} ORDER BY 1"
+                )
         done = min((first + chunk) * size, articles)
         rate = done / (time.perf_counter() - started)
         print(f"  {done:,} articles, {rate:,.0f} articles/s", flush=True)
@@ -156,12 +188,16 @@ def build_store(path: Path, seed: Path, *, articles: int, years: float, fts: boo
             continue  # full-text search is no query command's: its index would only slow the build
         conn.execute(sql)
     with conn:
-        conn.execute("INSERT OR IGNORE INTO aggregate_dirty (kind, narrative, day) SELECT DISTINCT 'entities', '', "
-                     "substr(a.published, 1, 10) FROM articles a")
-        conn.execute("INSERT OR IGNORE INTO aggregate_dirty (kind, narrative, day) SELECT DISTINCT 'index', "
-                     "replace(s.narrative, '_', '-'), date(a.published, d.shift) FROM article_scores s "
-                     "JOIN articles a ON a.id = s.article_id, (SELECT '-1 day' AS shift UNION ALL SELECT '+0 days' "
-                     "UNION ALL SELECT '+1 day') d")
+        conn.execute(
+            "INSERT OR IGNORE INTO aggregate_dirty (kind, narrative, day) SELECT DISTINCT 'entities', '', "
+            "substr(a.published, 1, 10) FROM articles a"
+        )
+        conn.execute(
+            "INSERT OR IGNORE INTO aggregate_dirty (kind, narrative, day) SELECT DISTINCT 'index', "
+            "replace(s.narrative, '_', '-'), date(a.published, d.shift) FROM article_scores s "
+            "JOIN articles a ON a.id = s.article_id, (SELECT '-1 day' AS shift UNION ALL SELECT '+0 days' "
+            "UNION ALL SELECT '+1 day') d"
+        )
         rebuild_store_counts(conn)  # what the store_counts triggers would have counted
     conn.execute("PRAGMA journal_mode = WAL")
     conn.close()
@@ -189,12 +225,16 @@ def timings(path: Path, *, narrative: str, repeat: int, cli_too: bool = True) ->
     from narrative import api
 
     conn = sqlite3.connect(str(path))
-    linked = conn.execute("SELECT entity_id FROM entity_totals WHERE linked = 1 ORDER BY mentions DESC LIMIT 1"
-                          ).fetchone()[0]
-    unlinked = conn.execute("SELECT name FROM entity_totals WHERE linked = 0 ORDER BY mentions DESC LIMIT 1"
-                            ).fetchone()[0]
-    subject = conn.execute("SELECT subject_entity_id FROM figures WHERE subject_entity_id IS NOT NULL "
-                           "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchone()
+    linked = conn.execute(
+        "SELECT entity_id FROM entity_totals WHERE linked = 1 ORDER BY mentions DESC LIMIT 1"
+    ).fetchone()[0]
+    unlinked = conn.execute(
+        "SELECT name FROM entity_totals WHERE linked = 0 ORDER BY mentions DESC LIMIT 1"
+    ).fetchone()[0]
+    subject = conn.execute(
+        "SELECT subject_entity_id FROM figures WHERE subject_entity_id IS NOT NULL "
+        "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+    ).fetchone()
     last = conn.execute("SELECT max(published) FROM articles").fetchone()[0][:10]
     conn.close()
     month = (pd.Timestamp(last) - pd.Timedelta(days=30)).date().isoformat()
@@ -203,23 +243,42 @@ def timings(path: Path, *, narrative: str, repeat: int, cli_too: bool = True) ->
         ("--help (start-up only)", ["--help"], lambda: None),
         ("entities", ["entities"], lambda: api.entities(db_path=db)),
         (f"entities --since {month}", ["entities", "--since", month], lambda: api.entities(db_path=db, since=month)),
-        (f"mentions {linked} --limit 50", ["mentions", linked, "--limit", "50"],
-         lambda: api.mentions(linked, db_path=db, limit=50)),
-        (f"mentions '{unlinked}' --limit 50", ["mentions", unlinked, "--limit", "50"],
-         lambda: api.mentions(unlinked, db_path=db, limit=50)),
-        (f"index --narrative {narrative}", ["index", "--narrative", narrative],
-         lambda: api.narrative_index(narrative, db_path=db)),
-        (f"index --narrative {narrative} --precision exact", ["index", "--narrative", narrative, "--precision",
-                                                               "exact"],
-         lambda: api.narrative_index(narrative, db_path=db, precision=["exact"])),
-        (f"index --narrative {narrative} --sessions XNYS --from {month}",
-         ["index", "--narrative", narrative, "--sessions", "XNYS", "--from", month],
-         lambda: api.narrative_index(narrative, db_path=db, sessions="XNYS", since=month)),
+        (
+            f"mentions {linked} --limit 50",
+            ["mentions", linked, "--limit", "50"],
+            lambda: api.mentions(linked, db_path=db, limit=50),
+        ),
+        (
+            f"mentions '{unlinked}' --limit 50",
+            ["mentions", unlinked, "--limit", "50"],
+            lambda: api.mentions(unlinked, db_path=db, limit=50),
+        ),
+        (
+            f"index --narrative {narrative}",
+            ["index", "--narrative", narrative],
+            lambda: api.narrative_index(narrative, db_path=db),
+        ),
+        (
+            f"index --narrative {narrative} --precision exact",
+            ["index", "--narrative", narrative, "--precision", "exact"],
+            lambda: api.narrative_index(narrative, db_path=db, precision=["exact"]),
+        ),
+        (
+            f"index --narrative {narrative} --sessions XNYS --from {month}",
+            ["index", "--narrative", narrative, "--sessions", "XNYS", "--from", month],
+            lambda: api.narrative_index(narrative, db_path=db, sessions="XNYS", since=month),
+        ),
         ("stats", ["stats"], lambda: api.store_stats(db_path=db)),
     ]
     if subject:
-        cases.insert(4, (f"figures {subject[0]} --limit 50", ["figures", subject[0], "--limit", "50"],
-                         lambda: api.figures(subject[0], db_path=db, limit=50)))
+        cases.insert(
+            4,
+            (
+                f"figures {subject[0]} --limit 50",
+                ["figures", subject[0], "--limit", "50"],
+                lambda: api.figures(subject[0], db_path=db, limit=50),
+            ),
+        )
     cli = Path(sys.executable).parent / "narrative"
     results = []
     for label, argv, call in cases:
@@ -263,12 +322,24 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         build_store(store, seed, articles=args.articles, years=args.years, fts=args.fts)
         took = time.perf_counter() - started
-        print(f"build: {args.articles:,} articles in {took:.0f}s ({args.articles / took:,.0f} articles/s), "
-              f"{store.stat().st_size / 2**30:.2f} GiB")
+        print(
+            f"build: {args.articles:,} articles in {took:.0f}s ({args.articles / took:,.0f} articles/s), "
+            f"{store.stat().st_size / 2**30:.2f} GiB"
+        )
     conn = sqlite3.connect(str(store))
-    sizes = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-             for t in ("articles", "mentions", "sentences", "figures", "article_scores", "entity_days",
-                       "entity_totals", "narrative_days")}
+    sizes = {
+        t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in (
+            "articles",
+            "mentions",
+            "sentences",
+            "figures",
+            "article_scores",
+            "entity_days",
+            "entity_totals",
+            "narrative_days",
+        )
+    }
     conn.close()
     print("rows: " + ", ".join(f"{t} {n:,}" for t, n in sizes.items()))
     print(f"\n| command (narrative ... --db {store.name}) | CLI, s (subprocess) | API, s (in-process) |")

@@ -42,10 +42,29 @@ COMMON_WORD_ZIPF = 4.0  # "target" 4.8, "visa" 4.1, "ford" 4.5 are gated; "corni
 LEGAL = re.compile(
     r"(?:,?\s+(?:inc|incorporated|corp|corporation|co|company|ltd|limited|plc|p\.l\.c|holdings?|group|sa|s\.a|ag|se|"
     r"nv|n\.v|a/s|asa|ab|oyj|spa|s\.p\.a|llc|lp|l\.p|reit|trust|the)\.?)+$|\s+&\s+co\.?$|\s*\([^)]*\)$",
-    re.IGNORECASE)
-EXCHANGES = {"NYSE": "NYSE", "NASDAQ": "NASDAQ", "NYSEAMERICAN": "NYSE American", "OTCMKTS": "OTC", "FRA": "FRA",
-             "ETR": "XETRA", "LON": "LSE", "EPA": "EPA", "AMS": "AMS", "EBR": "EBR", "BME": "BME", "HEL": "HEL",
-             "STO": "STO", "SWX": "SIX", "TYO": "TSE", "BIT": "BIT", "VIE": "VIE", "CPH": "CPH", "ELI": "ELI"}
+    re.IGNORECASE,
+)
+EXCHANGES = {
+    "NYSE": "NYSE",
+    "NASDAQ": "NASDAQ",
+    "NYSEAMERICAN": "NYSE American",
+    "OTCMKTS": "OTC",
+    "FRA": "FRA",
+    "ETR": "XETRA",
+    "LON": "LSE",
+    "EPA": "EPA",
+    "AMS": "AMS",
+    "EBR": "EBR",
+    "BME": "BME",
+    "HEL": "HEL",
+    "STO": "STO",
+    "SWX": "SIX",
+    "TYO": "TSE",
+    "BIT": "BIT",
+    "VIE": "VIE",
+    "CPH": "CPH",
+    "ELI": "ELI",
+}
 SECTOR_TYPES = (("bank", "bank"), ("asset management", "asset_manager"), ("stock exchange", "exchange"))
 
 
@@ -101,8 +120,13 @@ class Owners:
 
 
 def _names(entity: dict) -> list[str]:
-    return [entity["name"], *entity.get("aliases", ()), *entity.get("exact_aliases", ()),
-            *entity.get("ner_aliases", ()), *entity.get("zh", ())]
+    return [
+        entity["name"],
+        *entity.get("aliases", ()),
+        *entity.get("exact_aliases", ()),
+        *entity.get("ner_aliases", ()),
+        *entity.get("zh", ()),
+    ]
 
 
 def generated_entities(common_word) -> list[dict]:
@@ -134,14 +158,27 @@ def _entity_of(stock: dict, common_word) -> dict:
             continue
         prefix = google.split(":")[0] if ":" in google else ""
         exchange = EXCHANGES.get(prefix, prefix or ("US" if symbol.get("currency") == "USD" else "OTHER"))
-        listings.append({"symbol": yahoo, "exchange": exchange, "currency": symbol.get("currency") or "USD",
-                         "primary": yahoo == stock.get("symbol")})
+        listings.append(
+            {
+                "symbol": yahoo,
+                "exchange": exchange,
+                "currency": symbol.get("currency") or "USD",
+                "primary": yahoo == stock.get("symbol"),
+            }
+        )
     if listings and not any(listing["primary"] for listing in listings):
         listings[0]["primary"] = True
     gated = " " not in short and short.isalpha() and common_word(short)
-    return {"id": slug(short), "name": name, "type": kind, "country": isins[0][:2] if isins else None,
-            "aliases": [short] if short != name and not gated else [], "ner_aliases": [short] if gated else [],
-            "listings": listings, "indices": []}
+    return {
+        "id": slug(short),
+        "name": name,
+        "type": kind,
+        "country": isins[0][:2] if isins else None,
+        "aliases": [short] if short != name and not gated else [],
+        "ner_aliases": [short] if gated else [],
+        "listings": listings,
+        "indices": [],
+    }
 
 
 def ambiguous_ticker(symbol: str, common_word, stop_names: frozenset[str] = frozenset()) -> bool:
@@ -177,34 +214,44 @@ def build(common_word) -> dict:
         if override.get("drop"):
             continue
         for key in ("id", "parent", "type"):
-            entity[key] = override.get(key, entity[key] if key in entity else None)
+            entity[key] = override.get(key, entity.get(key, None))
         for key in ("aliases", "exact_aliases", "ner_aliases", "zh"):
             entity[key] = [*entity.get(key, []), *override.get(key, [])]
         names = {_fold(entity["name"]), _fold(short_name(entity["name"]))}
-        if names & base_names or entity["id"] in base_ids or {l["symbol"] for l in entity["listings"]} & base_tickers \
-                or _fold(entity["name"]) in owners.names:
+        if (
+            names & base_names
+            or entity["id"] in base_ids
+            or {listing["symbol"] for listing in entity["listings"]} & base_tickers
+            or _fold(entity["name"]) in owners.names
+        ):
             skipped.append(entity["name"])  # the hand-made entry wins
             continue
         if entity["id"] in owners.ids:  # two companies, one short name: the ticker tells them apart
             entity["id"] = f"{entity['id']}-{slug(entity['listings'][0]['symbol'].split('.')[0])}"
         _finish(entity, owners, common_word, stop_names)
         out.append(entity)
-    return {"generated_by": "scripts/build_catalog.py",
-            "sources": ["models/catalog/curated.yaml (project, MIT)", "pytickersymbols (PyPI, MIT)"],
-            "skipped_as_already_curated": sorted(skipped), "entities": out}
+    return {
+        "generated_by": "scripts/build_catalog.py",
+        "sources": ["models/catalog/curated.yaml (project, MIT)", "pytickersymbols (PyPI, MIT)"],
+        "skipped_as_already_curated": sorted(skipped),
+        "entities": out,
+    }
 
 
 def _finish(entity: dict, owners: Owners, common_word, stop_names: frozenset[str]) -> None:
     """Drop names and tickers another entity owns, mark ambiguous tickers, and claim the rest."""
     entity_id = entity["id"]
     for key in ("aliases", "exact_aliases", "ner_aliases", "zh"):
-        entity[key] = [n for n in owners.free_names(entity_id, entity.get(key, [])) if n != entity["name"]
-                       or key == "ner_aliases"]
+        entity[key] = [
+            n for n in owners.free_names(entity_id, entity.get(key, [])) if n != entity["name"] or key == "ner_aliases"
+        ]
     owners.free_names(entity_id, [entity["name"]])
     listings = []
     for listing in entity.get("listings", []):
-        if owners.tickers.setdefault(listing["symbol"], entity_id) != entity_id \
-                or owners.names.setdefault(_fold(listing["symbol"]), entity_id) != entity_id:
+        if (
+            owners.tickers.setdefault(listing["symbol"], entity_id) != entity_id
+            or owners.names.setdefault(_fold(listing["symbol"]), entity_id) != entity_id
+        ):
             continue
         if ambiguous_ticker(listing["symbol"], common_word, stop_names):
             listing = {**listing, "ambiguous": True}
@@ -235,9 +282,11 @@ def main(argv: list[str] | None = None) -> int:
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     OUTPUT.write_text(text + "\n", encoding="utf-8")
     entities = catalog["entities"]
-    print(f"wrote {OUTPUT}: {len(entities)} entities, {sum(len(e.get('listings', [])) for e in entities)} listings, "
-          f"{sum(bool(e.get('ner_aliases')) for e in entities)} with NER-gated short names; "
-          f"{len(catalog['skipped_as_already_curated'])} skipped as already in models/entities.yaml")
+    print(
+        f"wrote {OUTPUT}: {len(entities)} entities, {sum(len(e.get('listings', [])) for e in entities)} listings, "
+        f"{sum(bool(e.get('ner_aliases')) for e in entities)} with NER-gated short names; "
+        f"{len(catalog['skipped_as_already_curated'])} skipped as already in models/entities.yaml"
+    )
     return 0
 
 

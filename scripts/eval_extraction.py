@@ -26,9 +26,10 @@ import sys
 import time
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -44,13 +45,14 @@ TARGETS = {  # the gold-set targets this evaluation reports against
 
 # ---------------------------------------------------------------------------------------------- scoring helpers
 
+
 @dataclass
 class PRF:
     tp: int = 0
     fp: int = 0
     fn: int = 0
 
-    def add(self, other: "PRF") -> None:
+    def add(self, other: PRF) -> None:
         self.tp += other.tp
         self.fp += other.fp
         self.fn += other.fn
@@ -69,8 +71,7 @@ class PRF:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def line(self) -> str:
-        return (f"P={self.precision:.3f} R={self.recall:.3f} F1={self.f1:.3f}  "
-                f"(tp={self.tp} fp={self.fp} fn={self.fn})")
+        return f"P={self.precision:.3f} R={self.recall:.3f} F1={self.f1:.3f}  (tp={self.tp} fp={self.fp} fn={self.fn})"
 
 
 def match_pairs(gold: Sequence[Any], pred: Sequence[Any], ok: Callable[[Any, Any], bool]) -> list[tuple[int, int]]:
@@ -99,6 +100,7 @@ def _norm(text: str | None) -> str:
 
 # ---------------------------------------------------------------------------------------------- (a) CoNLL-2003
 
+
 def read_conll(path: Path) -> list[tuple[list[str], list[str]]]:
     """Sentences as (tokens, NER tags); -DOCSTART- lines and blank lines separate them."""
     return read_conll_text(path.read_text(encoding="utf-8"))
@@ -115,7 +117,7 @@ def conll_spans(tokens: list[str], tags: list[str]) -> tuple[str, set[tuple[int,
         position += len(token) + 1
     text = " ".join(tokens)
     spans, current = set(), None  # current: [type, first token, last token]
-    for i, tag in enumerate(tags + ["O"]):
+    for i, tag in enumerate([*tags, "O"]):
         kind = tag[2:] if tag != "O" else None
         begins = tag.startswith("B-") or (kind is not None and (current is None or current[0] != kind))
         if current is not None and (kind is None or begins):
@@ -199,8 +201,15 @@ def section_conll(ex, data: Path, out: dict, verbose: bool) -> None:
 # ---------------------------------------------------------------------------------------------- (b) quantulum3
 
 QUANTULUM_UNITS = {  # quantulum unit -> our unit
-    "percentage": "%", "dollar": "USD", "euro": "EUR", "pound sterling": "GBP", "yen": "JPY",
-    "japanese yen": "JPY", "yuan": "CNY", "renminbi": "CNY", "chinese yuan": "CNY",
+    "percentage": "%",
+    "dollar": "USD",
+    "euro": "EUR",
+    "pound sterling": "GBP",
+    "yen": "JPY",
+    "japanese yen": "JPY",
+    "yuan": "CNY",
+    "renminbi": "CNY",
+    "chinese yuan": "CNY",
 }
 SCALE_WORDS = re.compile(r"\b(hundred|thousand|million|billion|trillion)\b", re.IGNORECASE)
 
@@ -232,8 +241,9 @@ def section_quantities(ex, data: Path, out: dict, verbose: bool) -> None:
         shift = len(document) - len(case["req"])  # the empty title leaves "\n\n" before the text
         for f in extraction.figures:
             offsets_total += 1
-            offsets_ok += (document[f.start:f.end] == f.surface
-                           and case["req"][f.start - shift:f.end - shift] == f.surface)
+            offsets_ok += (
+                document[f.start : f.end] == f.surface and case["req"][f.start - shift : f.end - shift] == f.surface
+            )
         expected = [(q, quantulum_scope(q)) for q in case["res"]]
         for q, unit in expected:
             if unit is None:
@@ -259,14 +269,22 @@ def section_quantities(ex, data: Path, out: dict, verbose: bool) -> None:
         prf.tp += len(pairs)
         prf.fn += len(gold) - len(pairs)
         misses.extend((case["req"], f"{g[2]!r} = {g[0]:g} {g[1]}") for i, g in enumerate(gold) if i not in matched_g)
-    print(f"  in scope: {in_scope_cases} of {len(cases)} cases, {prf.tp + prf.fn} expected quantities "
-          f"(percent, USD/EUR/GBP/JPY/CNY, counts written with hundred/thousand/million/billion/trillion)")
-    print(f"  value+unit (|value| within 1e-6 relative): {prf.line()}; {ignored} counts of out-of-scope "
-          f"dimensionless numbers ignored")
-    print(f"  offsets: {offsets_ok}/{offsets_total} figure surfaces equal document[start:end] "
-          f"(document = '\\n\\n' + text, i.e. text offset = start - 2)")
-    print(f"  out of scope ({sum(out_units.values())} quantities): "
-          + ", ".join(f"{u} {n}" for u, n in out_units.most_common()))
+    print(
+        f"  in scope: {in_scope_cases} of {len(cases)} cases, {prf.tp + prf.fn} expected quantities "
+        f"(percent, USD/EUR/GBP/JPY/CNY, counts written with hundred/thousand/million/billion/trillion)"
+    )
+    print(
+        f"  value+unit (|value| within 1e-6 relative): {prf.line()}; {ignored} counts of out-of-scope "
+        f"dimensionless numbers ignored"
+    )
+    print(
+        f"  offsets: {offsets_ok}/{offsets_total} figure surfaces equal document[start:end] "
+        f"(document = '\\n\\n' + text, i.e. text offset = start - 2)"
+    )
+    print(
+        f"  out of scope ({sum(out_units.values())} quantities): "
+        + ", ".join(f"{u} {n}" for u, n in out_units.most_common())
+    )
     print(f"  figures emitted on the {len(cases) - in_scope_cases} out-of-scope cases: {len(out_of_scope_emitted)}")
     if verbose:
         for req, what in misses:
@@ -286,6 +304,7 @@ def _close(a: float, b: float, rel: float) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------- (c) gold set
+
 
 def load_gold(path: Path | str = DEFAULT_GOLD) -> list[dict]:
     import yaml
@@ -337,11 +356,15 @@ class GoldScores:
 
     def as_dict(self) -> dict[str, float]:
         return {
-            "entities_precision": self.entities.precision, "entities_recall": self.entities.recall,
-            "entities_f1": self.entities.f1, "entities_all_f1": self.entities_all.f1,
-            "figures_vus_f1": self.figures_vus.f1, "figures_vu_f1": self.figures_vu.f1,
+            "entities_precision": self.entities.precision,
+            "entities_recall": self.entities.recall,
+            "entities_f1": self.entities.f1,
+            "entities_all_f1": self.entities_all.f1,
+            "figures_vus_f1": self.figures_vus.f1,
+            "figures_vu_f1": self.figures_vu.f1,
             "people_f1": self.people.f1,
-            "period_accuracy": _ratio(self.period), "direction_accuracy": _ratio(self.direction),
+            "period_accuracy": _ratio(self.period),
+            "direction_accuracy": _ratio(self.direction),
         }
 
 
@@ -349,8 +372,12 @@ def _ratio(pair: Sequence[int]) -> float:
     return pair[0] / pair[1] if pair[1] else 1.0
 
 
-def score_gold(items: Sequence[dict], extractions: Sequence, place_ids: Iterable[str],
-               entity_names: dict[str, set[str]] | None = None) -> GoldScores:
+def score_gold(
+    items: Sequence[dict],
+    extractions: Sequence,
+    place_ids: Iterable[str],
+    entity_names: dict[str, set[str]] | None = None,
+) -> GoldScores:
     """Micro scores of the extractions against the gold items; ``place_ids`` are the catalog's place entities."""
     places = set(place_ids)
     entity_names = entity_names or {}
@@ -361,10 +388,12 @@ def score_gold(items: Sequence[dict], extractions: Sequence, place_ids: Iterable
         predicted = {m.entity_id for m in extraction.mentions if m.entity_id}
         gold_entities, gold_places = set(item["entities"]), set(item["places"])
         pred_entities, pred_places = predicted - places, predicted & places
-        for prf, gold, pred in ((scores.entities, gold_entities, pred_entities),
-                                (scores.places, gold_places, pred_places),
-                                (scores.entities_all, gold_entities | gold_places, predicted),
-                                (scores.by_language[language]["entities"], gold_entities, pred_entities)):
+        for prf, gold, pred in (
+            (scores.entities, gold_entities, pred_entities),
+            (scores.places, gold_places, pred_places),
+            (scores.entities_all, gold_entities | gold_places, predicted),
+            (scores.by_language[language]["entities"], gold_entities, pred_entities),
+        ):
             prf.add(PRF(len(gold & pred), len(pred - gold), len(gold - pred)))
         for missing in sorted(gold_entities - pred_entities):
             scores.errors.append((item_id, "entity-miss", missing))
@@ -385,8 +414,11 @@ def score_gold(items: Sequence[dict], extractions: Sequence, place_ids: Iterable
 
         vus = match_pairs(gold_figures, pred_figures, lambda g, p: value_unit(g, p) and _subject_ok(g, p))
         vu = match_pairs(gold_figures, pred_figures, value_unit)
-        for prf, pairs in ((scores.figures_vus, vus), (scores.figures_vu, vu),
-                           (scores.by_language[language]["figures_vus"], vus)):
+        for prf, pairs in (
+            (scores.figures_vus, vus),
+            (scores.figures_vu, vu),
+            (scores.by_language[language]["figures_vus"], vus),
+        ):
             prf.add(PRF(len(pairs), len(pred_figures) - len(pairs), len(gold_figures) - len(pairs)))
         vu_of_gold = dict(vu)
         for g_index, p_index in vu:
@@ -397,8 +429,9 @@ def score_gold(items: Sequence[dict], extractions: Sequence, place_ids: Iterable
                     if getattr(p, attr) == g[key]:
                         tally[0] += 1
                     else:
-                        scores.errors.append((item_id, f"{key}-wrong",
-                                              f"{_gold_figure_text(g)} got {key}={getattr(p, attr)}"))
+                        scores.errors.append(
+                            (item_id, f"{key}-wrong", f"{_gold_figure_text(g)} got {key}={getattr(p, attr)}")
+                        )
         matched_gold = {g for g, _ in vus}
         matched_pred = {p for _, p in vus}
         for i, g in enumerate(gold_figures):
@@ -418,7 +451,7 @@ def score_gold(items: Sequence[dict], extractions: Sequence, place_ids: Iterable
         gold_people, pred_people = item["people"], list(extraction.people)
 
         def same_name(g, p) -> bool:
-            return bool(g.get("id")) and p.entity_id == g.get("id") or _norm(p.name) == _norm(g["name"])
+            return (bool(g.get("id")) and p.entity_id == g.get("id")) or _norm(p.name) == _norm(g["name"])
 
         def same_org(g, p) -> bool:
             org = g.get("org")
@@ -431,10 +464,12 @@ def score_gold(items: Sequence[dict], extractions: Sequence, place_ids: Iterable
 
         people_pairs = match_pairs(gold_people, pred_people, lambda g, p: same_name(g, p) and same_org(g, p))
         name_pairs = match_pairs(gold_people, pred_people, same_name)
-        scores.people.add(PRF(len(people_pairs), len(pred_people) - len(people_pairs),
-                              len(gold_people) - len(people_pairs)))
-        scores.people_names.add(PRF(len(name_pairs), len(pred_people) - len(name_pairs),
-                                    len(gold_people) - len(name_pairs)))
+        scores.people.add(
+            PRF(len(people_pairs), len(pred_people) - len(people_pairs), len(gold_people) - len(people_pairs))
+        )
+        scores.people_names.add(
+            PRF(len(name_pairs), len(pred_people) - len(name_pairs), len(gold_people) - len(name_pairs))
+        )
         for g_index, p_index in name_pairs:
             g, p = gold_people[g_index], pred_people[p_index]
             if g.get("role"):
@@ -442,13 +477,20 @@ def score_gold(items: Sequence[dict], extractions: Sequence, place_ids: Iterable
                 if p.role and (_norm(g["role"]) in _norm(p.role) or _norm(p.role) in _norm(g["role"])):
                     scores.role[0] += 1
             if not same_org(g, p) or (g.get("role") or None) != (p.role or None):
-                scores.errors.append((item_id, "person-attr",
-                                      f"{g['name']}: gold role={g.get('role')!r} org={g.get('org')!r}; "
-                                      f"got role={p.role!r} org={p.org!r} ({p.org_entity_id})"))
+                scores.errors.append(
+                    (
+                        item_id,
+                        "person-attr",
+                        f"{g['name']}: gold role={g.get('role')!r} org={g.get('org')!r}; "
+                        f"got role={p.role!r} org={p.org!r} ({p.org_entity_id})",
+                    )
+                )
         named = {g for g, _ in name_pairs}
         for i, g in enumerate(gold_people):
             if i not in named:
-                scores.errors.append((item_id, "person-miss", f"{g['name']} role={g.get('role')!r} org={g.get('org')!r}"))
+                scores.errors.append(
+                    (item_id, "person-miss", f"{g['name']} role={g.get('role')!r} org={g.get('org')!r}")
+                )
         named_pred = {p for _, p in name_pairs}
         for i, p in enumerate(pred_people):
             if i not in named_pred:
@@ -466,8 +508,11 @@ def gold_context(ex) -> tuple[set[str], dict[str, set[str]]]:
 def section_gold(ex, gold_path: Path, out: dict, verbose: bool) -> None:
     items = load_gold(gold_path)
     languages = Counter(item["language"] for item in items)
-    print(f"\n=== (c) gold set: {gold_path} ({len(items)} sentences: "
-          + ", ".join(f"{n} {lang}" for lang, n in sorted(languages.items())) + ")")
+    print(
+        f"\n=== (c) gold set: {gold_path} ({len(items)} sentences: "
+        + ", ".join(f"{n} {lang}" for lang, n in sorted(languages.items()))
+        + ")"
+    )
     started = time.perf_counter()
     extractions = run_gold(ex, items)
     elapsed = time.perf_counter() - started
@@ -479,13 +524,19 @@ def section_gold(ex, gold_path: Path, out: dict, verbose: bool) -> None:
     print(f"  places only:                                {scores.places.line()}")
     print(f"  figures value+unit+subject:                 {scores.figures_vus.line()}")
     print(f"  figures value+unit:                         {scores.figures_vu.line()}")
-    print(f"  period accuracy on value+unit matches:      {_ratio(scores.period):.3f} "
-          f"({scores.period[0]}/{scores.period[1]} where annotated)")
-    print(f"  direction accuracy on value+unit matches:   {_ratio(scores.direction):.3f} "
-          f"({scores.direction[0]}/{scores.direction[1]} where annotated)")
+    print(
+        f"  period accuracy on value+unit matches:      {_ratio(scores.period):.3f} "
+        f"({scores.period[0]}/{scores.period[1]} where annotated)"
+    )
+    print(
+        f"  direction accuracy on value+unit matches:   {_ratio(scores.direction):.3f} "
+        f"({scores.direction[0]}/{scores.direction[1]} where annotated)"
+    )
     print(f"  people name+org:                            {scores.people.line()}")
     print(f"  people name only:                           {scores.people_names.line()}")
-    print(f"  role given (on name matches):               {_ratio(scores.role):.3f} ({scores.role[0]}/{scores.role[1]})")
+    print(
+        f"  role given (on name matches):               {_ratio(scores.role):.3f} ({scores.role[0]}/{scores.role[1]})"
+    )
     for language, by in sorted(scores.by_language.items()):
         print(f"  [{language}] entities {by['entities'].line()}")
         print(f"  [{language}] figures v+u+s {by['figures_vus'].line()}")
@@ -505,12 +556,29 @@ def section_gold(ex, gold_path: Path, out: dict, verbose: bool) -> None:
 # ---------------------------------------------------------------------------------------------- (d) typed NER
 
 # One mapping of spaCy (OntoNotes) labels to the gold scheme (CoNLL-2003 types), used for both systems.
-SPACY_TO_GOLD = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "NORP": "MISC",
-                 "PRODUCT": "MISC", "EVENT": "MISC", "WORK_OF_ART": "MISC", "LAW": "MISC", "LANGUAGE": "MISC"}
+SPACY_TO_GOLD = {
+    "PERSON": "PER",
+    "ORG": "ORG",
+    "GPE": "LOC",
+    "LOC": "LOC",
+    "FAC": "LOC",
+    "NORP": "MISC",
+    "PRODUCT": "MISC",
+    "EVENT": "MISC",
+    "WORK_OF_ART": "MISC",
+    "LAW": "MISC",
+    "LANGUAGE": "MISC",
+}
 # A linked mention is typed by its catalog entity (more precise than a label): indices, models, chips and
 # products are MISC as CoNLL tags "Dow" or "Nikkei"; people PER; places LOC; every organisation type ORG.
-CATALOG_TYPE_TO_GOLD = {"person": "PER", "place": "LOC", "index": "MISC", "ai_model": "MISC", "chip": "MISC",
-                        "product": "MISC"}
+CATALOG_TYPE_TO_GOLD = {
+    "person": "PER",
+    "place": "LOC",
+    "index": "MISC",
+    "ai_model": "MISC",
+    "chip": "MISC",
+    "product": "MISC",
+}
 GOLD_TYPES = ("PER", "ORG", "LOC", "MISC")
 DEFAULT_NER_GOLD = ROOT / "tests" / "gold" / "ner"
 
@@ -520,14 +588,16 @@ def load_ner_gold(path: Path) -> list[dict]:
     items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     for item in items:
         for span in item["entities"]:
-            assert item["text"][span["start"]:span["end"]] == span["text"], (item["id"], span)
+            assert item["text"][span["start"] : span["end"]] == span["text"], (item["id"], span)
     return items
 
 
 def plain_spans(nlp, texts: Sequence[str]) -> list[set[tuple[int, int, str]]]:
     """Exact (start, end, gold type) spans of plain spaCy's ``doc.ents``."""
-    return [{(e.start_char, e.end_char, SPACY_TO_GOLD[e.label_]) for e in doc.ents if e.label_ in SPACY_TO_GOLD}
-            for doc in nlp.pipe(texts, batch_size=256)]
+    return [
+        {(e.start_char, e.end_char, SPACY_TO_GOLD[e.label_]) for e in doc.ents if e.label_ in SPACY_TO_GOLD}
+        for doc in nlp.pipe(texts, batch_size=256)
+    ]
 
 
 def project_spans(ex, texts: Sequence[str]) -> tuple[list[set], list[list]]:
@@ -541,7 +611,7 @@ def project_spans(ex, texts: Sequence[str]) -> tuple[list[set], list[list]]:
         found = set()
         for m in extraction.mentions:
             entity = by_id.get(m.entity_id) if m.entity_id else None
-            kind = (CATALOG_TYPE_TO_GOLD.get(entity.type, "ORG") if entity else SPACY_TO_GOLD.get(m.label))
+            kind = CATALOG_TYPE_TO_GOLD.get(entity.type, "ORG") if entity else SPACY_TO_GOLD.get(m.label)
             if kind:
                 found.add((m.start, m.end, kind))
         spans.append(found)
@@ -579,12 +649,17 @@ def linking_scores(items: Sequence[dict], mentions: Sequence[list], known_ids: s
                 prf.tp += 1
             else:
                 prf.fp += 1
-                errors.append((item["id"], "link-wrong", f"{item['text'][where[0]:where[1]]!r} -> {entity_id} "
-                                                        f"(gold {gold.get(where, 'no entity')})"))
+                errors.append(
+                    (
+                        item["id"],
+                        "link-wrong",
+                        f"{item['text'][where[0] : where[1]]!r} -> {entity_id} (gold {gold.get(where, 'no entity')})",
+                    )
+                )
         for where, entity_id in gold.items():
             if entity_id in known_ids and linked.get(where) != entity_id:
                 prf.fn += 1
-                errors.append((item["id"], "link-miss", f"{item['text'][where[0]:where[1]]!r} = {entity_id}"))
+                errors.append((item["id"], "link-miss", f"{item['text'][where[0] : where[1]]!r} = {entity_id}"))
     return prf, errors
 
 
@@ -604,8 +679,9 @@ def _span_errors(texts, gold, pred) -> list[str]:
     return lines
 
 
-def compare_ner(ex, texts: Sequence[str], gold: Sequence[set], title: str, out: dict, key: str,
-                verbose: bool) -> list[list]:
+def compare_ner(
+    ex, texts: Sequence[str], gold: Sequence[set], title: str, out: dict, key: str, verbose: bool
+) -> list[list]:
     """Plain spaCy against the project on the same texts, typed exact spans; returns the project's mentions."""
     import spacy
 
@@ -617,13 +693,17 @@ def compare_ner(ex, texts: Sequence[str], gold: Sequence[set], title: str, out: 
     project_pred, mentions = project_spans(ex, texts)
     project_seconds = time.perf_counter() - started
     print(f"\n=== {title} ({len(texts)} texts, {sum(len(g) for g in gold)} gold spans)")
-    print("  types: PERSON->PER, ORG->ORG, GPE/LOC/FAC->LOC, NORP/PRODUCT/EVENT/WORK_OF_ART/LAW/LANGUAGE->MISC "
-          "(both systems); a linked mention takes its catalog type")
+    print(
+        "  types: PERSON->PER, ORG->ORG, GPE/LOC/FAC->LOC, NORP/PRODUCT/EVENT/WORK_OF_ART/LAW/LANGUAGE->MISC "
+        "(both systems); a linked mention takes its catalog type"
+    )
     out[f"{key}_plain"] = typed_scores(gold, plain_pred)
     out[f"{key}_project"] = typed_scores(gold, project_pred)
     _typed_lines(f"plain spaCy {PLAIN_MODEL} (ner only): {plain_seconds:.1f}s", out[f"{key}_plain"])
-    _typed_lines(f"project extractor (full extraction: parse, entities, figures, people, phrases): "
-                 f"{project_seconds:.1f}s", out[f"{key}_project"])
+    _typed_lines(
+        f"project extractor (full extraction: parse, entities, figures, people, phrases): {project_seconds:.1f}s",
+        out[f"{key}_project"],
+    )
     if verbose:
         print("\n".join(_span_errors(texts, gold, project_pred)))
     return mentions
@@ -650,7 +730,7 @@ def read_conll_text(chunk: str) -> list[tuple[list[str], list[str]]]:
     """Sentences of CoNLL text as (tokens, NER tags); blank lines and document-start lines separate them
     (``-DOCSTART- -X- -X- O``, or its ``-X- ...`` rest once the text was split on ``-DOCSTART-``)."""
     sentences, tokens, tags = [], [], []
-    for line in chunk.splitlines() + [""]:
+    for line in [*chunk.splitlines(), ""]:
         parts = line.split()
         if not parts or parts[0] in ("-DOCSTART-", "-X-"):
             if tokens:
@@ -672,11 +752,19 @@ def section_conll_typed(ex, data: Path, out: dict, verbose: bool) -> None:
         text, spans = conll_spans(tokens, tags)
         texts.append(text)
         gold.append(spans)
-    compare_ner(ex, texts, gold, f"(d) CoNLL-2003 English test, typed PER/ORG/LOC/MISC, sentence by sentence: {path}",
-                out, "conll_typed", verbose)
+    compare_ner(
+        ex,
+        texts,
+        gold,
+        f"(d) CoNLL-2003 English test, typed PER/ORG/LOC/MISC, sentence by sentence: {path}",
+        out,
+        "conll_typed",
+        verbose,
+    )
     texts, gold = conll_documents(path)
-    compare_ner(ex, texts, gold, f"(d) CoNLL-2003 English test, typed, one document at a time: {path}",
-                out, "conll_docs", False)
+    compare_ner(
+        ex, texts, gold, f"(d) CoNLL-2003 English test, typed, one document at a time: {path}", out, "conll_docs", False
+    )
 
 
 def section_ner_gold(ex, folder: Path, out: dict, verbose: bool) -> None:
@@ -686,8 +774,9 @@ def section_ner_gold(ex, folder: Path, out: dict, verbose: bool) -> None:
         unknown = sorted({s["id"] for i in items for s in i["entities"] if s["id"] and s["id"] not in known})
         texts = [item["text"] for item in items]
         gold = [{(s["start"], s["end"], s["type"]) for s in item["entities"]} for item in items]
-        mentions = compare_ner(ex, texts, gold, f"(e) financial-news NER gold, {half}: {folder / half}.jsonl",
-                               out, f"ner_{half}", verbose)
+        mentions = compare_ner(
+            ex, texts, gold, f"(e) financial-news NER gold, {half}: {folder / half}.jsonl", out, f"ner_{half}", verbose
+        )
         links, errors = linking_scores(items, mentions, known)
         out[f"ner_{half}_links"] = links
         print(f"  linking (exact span + catalog id): {links.line()}")
@@ -719,25 +808,43 @@ def section_speed(ex, data: Path, out: dict, verbose: bool, load_seconds: float)
         started = time.perf_counter()
         list(ex.extract_many(articles))
         best = min(best, time.perf_counter() - started)
-    print(f"\n=== (f) speed: {len(articles)} documents, {words} words; best of 3: {best:.2f}s "
-          f"({words / best:.0f} words/s); extractor load {load_seconds:.1f}s")
+    print(
+        f"\n=== (f) speed: {len(articles)} documents, {words} words; best of 3: {best:.2f}s "
+        f"({words / best:.0f} words/s); extractor load {load_seconds:.1f}s"
+    )
     out["speed"] = (best, words, load_seconds)
 
 
 # ---------------------------------------------------------------------------------------------- main
 
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                        help="shared data folder holding ner/conll2003/test.txt and numbers/quantulum3/ "
-                             "(or a folder holding test.txt / quantities.json directly); default ../shared/data")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help="shared data folder holding ner/conll2003/test.txt and numbers/quantulum3/ "
+        "(or a folder holding test.txt / quantities.json directly); default ../shared/data",
+    )
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD)
-    parser.add_argument("--only", default="conll,quantities,gold,conll-typed,ner-gold,speed",
-                        help="comma-separated sections to run: conll, quantities, gold, conll-typed, ner-gold, speed")
-    parser.add_argument("--ner-gold", type=Path, default=DEFAULT_NER_GOLD,
-                        help="folder holding dev.jsonl and heldout.jsonl (default tests/gold/ner)")
-    parser.add_argument("--src", type=Path, default=ROOT / "src",
-                        help="the narrative source tree to evaluate (another checkout's src/ to compare versions)")
+    parser.add_argument(
+        "--only",
+        default="conll,quantities,gold,conll-typed,ner-gold,speed",
+        help="comma-separated sections to run: conll, quantities, gold, conll-typed, ner-gold, speed",
+    )
+    parser.add_argument(
+        "--ner-gold",
+        type=Path,
+        default=DEFAULT_NER_GOLD,
+        help="folder holding dev.jsonl and heldout.jsonl (default tests/gold/ner)",
+    )
+    parser.add_argument(
+        "--src",
+        type=Path,
+        default=ROOT / "src",
+        help="the narrative source tree to evaluate (another checkout's src/ to compare versions)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="print misses and false positives")
     args = parser.parse_args(argv)
     sections = {s.strip() for s in args.only.split(",") if s.strip()}
@@ -770,31 +877,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n" + "=" * 30 + " SUMMARY " + "=" * 30)
     print(f"command: {command}")
     print(f"extractor: {ex.version}; total {time.perf_counter() - started:.0f}s")
-    for key, title in (("conll_ruler", "CoNLL-2003 test, ex.nlp + catalog ruler"),
-                       ("conll_plain", f"CoNLL-2003 test, plain {PLAIN_MODEL}")):
+    for key, title in (
+        ("conll_ruler", "CoNLL-2003 test, ex.nlp + catalog ruler"),
+        ("conll_plain", f"CoNLL-2003 test, plain {PLAIN_MODEL}"),
+    ):
         if key in out:
             s = out[key]
-            print(f"{title}: PER F1={s['PER'].f1:.3f} (P={s['PER'].precision:.3f} R={s['PER'].recall:.3f}) "
-                  f"ORG F1={s['ORG'].f1:.3f} (P={s['ORG'].precision:.3f} R={s['ORG'].recall:.3f}) "
-                  f"micro F1={s['micro'].f1:.3f}")
-    for key, title in (("conll_typed", "CoNLL-2003 test typed"), ("conll_docs", "CoNLL-2003 test by document"),
-                       ("ner_dev", "NER gold dev"),
-                       ("ner_heldout", "NER gold held-out")):
+            print(
+                f"{title}: PER F1={s['PER'].f1:.3f} (P={s['PER'].precision:.3f} R={s['PER'].recall:.3f}) "
+                f"ORG F1={s['ORG'].f1:.3f} (P={s['ORG'].precision:.3f} R={s['ORG'].recall:.3f}) "
+                f"micro F1={s['micro'].f1:.3f}"
+            )
+    for key, title in (
+        ("conll_typed", "CoNLL-2003 test typed"),
+        ("conll_docs", "CoNLL-2003 test by document"),
+        ("ner_dev", "NER gold dev"),
+        ("ner_heldout", "NER gold held-out"),
+    ):
         if f"{key}_plain" in out:
             for system in ("plain", "project"):
                 s = out[f"{key}_{system}"]
                 print(f"{title}, {system}: " + " ".join(f"{k} F1={s[k].f1:.3f}" for k in (*GOLD_TYPES, "micro")))
         if f"{key}_links" in out:
             links, common = out[f"{key}_links"], out[f"{key}_common_links"]
-            print(f"{title}, linking: P={links.precision:.3f} R={links.recall:.3f} (tp={links.tp} fp={links.fp}); "
-                  f"common-word names: P={common.precision:.3f} R={common.recall:.3f} (tp={common.tp} fp={common.fp})")
+            print(
+                f"{title}, linking: P={links.precision:.3f} R={links.recall:.3f} (tp={links.tp} fp={links.fp}); "
+                f"common-word names: P={common.precision:.3f} R={common.recall:.3f} (tp={common.tp} fp={common.fp})"
+            )
     if "speed" in out:
         seconds, words, load = out["speed"]
         print(f"speed: {seconds:.2f}s for {words} words ({words / seconds:.0f} words/s); load {load:.1f}s")
     if "quantities" in out:
         q, (n_in, n_all) = out["quantities"], out["quantities_cases"]
-        print(f"quantulum3 value+unit, {n_in}/{n_all} cases in scope: P={q.precision:.3f} R={q.recall:.3f} "
-              f"F1={q.f1:.3f}")
+        print(
+            f"quantulum3 value+unit, {n_in}/{n_all} cases in scope: P={q.precision:.3f} R={q.recall:.3f} F1={q.f1:.3f}"
+        )
     if "gold" in out:
         g: GoldScores = out["gold"]
         checks = [
@@ -804,9 +921,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
         for title, value, target in checks:
             print(f"gold {title}: {value:.3f} (target >= {target:.2f}: {'PASS' if value >= target else 'FAIL'})")
-        print(f"gold entities F1: {g.entities.f1:.3f}; incl. places F1: {g.entities_all.f1:.3f}; "
-              f"figures value+unit F1: {g.figures_vu.f1:.3f}; period acc: {_ratio(g.period):.3f}; "
-              f"direction acc: {_ratio(g.direction):.3f}; people name+org F1: {g.people.f1:.3f}")
+        print(
+            f"gold entities F1: {g.entities.f1:.3f}; incl. places F1: {g.entities_all.f1:.3f}; "
+            f"figures value+unit F1: {g.figures_vu.f1:.3f}; period acc: {_ratio(g.period):.3f}; "
+            f"direction acc: {_ratio(g.direction):.3f}; people name+org F1: {g.people.f1:.3f}"
+        )
     return 0
 
 

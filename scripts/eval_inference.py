@@ -13,7 +13,8 @@ Gaussian or Student-t(3), two tickers whose returns correlate 0.5 (a family like
 
 Power: a planted 1-session lead (``returns_t = 0.2 news_{t-1} + noise``, correlation 0.2) on 500 dense
 sessions, found when the lag +1 cross-correlation passes family-wise control; a planted step of 1 standard
-deviation halfway through 250 dense sessions, found when a reported shift lies within +-2 sessions of it (1 and 1.5 standard deviations).
+deviation halfway through 250 dense sessions, found when a reported shift lies within +-2 sessions of it (1 and 1.5
+standard deviations).
 
     .venv/bin/python scripts/eval_inference.py            # default: 300 seeds per cell, 199 shifts
     .venv/bin/python scripts/eval_inference.py --quick    # smoke run (a few seeds)
@@ -37,14 +38,14 @@ import time
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # one BLAS thread per worker process
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from scipy import stats  # noqa: E402
+import numpy as np
+import pandas as pd
+from scipy import stats
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 
-from narrative.market.inference import leadlag  # noqa: E402
-from narrative.market.shifts import detect_shifts  # noqa: E402
+from narrative.market.inference import leadlag
+from narrative.market.shifts import detect_shifts
 
 DESIGNS = [("1/126", 1, 126), ("5/61", 5, 61), ("10/250", 10, 250), ("32/460", 32, 460), ("dense/250", 250, 250)]
 NOISE = ["gaussian", "t3"]
@@ -53,10 +54,12 @@ STEPS = (1.0, 1.5)
 
 def returns_matrix(rng: np.random.Generator, sessions: int, noise: str, tickers: int = 2) -> np.ndarray:
     """Unit-variance returns, pairwise correlation 0.5 (one common factor)."""
+
     def draw(size):
         if noise == "t3":
             return rng.standard_t(3, size=size) / np.sqrt(3.0)
         return rng.normal(size=size)
+
     common = draw(sessions)
     return np.column_stack([np.sqrt(0.5) * common + np.sqrt(0.5) * draw(sessions) for _ in range(tickers)])
 
@@ -75,8 +78,14 @@ def news_series(rng: np.random.Generator, news_days: int, sessions: int) -> np.n
 
 
 def index_frame(news: np.ndarray, dates: pd.DatetimeIndex) -> pd.DataFrame:
-    return pd.DataFrame({"net": news, "attention": (news != 0).astype(int),
-                         "first_published": pd.Series(dates, index=dates).where(news != 0)}, index=dates)
+    return pd.DataFrame(
+        {
+            "net": news,
+            "attention": (news != 0).astype(int),
+            "first_published": pd.Series(dates, index=dates).where(news != 0),
+        },
+        index=dates,
+    )
 
 
 def old_bonferroni_any(tests: pd.DataFrame) -> bool:
@@ -84,7 +93,7 @@ def old_bonferroni_any(tests: pd.DataFrame) -> bool:
     ccf = tests[tests["test"] == "ccf"].dropna(subset=["statistic"])
     r, n = ccf["statistic"].to_numpy(), ccf["n"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = r * np.sqrt((n - 2) / np.maximum(1 - r ** 2, 1e-300))
+        t = r * np.sqrt((n - 2) / np.maximum(1 - r**2, 1e-300))
     p_ccf = 2 * stats.t.sf(np.abs(t), n - 2)
     granger = tests[tests["test"] != "ccf"].dropna(subset=["statistic"])
     lag, n_g = granger["lag"].to_numpy(), granger["n"].to_numpy()
@@ -101,7 +110,7 @@ def old_shifts_any(signal: np.ndarray, *, smooth: int = 5, min_gap: int = 10, z:
         return False
     scale = float(np.std(values))
     for t in range(min_gap, len(values) - min_gap):
-        if abs(values[t:t + min_gap].mean() - values[t - min_gap:t].mean()) > z * scale:
+        if abs(values[t : t + min_gap].mean() - values[t - min_gap : t].mean()) > z * scale:
             return True
     return False
 
@@ -130,14 +139,16 @@ def lead_trial(job):
     dates = pd.bdate_range("2020-01-01", periods=sessions)
     news = rng.normal(size=sessions)
     noise_draw = returns_matrix(rng, sessions, noise, tickers=1)[:, 0]
-    planted = np.r_[0.0, 0.2 * news[:-1]] + np.sqrt(1 - 0.2 ** 2) * noise_draw
+    planted = np.r_[0.0, 0.2 * news[:-1]] + np.sqrt(1 - 0.2**2) * noise_draw
     result = leadlag(pd.Series(news, dates), pd.DataFrame({"A": planted}, index=dates), n_perm=n_perm, seed=seed)
     row = result.tests[(result.tests["test"] == "ccf") & (result.tests["lag"] == 1)].iloc[0]
     r, n = row["statistic"], row["n"]
     family = len(result.tests)
-    p_old = min(1.0, 2 * stats.t.sf(abs(r) * np.sqrt((n - 2) / (1 - r ** 2)), n - 2) * family)
-    return ("lead", noise), {"new lead-lag (FWER)": bool(row["p_fwer"] < 0.05),
-                             "old lead-lag (Bonferroni)": bool(p_old < 0.05)}
+    p_old = min(1.0, 2 * stats.t.sf(abs(r) * np.sqrt((n - 2) / (1 - r**2)), n - 2) * family)
+    return ("lead", noise), {
+        "new lead-lag (FWER)": bool(row["p_fwer"] < 0.05),
+        "old lead-lag (Bonferroni)": bool(p_old < 0.05),
+    }
 
 
 def step_trial(job):
@@ -194,9 +205,17 @@ def main(argv=None) -> int:
     for key, outcome in results:
         for name, value in outcome.items():
             cells.setdefault(key, {}).setdefault(name, []).append(value)
-    print(f"False-positive rate at nominal 5% (news independent of returns; {seeds} seeds per cell, "
-          f"{n_perm} permutations; 95% Wilson interval)\n")
-    columns = ["new lead-lag (FWER)", "new: claimed in summary", "old lead-lag (Bonferroni)", "new shifts", "old shifts (z-score rule)"]
+    print(
+        f"False-positive rate at nominal 5% (news independent of returns; {seeds} seeds per cell, "
+        f"{n_perm} permutations; 95% Wilson interval)\n"
+    )
+    columns = [
+        "new lead-lag (FWER)",
+        "new: claimed in summary",
+        "old lead-lag (Bonferroni)",
+        "new shifts",
+        "old shifts (z-score rule)",
+    ]
     print("| news sessions / sessions | returns | " + " | ".join(columns) + " |")
     print("|---|---|" + "---|" * len(columns))
     for design, _, _ in DESIGNS:
@@ -208,14 +227,20 @@ def main(argv=None) -> int:
     print("|---|---|---|---|")
     for noise in NOISE:
         cell = cells[("lead", noise)]
-        print(f"| 1-session lead, corr 0.2, 500 dense sessions (lag +1 passes FWER / Bonferroni) | {noise} | "
-              f"{rate(cell['new lead-lag (FWER)'])} | {rate(cell['old lead-lag (Bonferroni)'])} |")
+        print(
+            f"| 1-session lead, corr 0.2, 500 dense sessions (lag +1 passes FWER / Bonferroni) | {noise} | "
+            f"{rate(cell['new lead-lag (FWER)'])} | {rate(cell['old lead-lag (Bonferroni)'])} |"
+        )
     for size in STEPS:
         step = cells[("step", size)]
-        print(f"| step of {size:g} sd at session 125 of 250 dense, a shift found within +-2 sessions | gaussian | "
-              f"{rate(step['new shifts'])} | - |")
-        print(f"| same, a shift dated more than 2 sessions before the step | gaussian | "
-              f"{rate(step['dated >2 sessions early'])} | - |")
+        print(
+            f"| step of {size:g} sd at session 125 of 250 dense, a shift found within +-2 sessions | gaussian | "
+            f"{rate(step['new shifts'])} | - |"
+        )
+        print(
+            f"| same, a shift dated more than 2 sessions before the step | gaussian | "
+            f"{rate(step['dated >2 sessions early'])} | - |"
+        )
     print(f"\n{len(results)} trials in {time.time() - started:.0f} s with {args.jobs} worker(s)")
     return 0
 

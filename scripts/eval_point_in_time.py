@@ -27,8 +27,12 @@ def main() -> None:
     parser.add_argument("files", nargs="*", type=Path, default=DEFAULT)
     parser.add_argument("--exchanges", default="XHKG,XNYS")
     args = parser.parse_args()
-    rows = [(path.name, row.published, row.precision) for path in args.files for row in read_archive(path)
-            if isinstance(row, ArchiveRow)]
+    rows = [
+        (path.name, row.published, row.precision)
+        for path in args.files
+        for row in read_archive(path)
+        if isinstance(row, ArchiveRow)
+    ]
     frame = pd.DataFrame(rows, columns=["file", "published", "precision"])
     print("rows by precision:")
     print(frame.groupby(["file", "precision"]).size().to_string(), "\n")
@@ -38,12 +42,19 @@ def main() -> None:
         old = calendar.session_for(frame["published"].tolist())
         new = calendar.session_for(frame["published"].tolist(), precision=frame["precision"].tolist())
         moved = pd.Series(old != new, index=frame.index)
-        later = pd.Series([calendar.sessions.get_loc(n) - calendar.sessions.get_loc(o)
-                           if not (pd.isna(o) or pd.isna(n)) else None for o, n in zip(old, new)], index=frame.index)
+        later = pd.Series(
+            [
+                calendar.sessions.get_loc(n) - calendar.sessions.get_loc(o) if not (pd.isna(o) or pd.isna(n)) else None
+                for o, n in zip(old, new)
+            ],
+            index=frame.index,
+        )
         for name, group in frame.groupby("file"):
             shifted = later[group.index][moved[group.index]].dropna().astype(int)
-            print(f"{code} {name}: {int(moved[group.index].sum())}/{len(group)} rows move; sessions later: "
-                  f"{dict(sorted(collections.Counter(shifted).items()))}")
+            print(
+                f"{code} {name}: {int(moved[group.index].sum())}/{len(group)} rows move; sessions later: "
+                f"{dict(sorted(collections.Counter(shifted).items()))}"
+            )
         print(f"{code} all: {int(moved.sum())}/{len(frame)} rows move\n")
 
 

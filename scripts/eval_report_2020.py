@@ -55,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"enrichment unavailable ({exc}); importing without it")
             enrich = False
             summary = api.import_archive(str(path), db_path=db_path, source=name.split("_")[0], enrich=False)
-        print(f"import {name}: {getattr(summary, 'new', '?')} new, {len(getattr(summary, 'problems', []))} rows skipped")
+        print(
+            f"import {name}: {getattr(summary, 'new', '?')} new, {len(getattr(summary, 'problems', []))} rows skipped"
+        )
     for ticker in sorted({*args.tickers.split(","), args.benchmark, "BIDU", "JD"}):
         print(market.import_prices(SHARED / "prices" / "close_only" / f"{ticker}.csv", db_path=db_path).line())
     if not args.no_score and enrich:
@@ -66,26 +68,45 @@ def main(argv: list[str] | None = None) -> int:
             print(f"score: skipped ({type(exc).__name__}: {exc})")
     claims = market.claims(db_path=db_path)
     print(f"claims: {len(claims)} checked: {claims['verdict'].value_counts().to_dict() if len(claims) else {}}")
-    html = market.report(args.narrative, args.tickers.split(","), args.benchmark, args.start, args.end, args.out,
-                         db_path=db_path, precision=args.precision or None)
+    html = market.report(
+        args.narrative,
+        args.tickers.split(","),
+        args.benchmark,
+        args.start,
+        args.end,
+        args.out,
+        db_path=db_path,
+        precision=args.precision or None,
+    )
     data = json.loads(html.with_name("report.json").read_text(encoding="utf-8"))
     s = data["summary"]
     print(f"report: {html} ({html.stat().st_size / 1024:.0f} KiB)")
-    print(f"  articles scored {s['articles_scored']}, relevant {s['articles_relevant']}, sessions {s['sessions']} "
-          f"({s['sessions_with_news']} with news), mean stance {s['mean_stance']}")
+    print(
+        f"  articles scored {s['articles_scored']}, relevant {s['articles_relevant']}, sessions {s['sessions']} "
+        f"({s['sessions_with_news']} with news), mean stance {s['mean_stance']}"
+    )
     print(f"  relevant articles by timestamp precision: {s['precision_counts']}")
     for t in data["tickers_detail"]:
-        print(f"  {t['ticker']}: return {t['return']}%, {t['benchmark']} {t['benchmark_return']}%, "
-              f"excess {t['excess_return']}%")
+        print(
+            f"  {t['ticker']}: return {t['return']}%, {t['benchmark']} {t['benchmark_return']}%, "
+            f"excess {t['excess_return']}%"
+        )
     print(f"  summary: {s['sentence']}")
     print(f"  lead-lag: {s['leadlag']} ({s['tests']} tests, {s['news_sessions']} news sessions, {s['n_perm']} shifts)")
     top = s["headline"]
-    print("  headline tile: " + (f"{top['ticker']} {top['test']} lag {top['lag']} statistic {top['statistic']:.3f} "
-                                 f"perm. p {top['p_perm']:.4f} family-wise p {top['p_fwer']:.4f}" if top else
-                                 ("too few news days to test" if not s["enough"] else "no lead or lag")))
+    print(
+        "  headline tile: "
+        + (
+            f"{top['ticker']} {top['test']} lag {top['lag']} statistic {top['statistic']:.3f} "
+            f"perm. p {top['p_perm']:.4f} family-wise p {top['p_fwer']:.4f}"
+            if top
+            else ("too few news days to test" if not s["enough"] else "no lead or lag")
+        )
+    )
     for shift in data["shifts"]:
-        cars = ", ".join(f"{c['ticker']}{c['window']} {c['car']}% (SCAR {c['scar']})" for c in shift["car"]
-                         if c["car"] is not None)
+        cars = ", ".join(
+            f"{c['ticker']}{c['window']} {c['car']}% (SCAR {c['scar']})" for c in shift["car"] if c["car"] is not None
+        )
         print(f"  shift {shift['session']} {shift['direction']} {shift['size']} (p {shift['p_value']}): {cars}")
     print(f"  shifts: {s['shifts']}; warnings: {data['warnings']}")
     print(f"done in {time.perf_counter() - started:.0f}s; store {db_path}")

@@ -56,10 +56,17 @@ def story_articles(rows: list[dict], extractor=None) -> list:
 
     extractor = extractor or entity_extractor()
     extractions = extractor.extract_many((r["title"], r["lead"], r["lang"]) for r in rows)
-    return [StoryArticle(article_id=i, published=datetime.fromisoformat(r["published"]), title=r["title"],
-                         lead=r["lead"], entities=frozenset(m.entity_id for m in ex.mentions if m.entity_id),
-                         figures=frozenset((f.unit, f.value) for f in ex.figures))
-            for i, (r, ex) in enumerate(zip(rows, extractions))]
+    return [
+        StoryArticle(
+            article_id=i,
+            published=datetime.fromisoformat(r["published"]),
+            title=r["title"],
+            lead=r["lead"],
+            entities=frozenset(m.entity_id for m in ex.mentions if m.entity_id),
+            figures=frozenset((f.unit, f.value) for f in ex.figures),
+        )
+        for i, (r, ex) in enumerate(zip(rows, extractions))
+    ]
 
 
 def entity_extractor():
@@ -122,12 +129,17 @@ def score(rows: list[dict], predicted: list[int]) -> dict[str, dict[str, float]]
     for i, row in enumerate(rows):
         gold_of[row["story"]].add(i)
         pred_of[predicted[i]].add(i)
-    precision = np.mean([len(pred_of[predicted[i]] & gold_of[r["story"]]) / len(pred_of[predicted[i]])
-                         for i, r in enumerate(rows)])
-    recall = np.mean([len(pred_of[predicted[i]] & gold_of[r["story"]]) / len(gold_of[r["story"]])
-                      for i, r in enumerate(rows)])
-    out["bcubed"] = {"precision": float(precision), "recall": float(recall),
-                     "f1": float(2 * precision * recall / (precision + recall))}
+    precision = np.mean(
+        [len(pred_of[predicted[i]] & gold_of[r["story"]]) / len(pred_of[predicted[i]]) for i, r in enumerate(rows)]
+    )
+    recall = np.mean(
+        [len(pred_of[predicted[i]] & gold_of[r["story"]]) / len(gold_of[r["story"]]) for i, r in enumerate(rows)]
+    )
+    out["bcubed"] = {
+        "precision": float(precision),
+        "recall": float(recall),
+        "f1": float(2 * precision * recall / (precision + recall)),
+    }
     return out
 
 
@@ -153,8 +165,9 @@ def pair_table(articles: list, vectors, rows: list[dict]) -> tuple[np.ndarray, n
     return np.array(features), np.array(labels), names
 
 
-def fit_weights(articles: list, vectors, rows: list[dict], *, only: tuple[str, ...] | None = None
-                ) -> tuple[dict[str, float], float]:
+def fit_weights(
+    articles: list, vectors, rows: list[dict], *, only: tuple[str, ...] | None = None
+) -> tuple[dict[str, float], float]:
     """Logistic regression (L2, C=1) on dev pairs; features outside ``only`` get weight 0."""
     from sklearn.linear_model import LogisticRegression
 
@@ -179,8 +192,12 @@ def tune_threshold(articles: list, vectors, rows: list[dict], **options) -> floa
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fit", action="store_true", help="refit weights and threshold on dev and print them")
-    parser.add_argument("--headlines", type=Path, metavar="DIR",
-                        help="also cluster the 2020 Reuters/CNBC headline files in DIR and list multi-article stories")
+    parser.add_argument(
+        "--headlines",
+        type=Path,
+        metavar="DIR",
+        help="also cluster the 2020 Reuters/CNBC headline files in DIR and list multi-article stories",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="list wrong pairs on held-out")
     args = parser.parse_args(argv)
 
@@ -195,8 +212,7 @@ def main(argv: list[str] | None = None) -> int:
 
     dev_rows, dev_articles, dev_vectors = halves["dev"]
     encoder_weights, encoder_bias = fit_weights(dev_articles, dev_vectors, dev_rows, only=ENCODER_FEATURES)
-    encoder_threshold = tune_threshold(dev_articles, dev_vectors, dev_rows, weights=encoder_weights,
-                                       bias=encoder_bias)
+    encoder_threshold = tune_threshold(dev_articles, dev_vectors, dev_rows, weights=encoder_weights, bias=encoder_bias)
     weights, bias, threshold = WEIGHTS, BIAS, THRESHOLD
     if args.fit:
         weights, bias = fit_weights(dev_articles, dev_vectors, dev_rows)
@@ -206,12 +222,16 @@ def main(argv: list[str] | None = None) -> int:
     systems = {
         "before: title Jaccard": lambda rows, arts, vecs: title_jaccard_clusters(rows),
         f"encoder only (t={encoder_threshold})": lambda rows, arts, vecs: predict(
-            arts, vecs, weights=encoder_weights, bias=encoder_bias, threshold=encoder_threshold),
+            arts, vecs, weights=encoder_weights, bias=encoder_bias, threshold=encoder_threshold
+        ),
         f"after: {ASSIGNER_VERSION if not args.fit else 'refit'}": lambda rows, arts, vecs: predict(
-            arts, vecs, weights=weights, bias=bias, threshold=threshold),
+            arts, vecs, weights=weights, bias=bias, threshold=threshold
+        ),
     }
-    header = (f"{'half':8} {'system':42} {'P':>6} {'R':>6} {'F1':>6} | {'EN-EN F1':>8} {'EN-ZH F1':>8} "
-              f"{'ZH-ZH F1':>8} | {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6}")
+    header = (
+        f"{'half':8} {'system':42} {'P':>6} {'R':>6} {'F1':>6} | {'EN-EN F1':>8} {'EN-ZH F1':>8} "
+        f"{'ZH-ZH F1':>8} | {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6}"
+    )
     print(header)
     print("-" * len(header))
     final = None
@@ -220,17 +240,20 @@ def main(argv: list[str] | None = None) -> int:
             predicted = system(rows, articles, vectors)
             s = score(rows, predicted)
             p = s["pairs"]
-            print(f"{half:8} {label:42} {p['precision']:6.3f} {p['recall']:6.3f} {p['f1']:6.3f} | "
-                  f"{s['EN-EN']['f1']:8.3f} {s['EN-ZH']['f1']:8.3f} {s['ZH-ZH']['f1']:8.3f} | "
-                  f"{s['bcubed']['precision']:6.3f} {s['bcubed']['recall']:6.3f} {s['bcubed']['f1']:6.3f}")
+            print(
+                f"{half:8} {label:42} {p['precision']:6.3f} {p['recall']:6.3f} {p['f1']:6.3f} | "
+                f"{s['EN-EN']['f1']:8.3f} {s['EN-ZH']['f1']:8.3f} {s['ZH-ZH']['f1']:8.3f} | "
+                f"{s['bcubed']['precision']:6.3f} {s['bcubed']['recall']:6.3f} {s['bcubed']['f1']:6.3f}"
+            )
             if label.startswith("after"):
                 final = (half, s, predicted, rows)
                 if half == "heldout" and args.verbose:
                     _print_errors(rows, predicted)
     n = {half: (len(rows), len({r["story"] for r in rows})) for half, (rows, _, _) in halves.items()}
-    print(f"\narticles/stories: dev {n['dev'][0]}/{n['dev'][1]}, held-out {n['heldout'][0]}/{n['heldout'][1]}; "
-          f"held-out gold pairs: " + ", ".join(
-              f"{k} {final[1][k]['gold_pairs']}" for k in ("EN-EN", "EN-ZH", "ZH-ZH")))
+    print(
+        f"\narticles/stories: dev {n['dev'][0]}/{n['dev'][1]}, held-out {n['heldout'][0]}/{n['heldout'][1]}; "
+        f"held-out gold pairs: " + ", ".join(f"{k} {final[1][k]['gold_pairs']}" for k in ("EN-EN", "EN-ZH", "ZH-ZH"))
+    )
     held = final[1]["pairs"]
     met = held["precision"] >= TARGET and held["recall"] >= TARGET
     print(f"target: held-out pairwise precision and recall >= {TARGET}: {'met' if met else 'NOT met'}")
@@ -247,19 +270,30 @@ def _headlines_report(folder: Path, extractor) -> None:
     reuters = pd.read_csv(folder / "reuters_headlines.csv", encoding="cp1252").dropna(subset=["Headlines"])
     reuters["published"] = pd.to_datetime(reuters["Time"], format="%b %d %Y").dt.strftime("%Y-%m-%dT12:00:00+00:00")
     cnbc = pd.read_csv(folder / "cnbc_headlines.csv", encoding="cp1252").dropna(subset=["Headlines"])
-    cnbc["published"] = pd.to_datetime(cnbc["Time"].str.replace(" ET", "").str.split().str.join(" "),
-                                       format="mixed").dt.strftime("%Y-%m-%dT%H:%M:00+00:00")
-    rows = [{"lang": "en", "published": x.published, "title": x.Headlines,
-             "lead": x.Description if isinstance(x.Description, str) else "", "source": source}
-            for source, frame in (("reuters", reuters), ("cnbc", cnbc)) for x in frame.itertuples()]
+    cnbc["published"] = pd.to_datetime(
+        cnbc["Time"].str.replace(" ET", "").str.split().str.join(" "), format="mixed"
+    ).dt.strftime("%Y-%m-%dT%H:%M:00+00:00")
+    rows = [
+        {
+            "lang": "en",
+            "published": x.published,
+            "title": x.Headlines,
+            "lead": x.Description if isinstance(x.Description, str) else "",
+            "source": source,
+        }
+        for source, frame in (("reuters", reuters), ("cnbc", cnbc))
+        for x in frame.itertuples()
+    ]
     articles = story_articles(rows, extractor)
     stories: dict[int, list[int]] = defaultdict(list)
     for placement in assign(articles, encode_articles(articles)):
         stories[placement.story_id].append(placement.article_id)
     multi = sorted((m for m in stories.values() if len(m) > 1), key=len, reverse=True)
-    print(f"\nheadlines 2020: {len(rows)} articles -> {len(stories)} stories; {len(multi)} with 2+ articles "
-          f"({sum(map(len, multi))} articles); title Jaccard: {len(set(title_jaccard_clusters(rows)))} stories "
-          f"(Reuters times are date-only, read as noon UTC)")
+    print(
+        f"\nheadlines 2020: {len(rows)} articles -> {len(stories)} stories; {len(multi)} with 2+ articles "
+        f"({sum(map(len, multi))} articles); title Jaccard: {len(set(title_jaccard_clusters(rows)))} stories "
+        f"(Reuters times are date-only, read as noon UTC)"
+    )
     for members in multi:
         print("  ---")
         for k in members:

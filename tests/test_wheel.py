@@ -21,7 +21,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import make_items, rss, static, write_feeds
 
 pytestmark = [pytest.mark.wheel, pytest.mark.slow]
@@ -35,7 +34,7 @@ ARCHIVE = (
     '"Nvidia barred from selling H20 chips to China",https://example.test/b,2025-09-02T09:30:00Z,'
     '"US officials told Nvidia it needs a licence to ship H20 chips to Chinese customers."\n'
 )
-PLUGIN_MODULE = '''
+PLUGIN_MODULE = """
 from narrative.hookspecs import hookimpl
 
 
@@ -50,8 +49,8 @@ class ConstantProvider:
 @hookimpl
 def register_price_providers(register):
     register("constant.v1", ConstantProvider)
-'''
-PLUGIN_PYPROJECT = '''
+"""
+PLUGIN_PYPROJECT = """
 [build-system]
 requires = ["setuptools>=68"]
 build-backend = "setuptools.build_meta"
@@ -65,7 +64,7 @@ constant_prices = "narrative_constant_prices"
 
 [tool.setuptools]
 py-modules = ["narrative_constant_prices"]
-'''
+"""
 
 
 class Installed:
@@ -81,8 +80,14 @@ class Installed:
         self.purelib: Path | None = None
 
     def run(self, *args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run([str(self.venv / "bin" / "narrative"), *args], cwd=cwd, env=self.env,
-                                capture_output=True, text=True, timeout=300)
+        result = subprocess.run(
+            [str(self.venv / "bin" / "narrative"), *args],
+            cwd=cwd,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         if check:
             assert result.returncode == 0, f"narrative {' '.join(args)}: {result.returncode}\n{result.stderr}"
         return result
@@ -95,8 +100,20 @@ def _sh(*args, cwd: Path | None = None) -> str:
 
 
 def _build_wheel(source: Path, dist: Path) -> Path:
-    _sh(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-        "--disable-pip-version-check", "-q", "-w", dist, source)
+    _sh(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--no-build-isolation",
+        "--no-index",
+        "--disable-pip-version-check",
+        "-q",
+        "-w",
+        dist,
+        source,
+    )
     wheels = list(dist.glob("*.whl"))
     assert len(wheels) == 1, wheels
     return wheels[0]
@@ -119,8 +136,19 @@ def installed(tmp_path_factory) -> Installed:
     inst.purelib = Path(_sh(inst.python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").strip())
     deps = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
     (inst.purelib / "_narrative_test_deps.pth").write_text("\n".join(deps) + "\n", encoding="utf-8")
-    _sh(sys.executable, "-m", "pip", "--python", inst.python, "install", "--no-deps", "--no-index",
-        "--disable-pip-version-check", "-q", inst.wheel)
+    _sh(
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        inst.python,
+        "install",
+        "--no-deps",
+        "--no-index",
+        "--disable-pip-version-check",
+        "-q",
+        inst.wheel,
+    )
     return inst
 
 
@@ -133,29 +161,42 @@ def elsewhere(tmp_path) -> Path:
 
 def test_issue_13_wheel_ships_the_models_and_the_template(installed):
     names = set(zipfile.ZipFile(installed.wheel).namelist())
-    shipped = {p.relative_to(REPO).as_posix() for p in (REPO / "models").rglob("*")
-               if p.is_file() and "__pycache__" not in p.parts}
-    assert {"models/entities.yaml", "models/sentiment/model.int8.onnx", "models/sentiment/tokenizer.json",
-            "models/narrative_scorer/heads.json"} <= shipped
+    shipped = {
+        p.relative_to(REPO).as_posix()
+        for p in (REPO / "models").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    assert {
+        "models/entities.yaml",
+        "models/sentiment/model.int8.onnx",
+        "models/sentiment/tokenizer.json",
+        "models/narrative_scorer/heads.json",
+    } <= shipped
     assert {f"narrative/{name}" for name in shipped} <= names
     assert {"narrative/report/template.html", "narrative/py.typed", "narrative/hookspecs.py"} <= names
 
 
 def test_issue_13_installed_package_reads_its_own_models_not_the_checkout(installed, elsewhere):
-    out = _sh(installed.python, "-c", "import narrative, narrative.catalog as c; print(narrative.__file__); "
-              "print(c.models_dir())", cwd=elsewhere).splitlines()
+    out = _sh(
+        installed.python,
+        "-c",
+        "import narrative, narrative.catalog as c; print(narrative.__file__); print(c.models_dir())",
+        cwd=elsewhere,
+    ).splitlines()
     assert Path(out[0]).is_relative_to(installed.purelib)
     assert Path(out[1]) == installed.purelib / "narrative" / "models"
     assert installed.run("models", "path", cwd=elsewhere).stdout.strip() == out[1]
 
 
 def test_issue_13_every_command_loads_from_the_wheel(installed, elsewhere):
-    script = ("from click.testing import CliRunner\nfrom narrative.cli import cli\n"
-              "names = sorted(cli.commands)\n"
-              "for name in names:\n"
-              "    result = CliRunner().invoke(cli, [name, '--help'])\n"
-              "    assert result.exit_code == 0, (name, result.output)\n"
-              "print(' '.join(names))\n")
+    script = (
+        "from click.testing import CliRunner\nfrom narrative.cli import cli\n"
+        "names = sorted(cli.commands)\n"
+        "for name in names:\n"
+        "    result = CliRunner().invoke(cli, [name, '--help'])\n"
+        "    assert result.exit_code == 0, (name, result.output)\n"
+        "print(' '.join(names))\n"
+    )
     names = _sh(installed.python, "-c", script, cwd=elsewhere).split()
     assert {"analyze", "enrich", "import", "ingest", "plugins", "models", "report", "validate"} <= set(names)
 
@@ -164,16 +205,23 @@ def test_issue_13_analyze_import_and_enrich_run_from_the_wheel(installed, elsewh
     # One process for the three commands that load the models (CliRunner, the same click entry point as the
     # console script, which the other tests run), so the models load once.
     (elsewhere / "archive.csv").write_text(ARCHIVE, encoding="utf-8")
-    script = ("import json, sys\nfrom click.testing import CliRunner\nfrom narrative.cli import cli\n"
-              "out = {}\n"
-              "for key, args in [('analyze', ['analyze', sys.argv[1], '--format', 'jsonl']),\n"
-              "                  ('import', ['import', 'archive.csv', '--no-enrich']), ('enrich', ['enrich'])]:\n"
-              "    result = CliRunner().invoke(cli, args)\n"
-              "    out[key] = [result.exit_code, result.output]\n"
-              "print(json.dumps(out))\n")
-    result = subprocess.run([str(installed.python), "-c", script,
-                             "Alibaba shares jumped 8% after its Qwen model topped benchmarks."],
-                            cwd=elsewhere, env=installed.env, capture_output=True, text=True, timeout=600)
+    script = (
+        "import json, sys\nfrom click.testing import CliRunner\nfrom narrative.cli import cli\n"
+        "out = {}\n"
+        "for key, args in [('analyze', ['analyze', sys.argv[1], '--format', 'jsonl']),\n"
+        "                  ('import', ['import', 'archive.csv', '--no-enrich']), ('enrich', ['enrich'])]:\n"
+        "    result = CliRunner().invoke(cli, args)\n"
+        "    out[key] = [result.exit_code, result.output]\n"
+        "print(json.dumps(out))\n"
+    )
+    result = subprocess.run(
+        [str(installed.python), "-c", script, "Alibaba shares jumped 8% after its Qwen model topped benchmarks."],
+        cwd=elsewhere,
+        env=installed.env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout.splitlines()[-1])
     assert [out[key][0] for key in ("analyze", "import", "enrich")] == [0, 0, 0], out
@@ -211,8 +259,19 @@ def test_issue_13_entry_point_plugin_installed_with_pip_is_loaded(installed, els
     (package / "pyproject.toml").write_text(PLUGIN_PYPROJECT, encoding="utf-8")
     (package / "narrative_constant_prices.py").write_text(PLUGIN_MODULE, encoding="utf-8")
     plugin_wheel = _build_wheel(package, tmp_path / "dist")
-    _sh(sys.executable, "-m", "pip", "--python", installed.python, "install", "--no-deps", "--no-index",
-        "--disable-pip-version-check", "-q", plugin_wheel)
+    _sh(
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        installed.python,
+        "install",
+        "--no-deps",
+        "--no-index",
+        "--disable-pip-version-check",
+        "-q",
+        plugin_wheel,
+    )
     try:
         listed = json.loads(installed.run("plugins", "--format", "json", cwd=elsewhere).stdout)
         assert listed == [{"name": "constant_prices", "hooks": ["register_price_providers"], "version": "0.2.0"}]
@@ -222,5 +281,14 @@ def test_issue_13_entry_point_plugin_installed_with_pip_is_loaded(installed, els
         assert missing.returncode == 2
         assert "Available: constant.v1, yfinance.v1" in missing.stderr
     finally:
-        _sh(sys.executable, "-m", "pip", "--python", installed.python, "uninstall", "-y", "-q",
-            "narrative-constant-prices")
+        _sh(
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            installed.python,
+            "uninstall",
+            "-y",
+            "-q",
+            "narrative-constant-prices",
+        )

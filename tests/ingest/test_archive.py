@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,10 +13,10 @@ from narrative.ingest.archive import ArchiveRow, RowProblem, parse_archive_date,
 
 CSV = (
     "Headlines,Time,Description\n"
-    "Alibaba shares jump after cloud unit posts faster growth,\" 7:51  PM ET Fri, 17 July 2020\","
-    "\"Alibaba\u2019s cloud revenue rose 59%.\"\n"
+    'Alibaba shares jump after cloud unit posts faster growth," 7:51  PM ET Fri, 17 July 2020",'
+    '"Alibaba\u2019s cloud revenue rose 59%."\n'
     ",,\n"
-    "\"Multi-line, quoted\nheadline about Tencent\",Jul 18 2020,\"Tencent said...\"\n"
+    '"Multi-line, quoted\nheadline about Tencent",Jul 18 2020,"Tencent said..."\n'
     "Row with a relative date,9 DAYS AGO,Text\n"
     "Row with a bad date,someday,Text\n"
     "Row with no date,,Text\n"
@@ -44,15 +44,17 @@ def test_archive_csv_rows_and_problems_carry_line_numbers(tmp_path):
 def test_archive_relative_dates_anchor_on_as_of(tmp_path):
     path = tmp_path / "a.csv"
     path.write_text(CSV, encoding="utf-8")
-    rows = rows_of(path, as_of=datetime(2024, 2, 10, tzinfo=timezone.utc))
-    relative = [r for r in rows if isinstance(r, ArchiveRow) and r.line == 6][0]
+    rows = rows_of(path, as_of=datetime(2024, 2, 10, tzinfo=UTC))
+    relative = next(r for r in rows if isinstance(r, ArchiveRow) and r.line == 6)
     assert relative.published == "2024-02-01T00:00:00+00:00" and relative.published_source == "relative"
 
 
 def test_archive_cp1252_file_and_mojibake_are_repaired(tmp_path):
     path = tmp_path / "g.csv"
-    text = "Time,Headlines\n18-Jul-20,\u201cI now fear the worst\u201d: tales of working life\n" \
-           "19-Jul-20,Baidu\u00e2\u20ac\u2122s chip unit raises funds\n"
+    text = (
+        "Time,Headlines\n18-Jul-20,\u201cI now fear the worst\u201d: tales of working life\n"
+        "19-Jul-20,Baidu\u00e2\u20ac\u2122s chip unit raises funds\n"
+    )
     path.write_bytes(text.encode("cp1252"))
     good = [r for r in rows_of(path) if isinstance(r, ArchiveRow)]
     assert good[0].title == "\u201cI now fear the worst\u201d: tales of working life"
@@ -62,10 +64,28 @@ def test_archive_cp1252_file_and_mojibake_are_repaired(tmp_path):
 
 def test_archive_jsonl_bad_lines_are_reported(tmp_path):
     path = tmp_path / "a.jsonl"
-    lines = [json.dumps({"url": "https://x.example.test/1", "title": "SMIC expands capacity", "published": "2025-03-01",
-                         "text": "SMIC said..."}), "", "{not json", json.dumps([1, 2]),
-             json.dumps({"link": "https://x.example.test/2", "headline": "Cambricon revenue soars",
-                         "date": "2025-03-02T10:00:00+08:00", "summary": "Up a lot.", "source": "wire"})]
+    lines = [
+        json.dumps(
+            {
+                "url": "https://x.example.test/1",
+                "title": "SMIC expands capacity",
+                "published": "2025-03-01",
+                "text": "SMIC said...",
+            }
+        ),
+        "",
+        "{not json",
+        json.dumps([1, 2]),
+        json.dumps(
+            {
+                "link": "https://x.example.test/2",
+                "headline": "Cambricon revenue soars",
+                "date": "2025-03-02T10:00:00+08:00",
+                "summary": "Up a lot.",
+                "source": "wire",
+            }
+        ),
+    ]
     path.write_text("\n".join(lines), encoding="utf-8")
     rows = rows_of(path)
     assert [type(r).__name__ for r in rows] == ["ArchiveRow", "RowProblem", "RowProblem", "RowProblem", "ArchiveRow"]
@@ -87,15 +107,18 @@ def test_archive_unsupported_suffix(tmp_path):
         rows_of(path)
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("January 25, 2024 \u2014 03:33 am EST", "2024-01-25T08:33:00+00:00"),
-    ("FEB 9, 2024 9:05AM EST", "2024-02-09T14:05:00+00:00"),
-    ("18-Jul-20", "2020-07-18T00:00:00+00:00"),
-    ("2025-09-19T16:05:00+08:00", "2025-09-19T08:05:00+00:00"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("January 25, 2024 \u2014 03:33 am EST", "2024-01-25T08:33:00+00:00"),
+        ("FEB 9, 2024 9:05AM EST", "2024-02-09T14:05:00+00:00"),
+        ("18-Jul-20", "2020-07-18T00:00:00+00:00"),
+        ("2025-09-19T16:05:00+08:00", "2025-09-19T08:05:00+00:00"),
+    ],
+)
 def test_archive_date_formats(value, expected):
     moment, _how = parse_archive_date(value)
-    assert moment.astimezone(timezone.utc).isoformat() == expected
+    assert moment.astimezone(UTC).isoformat() == expected
 
 
 def test_import_archive_dedups_and_reimport_adds_nothing(tmp_path):
@@ -106,7 +129,8 @@ def test_import_archive_dedups_and_reimport_adds_nothing(tmp_path):
         "https://n.example.test/1,Tencent raises buyback after strong quarter,2025-05-14,Tencent text\n"
         ",,,\n"
         "https://n.example.test/2,Xiaomi unveils its own smartphone processor design,2025-05-22,Xiaomi text\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     db = str(tmp_path / "i.db")
     first = api.import_archive(str(path), db_path=db, enrich=False)
     # The second row is the first with its tracking parameters stripped: one article.

@@ -11,8 +11,16 @@ from conftest import rss, send, static
 
 from narrative.ingest.fetch import Fetcher, FetchLimits
 
-LIMITS = FetchLimits(connect_timeout=2, read_timeout=0.5, deadline=5, max_bytes=1_000_000,
-                     max_redirects=3, retries=2, backoff=0.01, user_agent="narrative-test/1")
+LIMITS = FetchLimits(
+    connect_timeout=2,
+    read_timeout=0.5,
+    deadline=5,
+    max_bytes=1_000_000,
+    max_redirects=3,
+    retries=2,
+    backoff=0.01,
+    user_agent="narrative-test/1",
+)
 
 
 def fetch(url: str, limits: FetchLimits = LIMITS, **kwargs):

@@ -9,10 +9,20 @@ from narrative import api
 from narrative.store.articles import _window
 
 PLACEHOLDER_DATES = [
-    {"title": "Tencent files with a placeholder date in year 9999", "link": "http://example.test/far",
-     "guid": "far", "pubDate": "Fri, 31 Dec 9999 23:59:59 GMT", "description": "Year 9999 placeholder."},
-    {"title": "Xiaomi item written with the first day of year one", "link": "http://example.test/one",
-     "guid": "one", "pubDate": "Mon, 01 Jan 0001 00:00:00 GMT", "description": "Year 0001 placeholder."},
+    {
+        "title": "Tencent files with a placeholder date in year 9999",
+        "link": "http://example.test/far",
+        "guid": "far",
+        "pubDate": "Fri, 31 Dec 9999 23:59:59 GMT",
+        "description": "Year 9999 placeholder.",
+    },
+    {
+        "title": "Xiaomi item written with the first day of year one",
+        "link": "http://example.test/one",
+        "guid": "one",
+        "pubDate": "Mon, 01 Jan 0001 00:00:00 GMT",
+        "description": "Year 0001 placeholder.",
+    },
 ]
 
 
@@ -26,11 +36,13 @@ def test_issue_11_year_9999_and_0001_items_are_stored_and_the_feed_commits(serve
     summary = api.ingest(settings=settings, enrich=False)
 
     assert not summary.failed and summary.new == 3 + 2 + 4 + 2
-    placeholders = rows(settings.db, "SELECT a.published_source, a.published_precision, a.published FROM articles a "
-                                     "JOIN article_sources s ON s.article_id = a.id WHERE s.guid LIKE '%/far' OR s.guid LIKE '%/one'")
+    placeholders = rows(
+        settings.db,
+        "SELECT a.published_source, a.published_precision, a.published FROM articles a "
+        "JOIN article_sources s ON s.article_id = a.id WHERE s.guid LIKE '%/far' OR s.guid LIKE '%/one'",
+    )
     assert len(placeholders) == 2
-    assert all(r[0] == "fetched" and r[1] == "fetched" and not r[2].startswith(("9999", "0001"))
-               for r in placeholders)
+    assert all(r[0] == "fetched" and r[1] == "fetched" and not r[2].startswith(("9999", "0001")) for r in placeholders)
     reason = rows(settings.db, "SELECT bozo_reason FROM fetches WHERE feed = 'bad'")[0][0]
     assert "2 item(s) stored with the fetch time" in reason and "out of range" in reason
     # The feed committed its state: the next run is a 304, not the same crash again.
@@ -47,7 +59,8 @@ def test_issue_11_import_rows_dated_9999_and_0001_are_row_problems(tmp_path, fas
         "Placeholder date at the start of the calendar,http://a.test/3,0001-01-01T00:00:00Z,Year one.\n"
         "Relative date reaching before the calendar starts,http://a.test/4,99999999 days ago,Far too old.\n"
         "Baidu expands its robotaxi service to new cities,http://a.test/5,2024-05-15 10:00,Baidu said.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     settings = fast_settings()
 
     summary = api.import_archive(str(archive), settings=settings, enrich=False, as_of="2024-06-01")
@@ -73,10 +86,12 @@ def test_issue_11_cli_import_of_a_9999_row_names_the_line_and_exits_0(tmp_path):
     from narrative.cli import cli
 
     archive = tmp_path / "archive.csv"
-    archive.write_text("title,url,published,text\n"
-                       "Placeholder date far in the future for this row,http://a.test/2,9999-12-31,Year 9999.\n"
-                       "Tencent reports quarterly revenue above estimates,http://a.test/1,2024-05-14,Tencent said.\n",
-                       encoding="utf-8")
+    archive.write_text(
+        "title,url,published,text\n"
+        "Placeholder date far in the future for this row,http://a.test/2,9999-12-31,Year 9999.\n"
+        "Tencent reports quarterly revenue above estimates,http://a.test/1,2024-05-14,Tencent said.\n",
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(cli, ["import", str(archive), "--db", str(tmp_path / "n.db"), "--no-enrich"])
     assert result.exit_code == 0, result.output
     assert f"{archive}:2: skipped: date 9999-12-31 is out of range" in result.stderr

@@ -6,21 +6,26 @@ from __future__ import annotations
 
 import sqlite3
 
-from conftest import rss, static, write_feeds
 from conftest import query as rows
+from conftest import rss, static, write_feeds
 
 from narrative import api
 
-ANONYMOUS = [{"title": "Markets", "description": "Up."}, {"title": "Update", "description": "Down."},
-             {"title": "Markets", "description": "Flat."}, {"description": "Oil higher."},
-             {"title": "Home", "link": "http://example.test/", "description": "Same link for all."}]
+ANONYMOUS = [
+    {"title": "Markets", "description": "Up."},
+    {"title": "Update", "description": "Down."},
+    {"title": "Markets", "description": "Flat."},
+    {"description": "Oil higher."},
+    {"title": "Home", "link": "http://example.test/", "description": "Same link for all."},
+]
 
 
 def age_everything(db_path) -> None:
     """Move every stored time a year back: the dedup window has long passed."""
     with sqlite3.connect(db_path) as conn:
-        conn.execute("UPDATE articles SET published = '2024-01-01T00:00:00+00:00', "
-                     "first_seen_at = '2024-01-01T00:00:00+00:00'")
+        conn.execute(
+            "UPDATE articles SET published = '2024-01-01T00:00:00+00:00', first_seen_at = '2024-01-01T00:00:00+00:00'"
+        )
         conn.execute("UPDATE article_sources SET published = '2024-01-01T00:00:00+00:00'")
     conn.close()
 
@@ -43,10 +48,11 @@ def test_issue_11_anonymous_items_are_stored_once_however_often_reparsed(server,
 
 
 def test_issue_11_same_anonymous_text_on_different_own_dates_is_different_items(server, tmp_path, fast_settings):
-    daily = [{"title": "Markets", "description": "Up.", "pubDate": f"Mon, 0{d} Sep 2025 16:00:00 GMT"}
-             for d in (1, 2)]
+    daily = [{"title": "Markets", "description": "Up.", "pubDate": f"Mon, 0{d} Sep 2025 16:00:00 GMT"} for d in (1, 2)]
     server.routes["/daily"] = static(rss(daily))
-    settings = fast_settings(feeds=str(write_feeds(tmp_path / "feeds.yaml", [{"name": "d", "url": server.url("/daily")}])))
+    settings = fast_settings(
+        feeds=str(write_feeds(tmp_path / "feeds.yaml", [{"name": "d", "url": server.url("/daily")}]))
+    )
     assert api.ingest(settings=settings, enrich=False).new == 2
     server.routes["/daily"] = static(rss(daily, title="Edited"))
     assert api.ingest(settings=settings, enrich=False).new == 0

@@ -16,8 +16,12 @@ from narrative import api
 from narrative.ingest.parse import decode_body, parse_feed
 
 SOURCE = FEEDS_DIR / "wellformed" / "utf8_chinese_declared.xml"
-BOMS = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE,
-        "utf-32-le": codecs.BOM_UTF32_LE, "utf-32-be": codecs.BOM_UTF32_BE}
+BOMS = {
+    "utf-16-le": codecs.BOM_UTF16_LE,
+    "utf-16-be": codecs.BOM_UTF16_BE,
+    "utf-32-le": codecs.BOM_UTF32_LE,
+    "utf-32-be": codecs.BOM_UTF32_BE,
+}
 DECLARED = {"utf-16-le": "UTF-16", "utf-16-be": "UTF-16", "utf-32-le": "UTF-32", "utf-32-be": "UTF-32"}
 # (codec, with BOM, XML declaration kept)
 CASES = [(codec, bom, declared) for codec in BOMS for bom in (True, False) for declared in (True, False)]
@@ -27,7 +31,9 @@ def reencode(codec: str, *, bom: bool, declared: bool) -> bytes:
     text = SOURCE.read_text(encoding="utf-8")
     head, _, rest = text.partition("?>")
     assert 'encoding="UTF-8"' in head
-    text = (head.replace('encoding="UTF-8"', f'encoding="{DECLARED[codec]}"') + "?>" + rest) if declared else rest.lstrip()
+    text = (
+        (head.replace('encoding="UTF-8"', f'encoding="{DECLARED[codec]}"') + "?>" + rest) if declared else rest.lstrip()
+    )
     return (BOMS[codec] if bom else b"") + text.encode(codec)
 
 
@@ -35,8 +41,11 @@ def expected_titles() -> list[tuple[str, str]]:
     return [(e.title, e.summary) for e in parse_feed(SOURCE.read_bytes(), url="http://127.0.0.1/f").entries]
 
 
-@pytest.mark.parametrize(("codec", "bom", "declared"), CASES,
-                         ids=[f"{c}-{'bom' if b else 'nobom'}-{'decl' if d else 'nodecl'}" for c, b, d in CASES])
+@pytest.mark.parametrize(
+    ("codec", "bom", "declared"),
+    CASES,
+    ids=[f"{c}-{'bom' if b else 'nobom'}-{'decl' if d else 'nodecl'}" for c, b, d in CASES],
+)
 def test_issue_11_wide_encodings_decode_like_utf8(codec, bom, declared):
     body = reencode(codec, bom=bom, declared=declared)
     parsed = parse_feed(body, url="http://127.0.0.1/f")
@@ -53,9 +62,11 @@ def test_issue_11_utf16_header_charset_does_not_beat_the_bytes():
 
 
 def test_issue_11_ebcdic_feed_decodes():
-    body = ('<?xml version="1.0" encoding="cp037"?><rss version="2.0"><channel><title>EBCDIC</title>'
-            '<item><title>Mainframe feed of market news</title><description>Shares rose.</description></item>'
-            '</channel></rss>').encode("cp037")
+    body = (
+        '<?xml version="1.0" encoding="cp037"?><rss version="2.0"><channel><title>EBCDIC</title>'
+        "<item><title>Mainframe feed of market news</title><description>Shares rose.</description></item>"
+        "</channel></rss>"
+    ).encode("cp037")
     parsed = parse_feed(body, url="http://127.0.0.1/f")
     assert parsed.encoding == "cp037" and [e.title for e in parsed.entries] == ["Mainframe feed of market news"]
 

@@ -16,14 +16,15 @@ from narrative import api
 
 ROOT = Path(__file__).resolve().parents[2]
 UNENRICHED = "SELECT count(*) FROM articles a LEFT JOIN enrichments e ON e.article_id = a.id WHERE e.article_id IS NULL"
-UNSCORED = ("SELECT count(*) FROM articles a WHERE NOT EXISTS "
-            "(SELECT 1 FROM article_scores s WHERE s.article_id = a.id)")
+UNSCORED = "SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM article_scores s WHERE s.article_id = a.id)"
 
 
 def interrupted_store(server, tmp_path, fast_settings):
     """A store as a kill -9 between storing and enriching leaves it: articles committed, none enriched."""
     server.routes["/rss"] = static(rss(make_items("pending", 4)))
-    settings = fast_settings(feeds=str(write_feeds(tmp_path / "feeds.yaml", [{"name": "rss", "url": server.url("/rss")}])))
+    settings = fast_settings(
+        feeds=str(write_feeds(tmp_path / "feeds.yaml", [{"name": "rss", "url": server.url("/rss")}]))
+    )
     assert api.ingest(settings=settings, enrich=False).new == 4
     assert rows(settings.db, UNENRICHED) == [(4,)]
     return settings
@@ -49,11 +50,16 @@ def test_issue_11_next_ingest_enriches_and_scores_what_an_interrupted_run_left(s
 @pytest.mark.slow
 def test_issue_11_daily_script_finishes_pending_enrichment(server, tmp_path, fast_settings):
     settings = interrupted_store(server, tmp_path, fast_settings)
-    env = {**os.environ, "NARRATIVE_DB": settings.db, "NARRATIVE_FEEDS": settings.feeds,
-           "NARRATIVE_HOME": str(tmp_path / "home")}
+    env = {
+        **os.environ,
+        "NARRATIVE_DB": settings.db,
+        "NARRATIVE_FEEDS": settings.feeds,
+        "NARRATIVE_HOME": str(tmp_path / "home"),
+    }
 
-    done = subprocess.run(["bash", str(ROOT / "scripts" / "daily_ingest.sh")], env=env, capture_output=True,
-                          text=True, timeout=600)
+    done = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "daily_ingest.sh")], env=env, capture_output=True, text=True, timeout=600
+    )
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "enriched 4 articles" in done.stdout

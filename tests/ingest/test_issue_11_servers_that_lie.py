@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 from conftest import make_items, rss, send, static, write_feeds
@@ -13,8 +13,16 @@ from conftest import query as rows
 from narrative import api
 from narrative.ingest.fetch import Fetcher, FetchLimits
 
-LIMITS = FetchLimits(connect_timeout=2, read_timeout=2, deadline=20, max_bytes=1_000_000, max_redirects=3,
-                     retries=2, backoff=0.01, user_agent="narrative-test/1")
+LIMITS = FetchLimits(
+    connect_timeout=2,
+    read_timeout=2,
+    deadline=20,
+    max_bytes=1_000_000,
+    max_redirects=3,
+    retries=2,
+    backoff=0.01,
+    user_agent="narrative-test/1",
+)
 
 
 def lying(feed: dict) -> callable:
@@ -48,7 +56,7 @@ def test_issue_11_periodic_unconditional_fetch_picks_up_what_a_304_hid(server, t
     hidden = api.ingest(settings=settings, enrich=False)
     assert hidden.feeds[0].status == "not_modified" and hidden.new == 0  # within the day: conditional, lied to
     # A day passes since the last full response.
-    day_ago = (datetime.now(timezone.utc) - timedelta(hours=25)).isoformat()
+    day_ago = (datetime.now(UTC) - timedelta(hours=25)).isoformat()
     with sqlite3.connect(settings.db) as conn:
         conn.execute("UPDATE fetches SET started_at = ? WHERE http_status = 200", [day_ago])
     conn.close()
@@ -74,7 +82,9 @@ def test_issue_11_unconditional_fetch_of_the_same_body_is_unchanged(server, tmp_
 def test_issue_11_conditional_get_can_be_turned_off(server, tmp_path, fast_settings):
     settings = setup(server, tmp_path, fast_settings, conditional_get=False)
     second = api.ingest(settings=settings, enrich=False)
-    assert "If-None-Match" not in last_request_headers(server) and "If-Modified-Since" not in last_request_headers(server)
+    assert "If-None-Match" not in last_request_headers(server) and "If-Modified-Since" not in last_request_headers(
+        server
+    )
     assert second.feeds[0].status == "ok" and second.new == 2
 
 
@@ -87,8 +97,9 @@ def fetch(url: str, limits: FetchLimits = LIMITS):
 
 
 def test_issue_11_long_retry_after_records_the_429_not_a_deadline(server, tmp_path, fast_settings):
-    server.routes["/busy"] = lambda h: send(h, 429, b"slow down", content_type="text/plain",
-                                            headers={"Retry-After": "3600"})
+    server.routes["/busy"] = lambda h: send(
+        h, 429, b"slow down", content_type="text/plain", headers={"Retry-After": "3600"}
+    )
     feeds = [{"name": "busy", "url": server.url("/busy")}]
     settings = fast_settings(feeds=str(write_feeds(tmp_path / "feeds.yaml", feeds)), retries=3)
 
@@ -101,7 +112,7 @@ def test_issue_11_long_retry_after_records_the_429_not_a_deadline(server, tmp_pa
 
 
 def test_issue_11_retry_after_as_an_http_date(server):
-    later = format_datetime(datetime.now(timezone.utc) + timedelta(hours=2), usegmt=True)
+    later = format_datetime(datetime.now(UTC) + timedelta(hours=2), usegmt=True)
     server.routes["/later"] = lambda h: send(h, 503, b"", content_type="text/plain", headers={"Retry-After": later})
     result = fetch(server.url("/later"))
     assert result.status == "error" and "HTTP 503" in result.error and result.attempts == 1

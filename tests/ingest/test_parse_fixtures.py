@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,7 @@ import pytest
 from narrative.ingest.parse import parse_feed
 
 FEEDS = Path(__file__).resolve().parent.parent / "feeds"
-FETCHED_AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+FETCHED_AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 FEED_URL = "http://127.0.0.1/feed.xml"
 FILES = sorted([*FEEDS.glob("wellformed/*.xml"), *FEEDS.glob("illformed/*.xml")])
 
@@ -53,7 +53,7 @@ def load_spec(path: Path) -> Spec:
     match = _COMMENT_RE.search(raw.decode("latin-1"))
     if match is None:
         return spec
-    comment_bytes = raw[match.start(1):match.end(1)]  # latin-1 keeps byte offsets
+    comment_bytes = raw[match.start(1) : match.end(1)]  # latin-1 keeps byte offsets
     try:
         comment = comment_bytes.decode("utf-8")
     except UnicodeDecodeError:
@@ -79,7 +79,7 @@ def load_spec(path: Path) -> Spec:
         elif key == "Xfail":
             spec.xfail = value
     if strip:
-        spec.body = (raw[:match.start()] + raw[match.end():]).strip()
+        spec.body = (raw[: match.start()] + raw[match.end() :]).strip()
     return spec
 
 
@@ -90,9 +90,11 @@ def _param(path: Path):
 
 
 def _summary(feed) -> str:
-    lines = [f"  feed: version={feed.version!r} encoding={feed.encoding!r} language={feed.language!r} "
-             f"bozo={feed.bozo!r} bozo_reason={feed.bozo_reason!r} skipped={feed.skipped!r} "
-             f"title={feed.title!r} link={feed.link!r}"]
+    lines = [
+        f"  feed: version={feed.version!r} encoding={feed.encoding!r} language={feed.language!r} "
+        f"bozo={feed.bozo!r} bozo_reason={feed.bozo_reason!r} skipped={feed.skipped!r} "
+        f"title={feed.title!r} link={feed.link!r}"
+    ]
     for i, entry in enumerate(feed.entries):
         lines.append(f"  entries[{i}]: {entry!r}")
     return "\n".join(lines)
@@ -104,23 +106,28 @@ def test_fixtures_exist():
 
 @pytest.mark.parametrize("spec", [_param(p) for p in FILES])
 def test_fixture(spec: Spec):
-    feed = parse_feed(spec.body, url=FEED_URL, content_type=spec.content_type,
-                      fetched_at=FETCHED_AT, language=spec.language)
-    scope = {"feed": feed, "entries": feed.entries, "FETCHED_AT": FETCHED_AT,
-             "datetime": datetime, "timezone": timezone}
+    feed = parse_feed(
+        spec.body, url=FEED_URL, content_type=spec.content_type, fetched_at=FETCHED_AT, language=spec.language
+    )
+    scope = {
+        "feed": feed,
+        "entries": feed.entries,
+        "FETCHED_AT": FETCHED_AT,
+        "datetime": datetime,
+        "timezone": timezone,
+    }
     failures = []
     for expr in spec.expects:
         try:
             ok = eval(expr, {"__builtins__": __builtins__}, dict(scope))  # noqa: S307 (test data we wrote)
-        except Exception as exc:  # an IndexError etc. is a failed expectation, not a crash
+        except Exception as exc:  # noqa: BLE001 (an IndexError etc. is a failed expectation, not a crash)
             failures.append(f"  Expect: {expr}\n    raised {type(exc).__name__}: {exc}")
             continue
         if not ok:
             failures.append(f"  Expect: {expr}\n    was false")
     assert not failures, (
         f"{spec.path.relative_to(FEEDS)} ({spec.description}): "
-        f"{len(failures)} of {len(spec.expects)} expectations failed\n"
-        + "\n".join(failures) + "\n" + _summary(feed)
+        f"{len(failures)} of {len(spec.expects)} expectations failed\n" + "\n".join(failures) + "\n" + _summary(feed)
     )
 
 

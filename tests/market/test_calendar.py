@@ -22,8 +22,9 @@ def us(request):
 
 @pytest.fixture(params=["exchange_calendars", "prices"])
 def hk(request):
-    return calendar_for("HKEX", "2024-01-01", "2025-12-31", dates=pd.bdate_range("2024-01-02", "2025-12-31"),
-                        source=request.param)
+    return calendar_for(
+        "HKEX", "2024-01-01", "2025-12-31", dates=pd.bdate_range("2024-01-02", "2025-12-31"), source=request.param
+    )
 
 
 def test_calendar_friday_evening_new_york_goes_to_monday(us):
@@ -35,7 +36,10 @@ def test_calendar_friday_evening_new_york_goes_to_monday(us):
 def test_calendar_1559_vs_1601_new_york(us):
     # 2024-01-10, EST (UTC-5): the close is 21:00 UTC.
     assert _days(us, ["2024-01-10T20:59:00Z", "2024-01-10T21:00:00Z", "2024-01-10T21:01:00Z"]) == [
-        "2024-01-10", "2024-01-11", "2024-01-11"]
+        "2024-01-10",
+        "2024-01-11",
+        "2024-01-11",
+    ]
     # Before the open belongs to that day's session.
     assert _days(us, ["2024-01-10T12:00:00Z"]) == ["2024-01-10"]
 
@@ -56,7 +60,10 @@ def test_calendar_dst_boundaries_in_new_york(us):
     # Hong Kong has no DST: 16:00 HKT = 08:00 UTC all year.
     hk = calendar_from_dates(["2024-03-11", "2024-03-12", "2024-11-04", "2024-11-05"], "HKEX")
     assert _days(hk, ["2024-03-11T07:59:00Z", "2024-03-11T08:00:00Z", "2024-11-04T08:01:00Z"]) == [
-        "2024-03-11", "2024-03-12", "2024-11-05"]
+        "2024-03-11",
+        "2024-03-12",
+        "2024-11-05",
+    ]
 
 
 def test_calendar_holidays_roll_forward(us):
@@ -104,8 +111,9 @@ def test_issue_8_us_daytime_date_only_row_does_not_land_in_the_same_date_hkex_se
 
 def test_calendar_exact_items_keep_their_rule(us, hk):
     moments = ["2024-01-10T20:59:00Z", "2024-01-10T21:01:00Z", "2024-01-10T12:00:00Z"]
-    assert _days(us, moments, precision=["exact"] * 3) == _days(us, moments) == ["2024-01-10", "2024-01-11",
-                                                                                 "2024-01-10"]
+    assert (
+        _days(us, moments, precision=["exact"] * 3) == _days(us, moments) == ["2024-01-10", "2024-01-11", "2024-01-10"]
+    )
     assert _days(us, moments, precision="fetched") == _days(us, moments)  # fetch time is the item's time
     assert _days(us, moments, precision="exact", intraday="next") == _days(us, moments, intraday="next")
     mixed = _days(hk, ["2025-01-24T00:00:00Z"] * 2, precision=["exact", "date_only"])
@@ -121,19 +129,22 @@ def test_calendar_date_only_with_the_source_zone_ends_there(hk, us):
     # New York sees the same item from the 23rd's open at 09:30 ET, after 00:00 HKT on the 23rd (11:00 ET the 22nd).
     assert _days(us, local_midnight, precision="date_only", source_tz="Asia/Hong_Kong") == ["2025-01-23"]
     # A New York source's date ends at 05:00 UTC next day: after the next HKEX open (01:30 UTC).
-    assert _days(hk, ["2025-01-22T05:00:00+00:00"], precision="date_only",
-                 source_tz="America/New_York") == ["2025-01-24"]
+    assert _days(hk, ["2025-01-22T05:00:00+00:00"], precision="date_only", source_tz="America/New_York") == [
+        "2025-01-24"
+    ]
 
 
 def test_calendar_date_only_dst_days_end_with_their_own_offset():
     # 2024-03-10 (New York springs forward) lasts 23 hours: its end is 04:00 UTC, not 05:00; 2024-11-03 lasts
     # 25 hours and ends at 05:00 UTC. The stored time is local midnight (05:00 UTC / 04:00 UTC).
-    ends = latest_publication(["2024-03-10T05:00:00+00:00", "2024-11-03T04:00:00+00:00"], "date_only",
-                              "America/New_York")
+    ends = latest_publication(
+        ["2024-03-10T05:00:00+00:00", "2024-11-03T04:00:00+00:00"], "date_only", "America/New_York"
+    )
     assert [str(t) for t in ends] == ["2024-03-11 04:00:00+00:00", "2024-11-04 05:00:00+00:00"]
     # Without a zone: the end of the UTC date in UTC-12, whatever the season.
     assert [str(t) for t in latest_publication(["2024-03-10T00:00:00+00:00"], "date_only")] == [
-        "2024-03-11 12:00:00+00:00"]
+        "2024-03-11 12:00:00+00:00"
+    ]
     # Exact and fetched times are their own latest instant.
     assert str(latest_publication(["2024-03-10T07:30:00Z"], "fetched")[0]) == "2024-03-10 07:30:00+00:00"
     # An end of date that falls exactly on an open: that open's session (the end of a date is exclusive).
@@ -143,11 +154,14 @@ def test_calendar_date_only_dst_days_end_with_their_own_offset():
 
 def test_calendar_relative_items_are_read_as_their_date(hk):
     # "2 days ago" anchored on 2025-01-24 12:00 UTC: only the date, 2025-01-22, is meaningful.
-    assert _days(hk, ["2025-01-22T12:00:00+00:00"], precision="relative") == _days(
-        hk, ["2025-01-22T00:00:00+00:00"], precision="date_only") == ["2025-01-24"]
+    assert (
+        _days(hk, ["2025-01-22T12:00:00+00:00"], precision="relative")
+        == _days(hk, ["2025-01-22T00:00:00+00:00"], precision="date_only")
+        == ["2025-01-24"]
+    )
 
 
 def test_calendar_exchange_codes_and_names():
     assert hours_for("XHKG") == hours_for("hkex") and hours_for("XNYS") == hours_for("US")
-    with pytest.raises(InputError, match="unknown exchange 'MOON'.*XHKG.*XNYS"):
+    with pytest.raises(InputError, match=r"unknown exchange 'MOON'.*XHKG.*XNYS"):
         hours_for("MOON")

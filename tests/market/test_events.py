@@ -45,14 +45,16 @@ def test_events_car_and_standardised_car_by_hand():
     returns = _returns(seed=7)
     pos = 300
     row = event_cars({"AAA": returns}, [returns.index[pos]], windows=[(0, 5)]).iloc[0]
-    est = returns.iloc[pos - 10 - 120:pos - 10]
+    est = returns.iloc[pos - 10 - 120 : pos - 10]
     x = np.column_stack([np.ones(120), est["benchmark"]])
     (alpha, beta), ssr, *_ = np.linalg.lstsq(x, est["asset"].to_numpy(), rcond=None)
     sigma = math.sqrt(ssr[0] / 118)
-    window = returns.iloc[pos:pos + 6]
+    window = returns.iloc[pos : pos + 6]
     car = float((window["asset"] - alpha - beta * window["benchmark"]).sum())
     mean_m = est["benchmark"].mean()
-    var = sigma ** 2 * (6 + 36 / 120 + (window["benchmark"] - mean_m).sum() ** 2 / ((est["benchmark"] - mean_m) ** 2).sum())
+    var = sigma**2 * (
+        6 + 36 / 120 + (window["benchmark"] - mean_m).sum() ** 2 / ((est["benchmark"] - mean_m) ** 2).sum()
+    )
     assert row["car"] == pytest.approx(car, rel=1e-9)
     assert row["beta"] == pytest.approx(beta, rel=1e-9) and row["est_n"] == 120
     assert row["scar"] == pytest.approx(car / math.sqrt(var) * math.sqrt(116 / 118), rel=1e-9)

@@ -22,17 +22,19 @@ HK_DAYS = ["2020-03-09", "2020-03-10", "2020-03-11", "2020-03-12", "2020-03-13",
 
 def frame(*rows) -> pd.DataFrame:
     """Articles frame rows: (article_id, published, precision, source_tz, relevance, stance, story_id, sources)."""
-    return pd.DataFrame(rows, columns=["article_id", "published", "precision", "source_tz", "relevance", "stance",
-                                       "story_id", "sources"])
+    return pd.DataFrame(
+        rows,
+        columns=["article_id", "published", "precision", "source_tz", "relevance", "stance", "story_id", "sources"],
+    )
 
 
 ARTICLES = frame(
-    (1, "2020-03-10T00:00:00+00:00", "date_only", None, 0.9, 0.5, 1, 2),   # Reuters-style date-only row
-    (2, "2020-03-10T14:00:00+00:00", "exact", None, 0.8, -0.5, 2, 1),      # 22:00 HKT: after the close
-    (3, "2020-03-10T15:00:00+00:00", "exact", None, 0.6, 0.2, 2, 1),       # a rewrite of story 2
-    (4, "2020-03-11T02:00:00+00:00", "fetched", None, 0.7, 0.4, 4, 1),     # 10:00 HKT, during the session
-    (5, "2020-03-12T01:00:00+00:00", "relative", None, 0.7, -0.2, 5, 1),   # "2 days ago" anchored on 03-14
-    (6, "2020-03-12T01:00:00+00:00", "exact", None, 0.3, 0.9, 6, 1),       # not relevant
+    (1, "2020-03-10T00:00:00+00:00", "date_only", None, 0.9, 0.5, 1, 2),  # Reuters-style date-only row
+    (2, "2020-03-10T14:00:00+00:00", "exact", None, 0.8, -0.5, 2, 1),  # 22:00 HKT: after the close
+    (3, "2020-03-10T15:00:00+00:00", "exact", None, 0.6, 0.2, 2, 1),  # a rewrite of story 2
+    (4, "2020-03-11T02:00:00+00:00", "fetched", None, 0.7, 0.4, 4, 1),  # 10:00 HKT, during the session
+    (5, "2020-03-12T01:00:00+00:00", "relative", None, 0.7, -0.2, 5, 1),  # "2 days ago" anchored on 03-14
+    (6, "2020-03-12T01:00:00+00:00", "exact", None, 0.3, 0.9, 6, 1),  # not relevant
 )
 
 
@@ -43,9 +45,11 @@ def hk():
 
 def test_index_columns_and_one_definition_of_relevant_and_positive(hk):
     assert (RELEVANT, POSITIVE) == (0.5, 0.0)
-    edge = frame((1, "2020-03-10T03:00:00+00:00", "exact", None, 0.5, 0.0, 1, 1),
-                 (2, "2020-03-10T03:00:00+00:00", "exact", None, 0.49, 0.9, 2, 1),
-                 (3, "2020-03-10T03:00:00+00:00", "exact", None, 0.5, 0.01, 3, 1))
+    edge = frame(
+        (1, "2020-03-10T03:00:00+00:00", "exact", None, 0.5, 0.0, 1, 1),
+        (2, "2020-03-10T03:00:00+00:00", "exact", None, 0.49, 0.9, 2, 1),
+        (3, "2020-03-10T03:00:00+00:00", "exact", None, 0.5, 0.01, 3, 1),
+    )
     row = narrative_index(edge, calendar=hk).loc["2020-03-10"]
     assert list(narrative_index(edge, calendar=hk).columns) == COLUMNS
     assert row["attention"] == 2  # relevance 0.5 counts, 0.49 does not
@@ -101,7 +105,7 @@ def test_index_quiet_sessions_are_neutral_not_missing(hk):
 def test_index_utc_days_use_the_stated_date_of_imprecise_items():
     articles = frame(
         (1, "2020-03-09T16:00:00+00:00", "date_only", "Asia/Shanghai", 0.9, 0.5, 1, 1),  # 2020-03-10 in Beijing
-        (2, "2020-03-10T23:30:00+00:00", "exact", "Asia/Shanghai", 0.9, -0.5, 2, 1),    # an exact time: UTC date
+        (2, "2020-03-10T23:30:00+00:00", "exact", "Asia/Shanghai", 0.9, -0.5, 2, 1),  # an exact time: UTC date
         (3, "2020-03-12T00:00:00+00:00", "date_only", None, 0.9, 0.1, 3, 1),
     )
     days = narrative_index(articles)
@@ -139,16 +143,30 @@ ROWS = [
 def store(tmp_path):
     archive = tmp_path / "news.csv"
     pd.DataFrame([{"title": t, "published": p, "text": t + ". " + t} for t, p, _, _ in ROWS]).to_csv(
-        archive, index=False)
+        archive, index=False
+    )
     db_path = str(tmp_path / "tiny.db")
     summary = api.import_archive(str(archive), db_path=db_path, source="test", enrich=False)
     assert summary.new == len(ROWS)
     db = open_db(db_path)
     with db.atomic():
         for article_id, (_, _, relevance, stance) in enumerate(ROWS, start=1):
-            save_scores(db, article_id, "china-ai", sentences=[], entities=[],
-                        article={"relevance": relevance, "stance": stance, "tone": stance, "relevant_sentences": 1,
-                                 "evidence": []}, version="test-fixture", now="2020-03-15T00:00:00+00:00")
+            save_scores(
+                db,
+                article_id,
+                "china-ai",
+                sentences=[],
+                entities=[],
+                article={
+                    "relevance": relevance,
+                    "stance": stance,
+                    "tone": stance,
+                    "relevant_sentences": 1,
+                    "evidence": [],
+                },
+                version="test-fixture",
+                now="2020-03-15T00:00:00+00:00",
+            )
     db.close()
     return db_path
 
@@ -162,7 +180,7 @@ def test_api_index_by_exchange_code_or_name(store):
     assert busy.loc["2020-03-12", "n_date_only"] == 1
     days = api.narrative_index("china-ai", db_path=store, precision="all")
     assert days["attention"].tolist() == [1, 2] and "not point-in-time" in days.attrs["grouping"]
-    with pytest.raises(InputError, match="unknown exchange 'MOON'.*XHKG.*XNYS"):
+    with pytest.raises(InputError, match=r"unknown exchange 'MOON'.*XHKG.*XNYS"):
         api.narrative_index("china-ai", db_path=store, sessions="MOON")
 
 
@@ -176,8 +194,11 @@ def test_cli_index_sessions_json(store):
     assert list(rows) == ["2020-03-11", "2020-03-12"]
     assert rows["2020-03-12"]["attention"] == 2 and rows["2020-03-12"]["n_date_only"] == 1
     assert set(COLUMNS) <= set(rows["2020-03-11"])
-    exact = json.loads(CliRunner().invoke(cli, ["index", "--db", store, "--sessions", "XHKG", "--precision", "exact",
-                                                "--format", "json"]).stdout)
+    exact = json.loads(
+        CliRunner()
+        .invoke(cli, ["index", "--db", store, "--sessions", "XHKG", "--precision", "exact", "--format", "json"])
+        .stdout
+    )
     assert exact["articles_by_precision"]["date_only"] == 0
     bad = CliRunner().invoke(cli, ["index", "--db", store, "--sessions", "MOON"])
     assert bad.exit_code == 2 and "unknown exchange 'MOON'" in bad.output and "XNYS" in bad.output

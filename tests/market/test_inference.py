@@ -21,8 +21,9 @@ def _news_leads(n=500, lag=1, strength=0.5, seed=3):
     rng = np.random.default_rng(seed)
     idx = _sessions(n)
     news = pd.Series(rng.normal(size=n), idx)
-    returns = pd.DataFrame({"AAA": strength * news.shift(lag).fillna(0.0) + rng.normal(size=n),
-                            "BBB": rng.standard_t(3, size=n)}, idx)
+    returns = pd.DataFrame(
+        {"AAA": strength * news.shift(lag).fillna(0.0) + rng.normal(size=n), "BBB": rng.standard_t(3, size=n)}, idx
+    )
     return news, returns
 
 
@@ -100,8 +101,10 @@ def test_issue_8_a_year_of_sessions_is_too_short_for_lags_minus_10_to_10():
     news, returns = _news_leads(n=250)
     result = leadlag(news, returns, n_perm=999)
     assert not result.enough and result.n_perm == 249
-    assert result.reason == ("250 sessions hold about 12 separate placebo windows of 21 lags, too few for a "
-                             "family-wise p below 0.05; at least 421 sessions needed to test (or fewer lags)")
+    assert result.reason == (
+        "250 sessions hold about 12 separate placebo windows of 21 lags, too few for a "
+        "family-wise p below 0.05; at least 421 sessions needed to test (or fewer lags)"
+    )
     assert leadlag(news, returns, n_perm=49, max_lag=5).enough
     assert not leadlag(*_news_leads(n=420), n_perm=19).enough and leadlag(*_news_leads(n=421), n_perm=19).enough
 
@@ -132,9 +135,11 @@ def test_inference_statistics_match_pandas_and_statsmodels():
         backward = grangercausalitytests(data[:, ::-1], maxlag=3)
     for lag in (1, 3):
         assert tests.loc[("BBB", "granger_news_to_returns", lag), "statistic"] == pytest.approx(
-            forward[lag][0]["ssr_ftest"][0], rel=1e-6)
+            forward[lag][0]["ssr_ftest"][0], rel=1e-6
+        )
         assert tests.loc[("BBB", "granger_returns_to_news", lag), "statistic"] == pytest.approx(
-            backward[lag][0]["ssr_ftest"][0], rel=1e-6)
+            backward[lag][0]["ssr_ftest"][0], rel=1e-6
+        )
 
 
 def test_inference_empty_ticker_and_silent_news_are_not_testable_without_warnings():

@@ -41,15 +41,19 @@ def test_leadlag_rolling_correlation():
 
 def test_session_index_aggregates_per_session_without_look_ahead():
     cal = calendar_from_dates(["2024-03-07", "2024-03-08", "2024-03-11"], "US")
-    scores = pd.DataFrame({
-        "published": ["2024-03-07T15:00:00Z",  # during Thursday's session -> Thursday
-                      "2024-03-07T21:30:00Z",  # after Thursday's close (21:00 UTC, EST) -> Friday
-                      "2024-03-08T23:00:00Z",  # Friday evening -> Monday
-                      "2024-03-09T12:00:00Z",  # Saturday -> Monday
-                      "2024-03-10T12:00:00Z"],  # irrelevant (relevance < 0.5)
-        "relevance": [1.0, 0.5, 1.0, 0.6, 0.2],
-        "stance": [0.4, -1.0, 0.5, -0.5, 1.0],
-    })
+    scores = pd.DataFrame(
+        {
+            "published": [
+                "2024-03-07T15:00:00Z",  # during Thursday's session -> Thursday
+                "2024-03-07T21:30:00Z",  # after Thursday's close (21:00 UTC, EST) -> Friday
+                "2024-03-08T23:00:00Z",  # Friday evening -> Monday
+                "2024-03-09T12:00:00Z",  # Saturday -> Monday
+                "2024-03-10T12:00:00Z",
+            ],  # irrelevant (relevance < 0.5)
+            "relevance": [1.0, 0.5, 1.0, 0.6, 0.2],
+            "stance": [0.4, -1.0, 0.5, -0.5, 1.0],
+        }
+    )
     index = narrative_index(scores, calendar=cal)
     assert index["attention"].tolist() == [1, 1, 2]
     assert index.loc["2024-03-11", "stance"] == pytest.approx((1.0 * 0.5 + 0.6 * -0.5) / 1.6)

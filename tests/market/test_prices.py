@@ -25,33 +25,48 @@ def _write(tmp_path, name, text):
 def test_prices_close_only(tmp_path):
     f = read_price_csv(_write(tmp_path, "X.csv", "Date,Close\n2024-01-02,10.5\n2024-01-03,11\n"))
     assert [(r["date"], r["close"], r["adj_close"], r["open"]) for r in f.rows] == [
-        ("2024-01-02", 10.5, 10.5, None), ("2024-01-03", 11.0, 11.0, None)]
+        ("2024-01-02", 10.5, 10.5, None),
+        ("2024-01-03", 11.0, 11.0, None),
+    ]
 
 
 def test_prices_ohlcv_any_column_order(tmp_path):
     f = read_price_csv(_write(tmp_path, "X.csv", "Date,Close,High,Low,Open,Volume\n2024-01-02,10,11,9,9.5,1000\n"))
-    assert f.rows[0] == {"date": "2024-01-02", "open": 9.5, "high": 11.0, "low": 9.0, "close": 10.0,
-                         "adj_close": 10.0, "volume": 1000.0}
+    assert f.rows[0] == {
+        "date": "2024-01-02",
+        "open": 9.5,
+        "high": 11.0,
+        "low": 9.0,
+        "close": 10.0,
+        "adj_close": 10.0,
+        "volume": 1000.0,
+    }
 
 
 def test_prices_tz_aware_dates_keep_the_local_trading_date(tmp_path):
-    text = ("Date,Open,High,Low,Close,Volume,Dividends,Stock Splits\n"
-            "2025-05-22 00:00:00+08:00,121.6,121.8,118.6,118.8,73998362,0.0,0.0\n")
+    text = (
+        "Date,Open,High,Low,Close,Volume,Dividends,Stock Splits\n"
+        "2025-05-22 00:00:00+08:00,121.6,121.8,118.6,118.8,73998362,0.0,0.0\n"
+    )
     f = read_price_csv(_write(tmp_path, "9988.HK.csv", text))
     assert f.rows[0]["date"] == "2025-05-22" and f.rows[0]["close"] == 118.8 and not f.problems
 
 
 def test_prices_yfinance_three_row_header_and_adj_close(tmp_path):
-    text = ("Price,Adj Close,Close,High,Low,Open,Volume\nTicker,QQQ,QQQ,QQQ,QQQ,QQQ,QQQ\nDate,,,,,,\n"
-            "2025-09-18,595.32,596.0,598.14,592.96,594.9,61069300\n")
+    text = (
+        "Price,Adj Close,Close,High,Low,Open,Volume\nTicker,QQQ,QQQ,QQQ,QQQ,QQQ,QQQ\nDate,,,,,,\n"
+        "2025-09-18,595.32,596.0,598.14,592.96,594.9,61069300\n"
+    )
     f = read_price_csv(_write(tmp_path, "QQQ.csv", text))
     assert f.ticker == "QQQ" and f.has_adj_close
     assert f.rows[0]["adj_close"] == 595.32 and f.rows[0]["close"] == 596.0
 
 
 def test_prices_bad_rows_are_reported_by_line(tmp_path):
-    text = ("Date,Open,High,Low,Close,Volume\n2024-01-02,1,1,1,10,100\nnot-a-date,1,1,1,10,100\n"
-            "2024-01-04,1,1,1,,100\n2024-01-05,1,1,1,-3,100\n2024-01-08,1,1,1,abc,100\n2024-01-09,1,1\n")
+    text = (
+        "Date,Open,High,Low,Close,Volume\n2024-01-02,1,1,1,10,100\nnot-a-date,1,1,1,10,100\n"
+        "2024-01-04,1,1,1,,100\n2024-01-05,1,1,1,-3,100\n2024-01-08,1,1,1,abc,100\n2024-01-09,1,1\n"
+    )
     f = read_price_csv(_write(tmp_path, "X.csv", text))
     assert [r["date"] for r in f.rows] == ["2024-01-02"]
     assert [line for line, _ in f.problems] == [3, 4, 5, 6, 7]
@@ -60,7 +75,9 @@ def test_prices_bad_rows_are_reported_by_line(tmp_path):
 
 def test_prices_in_progress_last_row_is_skipped(tmp_path):
     rows = "".join(f"2024-01-{d:02d},10,10,10,10,1000000\n" for d in range(2, 26))
-    f = read_price_csv(_write(tmp_path, "X.csv", "Date,Open,High,Low,Close,Volume\n" + rows + "2024-01-26,10,10,10,10,2000\n"))
+    f = read_price_csv(
+        _write(tmp_path, "X.csv", "Date,Open,High,Low,Close,Volume\n" + rows + "2024-01-26,10,10,10,10,2000\n")
+    )
     assert f.rows[-1]["date"] == "2024-01-25"
     assert "in progress" in f.problems[0][1]
 
@@ -89,8 +106,7 @@ def test_prices_import_is_idempotent_and_uses_the_catalog(tmp_path):
 
 def test_prices_import_cli_reports_skipped_lines(tmp_path):
     path = _write(tmp_path, "X.csv", "Date,Close\n2024-01-02,10\n2024-01-03,oops\n")
-    result = CliRunner().invoke(cli, ["prices", "import", str(path), "--db", str(tmp_path / "p.db"),
-                                      "--ticker", "XYZ"])
+    result = CliRunner().invoke(cli, ["prices", "import", str(path), "--db", str(tmp_path / "p.db"), "--ticker", "XYZ"])
     assert result.exit_code == 0, result.output
     assert "X.csv:3: skipped: close is not a number: 'oops'" in result.output
     assert "XYZ (US, USD)" in result.output

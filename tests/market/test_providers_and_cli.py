@@ -16,7 +16,7 @@ from narrative.market.providers.yfinance import ProviderError, YFinanceProvider
 def test_providers_registry_pins_names_and_lists_them_on_error():
     assert providers.available() == ["yfinance.v1"]
     assert isinstance(providers.get_provider("yfinance.v1"), providers.PriceProvider)
-    with pytest.raises(InputError, match="Available: yfinance.v1"):
+    with pytest.raises(InputError, match=r"Available: yfinance\.v1"):
         providers.get_provider("stooq.v1")
 
 
@@ -40,8 +40,9 @@ def test_providers_yfinance_offline_is_one_clear_line(monkeypatch):
         YFinanceProvider().fetch("BABA")
 
 
-@pytest.mark.parametrize("command", [["prices"], ["prices", "import"], ["prices", "fetch"], ["claims"], ["report"],
-                                     ["leadlag"]])
+@pytest.mark.parametrize(
+    "command", [["prices"], ["prices", "import"], ["prices", "fetch"], ["claims"], ["report"], ["leadlag"]]
+)
 def test_market_cli_docstrings_have_an_example(command):
     group = cli
     for name in command:
@@ -49,13 +50,29 @@ def test_market_cli_docstrings_have_an_example(command):
     assert "Example: narrative " in (group.help or "")
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--from", "2025-01-01", "--to", "2024-01-01"], "is after --to"),
-    (["--from", "2025-13-01", "--to", "2025-12-31"], "not a valid date"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--from", "2025-01-01", "--to", "2024-01-01"], "is after --to"),
+        (["--from", "2025-13-01", "--to", "2025-12-31"], "not a valid date"),
+    ],
+)
 def test_market_cli_bad_dates_exit_2(tmp_path, args, message):
-    result = CliRunner().invoke(cli, ["report", "--narrative", "china-ai", "--tickers", "BABA", "--out",
-                                      str(tmp_path / "r"), "--db", str(tmp_path / "x.db"), *args])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            "--narrative",
+            "china-ai",
+            "--tickers",
+            "BABA",
+            "--out",
+            str(tmp_path / "r"),
+            "--db",
+            str(tmp_path / "x.db"),
+            *args,
+        ],
+    )
     assert result.exit_code == 2 and message in result.output
 
 
@@ -63,8 +80,19 @@ def test_market_cli_unknown_name_and_missing_prices_exit_2(tmp_path):
     from narrative.store import open_db
 
     open_db(tmp_path / "x.db").close()
-    base = ["report", "--narrative", "china-ai", "--from", "2024-01-01", "--to", "2024-12-31", "--out",
-            str(tmp_path / "r"), "--db", str(tmp_path / "x.db")]
+    base = [
+        "report",
+        "--narrative",
+        "china-ai",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-12-31",
+        "--out",
+        str(tmp_path / "r"),
+        "--db",
+        str(tmp_path / "x.db"),
+    ]
     result = CliRunner().invoke(cli, [*base, "--tickers", "Alibabba"])
     assert result.exit_code == 2 and "unknown entity 'Alibabba'" in result.output
     result = CliRunner().invoke(cli, [*base, "--tickers", "BABA"])
@@ -75,8 +103,21 @@ def test_market_cli_benchmark_entries_are_checked(tmp_path):
     from narrative.store import open_db
 
     open_db(tmp_path / "x.db").close()
-    base = ["report", "--narrative", "china-ai", "--tickers", "BABA", "--from", "2024-01-01", "--to", "2024-12-31",
-            "--out", str(tmp_path / "r"), "--db", str(tmp_path / "x.db")]
+    base = [
+        "report",
+        "--narrative",
+        "china-ai",
+        "--tickers",
+        "BABA",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-12-31",
+        "--out",
+        str(tmp_path / "r"),
+        "--db",
+        str(tmp_path / "x.db"),
+    ]
     result = CliRunner().invoke(cli, [*base, "--benchmark", "MARS=^X"])
     assert result.exit_code == 2 and "unknown exchange 'MARS'" in result.output
     result = CliRunner().invoke(cli, [*base, "--benchmark", "QQQ", "--benchmark", "SPY"])

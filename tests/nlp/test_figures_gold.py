@@ -29,9 +29,13 @@ def extractor():
 @pytest.mark.parametrize("half", ["dev", "heldout"])
 def test_figures_gold_value_unit_f1_floor(evaluation, extractor, half):
     items = evaluation.load_gold(half)
-    predictions = [[{"value": f.value, "value_high": f.value_high, "unit": f.unit, "direction": f.direction}
-                    for f in result.figures]
-                   for result in extractor.extract_many(("", i["text"], i["language"]) for i in items)]
+    predictions = [
+        [
+            {"value": f.value, "value_high": f.value_high, "unit": f.unit, "direction": f.direction}
+            for f in result.figures
+        ]
+        for result in extractor.extract_many(("", i["text"], i["language"]) for i in items)
+    ]
     scores = evaluation.score(items, predictions)["prf"]
     for language in ("en", "zh"):
         assert scores[language].f1 >= FLOORS[(half, language)], (half, language, scores[language].line())

@@ -59,13 +59,23 @@ def test_issue_10_dollar_symbols_keep_their_country():
 
 def test_issue_10_currency_names_and_symbols_resolve_to_iso_codes():
     table = currency_table()
-    assert [table.code(s) for s in ("RMB", "元", "人民币", "£", "pounds", "yen", "HK$", "Swiss francs")] == \
-        ["CNY", "CNY", "CNY", "GBP", "GBP", "JPY", "HKD", "CHF"]
+    assert [table.code(s) for s in ("RMB", "元", "人民币", "£", "pounds", "yen", "HK$", "Swiss francs")] == [
+        "CNY",
+        "CNY",
+        "CNY",
+        "GBP",
+        "GBP",
+        "JPY",
+        "HKD",
+        "CHF",
+    ]
 
 
 def test_issue_10_no_figures_from_urls_emails_or_percent_escapes():
-    text = ("See https://example.com/q?growth=12%25&x=5%20off, mail ir@example.com or "
-            "www.example.net/a%2Fb; the shares rose 2%.")
+    text = (
+        "See https://example.com/q?growth=12%25&x=5%20off, mail ir@example.com or "
+        "www.example.net/a%2Fb; the shares rose 2%."
+    )
     assert found(text) == [(2.0, "%")]
     assert found_zh("点击 https://example.cn/news?id=5%25 查看，股价上涨3%。") == [(3.0, "%")]
 
@@ -95,14 +105,19 @@ def test_issue_10_full_width_digits_and_decimals():
 
 
 def test_issue_10_written_negatives_stay_negative():
-    assert [(q.value, q.direction) for q in find_quantities_zh("净利润增速为负40%，现金流为-12.3亿元。")] == \
-        [(-40.0, "down"), (-1.23e9, "down")]
+    assert [(q.value, q.direction) for q in find_quantities_zh("净利润增速为负40%，现金流为-12.3亿元。")] == [
+        (-40.0, "down"),
+        (-1.23e9, "down"),
+    ]
     assert found("Core inflation came in at -22.2% and revenue was ($99.99).") == [(-22.2, "%"), (-99.99, "USD")]
 
 
 def test_issue_10_chinese_numerals_and_magnitudes():
-    assert found_zh("净利润两千亿元，外汇储备3.2万亿美元，市值缩水逾千亿港元。") == \
-        [(2e11, "CNY"), (3.2e12, "USD"), (1e11, "HKD")]
+    assert found_zh("净利润两千亿元，外汇储备3.2万亿美元，市值缩水逾千亿港元。") == [
+        (2e11, "CNY"),
+        (3.2e12, "USD"),
+        (1e11, "HKD"),
+    ]
     assert found_zh("台积电营收达新台币7,596亿元。") == [(7.596e11, "TWD")]
 
 
@@ -114,13 +129,18 @@ def test_issue_10_signs_and_directions_through_the_parse(ex):
 
 def test_issue_10_chinese_figures_through_the_extractor(ex):
     figures = ex.extract("T", "该行不良贷款率下降0.05个百分点至1.6%，商品打八折。", "zh").figures
-    assert [(f.value, f.unit, f.kind, f.direction) for f in figures] == \
-        [(0.05, "pp", "change", "down"), (1.6, "%", "level", None), (80.0, "%", "level", None)]
+    assert [(f.value, f.unit, f.kind, f.direction) for f in figures] == [
+        (0.05, "pp", "change", "down"),
+        (1.6, "%", "level", None),
+        (80.0, "%", "level", None),
+    ]
 
 
 def test_figures_a_range_only_when_it_reads_as_one():
-    assert [(q.value, q.value_high) for q in find_quantities("a 10-12% rise and $5 to $6 billion")] == \
-        [(10.0, 12.0), (5e9, 6e9)]
+    assert [(q.value, q.value_high) for q in find_quantities("a 10-12% rise and $5 to $6 billion")] == [
+        (10.0, 12.0),
+        (5e9, 6e9),
+    ]
     assert found("Brent rose $1.20 to $84.50 a barrel.") == [(1.2, "USD"), (84.5, "USD")]
 
 
@@ -131,8 +151,10 @@ def test_figures_bad_currency_table_names_the_row(tmp_path):
         currency_table(path)
 
 
-@pytest.mark.parametrize("name", ["narrative.nlp.numbers", "narrative.nlp.numbers_en", "narrative.nlp.numbers_zh",
-                                  "narrative.nlp.currencies"])
+@pytest.mark.parametrize(
+    "name",
+    ["narrative.nlp.numbers", "narrative.nlp.numbers_en", "narrative.nlp.numbers_zh", "narrative.nlp.currencies"],
+)
 def test_figures_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0

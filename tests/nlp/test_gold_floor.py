@@ -63,7 +63,7 @@ def test_gold_file_is_well_formed():
 
 @pytest.mark.parametrize("metric", sorted(FLOORS))
 def test_gold_floor(scores, metric):
-    result, evaluation = scores
+    result, _evaluation = scores
     measured = result.as_dict()[metric]
     if measured < FLOORS[metric]:
         errors = "\n".join(f"  [{item}] {kind}: {what}" for item, kind, what in result.errors)

@@ -4,19 +4,34 @@ from __future__ import annotations
 
 import pytest
 
+from narrative.ingest.item import Item
 from narrative.ingest.normalize import canonical_url, content_hash, is_distinctive_title, title_hash
 from narrative.store import open_db
-from narrative.ingest.item import Item
 from narrative.store.articles import save_items
 
 NOW = "2026-01-01T00:00:00+00:00"
 
 
-def item(title="Baidu unveils Ernie upgrade aimed at enterprise customers", *, summary="Baidu said on Tuesday.",
-         url="https://a.example.test/1", guid=None, published="2025-09-09T08:00:00+00:00") -> Item:
-    return Item(title=title, summary=summary, url=url, canonical_url=canonical_url(url), guid=guid,
-                published=published, published_source="published", title_hash=title_hash(title),
-                content_hash=content_hash(title, summary), distinctive_title=is_distinctive_title(title))
+def item(
+    title="Baidu unveils Ernie upgrade aimed at enterprise customers",
+    *,
+    summary="Baidu said on Tuesday.",
+    url="https://a.example.test/1",
+    guid=None,
+    published="2025-09-09T08:00:00+00:00",
+) -> Item:
+    return Item(
+        title=title,
+        summary=summary,
+        url=url,
+        canonical_url=canonical_url(url),
+        guid=guid,
+        published=published,
+        published_source="published",
+        title_hash=title_hash(title),
+        content_hash=content_hash(title, summary),
+        distinctive_title=is_distinctive_title(title),
+    )
 
 
 @pytest.fixture
@@ -37,15 +52,29 @@ def test_store_same_guid_from_same_source_is_seen(db):
 
 def test_store_same_guid_from_another_source_is_not_trusted_alone(db):
     save(db, "a", item(guid="1"))
-    stats = save(db, "b", item("Completely different story about SMIC capacity in Shanghai", guid="1",
-                               url="https://b.example.test/9", summary="Other text."))
+    stats = save(
+        db,
+        "b",
+        item(
+            "Completely different story about SMIC capacity in Shanghai",
+            guid="1",
+            url="https://b.example.test/9",
+            summary="Other text.",
+        ),
+    )
     assert stats.new == 1
 
 
 def test_store_tracking_parameters_and_fragment_match_by_url(db):
     save(db, "a", item(url="https://a.example.test/1"))
-    stats = save(db, "b", item("Different headline wording entirely for this one",
-                               url="https://A.example.test/1?utm_source=rss&utm_campaign=x#comments"))
+    stats = save(
+        db,
+        "b",
+        item(
+            "Different headline wording entirely for this one",
+            url="https://A.example.test/1?utm_source=rss&utm_campaign=x#comments",
+        ),
+    )
     assert stats.duplicates == 1
     assert db.execute("SELECT matched_by FROM article_sources WHERE source='b'").fetchone() == ("url",)
 
@@ -66,8 +95,11 @@ def test_store_short_titles_need_matching_content(db):
 
 def test_store_home_page_links_do_not_merge_stories(db):
     save(db, "a", item("First story about Tencent gaming revenue this quarter", url="https://site.example.test/"))
-    stats = save(db, "a", item("Second story about Meituan delivery price war", url="https://site.example.test/",
-                               summary="Other."))
+    stats = save(
+        db,
+        "a",
+        item("Second story about Meituan delivery price war", url="https://site.example.test/", summary="Other."),
+    )
     assert stats.new == 1
 
 
@@ -79,10 +111,9 @@ def test_store_duplicate_keeps_the_fuller_text(db):
 
 
 def test_store_batch_is_atomic(db):
-    with pytest.raises(RuntimeError):
-        with db.atomic():
-            save_items(db, source="a", source_kind="feed", items=[item()], window_hours=72, now=NOW)
-            raise RuntimeError("crash mid-batch")
+    with pytest.raises(RuntimeError), db.atomic():
+        save_items(db, source="a", source_kind="feed", items=[item()], window_hours=72, now=NOW)
+        raise RuntimeError("crash mid-batch")
     assert db.execute("SELECT count(*) FROM articles").fetchone() == (0,)
     assert db.execute("SELECT count(*) FROM article_sources").fetchone() == (0,)
 
