@@ -16,11 +16,23 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from .errors import ConfigError, Errors
+from .errors import ConfigError, Errors, yaml_error
 
 EntityType = Literal[
-    "company", "bank", "asset_manager", "exchange", "index", "etf", "ai_model", "chip", "product",
-    "regulator", "government", "organisation", "person", "place",
+    "company",
+    "bank",
+    "asset_manager",
+    "exchange",
+    "index",
+    "etf",
+    "ai_model",
+    "chip",
+    "product",
+    "regulator",
+    "government",
+    "organisation",
+    "person",
+    "place",
 ]
 
 
@@ -111,7 +123,7 @@ class Catalog(BaseModel):
     includes: tuple[str, ...] = ()
 
     @model_validator(mode="after")
-    def _check_unique(self) -> "Catalog":
+    def _check_unique(self) -> Catalog:
         ids: set[str] = set()
         owner: dict[str, str] = {}
         for entity in self.entities:
@@ -121,8 +133,9 @@ class Catalog(BaseModel):
         for entity in self.entities:
             if entity.parent and entity.parent not in ids:
                 raise ValueError(f"entity {entity.id!r}: parent {entity.parent!r} is not in the catalog")
-            for name in {n.casefold() for n in (entity.name, *entity.aliases, *entity.ner_aliases, *entity.zh,
-                                                *entity.tickers)}:
+            for name in {
+                n.casefold() for n in (entity.name, *entity.aliases, *entity.ner_aliases, *entity.zh, *entity.tickers)
+            }:
                 if name in owner and owner[name] != entity.id:
                     raise ValueError(f"name {name!r} belongs to both {owner[name]!r} and {entity.id!r}")
                 owner[name] = entity.id
@@ -138,13 +151,11 @@ class Catalog(BaseModel):
 
 def _load_yaml_model(path: Path, model: type[BaseModel], prepare=None) -> BaseModel:
     if not path.is_file():
-        raise ConfigError(Errors.E001.format(path=path).replace(" (e.g. --feeds feeds.yaml)", ""))
+        raise ConfigError(Errors.E050.format(path=path))
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(Errors.E002.format(path=path, line=mark.line + 1 if mark else "?",
-                                             problem=getattr(exc, "problem", exc))) from None
+        raise yaml_error(path, exc) from None
     if prepare is not None:
         data = prepare(path, data)
     try:
@@ -152,7 +163,8 @@ def _load_yaml_model(path: Path, model: type[BaseModel], prepare=None) -> BaseMo
     except ValidationError as exc:
         error = exc.errors()[0]
         where = " -> ".join(str(p) for p in error["loc"]) or "top level"
-        raise ConfigError(f"{path}: [{where}] {error['msg'].removeprefix('Value error, ')}") from None
+        problem = error["msg"].removeprefix("Value error, ")
+        raise ConfigError(Errors.E051.format(path=path, location=where, problem=problem)) from None
 
 
 @lru_cache(maxsize=8)
@@ -174,8 +186,7 @@ def _with_includes(path: Path, data):
         try:
             entities.extend(json.loads(include.read_text(encoding="utf-8"))["entities"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ConfigError(f"{path}: [includes] cannot read {include} ({exc}); rebuild it with "
-                              f"'python scripts/build_catalog.py' or remove it from includes") from None
+            raise ConfigError(Errors.E052.format(path=path, include=include, problem=exc)) from None
     return {**data, "entities": entities}
 
 
@@ -238,7 +249,7 @@ class Examples(BaseModel):
     neutral: tuple[str, ...] = ()
 
     @model_validator(mode="after")
-    def _distinct(self) -> "Examples":
+    def _distinct(self) -> Examples:
         seen: dict[str, str] = {}
         for label in ("positive", "negative", "neutral", "irrelevant"):
             for text in getattr(self, label):
@@ -246,8 +257,11 @@ class Examples(BaseModel):
                 if not key:
                     raise ValueError(f"an empty {label} example; delete it")
                 if key in seen:
-                    raise ValueError(f"example {text!r} is listed under both {seen[key]} and {label}"
-                                     if seen[key] != label else f"example {text!r} is listed twice under {label}")
+                    raise ValueError(
+                        f"example {text!r} is listed under both {seen[key]} and {label}"
+                        if seen[key] != label
+                        else f"example {text!r} is listed twice under {label}"
+                    )
                 seen[key] = label
         return self
 
@@ -280,7 +294,7 @@ class Narrative(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _unique_themes(self) -> "Narrative":
+    def _unique_themes(self) -> Narrative:
         seen: set[str] = set()
         for theme in self.themes:
             if theme.id in seen:
@@ -310,8 +324,8 @@ def content_version(data: bytes) -> str:
 @lru_cache(maxsize=32)
 def _load_narrative_cached(path: str, mtime: float, size: int) -> Narrative:
     narrative: Narrative = _load_yaml_model(Path(path), Narrative)  # type: ignore[assignment]
-    narrative._version = content_version(Path(path).read_bytes())
-    narrative._path = path
+    narrative._version = content_version(Path(path).read_bytes())  # noqa: SLF001 (set once, by the loader)
+    narrative._path = path  # noqa: SLF001 (set once, by the loader)
     return narrative
 
 
@@ -319,12 +333,11 @@ def load_narrative(path: str | os.PathLike[str]) -> Narrative:
     """Load and validate one narrative file; its version is the hash of the file's content."""
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"{path}: no such narrative file. Narratives live in models/narratives/<id>.yaml.")
+        raise ConfigError(Errors.E053.format(path=path))
     stat = path.stat()
     narrative = _load_narrative_cached(str(path), stat.st_mtime_ns, stat.st_size)
     if narrative.id.replace("-", "_") != path.stem.replace("-", "_"):
-        raise ConfigError(f"{path}: [id] {narrative.id!r} does not match the file name; "
-                          f"rename the file to {narrative.id.replace('-', '_')}.yaml or fix the id")
+        raise ConfigError(Errors.E054.format(path=path, id=narrative.id, stem=narrative.id.replace("-", "_")))
     return narrative
 
 
@@ -350,8 +363,7 @@ def load_narratives(folder: str | os.PathLike[str] | None = None) -> list[Narrat
     for narrative in narratives:
         other = first.setdefault(narrative.id.replace("_", "-"), narrative)
         if other is not narrative:
-            raise ConfigError(f"{narrative.path}: narrative id {narrative.id!r} is already defined by {other.path}; "
-                              f"rename one of the two files (and its id), or remove one")
+            raise ConfigError(Errors.E055.format(path=narrative.path, id=narrative.id, other=other.path))
     return narratives
 
 
@@ -360,13 +372,13 @@ def check_scope(narrative: Narrative, catalog: Catalog) -> None:
     known = catalog.by_id()
     unknown = [e for e in narrative.scope.entities if e not in known]
     if unknown:
-        raise ConfigError(f"{narrative.path or narrative.id}: [scope -> entities] unknown entity ids "
-                          f"{', '.join(map(repr, unknown))}; use ids from models/entities.yaml "
-                          f"(narrative mentions NAME shows an entity's id) or remove them")
+        where = narrative.path or narrative.id
+        raise ConfigError(Errors.E056.format(path=where, unknown=", ".join(map(repr, unknown))))
 
 
-def resolve_narrative_id(name: str | None = None, *, configured: str = "",
-                         folder: str | os.PathLike[str] | None = None) -> str:
+def resolve_narrative_id(
+    name: str | None = None, *, configured: str = "", folder: str | os.PathLike[str] | None = None
+) -> str:
     """The narrative to use: ``name`` if given, else the configured one (the ``narrative`` setting), else the file in
     ``folder`` (default ``models/narratives``) that says ``default: true`` — or the only narrative, if there is one.
 
@@ -379,8 +391,7 @@ def resolve_narrative_id(name: str | None = None, *, configured: str = "",
     marked = [n.id for n in narratives if n.default] or ([n.id for n in narratives] if len(narratives) == 1 else [])
     if len(marked) != 1:
         names = ", ".join(n.id for n in narratives) or "none"
-        raise ConfigError(f"no default narrative: {len(marked)} of the files in models/narratives/ say `default: true` "
-                          f"(available: {names}); mark exactly one, set NARRATIVE_NARRATIVE, or pass --narrative.")
+        raise ConfigError(Errors.E057.format(count=len(marked), names=names))
     return marked[0]
 
 
@@ -391,4 +402,4 @@ def find_narrative(narratives: list[Narrative], narrative_id: str) -> Narrative:
         if narrative.id.replace("_", "-") == wanted:
             return narrative
     names = ", ".join(n.id for n in narratives) or "none"
-    raise ConfigError(f"no narrative {narrative_id!r}; available: {names}. Add models/narratives/<id>.yaml to define one.")
+    raise ConfigError(Errors.E058.format(id=narrative_id, names=names))

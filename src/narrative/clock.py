@@ -48,8 +48,9 @@ def parse_date(value: str, *, flag: str | None = None, zone: tzinfo | None = Non
     try:
         moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
     except ValueError:
-        message = Errors.E031.format(flag=flag, value=value) if flag else Errors.E030.format(value=value)
-        raise InputError(message) from None
+        if flag:
+            raise InputError(Errors.E031.format(flag=flag, value=value)) from None
+        raise InputError(Errors.E030.format(value=value)) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=zone or UTC)
 
 

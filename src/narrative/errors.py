@@ -1,15 +1,49 @@
-"""Exceptions and the catalogue of user-facing messages.
+"""Exceptions and the catalogue of every message a user can see, in the style of spaCy's ``errors.py``.
 
-Every message names the value, where it came from and how to fix it. The CLI
-catches :class:`NarrativeError` once and prints ``Error: <message>`` to stderr
-with the exception's ``exit_code``.
+Every message names the value, where it came from and how to fix it. A template is a :class:`Message`: a string
+with a code (``Errors.E013.code == "E013"``); ``Errors.E013.format(path=...)`` keeps that code, and an exception
+raised with it carries it (``exc.code``), so tests and tools can tell errors apart without matching their text.
+The CLI catches :class:`NarrativeError` once and prints ``Error: <message>`` to stderr with the exception's
+``exit_code``. Problems with one row of a batch (an archive line, a price row) are not raised: they are recorded
+with a kind (:class:`RowProblemKind`) and their text comes from :class:`Problems`.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import Any
 
-class Errors:
-    """Coded message templates, in the style of spaCy's ``errors.py``."""
+
+class Message(str):
+    """A catalogued template with its code; :meth:`format` gives the text, still carrying the code.
+
+    >>> Errors.E013.code, Errors.E013.format(path="x.db").code
+    ('E013', 'E013')
+    """
+
+    code: str = ""
+
+    def __new__(cls, template: str, code: str = "") -> Message:
+        message = super().__new__(cls, template)
+        message.code = code
+        return message
+
+    def format(self, *args: Any, **kwargs: Any) -> Message:
+        return Message(super().format(*args, **kwargs), self.code)
+
+
+class _Catalogue(type):
+    """Turns each ``E001 = "..."`` (or ``W001``) of the class body into a :class:`Message` coded by its name."""
+
+    def __new__(mcs, name: str, bases: tuple, namespace: dict[str, Any]):
+        for key, value in list(namespace.items()):
+            if key[:1].isupper() and key[1:].isdigit() and isinstance(value, str):
+                namespace[key] = Message(value, key)
+        return super().__new__(mcs, name, bases, namespace)
+
+
+class Errors(metaclass=_Catalogue):
+    """Coded message templates of the errors narrative raises (exit 2 for bad input, 1 otherwise)."""
 
     E001 = "{path}: file not found. Pass an existing file (e.g. --feeds feeds.yaml)."
     E002 = "{path}: line {line}: not valid YAML ({problem}). Fix the syntax at that line."
@@ -88,12 +122,163 @@ class Errors:
         "narrative serve could not listen on {host}:{port} (see the line above: address in use or unknown "
         "host). Pick another --port or --host."
     )
+    # Issue 13 item 4: every message a user can see, catalogued (codes by area; no template patched with .replace).
+    # Archives (import)
+    E023 = "{path}: file not found. Pass an existing archive (a .csv, .jsonl or .ndjson file)."
+    E024 = "{path}: line 1: unreadable CSV header ({problem}). Save the archive as CSV with a header row."
+    E025 = "{path}: --map {field}={column} names no column; found {found}. Pass one of the file's columns."
+    E026 = "--timezone: {problem}"
+    # Dates and windows
+    E033 = "give both --from and --to (YYYY-MM-DD)."
+    # Settings
+    E041 = "unknown setting {name!r}; valid settings: {valid}"
+    # Catalog and narratives (models/)
+    E050 = "{path}: file not found. Pass an existing file."
+    E051 = "{path}: [{location}] {problem}"
+    E052 = (
+        "{path}: [includes] cannot read {include} ({problem}); rebuild it with 'python scripts/build_catalog.py' "
+        "or remove it from includes"
+    )
+    E053 = "{path}: no such narrative file. Narratives live in models/narratives/<id>.yaml."
+    E054 = "{path}: [id] {id!r} does not match the file name; rename the file to {stem}.yaml or fix the id"
+    E055 = (
+        "{path}: narrative id {id!r} is already defined by {other}; rename one of the two files (and its id), "
+        "or remove one"
+    )
+    E056 = (
+        "{path}: [scope -> entities] unknown entity ids {unknown}; use ids from models/entities.yaml "
+        "(narrative mentions NAME shows an entity's id) or remove them"
+    )
+    E057 = (
+        "no default narrative: {count} of the files in models/narratives/ say `default: true` (available: {names}); "
+        "mark exactly one, set NARRATIVE_NARRATIVE, or pass --narrative."
+    )
+    E058 = "no narrative {id!r}; available: {names}. Add models/narratives/<id>.yaml to define one."
+    # Command-line usage
+    E061 = "give --narrative or --index-csv, not both."
+    E065 = (
+        "unknown entity {name!r}: not in the catalog (models/entities.yaml) and never seen in the store.{hint} "
+        "Run `narrative entities` to list what was found."
+    )
+    E066 = "give at least one TEXT, or --stdin"
+    E067 = "{mapping!r} is not FIELD=COLUMN"
+    E068 = "--ticker applies to one file; import files one by one or name them after the ticker."
+    # Prices and the market
+    E070 = "{path}: cannot tell the ticker; pass --ticker."
+    E071 = "{path}: no usable price rows ({count} skipped: {first})."
+    E072 = "{name!r} ({canonical}) has no listing in the catalog; pass a ticker instead."
+    E073 = "no prices for {canonical} ({tickers}): import them with `narrative prices import FILE`."
+    E074 = "{name!r} is not a catalog entity, so it has no listing to check against."
+    E076 = "{path}: file not found. Pass an existing price CSV (e.g. examples/demo/prices/BABA.csv)."
+    E077 = "{path}: not a readable CSV ({problem}). Export the prices from Yahoo Finance or yfinance as CSV."
+    E078 = "{path}: empty file; expected a header such as Date,Open,High,Low,Close,Adj Close,Volume."
+    E079 = (
+        "{path}: line 1: needs a Date and a Close column; found {found}. Export the prices from Yahoo Finance or "
+        "yfinance (Date,Open,High,Low,Close,Adj Close,Volume)."
+    )
+    E080 = (
+        "{path}: binary data, not a CSV of prices. Export the prices from Yahoo Finance or yfinance "
+        "(Date,Open,High,Low,Close,Adj Close,Volume)."
+    )
+    E081 = "unknown exchange {exchange!r}: no trading hours for it. Known: {known}."
+    E082 = "intraday={intraday!r}: use 'same' or 'next'."
+    E083 = "exchange_calendars is not installed: pip install exchange_calendars"
+    E084 = "exchange_calendars cannot give {code} for {start}..{end}: {problem}"
+    E085 = "no trading calendar for {exchange}: install exchange_calendars or import prices first."
+    E086 = "unknown precision {unknown}; valid: {valid}."
+    E087 = "--out {path}: is a file; pass a folder."
+    E088 = (
+        "no {ticker} prices between {start} and {end}: import them with `narrative prices import FILE` "
+        "(or `narrative prices fetch {ticker}`)."
+    )
+    E089 = "--benchmark {entry!r}: give a ticker after '=' (e.g. HKEX=^HSI)."
+    E090 = (
+        "--benchmark {entry!r}: only one benchmark without an exchange (got {other!r} too); name the exchange of "
+        "the other: --benchmark HKEX={entry}."
+    )
+    E091 = "event_study needs start and end (to find the shifts) or events."
+    E092 = "{source}:{line}: {value!r} is not a date; write one YYYY-MM-DD per line."
+    E093 = "{source}: no event dates; give YYYY-MM-DD dates (one per line in a file)."
+    E094 = "--index-csv {path}: file not found; pass a CSV of date,value rows."
+    E095 = "{path}:{line}: expected two columns, date and value; got {row!r}."
+    E096 = "{path}:{line}: {value!r} is not a date or timestamp; use YYYY-MM-DD or ISO 8601."
+    E097 = "{path}:{line}: value {value!r} is not a number; the second column holds the series."
+    E098 = "{path}:{line}: value is NaN; leave the day out instead."
+    E099 = "{path}: no rows; expected date,value lines such as 2024-01-02,0.35."
+    # Plugins and providers
+    E100 = (
+        "{hook}: {name!r} is registered by both {first} and {second}. Uninstall one of them "
+        "(narrative plugins --all lists them)."
+    )
+    E101 = "unknown {what} {name!r}. Available: {available} (narrative plugins --all lists what registers them)."
+    E102 = (
+        "yfinance is not installed: `pip install narrative[yfinance]` (or pip install yfinance), or download a CSV "
+        "and use `narrative prices import FILE`."
+    )
+    E103 = (
+        "yfinance could not fetch {ticker}: {problem}. Check the network and the ticker, or import a CSV with "
+        "`narrative prices import`."
+    )
+    E104 = (
+        "yfinance returned no prices for {ticker} ({start}..{end}): offline, or an unknown ticker (Yahoo style: BABA, "
+        "9988.HK, ^HSI)."
+    )
+
+
+class Problems(metaclass=_Catalogue):
+    """Coded texts of the problems recorded per row of a batch (skipped, listed, counted; never raised)."""
+
+    W001 = "blank row"
+    W002 = "blank line"
+    W003 = "unreadable CSV ({problem})"
+    W004 = "{found} fields where the header has {expected}"
+    W005 = "not valid JSON ({problem} at column {column})"
+    W006 = "expected a JSON object, got {type}"
+    W007 = "no title and no text (nor a URL slug to name it by)"
+    W008 = "no date; every archive row needs a published date"
+    W009 = "relative date {value!r} needs --as-of DATE to be anchored"
+    W010 = "relative date {value!r} reaches outside the calendar"
+    W011 = "relative {problem}"
+    W012 = "unrecognised date {value!r}"
+    W013 = "incomplete date {value!r} (needs at least year, month and day)"
+    W014 = "{problem} in {value!r}"
+    W015 = "date {value} is out of range ({earliest} to {latest})"
+    W016 = "missing required column(s) {missing}; found {found}"
+    W017 = "--map {field}={column} names no column; found {found}"
+    # Price CSV rows (narrative prices import): listed as FILE:LINE: skipped: TEXT
+    W020 = "truncated row: {found} of {expected} fields"
+    W021 = "not a date: {value!r}"
+    W022 = "{name} is not a number: {value!r}"
+    W023 = "no close price"
+    W024 = "close must be positive, got {value:g}"
+    W025 = "adj close must be positive, got {value:g}"
+    W026 = "date {date} repeats line {line}; the later row is kept"
+    W027 = (
+        "last row {date} looks like a session still in progress (volume {volume:,.0f} vs a median of "
+        "{median:,.0f}); skipped"
+    )
+
+
+class RowProblemKind(StrEnum):
+    """What is wrong with a skipped row, so callers sort problems by kind instead of matching their text."""
+
+    BLANK = "blank"  # an empty line or row: counted, listed by line number only
+    UNREADABLE = "unreadable"  # not CSV or JSON the reader can split
+    COLUMNS = "columns"  # the fields do not fit the header, or a required column is missing
+    CONTENT = "content"  # no title or text to store
+    DATE = "date"  # no date, or one that cannot be read or is out of range
+    VALUE = "value"  # a value that is not a number, not positive, or repeated
+    OTHER = "other"  # anything else (an importer plugin's own problems)
 
 
 class NarrativeError(Exception):
-    """Base class of every error that narrative reports to a user."""
+    """Base class of every error that narrative reports to a user; ``code`` is the catalogue's (E013...)."""
 
     exit_code = 1
+
+    def __init__(self, message: str = "", *args: Any) -> None:
+        super().__init__(message, *args)
+        self.code: str | None = getattr(message, "code", None) or None
 
 
 class ConfigError(NarrativeError):
@@ -126,5 +311,15 @@ class ProviderError(NarrativeError):
     exit_code = 1
 
 
-class FeedError(NarrativeError):
-    """A feed could not be fetched or parsed (recorded per feed, not raised to the user)."""
+def yaml_error(path: Any, exc: Exception) -> ConfigError:
+    """The one rendering of a YAML syntax error (any ``yaml.YAMLError``) in ``path``: E002 with its line.
+
+    >>> class Mark: line = 2
+    >>> class Bad(Exception): problem, problem_mark = "found ':' here", Mark()
+    >>> str(yaml_error("feeds.yaml", Bad()))
+    "feeds.yaml: line 3: not valid YAML (found ':' here). Fix the syntax at that line."
+    """
+    mark = getattr(exc, "problem_mark", None)
+    line = mark.line + 1 if mark else "?"
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return ConfigError(Errors.E002.format(path=path, line=line, problem=problem))

@@ -106,10 +106,7 @@ def registered(hook: str) -> dict[str, Registration]:
 
         def register(name: str, value: Any, _plugin: str = impl.plugin_name) -> None:
             if name in found:
-                raise ConfigError(
-                    f"{hook}: {name!r} is registered by both {found[name].plugin} and {_plugin}. "
-                    f"Uninstall one of them (narrative plugins --all lists them)."
-                )
+                raise ConfigError(Errors.E100.format(hook=hook, name=name, first=found[name].plugin, second=_plugin))
             found[name] = Registration(name, value, _plugin)
 
         impl.function(*(register for _ in impl.argnames))
@@ -124,10 +121,7 @@ def lookup(hook: str, name: str, *, what: str) -> Registration:
     """
     found = registered(hook)
     if name not in found:
-        raise InputError(
-            f"unknown {what} {name!r}. Available: {', '.join(sorted(found)) or 'none'} "
-            f"(narrative plugins --all lists what registers them)."
-        )
+        raise InputError(Errors.E101.format(what=what, name=name, available=", ".join(sorted(found)) or "none"))
     return found[name]
 
 

@@ -29,7 +29,7 @@ import pandas as pd
 from ..catalog import find_narrative, load_narratives, resolve_narrative_id
 from ..clock import date_window
 from ..config import Settings
-from ..errors import InputError
+from ..errors import Errors, InputError
 from ..market.analysis import MarketData, event_table, leadlag_tests
 from ..market.analysis import session_panel as compute_panel
 from ..market.calendar import calendar_for, hours_for
@@ -101,10 +101,7 @@ def market_data(
     for ticker in dict.fromkeys([*symbols, *benchmarks.values()]):
         series = prices.closes(ticker)
         if series is None or series.loc[start:end].empty:
-            raise InputError(
-                f"no {ticker} prices between {start} and {end}: import them with "
-                f"`narrative prices import FILE` (or `narrative prices fetch {ticker}`)."
-            )
+            raise InputError(Errors.E088.format(ticker=ticker, start=start, end=end))
     read_from = (datetime.fromisoformat(start) - timedelta(days=LOOKBACK_DAYS)).isoformat() + "+00:00"
     read_to = (datetime.fromisoformat(end) + timedelta(days=1)).isoformat() + "+00:00"
     articles = (
@@ -133,14 +130,11 @@ def resolve_benchmarks(
         if "=" in entry:
             exchange, _, symbol = entry.partition("=")
             if not symbol.strip():
-                raise InputError(f"--benchmark {entry!r}: give a ticker after '=' (e.g. HKEX=^HSI).")
+                raise InputError(Errors.E089.format(entry=entry))
             code = hours_for(exchange.strip()).code  # an unknown exchange fails before the ticker is looked up
             by_code[code] = resolve_tickers([symbol.strip()], db=db, catalog_path=catalog_path)[0]
         elif plain is not None:
-            raise InputError(
-                f"--benchmark {entry!r}: only one benchmark without an exchange (got {plain!r} too); "
-                f"name the exchange of the other: --benchmark HKEX={entry}."
-            )
+            raise InputError(Errors.E090.format(entry=entry, other=plain))
         else:
             plain = resolve_tickers([entry], db=db, catalog_path=catalog_path)[0]
     plain = plain or DEFAULT_BENCHMARK
@@ -248,7 +242,7 @@ def event_study(
     dates = parse_events(events) if events is not None else None
     if start is None or end is None:
         if dates is None:
-            raise InputError("event_study needs start and end (to find the shifts) or events.")
+            raise InputError(Errors.E091)
         start = start or str((min(dates) - pd.Timedelta(days=400)).date())
         end = end or str((max(dates) + pd.Timedelta(days=60)).date())
     narrative_id, start, end = _window(narrative, start, end, db_path, need_narrative=dates is None)
@@ -290,10 +284,10 @@ def parse_events(events) -> list[pd.Timestamp]:
     out = []
     for line, value in lines:
         if not _is_date(value):
-            raise InputError(f"{source}:{line}: {value!r} is not a date; write one YYYY-MM-DD per line.")
+            raise InputError(Errors.E092.format(source=source, line=line, value=value))
         out.append(pd.Timestamp(value[:10]))
     if not out:
-        raise InputError(f"{source}: no event dates; give YYYY-MM-DD dates (one per line in a file).")
+        raise InputError(Errors.E093.format(source=source))
     return out
 
 
@@ -306,7 +300,7 @@ def read_series_csv(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"--index-csv {path}: file not found; pass a CSV of date,value rows.")
+        raise InputError(Errors.E094.format(path=path))
     records = [
         (n, row)
         for n, row in enumerate(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))), 1)
@@ -317,24 +311,22 @@ def read_series_csv(path: str | Path) -> pd.DataFrame:
     rows = []
     for line, row in records:
         if len(row) < 2:
-            raise InputError(f"{path}:{line}: expected two columns, date and value; got {','.join(row)!r}.")
+            raise InputError(Errors.E095.format(path=path, line=line, row=",".join(row)))
         stamp, raw = row[0].strip(), row[1].strip()
         if not _is_date(stamp):
-            raise InputError(f"{path}:{line}: {stamp!r} is not a date or timestamp; use YYYY-MM-DD or ISO 8601.")
+            raise InputError(Errors.E096.format(path=path, line=line, value=stamp))
         try:
             value = float(raw)
         except ValueError:
-            raise InputError(
-                f"{path}:{line}: value {raw!r} is not a number; the second column holds the series."
-            ) from None
+            raise InputError(Errors.E097.format(path=path, line=line, value=raw)) from None
         if value != value:
-            raise InputError(f"{path}:{line}: value is NaN; leave the day out instead.")
+            raise InputError(Errors.E098.format(path=path, line=line))
         moment = pd.Timestamp(stamp)
         exact = len(stamp) > 10
         moment = moment.tz_localize("UTC") if moment.tzinfo is None else moment.tz_convert("UTC")
         rows.append({"published": moment.isoformat(), "precision": "exact" if exact else "date_only", "value": value})
     if not rows:
-        raise InputError(f"{path}: no rows; expected date,value lines such as 2024-01-02,0.35.")
+        raise InputError(Errors.E099.format(path=path))
     return pd.DataFrame(rows)
 
 
@@ -358,7 +350,7 @@ def _user_series_panel(panel: pd.DataFrame, data: MarketData, series: pd.DataFra
 def _window(narrative: str | None, start, end, db_path, *, need_narrative: bool = True) -> tuple[str, str, str]:
     start_d, end_d = date_window(start, end)
     if start_d is None or end_d is None:
-        raise InputError("give both --from and --to (YYYY-MM-DD).")
+        raise InputError(Errors.E033)
     if not need_narrative:
         return narrative or "", str(start_d), str(end_d)
     name = resolve_narrative_id(narrative, configured=Settings.load(db=db_path).narrative)

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..catalog import load_catalog
 from ..clock import date_window, day_bound
 from ..config import Settings
-from ..errors import InputError
+from ..errors import Errors, InputError
 from ..market.prices import listing_for, read_price_csv, ticker_from_path
 from ..store import reader, writer
 from ..store.prices import price_coverage, upsert_prices
@@ -63,12 +63,10 @@ def import_prices(
     parsed = read_price_csv(path)
     symbol = (ticker or parsed.ticker or ticker_from_path(path, set(listings))).strip()
     if not symbol:
-        raise InputError(f"{path}: cannot tell the ticker; pass --ticker.")
+        raise InputError(Errors.E070.format(path=path))
     if not parsed.rows:
-        raise InputError(
-            f"{path}: no usable price rows ({len(parsed.problems)} skipped: "
-            f"{'; '.join(f'line {n}: {m}' for n, m in parsed.problems[:3])})."
-        )
+        first = "; ".join(f"line {n}: {m}" for n, m in parsed.problems[:3])
+        raise InputError(Errors.E071.format(path=path, count=len(parsed.problems), first=first))
     currency, exchange = listing_for(symbol, listings)
     with writer(Settings.load(db=db_path)) as db:
         new, updated = upsert_prices(
@@ -140,13 +138,11 @@ def resolve_tickers(names: list[str], *, db=None, catalog_path: str | None = Non
             entity_id, canonical = resolve_entity(name, db=db, catalog_path=catalog_path)
             entity = catalog.by_id().get(entity_id) if entity_id else None
             if entity is None or not entity.listings:
-                raise InputError(f"{name!r} ({canonical}) has no listing in the catalog; pass a ticker instead.")
+                raise InputError(Errors.E072.format(name=name, canonical=canonical))
             found = [listing.symbol for listing in sorted(entity.listings, key=lambda listing: not listing.primary)]
             with_prices = [s for s in found if s in stored]
             if stored and not with_prices:
-                raise InputError(
-                    f"no prices for {canonical} ({', '.join(found)}): import them with `narrative prices import FILE`."
-                )
+                raise InputError(Errors.E073.format(canonical=canonical, tickers=", ".join(found)))
             found = with_prices or found
         out += [s for s in found if s not in out]
     return out
@@ -201,7 +197,7 @@ def checked_claims(
     if name:
         entity_id, canonical = resolve_entity(name, db=db, catalog_path=catalog_path)
         if entity_id is None:
-            raise InputError(f"{canonical!r} is not a catalog entity, so it has no listing to check against.")
+            raise InputError(Errors.E074.format(name=canonical))
         entity_ids = [entity_id]
     figures = claim_figures(db, entity_ids=entity_ids)
     if since:
@@ -260,7 +256,7 @@ def report(
 
     start_d, end_d = date_window(start, end)
     if start_d is None or end_d is None:
-        raise InputError("the report needs both --from and --to (YYYY-MM-DD).")
+        raise InputError(Errors.E033)
     spec = find_narrative(load_narratives(), narrative)
     event_dates = parse_events(events) if events else None
     with reader(Settings.load(db=db_path)) as db:

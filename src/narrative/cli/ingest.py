@@ -8,6 +8,7 @@ import sys
 import click
 
 from .. import api
+from ..errors import Errors, RowProblemKind
 from . import cli
 from .options import DB_HELP
 from .output import ProgressBar, plain, render
@@ -83,7 +84,7 @@ def import_cli(path, db_path, source, encoding, mappings, as_of, language, zone,
     for mapping in mappings:
         field, sep, column = mapping.partition("=")
         if not sep or not column:
-            raise click.BadParameter(f"{mapping!r} is not FIELD=COLUMN", param_hint="--map")
+            raise click.BadParameter(Errors.E067.format(mapping=mapping), param_hint="--map")
         column_map[field.strip()] = column.strip()
     summary = api.import_archive(
         path,
@@ -96,8 +97,8 @@ def import_cli(path, db_path, source, encoding, mappings, as_of, language, zone,
         enrich=not no_enrich,
         timezone=zone,
     )
-    blank = [p.line for p in summary.problems if p.problem.startswith("blank")]
-    others = [p for p in summary.problems if not p.problem.startswith("blank")]
+    blank = [p.line for p in summary.problems if p.kind == RowProblemKind.BLANK]
+    others = [p for p in summary.problems if p.kind != RowProblemKind.BLANK]
     if blank:
         lines = ", ".join(str(n) for n in blank[:10]) + (", ..." if len(blank) > 10 else "")
         click.echo(f"{path}: skipped {len(blank)} blank rows (lines {lines})", err=True)

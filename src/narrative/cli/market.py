@@ -34,7 +34,7 @@ def prices_import_cli(files, ticker, db_path) -> None:
     Example: narrative prices import examples/demo/prices/*.csv --db narrative.db
     """
     if ticker and len(files) > 1:
-        raise click.UsageError("--ticker applies to one file; import files one by one or name them after the ticker.")
+        raise click.UsageError(Errors.E068)
     for path in files:
         summary = api.import_prices(path, ticker=ticker, db_path=db_path)
         for line, message in summary.problems:
@@ -220,7 +220,7 @@ def leadlag_cli(
     from ..api import analysis as api_analysis
 
     if narrative and index_csv:
-        raise click.UsageError("give --narrative or --index-csv, not both.")
+        raise click.UsageError(Errors.E061)
     series = None
     if index_csv:
         try:

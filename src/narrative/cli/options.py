@@ -53,5 +53,5 @@ def input_texts(texts: tuple[str, ...], from_stdin: bool) -> list[str]:
             raise InputError(Errors.E064.format(source="standard input", problem=problem)) from None
         lines += [line.rstrip("\r") for line in decoded.split("\n") if line.strip()]
     if not lines:
-        raise click.UsageError("give at least one TEXT, or --stdin")
+        raise click.UsageError(Errors.E066)
     return lines

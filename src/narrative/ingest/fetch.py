@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlparse
 
 import httpx
 
+from ..config import Settings
 from .guard import AddressPolicy, BlockedAddressError, GuardedTransport, check_url, refuse_other_schemes
 
 LOGGER = logging.getLogger(__name__)
@@ -61,14 +62,38 @@ class BodyTooLarge(Exception):
 
 @dataclasses.dataclass(frozen=True)
 class FetchLimits:
-    connect_timeout: float = 10.0
-    read_timeout: float = 20.0
-    deadline: float = 60.0
-    max_bytes: int = 10_000_000
-    max_redirects: int = 5
-    retries: int = 2
-    backoff: float = 0.5
-    user_agent: str = "narrative"
+    """The limits of every request of a run. The defaults are the settings' (:data:`narrative.config.SETTINGS`,
+    read from :class:`~narrative.config.Settings`'s defaults), never a second copy of them.
+
+    >>> FetchLimits().read_timeout == Settings.read_timeout
+    True
+    """
+
+    connect_timeout: float = Settings.connect_timeout
+    read_timeout: float = Settings.read_timeout
+    deadline: float = Settings.feed_deadline
+    max_bytes: int = Settings.max_bytes
+    max_redirects: int = Settings.max_redirects
+    retries: int = Settings.retries
+    backoff: float = Settings.backoff
+    user_agent: str = Settings.user_agent
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FetchLimits:
+        """The limits ``settings`` set (``feed_deadline`` is the per-feed ``deadline``).
+
+        Example: ``Fetcher(FetchLimits.from_settings(Settings.load()))``
+        """
+        return cls(
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+            deadline=settings.feed_deadline,
+            max_bytes=settings.max_bytes,
+            max_redirects=settings.max_redirects,
+            retries=settings.retries,
+            backoff=settings.backoff,
+            user_agent=settings.user_agent,
+        )
 
 
 _PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"

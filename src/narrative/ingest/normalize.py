@@ -15,6 +15,7 @@ import lxml.html
 from lxml import etree
 
 from ..clock import to_utc_iso, utc_now_iso  # noqa: F401  (their home is narrative.clock; imported from here too)
+from ..errors import Problems
 
 _TAG_RE = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
 _SPACE_RE = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u3000]+")
@@ -223,9 +224,10 @@ def published_problem(moment: datetime, *, now: datetime | None = None) -> str |
         inside = False
     if inside:
         return None
-    return (
-        f"date {moment.date().isoformat()} is out of range ({EARLIEST_PUBLISHED.date().isoformat()} to "
-        f"{latest.date().isoformat()})"
+    return Problems.W015.format(
+        value=moment.date().isoformat(),
+        earliest=EARLIEST_PUBLISHED.date().isoformat(),
+        latest=latest.date().isoformat(),
     )
 
 

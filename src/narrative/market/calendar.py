@@ -51,7 +51,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import Errors, InputError
 
 LOGGER = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def hours_for(exchange: str) -> Hours:
         return by_code[key]
     if key.startswith("NASDAQ") or key.startswith("NYSE"):
         return _US
-    raise InputError(f"unknown exchange {exchange!r}: no trading hours for it. Known: {', '.join(exchange_names())}.")
+    raise InputError(Errors.E081.format(exchange=exchange, known=", ".join(exchange_names())))
 
 
 def latest_publication(moments, precision=None, source_tz=None) -> pd.DatetimeIndex:
@@ -207,7 +207,7 @@ class SessionCalendar:
         elif intraday == "next":
             idx = np.searchsorted(self._open_ns, ns, side="right")  # first open strictly after the story
         else:
-            raise InputError(f"intraday={intraday!r}: use 'same' or 'next'.")
+            raise InputError(Errors.E082.format(intraday=intraday))
         precisions = _column(precision, len(ns))
         imprecise = np.array([p in IMPRECISE for p in precisions], dtype=bool)
         if imprecise.any():
@@ -264,14 +264,14 @@ def calendar_for(
             return _xcals(hours, exchange, start, end)
         except ImportError:
             if source == "exchange_calendars":
-                raise InputError("exchange_calendars is not installed: pip install exchange_calendars") from None
+                raise InputError(Errors.E083) from None
             LOGGER.info("exchange_calendars not installed; sessions come from the price data")
         except Exception as exc:  # noqa: BLE001 (an out-of-range or unknown calendar falls back, logged)
             if source == "exchange_calendars":
-                raise InputError(f"exchange_calendars cannot give {hours.code} for {start}..{end}: {exc}") from None
+                raise InputError(Errors.E084.format(code=hours.code, start=start, end=end, problem=exc)) from None
             LOGGER.warning("exchange_calendars failed for %s (%s); sessions come from the price data", hours.code, exc)
     if dates is None:
-        raise InputError(f"no trading calendar for {exchange}: install exchange_calendars or import prices first.")
+        raise InputError(Errors.E085.format(exchange=exchange))
     return calendar_from_dates(dates, exchange)
 
 

@@ -35,7 +35,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import Errors, InputError
 from .calendar import IMPRECISE, SessionCalendar
 
 RELEVANT = 0.5  # an article counts toward the index when relevance >= RELEVANT (the one definition)
@@ -130,7 +130,7 @@ def _relevant(articles: pd.DataFrame, precision: Iterable[str] | None) -> pd.Dat
         wanted = [precision] if isinstance(precision, str) else list(precision)
         unknown = sorted(set(wanted) - set(PRECISIONS))
         if unknown:
-            raise InputError(f"unknown precision {', '.join(map(repr, unknown))}; valid: {', '.join(PRECISIONS)}.")
+            raise InputError(Errors.E086.format(unknown=", ".join(map(repr, unknown)), valid=", ".join(PRECISIONS)))
         frame = frame[frame["precision"].isin(wanted)]
     frame["published_at"] = pd.to_datetime(frame["published"], utc=True, format="ISO8601")
     return frame

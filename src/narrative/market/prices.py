@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import Errors, InputError, Problems
 
 LOGGER = logging.getLogger(__name__)
 
@@ -66,16 +66,14 @@ def read_price_csv(path: str | Path) -> PriceFile:
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"{path}: file not found. Pass an existing price CSV (e.g. examples/demo/prices/BABA.csv).")
+        raise InputError(Errors.E076.format(path=path))
     text = _read_text(path)
     try:
         records = list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:  # e.g. a field over csv's size limit: not a price file
-        raise InputError(
-            f"{path}: not a readable CSV ({exc}). Export the prices from Yahoo Finance or yfinance as CSV."
-        ) from None
+        raise InputError(Errors.E077.format(path=path, problem=exc)) from None
     if not records or not any(cell.strip() for cell in records[0]):
-        raise InputError(f"{path}: empty file; expected a header such as Date,Open,High,Low,Close,Adj Close,Volume.")
+        raise InputError(Errors.E078.format(path=path))
     header = [cell.strip() for cell in records[0]]
     start, ticker = 1, None
     # yfinance >= 0.2.51 writes a 3-row header: Price,... / Ticker,SYM,... / Date,,,
@@ -91,10 +89,7 @@ def read_price_csv(path: str | Path) -> PriceFile:
         start = 3 if records[2] and records[2][0].strip().casefold() == "date" else 2
     names = [_column(h) for h in header]
     if "date" not in names or "close" not in names:
-        raise InputError(
-            f"{path}: line 1: needs a Date and a Close column; found {', '.join(header)}. "
-            f"Export the prices from Yahoo Finance or yfinance (Date,Open,High,Low,Close,Adj Close,Volume)."
-        )
+        raise InputError(Errors.E079.format(path=path, found=", ".join(header)))
     unknown = [h for h, n in zip(header, names) if n is None and h.casefold() not in _IGNORED and h]
     if unknown:
         LOGGER.info("%s: ignoring column(s) %s", path, ", ".join(unknown))
@@ -109,7 +104,7 @@ def read_price_csv(path: str | Path) -> PriceFile:
             out.problems.append((line, problem))
             continue
         if row["date"] in seen:
-            out.problems.append((line, f"date {row['date']} repeats line {seen[row['date']]}; the later row is kept"))
+            out.problems.append((line, Problems.W026.format(date=row["date"], line=seen[row["date"]])))
             out.rows = [r for r in out.rows if r["date"] != row["date"]]
         seen[row["date"]] = line
         out.rows.append(row)
@@ -131,10 +126,7 @@ def _read_text(path: Path) -> str:
             return raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             return raw.decode("cp1252", errors="replace")
-    raise InputError(
-        f"{path}: binary data, not a CSV of prices. Export the prices from Yahoo Finance or yfinance "
-        f"(Date,Open,High,Low,Close,Adj Close,Volume)."
-    )
+    raise InputError(Errors.E080.format(path=path))
 
 
 def _drop_partial_last_row(out: PriceFile, last_line: int) -> None:
@@ -148,13 +140,7 @@ def _drop_partial_last_row(out: PriceFile, last_line: int) -> None:
     median = sorted(volumes)[len(volumes) // 2]
     if last["volume"] < 0.25 * median:
         out.rows.pop()
-        out.problems.append(
-            (
-                last_line,
-                f"last row {last['date']} looks like a session still in progress (volume "
-                f"{last['volume']:,.0f} vs a median of {median:,.0f}); skipped",
-            )
-        )
+        out.problems.append((last_line, Problems.W027.format(date=last["date"], volume=last["volume"], median=median)))
 
 
 def _column(header: str) -> str | None:
@@ -164,11 +150,11 @@ def _column(header: str) -> str | None:
 def _parse_row(record: list[str], names: list[str | None]) -> tuple[dict, str | None]:
     if len(record) < len(names):
         # A download cut short mid-line: fewer fields than the header. Keep nothing from it.
-        return {}, f"truncated row: {len(record)} of {len(names)} fields"
+        return {}, Problems.W020.format(found=len(record), expected=len(names))
     values = {n: record[i].strip() for i, n in enumerate(names) if n}
     match = _DATE.match(values.get("date", ""))
     if not match:
-        return {}, f"not a date: {values.get('date', '')!r}"
+        return {}, Problems.W021.format(value=values.get("date", ""))
     row: dict = {"date": "-".join(match.groups())}
     for name in ("open", "high", "low", "close", "adj_close", "volume"):
         raw = values.get(name, "")
@@ -178,16 +164,16 @@ def _parse_row(record: list[str], names: list[str | None]) -> tuple[dict, str | 
         try:
             number = float(raw.replace(",", ""))
         except ValueError:
-            return {}, f"{name} is not a number: {raw!r}"
+            return {}, Problems.W022.format(name=name, value=raw)
         row[name] = number if math.isfinite(number) else None
     if row["close"] is None:
-        return {}, "no close price"
+        return {}, Problems.W023
     if row["close"] <= 0:
-        return {}, f"close must be positive, got {row['close']:g}"
+        return {}, Problems.W024.format(value=row["close"])
     if row.get("adj_close") is None:
         row["adj_close"] = row["close"]
     elif row["adj_close"] <= 0:
-        return {}, f"adj close must be positive, got {row['adj_close']:g}"
+        return {}, Problems.W025.format(value=row["adj_close"])
     return row, None
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import InputError
+from ..errors import Errors, InputError
 from . import plots
 
 LOGGER = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def write_report(data: dict, out: Path, *, tables: dict | None = None) -> Path:
 
     ReportData.model_validate(data)
     if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: is a file; pass a folder.")
+        raise InputError(Errors.E087.format(path=out))
     out.mkdir(parents=True, exist_ok=True)
     charts = {
         "overview": plots.index_vs_returns(data),

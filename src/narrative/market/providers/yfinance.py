@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import math
 
-from ...errors import ProviderError
+from ...errors import Errors, ProviderError
 
 LOGGER = logging.getLogger(__name__)
 
@@ -21,24 +21,15 @@ class YFinanceProvider:
         try:
             import yfinance
         except ImportError:
-            raise ProviderError(
-                "yfinance is not installed: `pip install narrative[yfinance]` (or pip install "
-                "yfinance), or download a CSV and use `narrative prices import FILE`."
-            ) from None
+            raise ProviderError(Errors.E102) from None
         try:
             frame = yfinance.download(
                 ticker, start=start, end=end, auto_adjust=False, progress=False, actions=False, threads=False
             )
         except Exception as exc:  # noqa: BLE001 (yfinance raises many kinds; one clear line for the user)
-            raise ProviderError(
-                f"yfinance could not fetch {ticker}: {type(exc).__name__}: {exc}. Check the network "
-                f"and the ticker, or import a CSV with `narrative prices import`."
-            ) from None
+            raise ProviderError(Errors.E103.format(ticker=ticker, problem=f"{type(exc).__name__}: {exc}")) from None
         if frame is None or frame.empty:
-            raise ProviderError(
-                f"yfinance returned no prices for {ticker} ({start or 'start'}..{end or 'today'}): "
-                f"offline, or an unknown ticker (Yahoo style: BABA, 9988.HK, ^HSI)."
-            )
+            raise ProviderError(Errors.E104.format(ticker=ticker, start=start or "start", end=end or "today"))
         if getattr(frame.columns, "nlevels", 1) > 1:
             frame.columns = frame.columns.get_level_values(0)
         rows = []
