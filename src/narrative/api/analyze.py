@@ -58,7 +58,11 @@ def analyze(texts: list[str], *, narrative_id: str | None = None, catalog_path: 
     extractions = list(extractor.extract_many((text, "", language) for text in texts))
     material = {n: material_from_extraction(e, ctx.narrative.id) for n, e in enumerate(extractions)}
     scores = score_material(material, ctx)
-    return [_report(text, extraction, scores[n], ctx) for n, (text, extraction) in enumerate(zip(texts, extractions))]
+    reports = [_report(text, extraction, scores[n], ctx) for n, (text, extraction) in enumerate(zip(texts, extractions))]
+    from .entity_sentiment import add_to_analysis
+
+    add_to_analysis(reports, extractions)  # issue 10 item 4: the entity model's sentiment toward every mention
+    return reports
 
 
 def _report(text: str, extraction: Extraction, scores: tuple[list, list, dict], ctx: ScoringContext) -> dict:

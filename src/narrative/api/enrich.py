@@ -29,11 +29,14 @@ class EnrichSummary:
     seconds: float = 0.0
     version: str = ""
     scoring: Any = None  # a ScoreSummary when scoring ran
+    entity_sentiment: Any = None  # a MentionSentimentSummary (api.entity_sentiment)
 
     def line(self) -> str:
         rate = self.articles / self.seconds if self.seconds else 0.0
         line = (f"enriched {self.articles} articles ({self.mentions} mentions, {self.figures} figures, "
                 f"{self.phrase_hits} narrative phrases) with {self.version}; {self.seconds:.2f}s, {rate:.0f} articles/s")
+        if self.entity_sentiment is not None and self.entity_sentiment.mentions:
+            line += f"\n{self.entity_sentiment.line()}"
         if self.scoring is not None and self.scoring.articles:
             line += f"\n{self.scoring.line()}"
         return line
@@ -113,6 +116,10 @@ def enrich_db(db: Database, *, article_ids: Iterable[int] | None = None, limit: 
                 summary.phrase_hits += len(result.phrase_hits)
         progress({"event": "batch", "done": summary.articles})
     assign_stories(db, article_ids=article_ids)  # issue 9: copies and translations of a story share its id
+    from .entity_sentiment import score_mention_sentiment
+
+    # issue 10 item 4: sentiment toward every entity in every sentence (new mentions; those a new model made stale)
+    summary.entity_sentiment = score_mention_sentiment(db, article_ids=[row[0] for row in pending])
     summary.seconds = time.monotonic() - started
     if score:
         from .score import score_db

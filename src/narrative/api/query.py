@@ -11,6 +11,7 @@ from ..errors import Errors, InputError
 from ..store import open_db
 from ..store.aggregates import top_entities, top_entities_direct
 from ..store.entity_relevance import attach_relevance
+from ..store.mention_sentiment import attach_mention_sentiment
 from ..store.queries import known_names
 from ..store.recent import figure_page, first_unlinked_name, mention_page
 
@@ -91,6 +92,7 @@ def mention_rows(name: str, *, db_path: str | None = None, since: str | None = N
         if floor:
             rows = [row for row in rows if (row["relevance"] or 0) >= min_relevance]
             rows = rows[offset : offset + limit if limit else None]
+        attach_mention_sentiment(db, rows)  # issue 10 item 4: the sentiment toward the entity in each mention
     finally:
         db.close()
     return rows
@@ -159,7 +161,8 @@ def open_existing_store(db_path: str | None):
 
 
 _MENTION_COLUMNS = ["entity_id", "entity", "surface", "label", "article_id", "url", "published", "title", "sentence",
-                    "sentence_idx", "start", "end", "method", "extractor_version", "relevance"]
+                    "sentence_idx", "start", "end", "method", "extractor_version", "relevance", "sentiment", "polarity",
+                    "sentiment_method"]
 _FIGURE_COLUMNS = ["subject_entity_id", "subject", "value", "value_high", "unit", "kind", "direction", "period",
                    "period_text", "qualifier", "negated", "noun", "surface", "sentence", "published", "url",
                    "article_id", "sentence_idx", "start", "end", "subject_method", "extractor_version"]

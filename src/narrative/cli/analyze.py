@@ -51,7 +51,8 @@ def analyze_cli(texts, from_stdin, narrative_id, language, fmt) -> None:
                 f"pos {sentiment['positive']:.2f})  themes {themes}  {s['text'][:80]}"
             )
         for e in result["entities"]:
-            toward = e["sentiment"]["label"] if e["sentiment"] else "-"
+            targeted = e.get("entity_sentiment")  # issue 10 item 4: every entity, from the entity model
+            toward = f"{targeted['label']} {targeted['polarity']:+.2f}" if targeted else "-"
             click.echo(
                 f"  entity {e['text']!r} [{e['start']}:{e['end']}] {e['type']} id={e['id'] or '-'} sentiment={toward}"
             )

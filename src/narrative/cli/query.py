@@ -9,7 +9,7 @@ from . import cli
 from .options import DB, FORMAT, OFFSET, PAGE, SINCE, UNTIL
 from .output import render, render_frame, short
 
-MENTION_COLUMNS = ["published", "entity", "relevance", "surface", "sentence", "url"]
+MENTION_COLUMNS = ["published", "entity", "relevance", "sentiment", "polarity", "surface", "sentence", "url"]
 FIGURE_COLUMNS = ["published", "subject", "value", "unit", "kind", "direction", "period", "surface", "sentence"]
 ENTITY_COLUMNS = ["entity", "type", "mentions", "articles", "weighted_articles", "entity_id", "last_seen"]
 # issue 10 item 5: the entity's relevance (0-100) to an article: 100 when it is the subject, low in passing
