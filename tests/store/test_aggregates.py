@@ -411,3 +411,31 @@ def test_issue_10_mentions_show_relevance_and_filter_on_it_before_paging(store):
     assert {row["entity"]: row["articles"] for row in json.loads(result.output)}["Baidu"] == 1
     bad = runner.invoke(cli, ["entities", "--min-relevance", "101", "--db", store])
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+def test_issue_10_migration_m012_on_a_store_enriched_before_it(tmp_path):
+    from sqlite_utils import Database
+
+    from narrative.store.entity_relevance import stale_articles
+
+    path = str(tmp_path / "before_m012.db")
+    older = type(migrations)("narrative")
+    older._migrations = [m for m in migrations._migrations if not m.name.startswith("m012")]
+    raw = Database(path)
+    older.apply(raw)
+    _fill(raw, entity_relevance=False)
+    raw.close()
+    db = open_db(path)  # applies m012
+    assert "weighted_articles" in db["entity_days"].columns_dict and db["article_entities"].count == 0
+    refresh_aggregates(db)
+    assert {r["weighted_articles"] for r in top_entities(db)} == {0}
+    # every enriched article is stale for relevance: the next enrich computes its rows (and re-marks its days)
+    assert [row[0] for row in stale_articles(db, "any-version")] == list(range(1, len(ARTICLES) + 1))
+    for n, (_, _, _, mentions, *_rest) in enumerate(ARTICLES, start=1):
+        with db.atomic():
+            save_article_entities(db, n, _entity_relevance(mentions), version="any-version")
+    assert stale_articles(db, "any-version") == []
+    refresh_aggregates(db)
+    assert top_entities(db) == top_entities_direct(db)
+    assert {r["entity_id"]: r["weighted_articles"] for r in top_entities(db)}["alibaba"] == pytest.approx(2.4)
+    db.close()
