@@ -54,7 +54,7 @@ def import_archive(path: str, *, db_path: str | None = None, settings: Settings 
         try:
             zone = time_zone(timezone)
         except ValueError as exc:
-            raise InputError(f"--timezone: {exc}") from None
+            raise InputError(Errors.E026.format(problem=exc)) from None
     anchor = None
     if as_of:
         parsed = parse_archive_date(as_of, zone=zone)
