@@ -6,21 +6,17 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from synthetic_store import LISTINGS, insert_articles, insert_prices, sessions, synthetic_articles
 
 from narrative.api import market
 from narrative.cli import cli
 from narrative.report.build import ReportData
 from narrative.store import open_db
-
-sys.path.insert(0, str(Path(__file__).parent))  # the helpers next to this file (tests/ has no packages)
-from synthetic_store import LISTINGS, insert_articles, insert_prices, sessions, synthetic_articles
 
 
 @pytest.fixture(scope="module")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from synthetic_store import insert_articles, insert_prices, sessions, synthetic_articles
 
 from narrative import api
 from narrative.api.analysis import read_series_csv
@@ -17,9 +16,6 @@ from narrative.cli import cli
 from narrative.errors import InputError
 from narrative.market import evidence
 from narrative.store import open_db
-
-sys.path.insert(0, str(Path(__file__).parent))  # the helpers next to this file (tests/ has no packages)
-from synthetic_store import insert_articles, insert_prices, sessions, synthetic_articles
 
 
 @pytest.fixture(scope="module")
