@@ -223,6 +223,9 @@ class Errors(metaclass=_Catalogue):
         "yfinance returned no prices for {ticker} ({start}..{end}): offline, or an unknown ticker (Yahoo style: BABA, "
         "9988.HK, ^HSI)."
     )
+    # Scale (issue 14): export, the Ray engine
+    E105 = "--out {path}: {problem}; give a folder (created if missing) for the Parquet files."
+    E106 = "{what} needs pyarrow: pip install 'narrative[export]' (or pip install pyarrow)."
 
 
 class Problems(metaclass=_Catalogue):

@@ -60,4 +60,5 @@ def main() -> None:
 
 from . import query, enrich, ingest, score, market, index, analyze  # noqa: E402,F401  (each module registers its commands on `cli`)
 from . import sentiment  # noqa: E402,F401  (issue 10 item 4: narrative sentiment NAME)
+from . import export  # noqa: E402,F401  (issue 14 item 3: narrative export)
 from . import models, plugins  # noqa: E402,F401  (plugins last: its register_commands hook lets packages add commands)
