@@ -27,19 +27,17 @@ from ..store.scores import article_material, pending_for_scoring, save_scores
 SCORER_VERSION = "score-3"  # 3: stance from the narrative's own example classifier (nlp.stance_model)
 BATCH = 100  # articles per transaction
 
-_MODELS: dict[tuple[str | None, bool], Any] = {}
+_MODELS: dict[tuple[str | None, bool, str], Any] = {}
 _SCORERS: dict[str, NarrativeScorer] = {}
 
 
 def sentiment_model(path: str | None = None, *, quantize: bool | None = None):
     """The sentiment model, loaded once per process (default: the shipped models/sentiment;
     ``quantize`` defaults to the ``sentiment_quantize`` setting)."""
-    quantize = Settings.load().sentiment_quantize if quantize is None else quantize
-    key = (path, quantize)
+    settings = Settings.load()
+    quantize = settings.sentiment_quantize if quantize is None else quantize
+    key = (path, quantize, settings.device)  # --device sets NARRATIVE_DEVICE for the command
     if key not in _MODELS:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()  # a "Loading weights" bar would land in cron logs
         _MODELS[key] = plugins.load_sentiment_model(path, quantize=quantize)  # a backend name or a model folder
     return _MODELS[key]
 
