@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from .db import rows
+
 
 def sync_feeds(db: Database, feeds: Iterable[Any], *, now: str) -> None:
     """Insert new feeds and refresh the configuration of known ones; state is kept.
@@ -70,6 +72,4 @@ def feed_rows(db: Database) -> list[dict[str, Any]]:
                f.last_fetched_at, f.last_ok_at,
                (SELECT count(DISTINCT s.article_id) FROM article_sources s WHERE s.source = f.name) AS articles
         FROM feeds f ORDER BY f.name"""
-    cursor = db.execute(sql)
-    columns = [c[0] for c in cursor.description]
-    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+    return rows(db, sql)

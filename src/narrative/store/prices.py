@@ -62,11 +62,11 @@ def price_coverage(db: Database) -> list[dict]:
     """Per ticker: first and last date, row count, currency and exchange."""
     if "prices" not in db.table_names():
         return []
-    cursor = db.execute(
-        "SELECT ticker, MIN(date), MAX(date), COUNT(*), MAX(currency), MAX(exchange) FROM prices "
-        "GROUP BY ticker ORDER BY ticker"
+    return rows(
+        db,
+        'SELECT ticker, MIN(date) AS "first", MAX(date) AS "last", COUNT(*) AS "rows", MAX(currency) AS currency, '
+        "MAX(exchange) AS exchange FROM prices GROUP BY ticker ORDER BY ticker",
     )
-    return [dict(zip(("ticker", "first", "last", "rows", "currency", "exchange"), r)) for r in cursor.fetchall()]
 
 
 def close_series(db: Database, ticker: str) -> tuple[pd.Series | None, str | None]:

@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from .db import rows
+
 _SOURCE_PAIR = "SELECT 1 FROM article_sources WHERE article_id = {row}.article_id AND source = {row}.source"
 _SOURCES_OF = "(SELECT count(DISTINCT source) FROM article_sources WHERE article_id = {row}.article_id)"
 
@@ -79,12 +81,8 @@ def store_summary(db: Database) -> dict[str, Any]:
     >>> store_summary(open_db(":memory:"))["articles"]
     0
     """
-
-    def rows(sql: str, columns: tuple[str, ...]) -> list[dict[str, Any]]:
-        return [dict(zip(columns, r)) for r in db.execute(sql).fetchall()]
-
-    by_language = rows("SELECT language, articles FROM language_counts ORDER BY 2 DESC, 1", ("language", "articles"))
-    by_source = rows("SELECT source, articles FROM source_counts ORDER BY 2 DESC, 1", ("source", "articles"))
+    by_language = rows(db, "SELECT language, articles FROM language_counts ORDER BY 2 DESC, 1")
+    by_source = rows(db, "SELECT source, articles FROM source_counts ORDER BY 2 DESC, 1")
     # min() and max() alone each read one end of idx_articles_published (together they would scan).
     first = db.execute("SELECT min(published) FROM articles").fetchone()[0]
     last = db.execute("SELECT max(published) FROM articles").fetchone()[0]
