@@ -19,9 +19,9 @@ import click
 
 from ..errors import Errors, NarrativeError
 from .options import DB_HELP, FORMATS, input_texts
-from .output import as_text, plain, progress_bar, render
+from .output import ProgressBar, as_text, plain, render
 
-__all__ = ["DB_HELP", "FORMATS", "as_text", "cli", "input_texts", "main", "plain", "progress_bar", "render"]
+__all__ = ["DB_HELP", "FORMATS", "ProgressBar", "as_text", "cli", "input_texts", "main", "plain", "render"]
 
 
 class NarrativeGroup(click.Group):
@@ -58,7 +58,8 @@ def main() -> None:
     cli(prog_name="narrative")
 
 
-from . import query, enrich, ingest, score, market, index, analyze  # noqa: E402,F401  (each module registers its commands on `cli`)
-from . import sentiment  # noqa: E402,F401  (issue 10 item 4: narrative sentiment NAME)
-from . import export  # noqa: E402,F401  (issue 14 item 3: narrative export)
-from . import models, plugins  # noqa: E402,F401  (plugins last: its register_commands hook lets packages add commands)
+# Each module registers its commands on `cli`; plugins last: its register_commands hook lets packages add commands.
+from . import analyze, enrich, export, index, ingest, market, query, score, sentiment  # noqa: E402, F401
+
+# isort: split
+from . import models, plugins  # noqa: E402, F401

@@ -13,8 +13,13 @@ MENTION_COLUMNS = ["published", "entity", "relevance", "sentiment", "polarity", 
 FIGURE_COLUMNS = ["published", "subject", "value", "unit", "kind", "direction", "period", "surface", "sentence"]
 ENTITY_COLUMNS = ["entity", "type", "mentions", "articles", "weighted_articles", "entity_id", "last_seen"]
 # issue 10 item 5: the entity's relevance (0-100) to an article: 100 when it is the subject, low in passing
-MIN_RELEVANCE = click.option("--min-relevance", type=click.IntRange(0, 100), default=0, show_default=True,
-                             help="Only articles where the entity's relevance (0-100) reaches this.")
+MIN_RELEVANCE = click.option(
+    "--min-relevance",
+    type=click.IntRange(0, 100),
+    default=0,
+    show_default=True,
+    help="Only articles where the entity's relevance (0-100) reaches this.",
+)
 
 
 @cli.command(name="mentions")
@@ -35,12 +40,20 @@ def mentions_cli(name, since, until, db_path, fmt, limit, offset, min_relevance)
     if fmt == "table":  # rows, not a DataFrame: the default output does not import pandas (issue 12)
         from ..api.query import mention_rows
 
-        rows = mention_rows(name, db_path=db_path, since=since, until=until, limit=limit or None, offset=offset,
-                            min_relevance=min_relevance)
+        rows = mention_rows(
+            name,
+            db_path=db_path,
+            since=since,
+            until=until,
+            limit=limit or None,
+            offset=offset,
+            min_relevance=min_relevance,
+        )
         render([{**row, "sentence": short(row.get("sentence"))} for row in rows], MENTION_COLUMNS, "table")
         return
-    frame = api.mentions(name, db_path=db_path, since=since, until=until, limit=limit or None, offset=offset,
-                         min_relevance=min_relevance)
+    frame = api.mentions(
+        name, db_path=db_path, since=since, until=until, limit=limit or None, offset=offset, min_relevance=min_relevance
+    )
     render_frame(frame, MENTION_COLUMNS, fmt)
 
 
@@ -58,9 +71,7 @@ def figures_cli(name, since, until, kind, db_path, fmt, limit, offset) -> None:
 
     Example: narrative figures Alibaba --kind change --format csv
     """
-    frame = api.figures(
-        name, db_path=db_path, since=since, until=until, kind=kind, limit=limit or None, offset=offset
-    )
+    frame = api.figures(name, db_path=db_path, since=since, until=until, kind=kind, limit=limit or None, offset=offset)
     render_frame(frame, FIGURE_COLUMNS, fmt)
 
 
@@ -79,8 +90,15 @@ def entities_cli(since, until, linked, db_path, fmt, limit, offset, min_relevanc
 
     Example: narrative entities --since 2025-01-01 --limit 10 --min-relevance 50
     """
-    frame = api.entities(db_path=db_path, since=since, until=until, limit=limit, offset=offset, linked_only=linked,
-                         min_relevance=min_relevance)
+    frame = api.entities(
+        db_path=db_path,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+        linked_only=linked,
+        min_relevance=min_relevance,
+    )
     render_frame(frame, ENTITY_COLUMNS, fmt)
 
 
