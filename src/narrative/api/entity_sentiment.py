@@ -22,9 +22,11 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..ingest.normalize import utc_now_iso
+from ..clock import day_bound, utc_now_iso
+from ..config import Settings
+from ..store import reader
 from ..store.mention_sentiment import PendingMention, pending_mentions, save_mention_sentiment, sentiment_rows
-from .query import open_existing_store, parse_day, resolve_entity
+from .query import resolve_entity
 
 # Bump when what turns a model's output into a stored row changes (marking, the Chinese rule): rows go pending.
 SCORER_VERSION = "esent-1"
@@ -173,9 +175,8 @@ def entity_sentiment(
     >>> entity_sentiment("BABA", daily=True, since="2025-03-01")  # doctest: +SKIP
     [{'day': '2025-03-03', 'entity': 'Alibaba', 'mentions': 4, 'positive': 3, ...}]
     """
-    since_iso, until_iso = parse_day(since), parse_day(until, end=True)
-    db = open_existing_store(db_path)
-    try:
+    since_iso, until_iso = day_bound(since), day_bound(until, end=True)
+    with reader(Settings.load(db=db_path)) as db:
         entity_id, canonical = resolve_entity(name, db=db, catalog_path=catalog_path)
         relevance = RELEVANCE_TABLE if _has_relevance(db) else None
         found = sentiment_rows(
@@ -186,8 +187,6 @@ def entity_sentiment(
             until=until_iso,
             relevance_table=relevance,
         )
-    finally:
-        db.close()
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in found:
         groups[row["day"] if daily else ""].append(row)

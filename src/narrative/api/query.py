@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import difflib
-from datetime import datetime, timedelta, timezone
 
 from ..catalog import load_catalog
+from ..clock import day_bound
 from ..config import Settings
 from ..errors import Errors, InputError
-from ..store import open_db
+from ..store import reader
 from ..store.aggregates import top_entities, top_entities_direct
 from ..store.entity_relevance import attach_relevance
 from ..store.mention_sentiment import attach_mention_sentiment
@@ -40,87 +40,127 @@ def resolve_entity(name: str, *, db=None, catalog_path: str | None = None) -> tu
     candidates = [n for e in catalog.entities for n in e.names()] + (known_names(db) if db is not None else [])
     close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise InputError(f"unknown entity {name!r}: not in the catalog (models/entities.yaml) and never seen in the "
-                     f"store.{hint} Run `narrative entities` to list what was found.")
+    raise InputError(Errors.E065.format(name=name, hint=hint))
 
 
-def parse_day(value: str | None, *, end: bool = False) -> str | None:
-    """``YYYY-MM-DD`` (or ISO timestamp) -> ISO bound; an ``until`` day is inclusive."""
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(Errors.E030.format(value=value)) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    if end and len(value.strip()) == 10:
-        moment += timedelta(days=1)
-    return moment.astimezone(timezone.utc).isoformat()
+parse_day = day_bound  # the name api/ used before narrative.clock held the one date parser
 
 
-def mentions(name: str, *, db_path: str | None = None, since: str | None = None, until: str | None = None,
-             limit: int | None = None, offset: int = 0, catalog_path: str | None = None, min_relevance: int = 0):
+def mentions(
+    name: str,
+    *,
+    db_path: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    catalog_path: str | None = None,
+    min_relevance: int = 0,
+):
     """Every mention of ``name`` (any alias or ticker, or an unlinked name), newest first; ``limit`` rows from
     ``offset`` pages through them. ``relevance`` is the entity's relevance (0-100) to the mention's article
     (issue 10 item 5); ``min_relevance`` keeps the mentions in articles where it reaches that.
 
     >>> mentions("BABA", since="2025-03-01", limit=50, offset=50, min_relevance=50)  # doctest: +SKIP
     """
-    return as_frame(mention_rows(name, db_path=db_path, since=since, until=until, limit=limit, offset=offset,
-                                 catalog_path=catalog_path, min_relevance=min_relevance), _MENTION_COLUMNS)
+    return as_frame(
+        mention_rows(
+            name,
+            db_path=db_path,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+            catalog_path=catalog_path,
+            min_relevance=min_relevance,
+        ),
+        _MENTION_COLUMNS,
+    )
 
 
-def mention_rows(name: str, *, db_path: str | None = None, since: str | None = None, until: str | None = None,
-                 limit: int | None = None, offset: int = 0, catalog_path: str | None = None,
-                 min_relevance: int = 0) -> list[dict]:
+def mention_rows(
+    name: str,
+    *,
+    db_path: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    catalog_path: str | None = None,
+    min_relevance: int = 0,
+) -> list[dict]:
     """:func:`mentions` as a list of dicts, without pandas, so the CLI's table starts light (issue 12).
 
     >>> mention_rows("BABA", limit=5)[0]["sentence"]  # doctest: +SKIP
     """
     if not 0 <= min_relevance <= 100:
-        raise InputError(f"--min-relevance {min_relevance}: give a relevance from 0 to 100")
-    since_iso, until_iso = parse_day(since), parse_day(until, end=True)
-    db = open_existing_store(db_path)
-    try:
+        raise InputError(Errors.E069.format(value=min_relevance))
+    since_iso, until_iso = day_bound(since), day_bound(until, end=True)
+    with reader(Settings.load(db=db_path)) as db:
         entity_id, canonical = resolve_entity(name, db=db, catalog_path=catalog_path)
         # A relevance floor filters before paging: the page is cut from the mentions that pass it.
         floor = bool(min_relevance)
-        rows = mention_page(db, entity_id=entity_id, name=None if entity_id else canonical, since=since_iso,
-                            until=until_iso, limit=None if floor else limit, offset=0 if floor else offset)
+        rows = mention_page(
+            db,
+            entity_id=entity_id,
+            name=None if entity_id else canonical,
+            since=since_iso,
+            until=until_iso,
+            limit=None if floor else limit,
+            offset=0 if floor else offset,
+        )
         attach_relevance(db, rows)  # issue 10 item 5: the entity's relevance to each mention's article
         if floor:
             rows = [row for row in rows if (row["relevance"] or 0) >= min_relevance]
             rows = rows[offset : offset + limit if limit else None]
         attach_mention_sentiment(db, rows)  # issue 10 item 4: the sentiment toward the entity in each mention
-    finally:
-        db.close()
     return rows
 
 
-def figures(name: str | None = None, *, db_path: str | None = None, since: str | None = None,
-            until: str | None = None, kind: str | None = None, limit: int | None = None, offset: int = 0,
-            catalog_path: str | None = None):
+def figures(
+    name: str | None = None,
+    *,
+    db_path: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    kind: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    catalog_path: str | None = None,
+):
     """Figures stated in the news, optionally only those about ``name``, newest first; ``limit`` rows from
     ``offset`` pages through them.
 
     >>> figures("Alibaba", kind="change", limit=20)  # doctest: +SKIP
     """
-    since_iso, until_iso = parse_day(since), parse_day(until, end=True)
-    db = open_existing_store(db_path)
-    try:
+    since_iso, until_iso = day_bound(since), day_bound(until, end=True)
+    with reader(Settings.load(db=db_path)) as db:
         entity_id = canonical = None
         if name:
             entity_id, canonical = resolve_entity(name, db=db, catalog_path=catalog_path)
-        rows = figure_page(db, entity_id=entity_id, name=canonical if name and not entity_id else None,
-                           since=since_iso, until=until_iso, kind=kind, limit=limit, offset=offset)
-    finally:
-        db.close()
+        rows = figure_page(
+            db,
+            entity_id=entity_id,
+            name=canonical if name and not entity_id else None,
+            since=since_iso,
+            until=until_iso,
+            kind=kind,
+            limit=limit,
+            offset=offset,
+        )
     return as_frame(rows, _FIGURE_COLUMNS)
 
 
-def entities(*, db_path: str | None = None, since: str | None = None, until: str | None = None,
-             limit: int = 20, offset: int = 0, linked_only: bool = False, min_relevance: int = 0):
+def entities(
+    *,
+    db_path: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    linked_only: bool = False,
+    min_relevance: int = 0,
+):
     """Top entities by mentions in the window (``offset`` pages on), from the per-day aggregates when the window
     is whole days (issue 12), else from the mentions themselves; a catalog entity and an unlinked name are
     separate rows. ``weighted_articles`` sums the entity's relevance / 100 over its articles (issue 10 item 5: a
@@ -130,39 +170,79 @@ def entities(*, db_path: str | None = None, since: str | None = None, until: str
     >>> entities(db_path="demo.db", since="2025-03-01", limit=10, offset=10, min_relevance=50)  # doctest: +SKIP
     """
     if not 0 <= min_relevance <= 100:
-        raise InputError(f"--min-relevance {min_relevance}: give a relevance from 0 to 100")
-    low, high = parse_day(since), parse_day(until, end=True)
-    db = open_existing_store(db_path)
-    try:
+        raise InputError(Errors.E069.format(value=min_relevance))
+    low, high = day_bound(since), day_bound(until, end=True)
+    with reader(Settings.load(db=db_path)) as db:
         rows = None
         if _whole_day(low) and _whole_day(high) and not min_relevance:
-            rows = top_entities(db, since_day=low and low[:10], until_day=high and high[:10], limit=limit,
-                                offset=offset, linked_only=linked_only)
+            rows = top_entities(
+                db,
+                since_day=low and low[:10],
+                until_day=high and high[:10],
+                limit=limit,
+                offset=offset,
+                linked_only=linked_only,
+            )
         if rows is None:  # a window inside a day, a relevance floor, or aggregates being refreshed
-            rows = top_entities_direct(db, since=low, until=high, limit=limit, offset=offset,
-                                       linked_only=linked_only, min_relevance=min_relevance)
-    finally:
-        db.close()
-    return as_frame(rows, ["entity_id", "entity", "type", "mentions", "articles", "weighted_articles", "first_seen",
-                           "last_seen"])
+            rows = top_entities_direct(
+                db,
+                since=low,
+                until=high,
+                limit=limit,
+                offset=offset,
+                linked_only=linked_only,
+                min_relevance=min_relevance,
+            )
+    return as_frame(
+        rows, ["entity_id", "entity", "type", "mentions", "articles", "weighted_articles", "first_seen", "last_seen"]
+    )
 
 
 def _whole_day(bound: str | None) -> bool:
     return bound is None or bound.endswith("T00:00:00+00:00")
 
 
-def open_existing_store(db_path: str | None):
-    from pathlib import Path
-
-    settings = Settings.load(db=db_path)
-    if not Path(settings.db).exists():
-        raise InputError(f"{settings.db}: no such database. Run `narrative ingest` first or pass --db PATH.")
-    return open_db(settings.db, readonly=True)
-
-
-_MENTION_COLUMNS = ["entity_id", "entity", "surface", "label", "article_id", "url", "published", "title", "sentence",
-                    "sentence_idx", "start", "end", "method", "extractor_version", "relevance", "sentiment", "polarity",
-                    "sentiment_method"]
-_FIGURE_COLUMNS = ["subject_entity_id", "subject", "value", "value_high", "unit", "kind", "direction", "period",
-                   "period_text", "qualifier", "negated", "noun", "surface", "sentence", "published", "url",
-                   "article_id", "sentence_idx", "start", "end", "subject_method", "extractor_version"]
+_MENTION_COLUMNS = [
+    "entity_id",
+    "entity",
+    "surface",
+    "label",
+    "article_id",
+    "url",
+    "published",
+    "title",
+    "sentence",
+    "sentence_idx",
+    "start",
+    "end",
+    "method",
+    "extractor_version",
+    "relevance",
+    "sentiment",
+    "polarity",
+    "sentiment_method",
+]
+_FIGURE_COLUMNS = [
+    "subject_entity_id",
+    "subject",
+    "value",
+    "value_high",
+    "unit",
+    "kind",
+    "direction",
+    "period",
+    "period_text",
+    "qualifier",
+    "negated",
+    "noun",
+    "surface",
+    "sentence",
+    "published",
+    "url",
+    "article_id",
+    "sentence_idx",
+    "start",
+    "end",
+    "subject_method",
+    "extractor_version",
+]
