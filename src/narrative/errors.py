@@ -163,6 +163,7 @@ class Errors(metaclass=_Catalogue):
     E066 = "give at least one TEXT, or --stdin"
     E067 = "{mapping!r} is not FIELD=COLUMN"
     E068 = "--ticker applies to one file; import files one by one or name them after the ticker."
+    E069 = "--min-relevance {value}: give a relevance from 0 to 100"
     # Prices and the market
     E070 = "{path}: cannot tell the ticker; pass --ticker."
     E071 = "{path}: no usable price rows ({count} skipped: {first})."
