@@ -261,17 +261,17 @@ def run_kind(kind: str, n: int, repeat: int, naive: bool, work: Path, src: Path,
             store.unlink()
             print(
                 f"  {kind} {who:5s} run {r + 1}: {result['wall']:6.1f}s wall {result['cpu']:6.1f}s CPU "
-                f"{n / result['wall']:7.1f} items/s  RSS {result['rss']:5.0f} MiB  "
+                f"{n / result['wall']:7.2f} items/s  RSS {result['rss']:5.0f} MiB  "
                 f"{phases(result['output']) if who == 'ours' else ''}",
                 flush=True,
             )
     lines = []
     for who in ("ours", "naive") if naive else ("ours",):
         rate = statistics.median(n / x["wall"] for x in runs[who])
-        spread = f"{min(n / x['wall'] for x in runs[who]):.1f}-{max(n / x['wall'] for x in runs[who]):.1f}"
+        spread = f"{min(n / x['wall'] for x in runs[who]):.2f}-{max(n / x['wall'] for x in runs[who]):.2f}"
         cpu = statistics.median(x["cpu"] / n for x in runs[who])
         lines.append(
-            f"{kind:9s} {who:5s} {n:6d} x {words:4.0f} words  {rate:7.1f} items/s ({spread})  "
+            f"{kind:9s} {who:5s} {n:6d} x {words:4.0f} words  {rate:7.2f} items/s ({spread})  "
             f"{cpu * 1000:7.1f} CPU-ms/item  peak RSS {max(x['rss'] for x in runs[who]):5.0f} MiB"
         )
     if naive:
