@@ -127,6 +127,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("unconditional_refetch_hours", 24.0, "Fetch a feed without ETag/Last-Modified when its last full "
                                                  "response is this old, the body hash deciding what changed (0: never)",
             ge=0),
+    # Issue 9 (narrative scoring speed)
+    Setting("encoder_threads", 1, "Threads of the sentence encoder (ONNX); one is fastest on a busy two-core "
+                                  "machine", ge=1, le=64),
     # Issue 12 (compute only where it informs a result; GPU)
     Setting("device", "auto", "Where the sentiment model runs: auto (CUDA when torch sees a GPU, else CPU), cpu, cuda "
                        "or cuda:N", non_empty=True),
@@ -160,6 +163,7 @@ class Settings:
     allow_private_addresses: bool = _DEFAULTS["allow_private_addresses"]
     conditional_get: bool = _DEFAULTS["conditional_get"]
     unconditional_refetch_hours: float = _DEFAULTS["unconditional_refetch_hours"]
+    encoder_threads: int = _DEFAULTS["encoder_threads"]
     device: str = _DEFAULTS["device"]
     sentiment_sentences: str = _DEFAULTS["sentiment_sentences"]
 
