@@ -194,7 +194,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest on a busy 2-core machine)")
     ap.add_argument("--val-frac", type=float, default=0.05)
-    ap.add_argument("--single-frac", type=float, default=0.25, help="share of one-entity headlines trained on")
+    ap.add_argument("--single-frac", type=float, default=1.0, help="share of one-entity headlines trained on")
     ap.add_argument("--disagree-extra", type=int, default=1, help="extra copies of pairs from mixed headlines")
     ap.add_argument(
         "--freeze-layers",
@@ -340,6 +340,9 @@ CARD_EVAL_MARK = "<!-- eval results: written by scripts/eval_entity_sentiment.py
 
 def write_card(out: Path, meta: dict) -> None:
     d, s = meta["data"], meta["settings"]
+    variants = ""
+    if meta.get("variants_tried"):
+        variants = "\n## Variants tried\n\n" + "\n".join(f"* {line}" for line in meta["variants_tried"]) + "\n"
     card = f"""# narrative entity sentiment (MiniLM-L6, 3 classes, per entity)
 
 The tone of a sentence **toward one entity named in it** (negative / neutral / positive), so that
@@ -387,7 +390,7 @@ embeddings and the first {s["freeze_layers"]} encoder layer(s) (-1: none). Valid
 ## Evaluation
 
 {CARD_EVAL_MARK}
-
+{variants}
 ## Intended use and limits
 
 English financial news sentences and headlines (SEntFiN is Indian business headlines). Not investment advice.
