@@ -8,11 +8,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .. import plugins
+from ..clock import utc_now_iso
 from ..config import Settings
 from ..errors import Errors, InputError
 from ..ingest.archive import COLUMN_ALIASES, ArchiveRow, RowProblem, parse_archive_date
 from ..ingest.item import Item, make_item
-from ..ingest.normalize import canonical_url, detect_language, time_zone, utc_now_iso
+from ..ingest.normalize import canonical_url, detect_language, time_zone
 from ..store import writer
 from ..store.articles import save_items
 from .enrich import EnrichSummary, enrich_pending
