@@ -85,3 +85,21 @@ def test_issue_10_unscored_mentions_outside_the_hint_are_found():
         )
     # article 1 was never scored (a store from before m011): a hint naming article 2 only still finds it
     assert {m.mention_id for m in pending_mentions(db, "v1", article_ids=[2])} == {10, 11}
+
+
+def test_issue_10_a_backlog_comes_in_pieces():
+    db = _store()
+    seen, version = [], "v1"
+    for _ in range(10):  # a stale version and unscored rows, two at a time, until nothing is pending
+        piece = pending_mentions(db, version, limit=2)
+        if not piece:
+            break
+        assert len(piece) <= 2
+        seen += [m.mention_id for m in piece]
+        with db.atomic():
+            save_mention_sentiment(
+                db, [(m, "neutral", 0.1, 0.8, 0.1, "model") for m in piece], version=version, now="n"
+            )
+        if seen == [10, 11, 12]:
+            version = "v2"  # a new model: every row is pending again
+    assert seen == [10, 11, 12, 10, 11, 12]

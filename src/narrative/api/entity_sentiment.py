@@ -137,10 +137,13 @@ def score_mention_sentiment(
     started = time.monotonic()
     version = scorer_version(model_path)
     summary = MentionSentimentSummary(version=version)
-    pending = pending_mentions(db, version, article_ids=None if article_ids is None else list(article_ids))
-    model = entity_sentiment_model(model_path) if pending else None  # nothing to do: no model loaded
-    for first in range(0, len(pending), BATCH):
-        batch: list[PendingMention] = pending[first : first + BATCH]
+    hint = None if article_ids is None else list(article_ids)
+    model = None
+    while True:  # a backlog (a store from before m011, a new model) comes BATCH rows at a time, saved as it goes
+        batch: list[PendingMention] = pending_mentions(db, version, article_ids=hint, limit=BATCH)
+        if not batch:
+            break
+        model = model or entity_sentiment_model(model_path)  # nothing pending: no model loaded
         rows = score_targets(model, [(m.sentence, m.surface, m.start, m.end) for m in batch])
         summary.model_scored += len(
             {(m.sentence, m.surface, m.start, m.end) for m, r in zip(batch, rows) if r["method"] == MODEL_METHOD}
@@ -153,7 +156,7 @@ def score_mention_sentiment(
                 now=utc_now_iso(),
             )
         if progress:
-            progress({"event": "entity_sentiment", "done": summary.mentions, "total": len(pending)})
+            progress({"event": "entity_sentiment", "done": summary.mentions})
     summary.seconds = time.monotonic() - started
     return summary
 

@@ -69,12 +69,16 @@ class PendingMention:
     end: int
 
 
-def pending_mentions(db: Database, version: str, *, article_ids: Iterable[int] | None = None) -> list[PendingMention]:
-    """Every mention without sentiment from ``version``: never scored, or scored by another version.
+def pending_mentions(
+    db: Database, version: str, *, article_ids: Iterable[int] | None = None, limit: int | None = None
+) -> list[PendingMention]:
+    """Mentions without sentiment from ``version``: never scored, or scored by another version.
 
     ``article_ids`` (the articles just enriched) is a hint that keeps this cheap on a large store: when every
     unscored mention is in them (the two row counts say so), only they and the rows of other versions (through
     the version index) are read; otherwise (a store from before m011, an interrupted run) every mention is.
+    ``limit`` caps the rows read beyond the hint's (first unscored, then other versions), so a large backlog comes
+    in pieces: score and save them, then ask again until nothing is pending.
 
     >>> from narrative.store import open_db
     >>> pending_mentions(open_db(":memory:"), "v1", article_ids=[1])
@@ -94,13 +98,15 @@ def pending_mentions(db: Database, version: str, *, article_ids: Iterable[int] |
         for first in range(0, len(ids), 500):
             part = ids[first : first + 500]
             found += db.execute(select + unscored + f" AND m.article_id IN ({placeholders(part)})", part).fetchall()
-    if missing > len(found):  # unscored mentions outside the hint: read them all
-        found = db.execute(select + unscored).fetchall()
+    cap = -1 if limit is None else limit  # SQLite: LIMIT -1 is no limit
+    if missing > len(found):  # unscored mentions outside the hint: read them (all, or the first `limit`)
+        found = db.execute(select + unscored + " ORDER BY m.id LIMIT ?", [cap]).fetchall()
+    room = -1 if limit is None else max(0, limit - len(found))
     # "<" and ">" rather than "!=": SQLite then reads the version index instead of every row
     found += db.execute(
         select + "WHERE m.id IN (SELECT mention_id FROM mention_sentiment "
-        "WHERE scorer_version < ? OR scorer_version > ?)",
-        [version, version],
+        "WHERE scorer_version < ? OR scorer_version > ? LIMIT ?)",
+        [version, version, room],
     ).fetchall()
     return [PendingMention(*row) for row in sorted(found)]
 
