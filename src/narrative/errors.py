@@ -227,6 +227,14 @@ class Errors(metaclass=_Catalogue):
     # Scale (issue 14): export, the Ray engine
     E105 = "--out {path}: {problem}; give a folder (created if missing) for the Parquet files."
     E106 = "{what} needs pyarrow: pip install 'narrative[export]' (or pip install pyarrow)."
+    E107 = "--engine ray needs Ray: pip install 'narrative[ray]' (or pip install 'ray[data]')."
+    E108 = (
+        "--address {address}: cannot reach a Ray cluster ({problem}); start one with `ray start --head`, or leave "
+        "--address out for a local instance."
+    )
+    E109 = "{option} applies to --engine ray only; add --engine ray or drop {option}."
+    E110 = "--num-workers {value}: give 1 or more Ray actors."
+    E111 = "--engine {engine!r}: unknown engine; use inprocess (the default) or ray."
 
 
 class Problems(metaclass=_Catalogue):

@@ -45,16 +45,24 @@ class EnrichSummary:
 def enrich(*, db_path: str | None = None, settings: Settings | None = None, limit: int | None = None,
            catalog_path: str | None = None, narratives_dir: str | None = None, score: bool = True,
            rescore: bool = False, narrative: str | None = None,
-           progress: Callable[[dict[str, Any]], None] | None = None) -> EnrichSummary:
+           progress: Callable[[dict[str, Any]], None] | None = None, engine: str = "inprocess",
+           address: str | None = None, num_workers: int | None = None) -> EnrichSummary:
     """Extract entities, people, figures and narrative phrases from every article that the
     current extractor version has not processed (a catalog change makes them all pending),
     then score sentiment and relevance/stance toward ``narrative`` (default: the ``narrative``
     setting) where the model or the narrative's file changed (``rescore`` forces it). Each
-    article's old rows are replaced atomically.
+    article's old rows are replaced atomically. ``engine="ray"`` computes on a Ray actor pool
+    (``api.ray_engine``; ``address``, ``num_workers``), with the same rows.
 
     >>> enrich(db_path="narrative.db", narrative="my-theme", rescore=True)  # doctest: +SKIP
     """
     settings = settings or Settings.load(db=db_path)
+    if engine != "inprocess" or address is not None or num_workers is not None:  # issue 14: Ray (api.ray_engine)
+        from .ray_engine import enrich_on_engine
+
+        return enrich_on_engine(engine, settings, address=address, num_workers=num_workers, limit=limit,
+                                catalog_path=catalog_path, narratives_dir=narratives_dir, score=score,
+                                rescore=rescore, narrative=narrative, progress=progress)
     with write_lock(settings.db, timeout=settings.lock_timeout):
         db = open_db(settings.db)
         try:

@@ -22,14 +22,38 @@ from .score import device_option
     help="Score toward this narrative (default: the narrative setting, NARRATIVE_NARRATIVE).",
 )
 @device_option
-def enrich_cli(db_path, limit, rescore, no_score, narrative_id) -> None:
+@click.option(
+    "--engine",
+    type=click.Choice(["inprocess", "ray"]),
+    default="inprocess",
+    show_default=True,
+    help="Where extraction and scoring run: this process, or a Ray actor pool (pip install 'narrative[ray]').",
+)
+@click.option(
+    "--address",
+    metavar="ADDR",
+    help="Ray cluster to join (auto, HOST:6379, ray://HOST:10001); default: a local instance.",
+)
+@click.option("--num-workers", type=int, help="Ray actors (default: one per CPU of the Ray instance).")
+def enrich_cli(db_path, limit, rescore, no_score, narrative_id, engine, address, num_workers) -> None:
     """Extract entities, people, figures and narrative phrases from articles not yet
     processed by the current extractor and catalog (a catalog change re-processes all),
     then score sentiment and narrative stance where the model or narrative changed.
 
     Example: narrative enrich --rescore --narrative chip-export-controls
+
+    Backfill on Ray: narrative enrich --engine ray --address auto --num-workers 32
     """
-    summary = api.enrich(db_path=db_path, limit=limit, score=not no_score, rescore=rescore, narrative=narrative_id)
+    summary = api.enrich(
+        db_path=db_path,
+        limit=limit,
+        score=not no_score,
+        rescore=rescore,
+        narrative=narrative_id,
+        engine=engine,
+        address=address,
+        num_workers=num_workers,
+    )
     lines = [summary.line() if summary.articles else f"nothing to extract ({summary.version})"]
     if summary.scoring is not None:
         scoring = summary.scoring

@@ -1,0 +1,321 @@
+"""``narrative enrich --engine ray``: extraction and narrative scoring on a Ray actor pool (issue 14 item 1).
+
+The driver holds the store's one writer (``store.writer``) for the whole run and does all the reading and writing;
+Ray only computes. Pending articles are read a round at a time (:data:`ROUND_ARTICLES`, never the whole backlog) and
+cut into chunks of :data:`CHUNK_ARTICLES` (the in-process engine's scoring batch, so each chunk is scored with the
+same batchmates as ``narrative enrich`` would score it); a Ray Data pipeline (``from_items`` -> ``map_batches``
+with :class:`EnrichActor`, which loads the extractor and the scoring models once per actor) turns each chunk into
+extractions, entity relevance and narrative scores, which the driver collects (``iter_batches``, in order) and
+writes with the same store functions as the in-process engine, :data:`COMMIT_ARTICLES` articles per transaction.
+
+Resumable by construction: an article is done when its rows are committed with the current extractor version
+(``store.extraction.pending_articles``), and its scores are written in the same transaction, so a run killed at any
+point (driver or worker) loses at most the uncommitted transaction, and the next run does the rest, without
+duplicates (each article's rows are replaced whole). What follows the pool is the in-process engine's own tail
+(stories, mention sentiment, any scoring left, aggregates), run in the driver.
+
+>>> enrich_ray(Settings.load(db="narrative.db"), num_workers=4)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from sqlite_utils import Database
+
+from ..catalog import resolve_narrative_id
+from ..clock import utc_now_iso
+from ..config import Settings
+from ..errors import Errors, InputError
+from ..store import writer
+from ..store.entity_relevance import save_article_entities, with_stale
+from ..store.extraction import pending_articles, save_extraction, sync_entities
+from ..store.scores import save_scores
+from .enrich import EnrichSummary
+
+ROUND_ARTICLES = 5_000  # pending articles read from the store per round (bounded driver memory)
+CHUNK_ARTICLES = 100  # articles per actor call: api.score.BATCH, the in-process scoring batch
+COMMIT_ARTICLES = 1_000  # articles written per transaction
+
+
+class EnrichActor:
+    """One Ray actor: the extractor and (when scoring) the narrative's scoring models, loaded once; each call
+    turns chunks of articles into pickled ``(article_id, extraction, relevance, scores)`` tuples."""
+
+    def __init__(
+        self,
+        *,
+        catalog_path: str | None,
+        narratives_dir: str | None,
+        narrative: str | None,
+        model_path: str | None,
+        score: bool,
+    ) -> None:
+        from ..nlp.pipeline import Extractor
+        from .score import scoring_context
+
+        self.extractor = Extractor.load(catalog_path=catalog_path, narratives_dir=narratives_dir)
+        self.ctx = scoring_context(narrative, model_path=model_path, catalog_path=catalog_path) if score else None
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        payloads = [
+            self.chunk(
+                [int(i) for i in ids],
+                [str(t) for t in titles],
+                [str(t) for t in texts],
+                [None if language is None else str(language) for language in languages],
+            )
+            for ids, titles, texts, languages in zip(batch["ids"], batch["titles"], batch["texts"], batch["languages"])
+        ]
+        return {"first": batch["first"], "payload": payloads}
+
+    def chunk(self, ids: list[int], titles: list[str], texts: list[str], languages: list[str | None]) -> bytes:
+        """Extract, weigh entity relevance and score one chunk (the in-process engine's steps, in memory)."""
+        from ..nlp.entity_relevance import entity_relevance
+        from .analyze import material_from_extraction
+        from .score import score_material
+
+        results = list(self.extractor.extract_many(zip(titles, texts, languages)))
+        relevance = [entity_relevance(r, title_chars=len(t)) for r, t in zip(results, titles)]
+        scores: dict[Any, Any] = {}
+        if self.ctx is not None:
+            # The sentiment model reuses scores of sentences it has seen; a fresh cache per chunk makes a chunk's
+            # scores depend on the chunk alone, not on which chunks this actor happened to get before.
+            self.ctx.model.clear_cache()
+            material = {i: material_from_extraction(r, self.ctx.narrative.id) for i, r in zip(ids, results)}
+            scores = score_material(material, self.ctx)
+        version = self.ctx.version if self.ctx is not None else None
+        return pickle.dumps([(i, r, rel, scores.get(i), version) for i, r, rel in zip(ids, results, relevance)])
+
+
+def enrich_ray(
+    settings: Settings,
+    *,
+    address: str | None = None,
+    num_workers: int | None = None,
+    limit: int | None = None,
+    catalog_path: str | None = None,
+    narratives_dir: str | None = None,
+    score: bool = True,
+    rescore: bool = False,
+    narrative: str | None = None,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+    chunk_articles: int = CHUNK_ARTICLES,
+    commit_articles: int = COMMIT_ARTICLES,
+) -> EnrichSummary:
+    """:func:`narrative.api.enrich` on a Ray actor pool of ``num_workers`` actors (default: one per CPU of the Ray
+    instance): a local instance, or the cluster at ``address`` (``auto``, ``host:6379``, ``ray://host:10001``).
+    The same rows as the in-process engine; ``progress`` gets ``{"event": "batch", "done": n}`` after each commit.
+
+    >>> enrich_ray(Settings.load(db="narrative.db"), address="auto", num_workers=16)  # doctest: +SKIP
+    """
+    ray = _ray()
+    if num_workers is not None and num_workers < 1:
+        raise InputError(Errors.E110.format(value=num_workers))
+    progress = progress or (lambda event: None)
+    started = time.monotonic()
+    narrative_id = resolve_narrative_id(narrative, configured=settings.narrative)
+    _connect(ray, address)
+    workers = num_workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+    with writer(settings) as db:
+        from ..nlp.entity_relevance import relevance_version
+        from ..nlp.pipeline import Extractor
+
+        extractor = Extractor.load(catalog_path=catalog_path, narratives_dir=narratives_dir)
+        summary = EnrichSummary(version=extractor.version)
+        stamp = f"{extractor.version}/{relevance_version()}"
+        with db.atomic():
+            sync_entities(db, extractor.catalog)
+        actor_args = {
+            "catalog_path": catalog_path,
+            "narratives_dir": narratives_dir,
+            "narrative": narrative_id,
+            "model_path": settings.sentiment_model or None,
+            "score": score and not rescore,
+        }
+        done: list[int] = []
+        seen: set[int] = set()
+        progress({"event": "start", "total": None})
+        while limit is None or len(done) < limit:
+            wanted = ROUND_ARTICLES if limit is None else min(ROUND_ARTICLES, limit - len(done))
+            pending = with_stale(db, pending_articles(db, extractor.version, limit=wanted), stamp, limit=wanted)
+            pending = [row for row in pending if row[0] not in seen]  # an article still stale after its turn: once
+            if not pending:
+                break
+            results = _run_pool(ray, pending, actor_args, workers, chunk_articles)
+            for rows in _committed_groups(results, commit_articles):
+                _save(db, rows, summary, extractor.version, stamp, narrative_id)
+                done += [article[0] for article, *_ in rows]
+                seen.update(article[0] for article, *_ in rows)
+                progress({"event": "batch", "done": summary.articles})
+        _finish(
+            db,
+            summary,
+            done,
+            settings,
+            score=score,
+            rescore=rescore,
+            narrative_id=narrative_id,
+            catalog_path=catalog_path,
+            started=started,
+        )
+    return summary
+
+
+def _ray() -> Any:
+    try:
+        import ray  # optional extra (narrative[ray]): imported only for --engine ray
+    except ImportError:
+        raise InputError(Errors.E107) from None
+    return ray
+
+
+def _connect(ray: Any, address: str | None) -> None:
+    """Join the cluster at ``address``, or start a local instance; the workers get the driver's NARRATIVE_*
+    settings (model folders, sentiment scope), so they compute what the driver would."""
+    if ray.is_initialized():
+        return
+    env = {key: value for key, value in os.environ.items() if key.startswith("NARRATIVE_")}
+    try:
+        ray.init(
+            address=address,
+            runtime_env={"env_vars": env},
+            include_dashboard=False,
+            log_to_driver=False,
+            configure_logging=False,
+        )
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise InputError(Errors.E108.format(address=address, problem=str(exc).splitlines()[0])) from None
+
+
+def _run_pool(
+    ray: Any, pending: list[tuple], actor_args: dict[str, Any], num_workers: int, chunk_articles: int
+) -> Iterator[tuple]:
+    """Each pending ``(id, title, text, language)`` row with its results, in the order given."""
+    from ray.data import DataContext
+
+    if not logging.getLogger("narrative").isEnabledFor(logging.INFO):  # Ray Data's progress lines only with -v
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
+        DataContext.get_current().enable_progress_bars = False
+    chunks = [pending[i : i + chunk_articles] for i in range(0, len(pending), chunk_articles)]
+    items = [
+        {
+            "first": chunk[0][0],
+            "ids": [r[0] for r in chunk],
+            "titles": [r[1] for r in chunk],
+            "texts": [r[2] for r in chunk],
+            "languages": [r[3] for r in chunk],  # None (detect) stays None
+        }
+        for chunk in chunks
+    ]
+    by_first = {chunk[0][0]: chunk for chunk in chunks}
+    options = DataContext.get_current().execution_options
+    keep, options.preserve_order = options.preserve_order, True  # rows come back (and are written) in id order
+    try:
+        dataset = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
+            EnrichActor,
+            fn_constructor_kwargs=actor_args,
+            batch_size=1,
+            num_cpus=1,
+            concurrency=min(num_workers, len(items)),
+        )
+        for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
+            for first, payload in zip(batch["first"], batch["payload"]):
+                rows = by_first.pop(int(first))
+                yield from ((row, *result) for row, result in zip(rows, pickle.loads(payload), strict=True))
+    finally:
+        options.preserve_order = keep
+
+
+def _committed_groups(results: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
+    group: list[tuple] = []
+    for result in results:
+        group.append(result)
+        if len(group) >= size:
+            yield group
+            group = []
+    if group:
+        yield group
+
+
+def _save(db: Database, rows: list[tuple], summary: EnrichSummary, version: str, stamp: str, narrative: str) -> None:
+    """One transaction: each article's extraction, entity relevance and scores, as the in-process engine writes
+    them (its rows replaced whole)."""
+    now = utc_now_iso()
+    with db.atomic():
+        for (article_id, *_), _, result, relevance, scores, score_version in rows:
+            save_extraction(db, article_id, result, version=version, now=now)
+            save_article_entities(db, article_id, relevance, version=stamp)
+            if scores is not None:
+                sentences, entities, article = scores
+                save_scores(
+                    db,
+                    article_id,
+                    narrative,
+                    sentences=sentences,
+                    entities=entities,
+                    article=article,
+                    version=score_version,
+                    now=now,
+                )
+            summary.articles += 1
+            summary.mentions += len(result.mentions)
+            summary.figures += len(result.figures)
+            summary.phrase_hits += len(result.phrase_hits)
+
+
+def _finish(
+    db: Database,
+    summary: EnrichSummary,
+    done: list[int],
+    settings: Settings,
+    *,
+    score: bool,
+    rescore: bool,
+    narrative_id: str,
+    catalog_path: str | None,
+    started: float,
+) -> None:
+    """The in-process engine's tail, in the driver: stories, mention sentiment, scoring anything the pool did not
+    score (an article pending scoring only; everything with ``--rescore``), aggregates."""
+    from .aggregates import refresh_aggregates
+    from .entity_sentiment import score_mention_sentiment
+    from .stories import assign_stories
+
+    assign_stories(db)
+    summary.entity_sentiment = score_mention_sentiment(db, article_ids=done)
+    summary.seconds = time.monotonic() - started
+    if score:
+        from .score import score_db
+
+        summary.scoring = score_db(
+            db,
+            narrative_id=narrative_id,
+            force=rescore,
+            model_path=settings.sentiment_model or None,
+            catalog_path=catalog_path,
+        )
+    refresh_aggregates(db)
+
+
+def enrich_on_engine(
+    engine: str, settings: Settings, *, address: str | None, num_workers: int | None, **options: Any
+) -> EnrichSummary:
+    """``narrative enrich --engine ENGINE``: the Ray engine, after checking the engine options (``--address`` and
+    ``--num-workers`` mean nothing to the in-process engine, which :func:`narrative.api.enrich` runs itself).
+
+    >>> enrich_on_engine("inprocess", Settings.load(), address=None, num_workers=3)
+    Traceback (most recent call last):
+    narrative.errors.InputError: --num-workers applies to --engine ray only; add --engine ray or drop --num-workers.
+    """
+    if engine != "ray":
+        if engine != "inprocess":
+            raise InputError(Errors.E111.format(engine=engine))
+        option = "--address" if address is not None else "--num-workers"
+        raise InputError(Errors.E109.format(option=option))
+    return enrich_ray(settings, address=address, num_workers=num_workers, **options)
