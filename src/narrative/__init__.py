@@ -11,9 +11,28 @@ and light commands such as ``narrative --help`` do not pay for pandas, scipy or 
 """
 
 import logging
+from typing import TYPE_CHECKING
 
 from .lazy import defer_sqlite_utils_extras as _defer_sqlite_utils_extras
 from .lazy import lazy_package as _lazy_package
+
+if TYPE_CHECKING:  # the lazy names, spelled out for type checkers; never imported at run time
+    # `X as X`: an explicit re-export (PEP 484), as __all__ is built from _EXPORTS below
+    from .api import enrich as enrich
+    from .api import entities as entities
+    from .api import figures as figures
+    from .api import import_archive as import_archive
+    from .api import ingest as ingest
+    from .api import list_feeds as list_feeds
+    from .api import mentions as mentions
+    from .api import open_store as open_store
+    from .config import FeedConfig as FeedConfig
+    from .config import Settings as Settings
+    from .config import load_feeds as load_feeds
+    from .errors import ConfigError as ConfigError
+    from .errors import InputError as InputError
+    from .errors import NarrativeError as NarrativeError
+    from .errors import StoreError as StoreError
 
 __version__ = "0.1.0"
 

@@ -8,13 +8,44 @@ narrative.api import mentions`` imports the query module only, not pandas, scipy
 >>> api.mentions("Alibaba", db_path="demo.db").head()  # doctest: +SKIP
 """
 
+from typing import TYPE_CHECKING
+
 from ..lazy import lazy_package as _lazy_package
+
+if TYPE_CHECKING:  # the lazy names, spelled out for type checkers; never imported at run time
+    from .analysis import event_study, leadlag, session_panel
+    from .analyze import analyze
+    from .enrich import EnrichSummary, enrich
+    from .index import narrative_index
+    from .ingest import (
+        FeedOutcome,
+        ImportSummary,
+        IngestSummary,
+        import_archive,
+        ingest,
+        list_feeds,
+        open_store,
+        store_stats,
+    )
+    from .market import claims, fetch_prices, import_prices, report
+    from .query import entities, figures, mentions, resolve_entity
+    from .score import ScoreSummary, score, score_texts
 
 _EXPORTS = {
     **{name: (".enrich", name) for name in ("EnrichSummary", "enrich")},
-    **{name: (".ingest", name) for name in (
-        "FeedOutcome", "ImportSummary", "IngestSummary", "import_archive", "ingest", "list_feeds", "open_store",
-        "store_stats")},
+    **{
+        name: (".ingest", name)
+        for name in (
+            "FeedOutcome",
+            "ImportSummary",
+            "IngestSummary",
+            "import_archive",
+            "ingest",
+            "list_feeds",
+            "open_store",
+            "store_stats",
+        )
+    },
     **{name: (".query", name) for name in ("entities", "figures", "mentions", "resolve_entity")},
     **{name: (".market", name) for name in ("claims", "fetch_prices", "import_prices", "report")},
     **{name: (".score", name) for name in ("ScoreSummary", "score", "score_texts")},
@@ -24,10 +55,32 @@ _EXPORTS = {
 }
 
 __all__ = [
-    "ingest", "import_archive", "list_feeds", "open_store", "store_stats", "enrich", "mentions", "figures",
-    "entities", "resolve_entity", "score", "score_texts", "narrative_index", "ScoreSummary", "import_prices",
-    "fetch_prices", "claims", "report", "session_panel", "leadlag", "event_study", "analyze", "IngestSummary",
-    "ImportSummary", "FeedOutcome", "EnrichSummary",
+    "EnrichSummary",
+    "FeedOutcome",
+    "ImportSummary",
+    "IngestSummary",
+    "ScoreSummary",
+    "analyze",
+    "claims",
+    "enrich",
+    "entities",
+    "event_study",
+    "fetch_prices",
+    "figures",
+    "import_archive",
+    "import_prices",
+    "ingest",
+    "leadlag",
+    "list_feeds",
+    "mentions",
+    "narrative_index",
+    "open_store",
+    "report",
+    "resolve_entity",
+    "score",
+    "score_texts",
+    "session_panel",
+    "store_stats",
 ]
 
 _lazy_package(__name__, _EXPORTS)
