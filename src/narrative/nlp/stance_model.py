@@ -30,7 +30,8 @@ class is neutral always reads neutral, one whose most probable class is a pole n
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -49,27 +50,41 @@ class StanceSettings:
     polarity_weight: float = 0.5  # scale of the sentence's sentiment polarity (-1..1)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "StanceSettings":
-        return cls(c=float(data["C"]), vector_weight=float(data["vector_weight"]), ngram_max=int(data["ngram_max"]),
-                   polarity_weight=float(data.get("polarity_weight", 0.0)))  # absent before it existed
+    def from_dict(cls, data: dict) -> StanceSettings:
+        return cls(
+            c=float(data["C"]),
+            vector_weight=float(data["vector_weight"]),
+            ngram_max=int(data["ngram_max"]),
+            polarity_weight=float(data.get("polarity_weight", 0.0)),
+        )  # absent before it existed
 
     def to_dict(self) -> dict:
-        return {"kind": "example-logreg", "C": self.c, "vector_weight": self.vector_weight,
-                "ngram_max": self.ngram_max, "polarity_weight": self.polarity_weight}
+        return {
+            "kind": "example-logreg",
+            "C": self.c,
+            "vector_weight": self.vector_weight,
+            "ngram_max": self.ngram_max,
+            "polarity_weight": self.polarity_weight,
+        }
 
 
 @dataclasses.dataclass(frozen=True)
 class ExampleStanceModel:
     """A narrative's stance classifier, fitted on its examples (see the module docstring)."""
 
-    vectorizer: object  # sklearn TfidfVectorizer
-    model: object  # sklearn LogisticRegression
+    vectorizer: Any  # sklearn TfidfVectorizer
+    model: Any  # sklearn LogisticRegression
     classes: tuple[str, ...]
     settings: StanceSettings
 
     @classmethod
-    def fit(cls, examples: dict[str, Sequence[str]], vectors: np.ndarray, settings: StanceSettings,
-            polarity: np.ndarray | None = None) -> "ExampleStanceModel":
+    def fit(
+        cls,
+        examples: dict[str, Sequence[str]],
+        vectors: np.ndarray,
+        settings: StanceSettings,
+        polarity: np.ndarray | None = None,
+    ) -> ExampleStanceModel:
         """Fit on ``examples`` (label -> texts, labels among :data:`STANCE_LABELS`, in that order of
         the rows of ``vectors`` and ``polarity``; no polarity reads as 0). An empty neutral list gives
         a two-class model."""
@@ -88,14 +103,16 @@ class ExampleStanceModel:
         model.fit(_design(grams, vectors, polarity, settings), labels)
         return cls(vectorizer, model, tuple(str(c) for c in model.classes_), settings)
 
-    def probabilities(self, texts: Sequence[str], vectors: np.ndarray,
-                      polarity: np.ndarray | None = None) -> np.ndarray:
+    def probabilities(
+        self, texts: Sequence[str], vectors: np.ndarray, polarity: np.ndarray | None = None
+    ) -> np.ndarray:
         """(n, 3) probabilities of negative, neutral, positive (neutral 0 for a two-class model)."""
         out = np.zeros((len(texts), len(STANCE_LABELS)))
         if not len(texts):
             return out
-        probs = self.model.predict_proba(_design(self.vectorizer.transform(list(texts)), vectors, polarity,
-                                                 self.settings))
+        probs = self.model.predict_proba(
+            _design(self.vectorizer.transform(list(texts)), vectors, polarity, self.settings)
+        )
         for column, label in enumerate(self.classes):
             out[:, STANCE_LABELS.index(label)] = probs[:, column]
         return out
@@ -114,14 +131,23 @@ def stance_value(probs: np.ndarray) -> np.ndarray:
     """
     diff = probs[:, 2] - probs[:, 0]
     best = probs.argmax(axis=1)
-    inside = NEUTRAL_BAND * (1 - 1e-6)
-    return np.where(best == 1, np.clip(diff, -inside, inside),
-                    np.where(best == 2, np.maximum(diff, NEUTRAL_BAND), np.minimum(diff, -NEUTRAL_BAND)))
+    # stored stances are rounded to 4 decimals: a neutral sentence must stay inside the band after that
+    inside = NEUTRAL_BAND - 1e-4
+    return np.where(
+        best == 1,
+        np.clip(diff, -inside, inside),
+        np.where(best == 2, np.maximum(diff, NEUTRAL_BAND), np.minimum(diff, -NEUTRAL_BAND)),
+    )
 
 
 def _design(grams, vectors: np.ndarray, polarity: np.ndarray | None, settings: StanceSettings):
     from scipy.sparse import csr_matrix, hstack
 
     polarity = np.zeros(grams.shape[0]) if polarity is None else np.asarray(polarity, dtype=np.float64)
-    return hstack([grams, csr_matrix(np.asarray(vectors, dtype=np.float64) * settings.vector_weight),
-                   csr_matrix(polarity[:, None] * settings.polarity_weight)]).tocsr()
+    return hstack(
+        [
+            grams,
+            csr_matrix(np.asarray(vectors, dtype=np.float64) * settings.vector_weight),
+            csr_matrix(polarity[:, None] * settings.polarity_weight),
+        ]
+    ).tocsr()
