@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,13 @@ def test_issue_13_one_date_parser():
     from narrative.api import market
 
     assert "fromisoformat" not in Path(market.__file__).read_text(encoding="utf-8")
+
+
+def test_issue_13_fetch_limits_default_to_the_settings():
+    """FetchLimits holds no second copy of the settings' defaults: change a default and both follow."""
+    from narrative.config import Settings
+    from narrative.ingest.fetch import FetchLimits
+
+    assert FetchLimits() == FetchLimits.from_settings(Settings())
+    source = Path(sys.modules[FetchLimits.__module__].__file__).read_text(encoding="utf-8")
+    assert "10_000_000" not in source and "= 20.0" not in source

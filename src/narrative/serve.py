@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .config import Settings
 from .errors import Errors, StoreError
-from .store.db import needs_immutable, open_db
+from .store.db import needs_immutable, reader
 from .store.queries import CANNED_QUERIES  # the SQL of `narrative mentions/figures/entities`, shared
 
 LOGGER = logging.getLogger(__name__)
@@ -27,7 +27,8 @@ def datasette_app(db_path: str | None = None):
 
     settings = Settings.load(db=db_path)
     path = Path(settings.db)
-    open_db(path, readonly=True).close()  # a missing, empty, foreign or newer store: one catalogued line
+    with reader(path):  # a missing, empty, foreign or newer store: one catalogued line, as for every read command
+        pass
     _log_errors_in_one_line()
     name = path.stem
     metadata = {
