@@ -67,6 +67,17 @@ def inprocess_store(raw_store, tmp_path_factory) -> str:
     return db
 
 
+def test_issue_14_unreachable_ray_address_is_one_line(raw_store, tmp_path):
+    """Before any Ray instance exists in this process (the module's starts with the next test)."""
+    assert not ray.is_initialized()
+    db = copy_store(raw_store, tmp_path)
+    result = CliRunner().invoke(cli, ["enrich", "--engine", "ray", "--address", "127.0.0.1:notaport", "--db", db])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: --address 127.0.0.1:notaport: cannot reach"), result.output
+    assert query(db, "SELECT count(*) FROM enrichments")[0][0] == 0
+
+
 # Every row the enrichment writes, less the times it was written.
 TABLES = [
     "enrichments",

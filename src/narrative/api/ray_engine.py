@@ -197,7 +197,7 @@ def _run_pool(
     ray: Any, pending: list[tuple], actor_args: dict[str, Any], num_workers: int, chunk_articles: int
 ) -> Iterator[tuple]:
     """Each pending ``(id, title, text, language)`` row with its results, in the order given."""
-    from ray.data import DataContext
+    from ray.data import ActorPoolStrategy, DataContext
 
     if not logging.getLogger("narrative").isEnabledFor(logging.INFO):  # Ray Data's progress lines only with -v
         logging.getLogger("ray.data").setLevel(logging.WARNING)
@@ -222,7 +222,7 @@ def _run_pool(
             fn_constructor_kwargs=actor_args,
             batch_size=1,
             num_cpus=1,
-            concurrency=min(num_workers, len(items)),
+            compute=ActorPoolStrategy(size=min(num_workers, len(items))),
         )
         for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
             for first, payload in zip(batch["first"], batch["payload"]):
