@@ -8,6 +8,7 @@ a different job, done by :func:`narrative.ingest.archive.parse_archive_date`.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import Errors, InputError
 
@@ -85,3 +86,19 @@ def date_window(start: str | date | None, end: str | date | None) -> tuple[date 
     if first and last and first > last:
         raise InputError(Errors.E032.format(start=first, end=last))
     return first, last
+
+
+def time_zone(name: str) -> ZoneInfo:
+    """The IANA zone ``name`` (``Asia/Hong_Kong``), or ValueError saying what is accepted (E027): the one check
+    of a zone a user names, for ``import --timezone`` and a feed's ``timezone:`` alike.
+
+    >>> time_zone(" America/New_York").key
+    'America/New_York'
+    >>> time_zone("Mars/Olympus")
+    Traceback (most recent call last):
+    ValueError: 'Mars/Olympus' is not an IANA time zone such as 'America/New_York', 'Asia/Hong_Kong' or 'UTC'
+    """
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError, TypeError, AttributeError):
+        raise ValueError(Errors.E027.format(value=name)) from None

@@ -128,6 +128,7 @@ class Errors(metaclass=_Catalogue):
     E024 = "{path}: line 1: unreadable CSV header ({problem}). Save the archive as CSV with a header row."
     E025 = "{path}: --map {field}={column} names no column; found {found}. Pass one of the file's columns."
     E026 = "--timezone: {problem}"
+    E027 = "{value!r} is not an IANA time zone such as 'America/New_York', 'Asia/Hong_Kong' or 'UTC'"
     # Dates and windows
     E033 = "give both --from and --to (YYYY-MM-DD)."
     # Settings

@@ -8,13 +8,12 @@ import re
 import unicodedata
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import ftfy
 import lxml.html
 from lxml import etree
 
-from ..clock import to_utc_iso, utc_now_iso  # noqa: F401  (their home is narrative.clock; imported from here too)
+from ..clock import time_zone, to_utc_iso, utc_now_iso  # noqa: F401  (their home is narrative.clock; importable here too)
 from ..errors import Problems
 
 _TAG_RE = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
@@ -181,20 +180,6 @@ def precision_of(published_source: str) -> str:
     ('exact', 'date_only')
     """
     return _PRECISION_OF_SOURCE.get(published_source, "exact")
-
-
-def time_zone(name: str) -> ZoneInfo:
-    """The IANA zone ``name`` (``Asia/Hong_Kong``), or ValueError saying what is accepted.
-
-    >>> time_zone("America/New_York").key
-    'America/New_York'
-    """
-    try:
-        return ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError, TypeError, AttributeError):
-        raise ValueError(
-            f"{name!r} is not an IANA time zone such as 'America/New_York', 'Asia/Hong_Kong' or 'UTC'"
-        ) from None
 
 
 # Issue 11: the one range every publication time must fall in, for feeds and archives alike. Year 9999 or 0001
