@@ -80,6 +80,6 @@ def test_issue_10_identical_targets_are_scored_once(model):
 
 
 def test_issue_10_a_score_does_not_depend_on_its_batchmates(model):
-    target = ("Acme's quarterly profit rose while Globex cut its outlook", "Globex", 36, 42)
+    target = ("Acme's quarterly profit rose while Globex cut its outlook", "Globex", 35, 41)
     others = [("Shares of Initech slumped after a long, detailed and very gloomy profit warning", "Initech", 10, 17)]
     assert model.score([target]) == model.score([target, *others])[:1]
