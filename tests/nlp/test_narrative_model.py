@@ -28,7 +28,7 @@ from narrative.nlp.stance_model import StanceSettings, stance_value
 GOLD = Path(__file__).resolve().parents[1] / "gold" / "narratives"
 # Floors a little under what the shipped heads measure on the dev halves (relevance F1, stance
 # accuracy with the neutral band); raise them when the scorer improves, never lower them quietly.
-DEV_FLOORS = {"ai-capex": (0.93, 0.80), "china-ai": (0.92, 0.74), "chip-export-controls": (0.96, 0.72)}
+DEV_FLOORS = {"ai-capex": (0.93, 0.84), "china-ai": (0.92, 0.77), "chip-export-controls": (0.96, 0.73)}
 
 
 def test_analyze_english_offsets_index_the_text_as_given():
