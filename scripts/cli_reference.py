@@ -2,7 +2,7 @@
 
 Every command and subcommand's help, as ``narrative ... --help`` prints it at 80 columns, goes between the
 two marker lines of README.md's "CLI reference" section; nothing else in the README is touched.
-``tests/test_cli_reference.py`` fails when the README and the help texts differ, naming the command to run:
+``tests/cli/test_cli_reference.py`` fails when the README and the help texts differ, naming the command to run:
 
     .venv/bin/python scripts/cli_reference.py --write   # regenerate the README section
     .venv/bin/python scripts/cli_reference.py --check   # exit 1 when it is out of date
