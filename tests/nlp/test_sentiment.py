@@ -132,3 +132,15 @@ def test_issue_12_torch_backend_tokenises_and_labels_as_onnx(model):
     assert [s.label for s in torch_model.score(texts)] == [s.label for s in model.score(texts)]
     pairs = [("Alibaba", "Alibaba beat estimates while Baidu missed")]
     assert torch_model.encode(pairs) == model.encode(pairs)
+
+
+def test_issue_12_score_does_not_depend_on_batchmates(model):
+    """A sentence scores the same alone and among 63 others (int8 dynamic quantisation scales per run, so batches
+    moved probabilities by up to 0.19): what ``analyze`` prints for one sentence is what ``enrich`` stores."""
+    target = "Shares of the chipmaker slipped after it kept its outlook unchanged."
+    others = [f"{text} ({n})" for n in range(21) for text in (POSITIVE[0], NEGATIVE[0], NEUTRAL[0])]
+    model.clear_cache()
+    alone = model.score([target])[0]
+    model.clear_cache()
+    crowded = model.score([*others, target])[-1]
+    assert crowded == alone
