@@ -133,8 +133,8 @@ SETTINGS: tuple[Setting, ...] = (
     # Issue 12 (compute only where it informs a result; GPU)
     Setting("device", "auto", "Where the sentiment model runs: auto (CUDA when torch sees a GPU, else CPU), cpu, cuda "
                        "or cuda:N", non_empty=True),
-    Setting("sentiment_sentences", "relevant", "Sentences the sentiment model scores: relevant (relevant to the "
-                                              "narrative or naming an in-scope entity) or all", non_empty=True),
+    Setting("sentiment_sentences", "relevant", "Sentences the sentiment model scores: relevant (relevance >= 0.1 to "
+                                              "the narrative being scored) or all", non_empty=True),
 )
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
