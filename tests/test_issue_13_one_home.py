@@ -145,3 +145,49 @@ def test_issue_13_fetch_limits_default_to_the_settings():
     assert FetchLimits() == FetchLimits.from_settings(Settings())
     source = Path(sys.modules[FetchLimits.__module__].__file__).read_text(encoding="utf-8")
     assert "10_000_000" not in source and "= 20.0" not in source
+
+
+def test_issue_13_one_clock():
+    """api/ takes the time from narrative.clock, not from ingest.normalize."""
+    offenders = []
+    for path in (SRC / "api").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("ingest.normalize"):
+                offenders += [f"{path.name}: {a.name}" for a in node.names if a.name in ("utc_now_iso", "to_utc_iso")]
+    assert offenders == []
+
+
+def test_issue_13_one_owner_of_transactions():
+    """api/ opens the store only through store.writer/store.reader: no lock -> open -> try/finally copies.
+    (``api.open_store`` is the public way to get an open Database one closes oneself, and stays.)"""
+    offenders = []
+    for path in (SRC / "api").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        allowed = {
+            id(n)
+            for f in ast.walk(tree)
+            if isinstance(f, ast.FunctionDef) and f.name == "open_store"
+            for n in ast.walk(f)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and id(node) not in allowed:
+                name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+                if name in ("write_lock", "open_db", "open_existing_store"):
+                    offenders.append(f"{path.name}:{node.lineno} {name}")
+    assert offenders == []
+
+
+def test_issue_13_yaml_errors_render_once(tmp_path):
+    """feeds.yaml and the catalog report a YAML syntax error through one helper (errors.yaml_error): same code."""
+    from narrative.catalog import load_catalog
+    from narrative.config import load_feeds
+    from narrative.errors import ConfigError
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("feeds:\n  - name: x\n   url: y\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as feeds:
+        load_feeds(bad)
+    with pytest.raises(ConfigError) as catalog:
+        load_catalog(bad)
+    assert feeds.value.code == catalog.value.code == "E002"
+    assert str(feeds.value).split(" (")[0] == str(catalog.value).split(" (")[0] == f"{bad}: line 3: not valid YAML"

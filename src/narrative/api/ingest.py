@@ -11,15 +11,17 @@ import asyncio
 import dataclasses
 import logging
 import time
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
+from ..clock import utc_now_iso
 from ..config import FeedConfig, Settings, load_feeds
 from ..errors import Errors, InputError
-from ..store import open_db, write_lock
+from ..store import open_db, reader, writer
 from ..store.articles import SaveStats, find_match, save_items
 from ..store.feeds import feed_rows, feed_state, last_full_response_at, record_fetch, sync_feeds
 from ..store.stats import store_summary
@@ -41,6 +43,7 @@ def __getattr__(name: str):  # narrative.api.ingest was the home of these: still
 
         return getattr(importlib.import_module(_MOVED[name], __package__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 LOGGER = logging.getLogger(__name__)
 
@@ -90,9 +93,11 @@ class IngestSummary:
     def line(self) -> str:
         ok = len(self.feeds) - len(self.failed)
         unchanged = sum(1 for f in self.feeds if f.status in ("not_modified", "unchanged"))
-        line = (f"feeds: {ok} ok ({unchanged} unchanged), {len(self.failed)} failed; "
-                f"articles: {self.new} new, {self.duplicates} duplicates, {self.seen} already seen; "
-                f"{self.seconds:.2f}s")
+        line = (
+            f"feeds: {ok} ok ({unchanged} unchanged), {len(self.failed)} failed; "
+            f"articles: {self.new} new, {self.duplicates} duplicates, {self.seen} already seen; "
+            f"{self.seconds:.2f}s"
+        )
         if self.enrichment is not None and (self.enrichment.articles or self.enrichment.scoring is not None):
             line += f"\n{self.enrichment.line()}"
         return line
@@ -104,9 +109,15 @@ def open_store(db_path: str | None = None, *, readonly: bool = False, settings: 
     return open_db(settings.db, readonly=readonly)
 
 
-def ingest(*, feeds_path: str | None = None, db_path: str | None = None, settings: Settings | None = None,
-           only: Iterable[str] | None = None, progress: ProgressCallback | None = None,
-           enrich: bool = True) -> IngestSummary:
+def ingest(
+    *,
+    feeds_path: str | None = None,
+    db_path: str | None = None,
+    settings: Settings | None = None,
+    only: Iterable[str] | None = None,
+    progress: ProgressCallback | None = None,
+    enrich: bool = True,
+) -> IngestSummary:
     """Fetch every feed of the feeds file and store new articles once each, then (unless
     ``enrich=False``) extract entities, figures and phrases from the new articles and score them, together with
     every article an earlier run stored but was killed before enriching or scoring (issue 11).
@@ -120,37 +131,32 @@ def ingest(*, feeds_path: str | None = None, db_path: str | None = None, setting
         wanted = set(only)
         unknown = wanted - {f.name for f in feeds}
         if unknown:
-            raise InputError(f"{settings.feeds}: no feed named {', '.join(sorted(unknown))}; "
-                             f"feeds are: {', '.join(f.name for f in feeds)}")
+            raise InputError(
+                Errors.E034.format(
+                    path=settings.feeds, unknown=", ".join(sorted(unknown)), names=", ".join(f.name for f in feeds)
+                )
+            )
         feeds = [f for f in feeds if f.name in wanted]
     started = time.monotonic()
-    from ..ingest.normalize import utc_now_iso
     from .enrich import enrich_pending
 
-    with write_lock(settings.db, timeout=settings.lock_timeout):
-        db = open_db(settings.db)
-        try:
-            with db.atomic():
-                sync_feeds(db, feeds, now=utc_now_iso())
-            outcomes = asyncio.run(_ingest_feeds(db, feeds, settings, progress or (lambda event: None)))
-            fetched = time.monotonic() - started
-            new_ids = [i for outcome in outcomes for i in outcome.new_ids]
-            enrichment = enrich_pending(db, new_ids=new_ids, settings=settings) if enrich else None
-        finally:
-            db.close()
+    with writer(settings) as db:
+        with db.atomic():
+            sync_feeds(db, feeds, now=utc_now_iso())
+        outcomes = asyncio.run(_ingest_feeds(db, feeds, settings, progress or (lambda event: None)))
+        fetched = time.monotonic() - started
+        new_ids = [i for outcome in outcomes for i in outcome.new_ids]
+        enrichment = enrich_pending(db, new_ids=new_ids, settings=settings) if enrich else None
     return IngestSummary(feeds=outcomes, seconds=fetched, enrichment=enrichment)
 
 
-async def _ingest_feeds(db: Database, feeds: list[FeedConfig], settings: Settings,
-                        progress: ProgressCallback) -> list[FeedOutcome]:
+async def _ingest_feeds(
+    db: Database, feeds: list[FeedConfig], settings: Settings, progress: ProgressCallback
+) -> list[FeedOutcome]:
     from ..ingest.fetch import Fetcher, FetchLimits
     from ..ingest.guard import AddressPolicy
 
-    limits = FetchLimits(
-        connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout,
-        deadline=settings.feed_deadline, max_bytes=settings.max_bytes, max_redirects=settings.max_redirects,
-        retries=settings.retries, backoff=settings.backoff, user_agent=settings.user_agent,
-    )
+    limits = FetchLimits.from_settings(settings)
     feed_slots = asyncio.Semaphore(max(1, settings.concurrency))
     page_slots = asyncio.Semaphore(max(1, settings.concurrency))
     progress({"event": "start", "total": len(feeds)})
@@ -166,18 +172,22 @@ async def _ingest_feeds(db: Database, feeds: list[FeedConfig], settings: Setting
         return list(await asyncio.gather(*(one(feed) for feed in feeds)))
 
 
-async def _ingest_feed(db: Database, feed: FeedConfig, fetcher: Fetcher, settings: Settings,
-                       page_slots: asyncio.Semaphore) -> FeedOutcome:
-    from ..ingest.normalize import utc_now_iso
-    from ..ingest.parse import parse_feed
+async def _ingest_feed(
+    db: Database, feed: FeedConfig, fetcher: Fetcher, settings: Settings, page_slots: asyncio.Semaphore
+) -> FeedOutcome:
     from ..ingest.item import item_from_entry
+    from ..ingest.parse import parse_feed
 
     started_at = utc_now_iso()
     deadline_at = asyncio.get_running_loop().time() + settings.feed_deadline  # the feed and its pages, together
     state = feed_state(db, feed.name)
     conditional = _conditional(db, feed.name, settings)
-    result = await fetcher.fetch(feed.url, etag=state["etag"] if conditional else None,
-                                 last_modified=state["last_modified"] if conditional else None, deadline_at=deadline_at)
+    result = await fetcher.fetch(
+        feed.url,
+        etag=state["etag"] if conditional else None,
+        last_modified=state["last_modified"] if conditional else None,
+        deadline_at=deadline_at,
+    )
     log = _fetch_log(feed, result, started_at)
     outcome = FeedOutcome(name=feed.name, status=result.status, error=result.error)
     validators = {"etag": result.etag, "last_modified": result.last_modified}
@@ -185,8 +195,13 @@ async def _ingest_feed(db: Database, feed: FeedConfig, fetcher: Fetcher, setting
         outcome.status = log["status"] = "unchanged"
         _commit(db, feed.name, log, validators)
     elif result.status == "ok":
-        parsed = parse_feed(result.body or b"", url=result.final_url or feed.url,
-                            content_type=result.content_type, language=feed.language, zone=feed.timezone)
+        parsed = parse_feed(
+            result.body or b"",
+            url=result.final_url or feed.url,
+            content_type=result.content_type,
+            language=feed.language,
+            zone=feed.timezone,
+        )
         log.update(entries=len(parsed.entries), bozo=int(parsed.bozo), bozo_reason=parsed.bozo_reason)
         outcome.bozo_reason = parsed.bozo_reason
         if not parsed.entries and parsed.bozo:
@@ -196,15 +211,21 @@ async def _ingest_feed(db: Database, feed: FeedConfig, fetcher: Fetcher, setting
         else:
             items = [item_from_entry(e, source_tz=feed.timezone) for e in parsed.entries]
             if feed.full_text:
-                log["fulltext_failures"] = await _add_full_text(db, feed, items, fetcher, settings, page_slots,
-                                                                deadline_at)
+                log["fulltext_failures"] = await _add_full_text(
+                    db, feed, items, fetcher, settings, page_slots, deadline_at
+                )
             stats = SaveStats()
             with db.atomic():
-                stats = save_items(db, source=feed.name, source_kind="feed", items=items,
-                                   window_hours=settings.dedup_window_hours, now=utc_now_iso())
+                stats = save_items(
+                    db,
+                    source=feed.name,
+                    source_kind="feed",
+                    items=items,
+                    window_hours=settings.dedup_window_hours,
+                    now=utc_now_iso(),
+                )
                 log.update(new_articles=stats.new, duplicates=stats.duplicates + stats.seen)
-                state_update = {**validators, "body_sha1": result.sha1, "title": parsed.title,
-                                "site_url": parsed.link}
+                state_update = {**validators, "body_sha1": result.sha1, "title": parsed.title, "site_url": parsed.link}
                 record_fetch(db, feed=feed.name, fetch=log, state=state_update)
             outcome.new, outcome.duplicates, outcome.seen = stats.new, stats.duplicates, stats.seen
             outcome.new_ids = stats.new_ids
@@ -228,7 +249,7 @@ def _conditional(db: Database, name: str, settings: Settings) -> bool:
     if last is None:
         return False
     when = datetime.fromisoformat(last)
-    age = datetime.now(timezone.utc) - (when if when.tzinfo else when.replace(tzinfo=timezone.utc))
+    age = datetime.now(UTC) - (when if when.tzinfo else when.replace(tzinfo=UTC))
     return age < timedelta(hours=settings.unconditional_refetch_hours)
 
 
@@ -238,8 +259,15 @@ def _commit(db: Database, name: str, log: dict[str, Any], validators: dict[str, 
         record_fetch(db, feed=name, fetch=log, state=state)
 
 
-async def _add_full_text(db: Database, feed: FeedConfig, items: list[Item], fetcher: Fetcher,
-                         settings: Settings, page_slots: asyncio.Semaphore, deadline_at: float) -> int:
+async def _add_full_text(
+    db: Database,
+    feed: FeedConfig,
+    items: list[Item],
+    fetcher: Fetcher,
+    settings: Settings,
+    page_slots: asyncio.Semaphore,
+    deadline_at: float,
+) -> int:
     """Fetch and extract the page of every item not stored yet, by the feed's deadline; keep the summary on failure.
 
     Pages go through :meth:`Fetcher.fetch_page`: http(s) only and no private addresses unless
@@ -247,8 +275,11 @@ async def _add_full_text(db: Database, feed: FeedConfig, items: list[Item], fetc
     """
     from ..ingest.fulltext import extract_main_text
 
-    fresh = [i for i in items if i.url and find_match(db, source=feed.name, item=i,
-                                                       window_hours=settings.dedup_window_hours) is None]
+    fresh = [
+        i
+        for i in items
+        if i.url and find_match(db, source=feed.name, item=i, window_hours=settings.dedup_window_hours) is None
+    ]
     out_of_time = f"the feed deadline of {settings.feed_deadline:g}s passed before this page was read"
 
     async def one(item: Item) -> bool:
@@ -283,41 +314,46 @@ async def _add_full_text(db: Database, feed: FeedConfig, items: list[Item], fetc
 
 def _fetch_log(feed: FeedConfig, result: FetchResult, started_at: str) -> dict[str, Any]:
     return {
-        "feed": feed.name, "started_at": started_at, "duration_s": round(result.duration, 4),
-        "status": result.status, "http_status": result.http_status, "url": feed.url,
-        "final_url": result.final_url, "bytes": len(result.body) if result.body is not None else None,
-        "attempts": result.attempts, "error": result.error,
+        "feed": feed.name,
+        "started_at": started_at,
+        "duration_s": round(result.duration, 4),
+        "status": result.status,
+        "http_status": result.http_status,
+        "url": feed.url,
+        "final_url": result.final_url,
+        "bytes": len(result.body) if result.body is not None else None,
+        "attempts": result.attempts,
+        "error": result.error,
     }
 
 
-def list_feeds(*, db_path: str | None = None, feeds_path: str | None = None,
-               settings: Settings | None = None) -> list[dict[str, Any]]:
+def list_feeds(
+    *, db_path: str | None = None, feeds_path: str | None = None, settings: Settings | None = None
+) -> list[dict[str, Any]]:
     """Feeds with their last status: those in the store, plus configured ones never fetched."""
     settings = settings or Settings.load(db=db_path, feeds=feeds_path)
     rows: dict[str, dict[str, Any]] = {}
     if Path(settings.db).exists():
-        db = open_db(settings.db, readonly=True)
-        try:
+        with reader(settings) as db:
             if "feeds" in db.table_names():
                 rows = {row["name"]: row for row in feed_rows(db)}
-        finally:
-            db.close()
     if Path(settings.feeds).exists():
         for feed in load_feeds(settings.feeds):
-            rows.setdefault(feed.name, {"name": feed.name, "url": feed.url, "language": feed.language,
-                                        "last_status": "never fetched", "articles": 0})
+            rows.setdefault(
+                feed.name,
+                {
+                    "name": feed.name,
+                    "url": feed.url,
+                    "language": feed.language,
+                    "last_status": "never fetched",
+                    "articles": 0,
+                },
+            )
     return sorted(rows.values(), key=lambda r: r["name"])
-
-
 
 
 def store_stats(*, db_path: str | None = None, settings: Settings | None = None) -> dict[str, Any]:
     """Counts by source and language and the published range, for ``narrative stats``."""
     settings = settings or Settings.load(db=db_path)
-    if not Path(settings.db).exists():
-        raise InputError(Errors.E001.format(path=settings.db).replace("--feeds feeds.yaml", "--db narrative.db"))
-    db = open_db(settings.db, readonly=True)
-    try:
+    with reader(settings) as db:  # a missing store is E013 (no such database), as for every read command
         return store_summary(db)
-    finally:
-        db.close()

@@ -26,11 +26,11 @@ from ..catalog import (
     load_narratives,
     resolve_narrative_id,
 )
+from ..clock import utc_now_iso
 from ..config import Settings
-from ..ingest.normalize import utc_now_iso
 from ..nlp.narrative_model import NarrativeScorer, PreparedNarrative, SentenceFacts, in_scope, scorer_dir
 from ..nlp.stance import MAY_BE_RELEVANT, SENTENCE_RELEVANT, SentenceStance, article_stance, zh_polarity
-from ..store import open_db, write_lock
+from ..store import writer
 from ..store.scores import article_material, pending_for_scoring, save_scores
 
 SCORER_VERSION = "score-4"  # 4: sentiment only where it informs a result (see score_material); 3: example classifier
@@ -341,10 +341,5 @@ def score(
     """Score stored articles for a narrative (default: the ``narrative`` setting); ``force``
     re-scores everything (after a model or narrative change the version differs, so plain
     ``score`` already re-scores)."""
-    settings = Settings.load(db=db_path)
-    with write_lock(settings.db, timeout=settings.lock_timeout):
-        db = open_db(settings.db)
-        try:
-            return score_db(db, narrative_id=narrative_id, force=force, limit=limit, model_path=model_path)
-        finally:
-            db.close()
+    with writer(Settings.load(db=db_path)) as db:
+        return score_db(db, narrative_id=narrative_id, force=force, limit=limit, model_path=model_path)

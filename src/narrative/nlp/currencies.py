@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..catalog import models_dir
-from ..errors import ConfigError
+from ..errors import ConfigError, Errors
 
 
 @dataclass(frozen=True)
@@ -92,16 +92,13 @@ def currency_table(path: Path | None = None) -> CurrencyTable:
     try:
         lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
     except OSError as error:
-        raise ConfigError(
-            f"{path}: cannot read the currency table ({error.strerror}); reinstall narrative "
-            "or set NARRATIVE_MODELS to a folder that has currencies.csv"
-        ) from error
+        raise ConfigError(Errors.E147.format(path=path, problem=error.strerror)) from error
     by_surface: dict[str, str] = {}
     symbols, codes, names, chinese, minor = [], [], [], [], []
     for number, row in enumerate(csv.DictReader(lines), start=2):
         code = (row.get("code") or "").strip()
         if not re.fullmatch(r"[A-Z]{3}", code):
-            raise ConfigError(f"{path}: row {number}: code {code!r} is not an ISO 4217 code (three capitals)")
+            raise ConfigError(Errors.E148.format(path=path, row=number, code=code))
         codes.append(code)
         by_surface.setdefault(code.casefold(), code)
         for symbol in filter(None, (row.get("symbols") or "").split("|")):

