@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import query
+from conftest import copy_store, query
 
 from narrative import api
 from narrative.api.analyze import analyze
@@ -43,14 +43,21 @@ ARTICLES = [
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
+def scored_template(tmp_path_factory) -> Path:
+    """The three articles imported, enriched and scored once per module; tests get copies (``store``)."""
     folder = tmp_path_factory.mktemp("scored")
     archive = folder / "news.jsonl"
     archive.write_text("\n".join(json.dumps(a) for a in ARTICLES), encoding="utf-8")
-    db = str(folder / "narrative.db")
-    summary = api.import_archive(str(archive), db_path=db, source="test")
+    db = folder / "narrative.db"
+    summary = api.import_archive(str(archive), db_path=str(db), source="test")
     assert summary.enrichment.scoring.articles == 3
     return db
+
+
+@pytest.fixture
+def store(scored_template, tmp_path) -> str:
+    """This test's own copy of the scored store: what one test writes, no other test sees."""
+    return copy_store(scored_template, tmp_path)
 
 
 TINY_NARRATIVE = """\
@@ -214,4 +221,3 @@ def test_issue_9_sentiment_and_stance_only_where_relevance_can_matter(store, mon
     everywhere = query(store, "SELECT label, model_version FROM sentence_scores WHERE narrative = 'china-ai'")
     assert all(label != "unscored" and version.startswith("score-4-all+") for label, version in everywhere)
     monkeypatch.delenv("NARRATIVE_SENTIMENT_SENTENCES")
-    api.score(db_path=store)  # back to the default scope for the other tests

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from conftest import make_items, rss, send, static, write_feeds
 from conftest import query as rows
 
@@ -20,11 +19,11 @@ RDF = b"""<?xml version="1.0" encoding="utf-8"?>
  xmlns:dc="http://purl.org/dc/elements/1.1/">
 <channel rdf:about="http://example.test/rdf"><title>RDF test</title><link>http://example.test/</link>
 <description>d</description></channel>
-<item rdf:about="http://example.test/rdf/1"><title>SMIC adds capacity at its Shanghai fab as demand for local chips grows</title>
-<link>http://example.test/rdf/1</link><dc:date>2025-09-03T01:00:00Z</dc:date><description>SMIC text.</description></item>
+<item rdf:about="http://example.test/rdf/1">
+<title>SMIC adds capacity at its Shanghai fab as demand for local chips grows</title>
+<link>http://example.test/rdf/1</link><dc:date>2025-09-03T01:00:00Z</dc:date>
+<description>SMIC text.</description></item>
 </rdf:RDF>"""
-
-
 
 
 def test_ingest_mixed_outcomes_never_stop_the_run(server, tmp_path, fast_settings):
@@ -73,12 +72,19 @@ def test_ingest_every_feed_failing_is_nothing_done(server, tmp_path, fast_settin
 
 
 def test_ingest_same_story_in_two_feeds_is_one_article_with_two_sources(server, tmp_path, fast_settings):
-    story = {"title": "Alibaba lifts AI spending plan as cloud revenue accelerates",
-             "pubDate": "Tue, 02 Sep 2025 08:00:00 GMT",
-             "description": "Alibaba Group said on Tuesday it would raise AI infrastructure spending."}
+    story = {
+        "title": "Alibaba lifts AI spending plan as cloud revenue accelerates",
+        "pubDate": "Tue, 02 Sep 2025 08:00:00 GMT",
+        "description": "Alibaba Group said on Tuesday it would raise AI infrastructure spending.",
+    }
     one = dict(story, link="http://wire.example.test/a/1?utm_source=rss&amp;utm_medium=feed#top", guid="w-1")
-    two = dict(story, title=story["title"].upper() + " - Example Wire", link="http://news.example.test/x/77",
-               guid="n-77", description=story["description"][:40] + "...")
+    two = dict(
+        story,
+        title=story["title"].upper() + " - Example Wire",
+        link="http://news.example.test/x/77",
+        guid="n-77",
+        description=story["description"][:40] + "...",
+    )
     server.routes["/one"] = static(rss([one]))
     server.routes["/two"] = static(rss([two, two]))  # the repeat inside one feed is seen, not new
     feeds = [{"name": "one", "url": server.url("/one")}, {"name": "two", "url": server.url("/two")}]
@@ -94,14 +100,26 @@ def test_ingest_same_story_in_two_feeds_is_one_article_with_two_sources(server, 
 
 def test_ingest_full_text_fetches_new_pages_and_keeps_summary_on_failure(server, tmp_path, fast_settings):
     paragraph = "Cambricon reported revenue that rose more than fortyfold from a year earlier. " * 8
-    page = f"<html><head><title>t</title></head><body><nav>menu</nav><article><h1>Cambricon</h1>" \
-           f"<p>{paragraph}</p><p>{paragraph}</p></article><footer>footer</footer></body></html>".encode()
+    page = (
+        f"<html><head><title>t</title></head><body><nav>menu</nav><article><h1>Cambricon</h1>"
+        f"<p>{paragraph}</p><p>{paragraph}</p></article><footer>footer</footer></body></html>".encode()
+    )
     server.routes["/page/1"] = static(page, content_type="text/html; charset=utf-8")
     items = [
-        {"title": "Cambricon revenue soars on demand for domestic AI chips", "link": server.url("/page/1"),
-         "guid": "p1", "pubDate": "Wed, 27 Aug 2025 10:00:00 GMT", "description": "Short summary one."},
-        {"title": "Page that is gone leaves only the feed summary behind", "link": server.url("/page/2"),
-         "guid": "p2", "pubDate": "Wed, 27 Aug 2025 11:00:00 GMT", "description": "Short summary two."},
+        {
+            "title": "Cambricon revenue soars on demand for domestic AI chips",
+            "link": server.url("/page/1"),
+            "guid": "p1",
+            "pubDate": "Wed, 27 Aug 2025 10:00:00 GMT",
+            "description": "Short summary one.",
+        },
+        {
+            "title": "Page that is gone leaves only the feed summary behind",
+            "link": server.url("/page/2"),
+            "guid": "p2",
+            "pubDate": "Wed, 27 Aug 2025 11:00:00 GMT",
+            "description": "Short summary two.",
+        },
     ]
     server.routes["/full"] = static(rss(items))
     feeds = [{"name": "full", "url": server.url("/full"), "full_text": True}]
@@ -110,15 +128,21 @@ def test_ingest_full_text_fetches_new_pages_and_keeps_summary_on_failure(server,
 
     api.ingest(settings=settings, enrich=False)
 
-    got = dict((r[0].rsplit("/", 1)[-1], r[1:]) for r in rows(
-        settings.db, "SELECT guid, text_source, fulltext_error, text FROM articles "
-                     "JOIN article_sources s ON s.article_id = articles.id"))
+    got = dict(
+        (r[0].rsplit("/", 1)[-1], r[1:])
+        for r in rows(
+            settings.db,
+            "SELECT guid, text_source, fulltext_error, text FROM articles "
+            "JOIN article_sources s ON s.article_id = articles.id",
+        )
+    )
     assert got["p1"][0] == "full_text" and "fortyfold" in got["p1"][2] and "menu" not in got["p1"][2]
     assert got["p2"][0] == "summary" and "404" in got["p2"][1] and got["p2"][2] == "Short summary two."
     assert rows(settings.db, "SELECT fulltext_failures FROM fetches") == [(1,)]
     # A second run with a changed feed body fetches no page for items already stored.
-    server.routes["/full"] = static(rss(items + [dict(items[0], guid="p3", title="Another new item here today",
-                                                      link=server.url("/page/3"))]))
+    server.routes["/full"] = static(
+        rss([*items, dict(items[0], guid="p3", title="Another new item here today", link=server.url("/page/3"))])
+    )
     before = server.hits.get("/page/1", 0)
     api.ingest(settings=settings, enrich=False)
     assert server.hits.get("/page/1", 0) == before and server.hits.get("/page/3") == 1
@@ -126,7 +150,9 @@ def test_ingest_full_text_fetches_new_pages_and_keeps_summary_on_failure(server,
 
 def test_ingest_fts_finds_articles(server, tmp_path, fast_settings):
     server.routes["/rss"] = static(rss(make_items("fts", 3)))
-    settings = fast_settings(feeds=str(write_feeds(tmp_path / "feeds.yaml", [{"name": "rss", "url": server.url("/rss")}])))
+    settings = fast_settings(
+        feeds=str(write_feeds(tmp_path / "feeds.yaml", [{"name": "rss", "url": server.url("/rss")}]))
+    )
     api.ingest(settings=settings, enrich=False)
     hits = rows(settings.db, "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'Tencent'")
     assert hits == [(3,)]
@@ -158,9 +184,19 @@ def test_ingest_undeclared_and_header_declared_chinese_encodings_over_http(serve
 
     for name, body, content_type in (("gb", gb, None), ("big5", big5, "application/rss+xml; charset=big5")):
         expected = [e.title for e in parse_feed(body, url="x", content_type=content_type).entries]
-        stored = [r[0] for r in rows(settings.db, "SELECT a.title FROM articles a JOIN article_sources s "
-                                                  "ON s.article_id = a.id WHERE s.source = ? ORDER BY a.id", (name,))]
+        stored = [
+            r[0]
+            for r in rows(
+                settings.db,
+                "SELECT a.title FROM articles a JOIN article_sources s "
+                "ON s.article_id = a.id WHERE s.source = ? ORDER BY a.id",
+                (name,),
+            )
+        ]
         assert stored == expected and stored
         assert all("\ufffd" not in t and any("\u4e00" <= ch <= "\u9fff" for ch in t) for t in stored)
-        assert rows(settings.db, "SELECT language FROM articles a JOIN article_sources s ON s.article_id = a.id "
-                                 "WHERE s.source = ? LIMIT 1", (name,)) == [("zh",)]
+        assert rows(
+            settings.db,
+            "SELECT language FROM articles a JOIN article_sources s ON s.article_id = a.id WHERE s.source = ? LIMIT 1",
+            (name,),
+        ) == [("zh",)]

@@ -13,7 +13,7 @@ from conftest import make_items, rss, static, write_feeds
 
 from narrative.cli import cli
 
-DEMO = Path(__file__).resolve().parent.parent / "examples" / "demo"
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
 
 
 def run(*args):
@@ -23,8 +23,11 @@ def run(*args):
 def test_cli_bad_feeds_file_exits_2_with_one_line(tmp_path):
     bad = tmp_path / "feeds.yaml"
     bad.write_text("feeds:\n  - name: x\n    url: gopher://old\n")
-    result = subprocess.run([sys.executable, "-m", "narrative", "ingest", "--feeds", str(bad), "--db",
-                             str(tmp_path / "x.db")], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "narrative", "ingest", "--feeds", str(bad), "--db", str(tmp_path / "x.db")],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"Error: {bad}: [feeds[0] line 2 name='x']")
@@ -52,13 +55,17 @@ def test_cli_ingest_demo_corpus(tmp_path):
 
 def test_cli_feeds_lists_status_as_json_and_csv(server, tmp_path):
     server.routes["/ok"] = static(rss(make_items("ok", 2)))
-    feeds = write_feeds(tmp_path / "feeds.yaml", [{"name": "ok", "url": server.url("/ok")},
-                                                  {"name": "gone", "url": server.url("/gone")}])
+    feeds = write_feeds(
+        tmp_path / "feeds.yaml",
+        [{"name": "ok", "url": server.url("/ok")}, {"name": "gone", "url": server.url("/gone")}],
+    )
     db = tmp_path / "f.db"
     result = run("ingest", "--feeds", str(feeds), "--db", str(db), "--silent")
     assert result.exit_code == 0 and "gone: HTTP 404" in result.stderr
-    listed = {r["name"]: r for r in json.loads(run("feeds", "--feeds", str(feeds), "--db", str(db),
-                                                   "--format", "json").stdout)}
+    listed = {
+        r["name"]: r
+        for r in json.loads(run("feeds", "--feeds", str(feeds), "--db", str(db), "--format", "json").stdout)
+    }
     assert listed["ok"]["last_status"] == "ok" and listed["gone"]["last_status"] == "error"
     csv_out = run("feeds", "--feeds", str(feeds), "--db", str(db), "--format", "csv").stdout
     assert csv_out.splitlines()[0] == "name,last_status,articles,last_fetched_at,last_error,url"
@@ -72,8 +79,11 @@ def test_cli_ingest_exits_1_when_every_feed_fails(server, tmp_path):
 
 def test_cli_import_reports_bad_rows_by_line(tmp_path):
     archive = tmp_path / "news.csv"
-    archive.write_text("Headlines,Time,Description\nBaidu robotaxi unit expands to Dubai,Jul 18 2025,Text\n"
-                       ",,\nSomething,9 DAYS AGO,Text\n", encoding="utf-8")
+    archive.write_text(
+        "Headlines,Time,Description\nBaidu robotaxi unit expands to Dubai,Jul 18 2025,Text\n"
+        ",,\nSomething,9 DAYS AGO,Text\n",
+        encoding="utf-8",
+    )
     result = run("import", str(archive), "--db", str(tmp_path / "i.db"))
     assert result.exit_code == 0
     assert f"{archive}: skipped 1 blank rows (lines 3)" in result.stderr
@@ -98,7 +108,7 @@ def test_cli_every_command_has_help_with_an_example():
 def test_cli_readme_documents_every_command_and_setting():
     from narrative.config import SETTINGS
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     for name in cli.commands:
         assert f"narrative {name}" in readme, name
     for setting in SETTINGS:
