@@ -20,8 +20,15 @@ from sqlite_utils import Database
 
 from ..market.index import COLUMNS, PRECISIONS, RELEVANT
 from ..market.index import narrative_index as compute_index
-from ..store.aggregates import (clear_dirty, dirty_days, dirty_narratives, index_inputs, narrative_day_rows,
-                                refresh_entity_days, save_narrative_days)
+from ..store.aggregates import (
+    clear_dirty,
+    dirty_days,
+    dirty_narratives,
+    index_inputs,
+    narrative_day_rows,
+    refresh_entity_days,
+    save_narrative_days,
+)
 
 # The precision filters kept per day: every item (``all``) and exact times only; others are computed from articles.
 STORED_PRECISIONS = {"all": None, "exact": ["exact"]}
@@ -58,15 +65,17 @@ def stored_precision(precision) -> str | None:
     return "exact" if wanted == ["exact"] else None
 
 
-def index_from_days(db: Database, narrative: str, precision: str, *, start: pd.Timestamp | None = None,
-                    end: pd.Timestamp | None = None) -> pd.DataFrame:
+def index_from_days(
+    db: Database, narrative: str, precision: str, *, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None
+) -> pd.DataFrame:
     """The UTC-day narrative index from the stored days, recomputing (not storing) any day still dirty: equal to
     :func:`narrative.market.index.narrative_index` over every article (``calendar=None``)."""
     first = None if start is None else start.date().isoformat()
     last = None if end is None else end.date().isoformat()
     by_day = {row["day"]: row for row in narrative_day_rows(db, narrative, precision, first_day=first, last_day=last)}
-    stale = [d for d in dirty_days(db, "index", narrative) if (first is None or d >= first) and
-             (last is None or d <= last)]
+    stale = [
+        d for d in dirty_days(db, "index", narrative) if (first is None or d >= first) and (last is None or d <= last)
+    ]
     for chunk in _chunks(stale):
         for day in chunk:
             by_day.pop(day, None)
@@ -80,8 +89,11 @@ def index_from_days(db: Database, narrative: str, precision: str, *, start: pd.T
         frame[column] = frame[column].astype(float)
     lowest = start if start is not None else (frame.index.min() if days else None)
     highest = end if end is not None else (frame.index.max() if days else None)
-    rows = pd.DatetimeIndex([]) if lowest is None or highest is None else pd.date_range(
-        lowest.normalize(), highest.normalize(), freq="D")
+    rows = (
+        pd.DatetimeIndex([])
+        if lowest is None or highest is None
+        else pd.date_range(lowest.normalize(), highest.normalize(), freq="D")
+    )
     out = frame[COLUMNS].reindex(rows)
     for column in ("attention", "stories", "mentions", *(f"n_{p}" for p in PRECISIONS)):
         out[column] = out[column].fillna(0).astype(int)
@@ -93,19 +105,27 @@ def index_from_days(db: Database, narrative: str, precision: str, *, start: pd.T
 def _computed_days(db: Database, narrative: str, days: list[str], precision) -> list[dict[str, Any]]:
     """The index rows of ``days`` (consecutive or not, within one chunk) with any attention, from their articles."""
     first, last = date.fromisoformat(days[0]), date.fromisoformat(days[-1])
-    articles = pd.DataFrame(index_inputs(db, narrative, since=(first - timedelta(days=1)).isoformat(),
-                                         until=(last + timedelta(days=2)).isoformat(), min_relevance=RELEVANT))
+    articles = pd.DataFrame(
+        index_inputs(
+            db,
+            narrative,
+            since=(first - timedelta(days=1)).isoformat(),
+            until=(last + timedelta(days=2)).isoformat(),
+            min_relevance=RELEVANT,
+        )
+    )
     if articles.empty:
         return []
-    frame = compute_index(articles, calendar=None, start=pd.Timestamp(first), end=pd.Timestamp(last),
-                          precision=precision)
+    frame = compute_index(
+        articles, calendar=None, start=pd.Timestamp(first), end=pd.Timestamp(last), precision=precision
+    )
     wanted = set(days)
     out = []
     for stamp, row in frame.iterrows():
         day = stamp.date().isoformat()
         if day not in wanted or row["attention"] == 0:
             continue
-        values = {c: (None if pd.isna(row[c]) else row[c]) for c in COLUMNS}
+        values: dict[str, Any] = {c: (None if pd.isna(row[c]) else row[c]) for c in COLUMNS}
         for column in ("attention", "stories", "mentions", *(f"n_{p}" for p in PRECISIONS)):
             values[column] = int(values[column])
         for column in ("stance", "stance_stories", "share_positive", "net"):

@@ -18,9 +18,10 @@ import hashlib
 import logging
 import time
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import httpx
@@ -31,7 +32,9 @@ from .guard import AddressPolicy, BlockedAddressError, GuardedTransport, check_u
 LOGGER = logging.getLogger(__name__)
 
 _RETRY_STATUSES = {408, 425, 429, 500, 502, 503, 504}
-_FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
+_FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
+)
 
 
 @dataclasses.dataclass
@@ -56,7 +59,7 @@ class FetchResult:
         return hashlib.sha1(self.body).hexdigest() if self.body is not None else None
 
 
-class BodyTooLarge(Exception):
+class BodyTooLargeError(Exception):
     pass
 
 
@@ -110,8 +113,8 @@ class Fetcher:
         self._client: httpx.AsyncClient | None = None
         self._pages: httpx.AsyncClient | None = None
 
-    async def __aenter__(self) -> "Fetcher":
-        common = dict(
+    async def __aenter__(self) -> Fetcher:
+        common: dict[str, Any] = dict(
             timeout=httpx.Timeout(self.limits.read_timeout, connect=self.limits.connect_timeout),
             follow_redirects=True,
             max_redirects=self.limits.max_redirects,
@@ -119,8 +122,11 @@ class Fetcher:
             trust_env=False,
         )
         self._client = httpx.AsyncClient(limits=_POOL, **common)
-        self._pages = httpx.AsyncClient(transport=GuardedTransport(self.page_policy, limits=_POOL),
-                                        event_hooks={"request": [refuse_other_schemes]}, **common)
+        self._pages = httpx.AsyncClient(
+            transport=GuardedTransport(self.page_policy, limits=_POOL),
+            event_hooks={"request": [refuse_other_schemes]},
+            **common,
+        )
         return self
 
     async def __aexit__(self, *exc_info) -> None:
@@ -128,9 +134,16 @@ class Fetcher:
             if client is not None:
                 await client.aclose()
 
-    async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
-                    max_bytes: int | None = None, accept: str = _FEED_ACCEPT,
-                    deadline_at: float | None = None) -> FetchResult:
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        max_bytes: int | None = None,
+        accept: str = _FEED_ACCEPT,
+        deadline_at: float | None = None,
+    ) -> FetchResult:
         """Fetch a feed: ``url`` (http(s), ``file://`` or a local path) within the deadline. Never raises.
 
         ``deadline_at`` (the event loop's clock) ends the fetch; by default the ``deadline`` limit from now.
@@ -145,8 +158,9 @@ class Fetcher:
         result.duration = time.monotonic() - started
         return result
 
-    async def fetch_page(self, url: str, *, max_bytes: int | None = None,
-                         deadline_at: float | None = None) -> FetchResult:
+    async def fetch_page(
+        self, url: str, *, max_bytes: int | None = None, deadline_at: float | None = None
+    ) -> FetchResult:
         """Fetch an article page linked from a feed: http(s) only, never a local file, and only addresses
         the page policy allows (after DNS, on every redirect). Never raises.
 
@@ -157,8 +171,9 @@ class Fetcher:
             check_url(url)
         except (BlockedAddressError, httpx.InvalidURL) as exc:
             return FetchResult(url=url, status="error", error=str(exc), attempts=0)
-        result = await self._fetch_http(self._pages, url, None, None, max_bytes or self.limits.max_bytes,
-                                        _PAGE_ACCEPT, deadline_at)
+        result = await self._fetch_http(
+            self._pages, url, None, None, max_bytes or self.limits.max_bytes, _PAGE_ACCEPT, deadline_at
+        )
         result.duration = time.monotonic() - started
         return result
 
@@ -168,15 +183,17 @@ class Fetcher:
         result = FetchResult(url=url, status="error")
         try:
             async with asyncio.timeout_at(deadline_at):
-                result = await self._fetch_with_retries(client, url, etag, last_modified, max_bytes, accept,
-                                                        result, deadline_at)
+                result = await self._fetch_with_retries(
+                    client, url, etag, last_modified, max_bytes, accept, result, deadline_at
+                )
         except TimeoutError:
             result.status = "error"
             result.error = f"deadline of {self.limits.deadline:g}s exceeded"
         return result
 
-    async def _fetch_with_retries(self, client, url, etag, last_modified, max_bytes, accept, result,
-                                  deadline_at) -> FetchResult:
+    async def _fetch_with_retries(
+        self, client, url, etag, last_modified, max_bytes, accept, result, deadline_at
+    ) -> FetchResult:
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
@@ -199,11 +216,11 @@ class Fetcher:
             except BlockedAddressError as exc:
                 result.status, result.error = "error", str(exc)
                 return result
-            except (httpx.HTTPError, BodyTooLarge, zlib.error, ValueError) as exc:
+            except (httpx.HTTPError, BodyTooLargeError, zlib.error, ValueError) as exc:
                 result.status, result.error = "error", _describe(exc)
                 return result
             if attempt < self.limits.retries:
-                delay = retry_after if retry_after is not None else self.limits.backoff * (2 ** attempt)
+                delay = retry_after if retry_after is not None else self.limits.backoff * (2**attempt)
                 if asyncio.get_running_loop().time() + delay >= deadline_at:
                     # Sleeping into the deadline would record "deadline exceeded" and hide the real cause.
                     why = f"Retry-After {retry_after:g}s" if retry_after is not None else f"a retry in {delay:g}s"
@@ -229,7 +246,7 @@ class Fetcher:
                 return result
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
-                raise BodyTooLarge(f"body of {int(declared):,} bytes exceeds the {max_bytes:,}-byte cap")
+                raise BodyTooLargeError(f"body of {int(declared):,} bytes exceeds the {max_bytes:,}-byte cap")
             result.body = await _read_capped(response, max_bytes)
             result.status, result.error = "ok", None
             result.etag = response.headers.get("etag")
@@ -245,14 +262,14 @@ async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
     async for chunk in response.aiter_raw():
         raw_seen += len(chunk)
         if raw_seen > max_bytes:
-            raise BodyTooLarge(f"body exceeds the {max_bytes:,}-byte cap")
+            raise BodyTooLargeError(f"body exceeds the {max_bytes:,}-byte cap")
         out += inflater.feed(chunk, max_bytes - len(out)) if inflater else chunk
         if len(out) > max_bytes:
-            raise BodyTooLarge(f"body exceeds the {max_bytes:,}-byte cap after decompression")
+            raise BodyTooLargeError(f"body exceeds the {max_bytes:,}-byte cap after decompression")
     if inflater:
         out += inflater.flush(max_bytes - len(out))
         if len(out) > max_bytes:
-            raise BodyTooLarge(f"body exceeds the {max_bytes:,}-byte cap after decompression")
+            raise BodyTooLargeError(f"body exceeds the {max_bytes:,}-byte cap after decompression")
     return bytes(out)
 
 
@@ -321,8 +338,8 @@ def retry_after_seconds(value: str, *, now: datetime | None = None) -> float | N
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    now = now or datetime.now(timezone.utc)
+        when = when.replace(tzinfo=UTC)
+    now = now or datetime.now(UTC)
     try:
         return max(0.0, (when - now).total_seconds())
     except OverflowError:

@@ -187,9 +187,7 @@ class SessionCalendar:
         span = f"{self.sessions[0].date()}..{self.sessions[-1].date()}" if len(self) else "empty"
         return f"SessionCalendar({self.exchange}, {span}, {len(self)} sessions, source={self.source})"
 
-    def session_for(
-        self, moments, *, intraday: Literal["same", "next"] = "same", precision=None, source_tz=None
-    ) -> pd.DatetimeIndex:
+    def session_for(self, moments, *, intraday: str = "same", precision=None, source_tz=None) -> pd.DatetimeIndex:
         """The session each UTC moment can first affect (NaT past the last known session).
 
         ``precision`` (one per moment, or one for all; default ``exact``) and ``source_tz`` apply the

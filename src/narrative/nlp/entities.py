@@ -15,6 +15,7 @@ import dataclasses
 import re
 import unicodedata
 from collections import Counter
+from typing import TYPE_CHECKING, Any, cast
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -25,19 +26,28 @@ from .name_spans import common_words as _common_words
 from .name_spans import heading_words
 from .types import Mention
 
+if TYPE_CHECKING:
+    from spacy.pipeline import EntityRuler
+
 RULER_NAME = "catalog_ruler"
 _LABELS = {
-    "person": "PERSON", "place": "GPE", "ai_model": "PRODUCT", "chip": "PRODUCT", "product": "PRODUCT",
+    "person": "PERSON",
+    "place": "GPE",
+    "ai_model": "PRODUCT",
+    "chip": "PRODUCT",
+    "product": "PRODUCT",
 }
 # Every label that names something (OntoNotes); dates, money, percentages and counts are figures, not names.
-NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW",
-                         "LANGUAGE"})
+NAME_LABELS = frozenset(
+    {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
+)
 KEPT_LABELS = NAME_LABELS  # unlinked NER spans worth storing
 _LEADING_ARTICLES = frozenset({"the"})
 _POSSESSIVES = frozenset({"'s", "’s", "'", "’"})
 _CORPORATE_SUFFIX = re.compile(
     r"[\s,]+(inc|incorporated|corp|corporation|co|company|ltd|limited|plc|holdings?|group|sa|ag|nv|llc|lp)\.?$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _LEADING_THE = re.compile(r"^(the)\s+", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"\s*['’]s?$")
 ROLE_WORDS = re.compile(
@@ -45,7 +55,8 @@ ROLE_WORDS = re.compile(
     r"strategist|analyst|economist|manager|partner|officer|executive|spokes(?:person|man|woman)|minister|"
     r"secretary|governor|professor|researcher|trader|investor|adviser|advisor|vice|senior|general counsel|"
     r"lead|principal|portfolio|commissioner|premier|leader|boss|owner|scientist|engineer|editor)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def label_for(entity: Entity) -> str:
@@ -59,7 +70,9 @@ def add_catalog_ruler(nlp: Language, catalog: Catalog) -> None:
     ``exact_aliases`` and tickers case-sensitively, so "Ascend" the chip is not "ascend"
     the verb. Both are phrase matchers: token patterns would cost several times more.
     """
-    folded, exact = [], []
+    # add_patterns takes str or token-pattern values; ours are phrase patterns (str) only
+    folded: list[dict[str, Any]] = []
+    exact: list[dict[str, Any]] = []
     for entity in catalog.entities:
         if entity.type == "place":
             # Places are linked after NER instead: as ruler patterns they would cut longer names
@@ -73,10 +86,19 @@ def add_catalog_ruler(nlp: Language, catalog: Catalog) -> None:
         tickers = {listing.symbol for listing in entity.listings if not listing.ambiguous}
         for name in _apostrophe_variants({*entity.exact_aliases, *tickers} - gated):
             exact.append({"label": label, "pattern": name, "id": entity.id})
-    for name, attr, patterns, overwrite in ((RULER_NAME, "LOWER", folded, True),
-                                            (f"{RULER_NAME}_exact", "ORTH", exact, False)):
-        ruler = nlp.add_pipe("entity_ruler", name=name, before="ner",
-                             config={"phrase_matcher_attr": attr, "overwrite_ents": overwrite, "validate": False})
+    for name, attr, patterns, overwrite in (
+        (RULER_NAME, "LOWER", folded, True),
+        (f"{RULER_NAME}_exact", "ORTH", exact, False),
+    ):
+        ruler = cast(
+            "EntityRuler",
+            nlp.add_pipe(
+                "entity_ruler",
+                name=name,
+                before="ner",
+                config={"phrase_matcher_attr": attr, "overwrite_ents": overwrite, "validate": False},
+            ),
+        )
         with nlp.select_pipes(enable=[]):
             ruler.add_patterns(patterns)
 
@@ -108,7 +130,7 @@ class CatalogLinks:
     lower_names: frozenset[str]  # names the catalog itself writes in lower case
 
     @classmethod
-    def from_catalog(cls, catalog: Catalog) -> "CatalogLinks":
+    def from_catalog(cls, catalog: Catalog) -> CatalogLinks:
         """>>> CatalogLinks.from_catalog(load_catalog()).tickers["BABA"]  # doctest: +SKIP
         'alibaba'
         """
@@ -116,9 +138,14 @@ class CatalogLinks:
         exchanges = {_key(listing.exchange) for e in catalog.entities for listing in e.listings}
         exchanges |= {_key(e.name) for e in catalog.entities if e.type == "exchange"}
         lower = {n for e in catalog.entities for n in e.names() if n == n.lower()}
-        return cls(by_id=catalog.by_id(), names=name_index(catalog),
-                   stop_names=frozenset(_key(name) for name in catalog.stop_names),
-                   tickers=tickers, exchanges=frozenset(exchanges), lower_names=frozenset(lower))
+        return cls(
+            by_id=catalog.by_id(),
+            names=name_index(catalog),
+            stop_names=frozenset(_key(name) for name in catalog.stop_names),
+            tickers=tickers,
+            exchanges=frozenset(exchanges),
+            lower_names=frozenset(lower),
+        )
 
 
 def normalise_name(surface: str) -> str:
@@ -149,8 +176,8 @@ def mentions_from_doc(doc: Doc, links: CatalogLinks, sentence_of: list[int]) -> 
     """
     mentions = []
     common = heading_words(doc)
-    for span in doc.ents:
-        span = _trimmed(doc, span)
+    for ent in doc.ents:
+        span = _trimmed(doc, ent)
         if span is None:
             continue
         entity_id = span.ent_id_ or None
@@ -182,8 +209,9 @@ def mentions_from_doc(doc: Doc, links: CatalogLinks, sentence_of: list[int]) -> 
 _CONSISTENT_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP")
 
 
-def _repeated_names(doc: Doc, mentions: list[Mention], links: CatalogLinks, common: frozenset[str],
-                    sentence_of) -> list[Mention]:
+def _repeated_names(
+    doc: Doc, mentions: list[Mention], links: CatalogLinks, common: frozenset[str], sentence_of
+) -> list[Mention]:
     """One name, one reading per document: what the NER tagged once is the same thing where it missed it.
 
     An unlinked name keeps the label it has most often ("Suker" after "Davor Suker" is the person; a company
@@ -204,26 +232,35 @@ def _repeated_names(doc: Doc, mentions: list[Mention], links: CatalogLinks, comm
     covered = {i for m in mentions for i in range(m.start, m.end)}
     first_words: dict[str, list[tuple[str, ...]]] = {}
     for words in sorted(label_of, key=len, reverse=True):
-        if _key(" ".join(words)) not in links.stop_names and all(w[:1].isupper() for w in words) \
-                and not any(w.lower() in common for w in words):
+        if (
+            _key(" ".join(words)) not in links.stop_names
+            and all(w[:1].isupper() for w in words)
+            and not any(w.lower() in common for w in words)
+        ):
             first_words.setdefault(words[0], []).append(words)
     added = []
     for token in doc:
         for words in first_words.get(token.text, ()):
             end = token.i + len(words)
-            if tuple(t.text for t in doc[token.i:end]) == words and not any(
-                    i in covered for i in range(token.idx, doc[end - 1].idx + len(doc[end - 1]))):
-                span = doc[token.i:end]
-                added.append(_mention(span, None, normalise_name(span.text), label_of[words], "ner+document",
-                                      sentence_of))
+            if tuple(t.text for t in doc[token.i : end]) == words and not any(
+                i in covered for i in range(token.idx, doc[end - 1].idx + len(doc[end - 1]))
+            ):
+                span = doc[token.i : end]
+                added.append(
+                    _mention(span, None, normalise_name(span.text), label_of[words], "ner+document", sentence_of)
+                )
                 covered.update(range(span.start_char, span.end_char))
                 break
     return added
 
 
 def _before_ticker(doc: Doc, span: Span, links: CatalogLinks) -> bool:
-    return (span.end + 1 < len(doc) and doc[span.end].text == ":" and doc[span.end + 1].text in links.tickers
-            and _key(span.text) in links.exchanges)
+    return (
+        span.end + 1 < len(doc)
+        and doc[span.end].text == ":"
+        and doc[span.end + 1].text in links.tickers
+        and _key(span.text) in links.exchanges
+    )
 
 
 def _lower_case_word(surface: str, lower_names: frozenset[str]) -> bool:
@@ -236,12 +273,17 @@ def _prefixed_tickers(doc: Doc, links: CatalogLinks, found: list[Mention], sente
     extra = []
     for token in doc[2:]:
         entity_id = links.tickers.get(token.text)
-        if (entity_id is None or token.idx in covered or doc[token.i - 1].text != ":"
-                or _key(doc[token.i - 2].text) not in links.exchanges):
+        if (
+            entity_id is None
+            or token.idx in covered
+            or doc[token.i - 1].text != ":"
+            or _key(doc[token.i - 2].text) not in links.exchanges
+        ):
             continue
         entity = links.by_id[entity_id]
-        extra.append(_mention(doc[token.i:token.i + 1], entity.id, entity.name, label_for(entity), "ticker",
-                              sentence_of))
+        extra.append(
+            _mention(doc[token.i : token.i + 1], entity.id, entity.name, label_for(entity), "ticker", sentence_of)
+        )
     return extra
 
 
@@ -262,9 +304,17 @@ def _trimmed(doc: Doc, span: Span) -> Span | None:
 
 
 def _mention(span: Span, entity_id, name, label, method, sentence_of) -> Mention:
-    return Mention(entity_id=entity_id, name=name, label=label, surface=span.text,
-                   start=span.start_char, end=span.end_char,
-                   sentence=sentence_of[span.start], method=method, role=syntactic_role(span))
+    return Mention(
+        entity_id=entity_id,
+        name=name,
+        label=label,
+        surface=span.text,
+        start=span.start_char,
+        end=span.end_char,
+        sentence=sentence_of[span.start],
+        method=method,
+        role=syntactic_role(span),
+    )
 
 
 def _plausible(name: str, stop_names: frozenset[str] = frozenset()) -> bool:

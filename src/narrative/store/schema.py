@@ -92,7 +92,7 @@ def m001_ingest_tables(db: Database) -> None:
     db.execute("CREATE INDEX idx_article_sources_article ON article_sources(article_id)")
     db.execute("CREATE UNIQUE INDEX idx_article_sources_guid ON article_sources(source, guid) WHERE guid IS NOT NULL")
     db.execute("CREATE INDEX idx_article_sources_url ON article_sources(source, url)")
-    db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61")
+    db.table("articles").enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61")
 
 
 @migrations()
@@ -321,11 +321,14 @@ def m009_query_aggregates(db: Database) -> None:
             PRIMARY KEY (kind, narrative, day)
         ) WITHOUT ROWID""")
     # One entity's counts, per day (entity_days) and over every day (entity_totals).
-    counts = ("linked INTEGER NOT NULL, entity_key TEXT NOT NULL, entity_id TEXT, name TEXT NOT NULL, "
-              "label TEXT NOT NULL, mentions INTEGER NOT NULL, articles INTEGER NOT NULL, first_seen TEXT NOT NULL, "
-              "last_seen TEXT NOT NULL, aggregator_version TEXT NOT NULL")
-    db.execute(f"CREATE TABLE entity_days (day TEXT NOT NULL, {counts}, PRIMARY KEY (day, linked, entity_key)) "
-               f"WITHOUT ROWID")
+    counts = (
+        "linked INTEGER NOT NULL, entity_key TEXT NOT NULL, entity_id TEXT, name TEXT NOT NULL, "
+        "label TEXT NOT NULL, mentions INTEGER NOT NULL, articles INTEGER NOT NULL, first_seen TEXT NOT NULL, "
+        "last_seen TEXT NOT NULL, aggregator_version TEXT NOT NULL"
+    )
+    db.execute(
+        f"CREATE TABLE entity_days (day TEXT NOT NULL, {counts}, PRIMARY KEY (day, linked, entity_key)) WITHOUT ROWID"
+    )
     db.execute("CREATE INDEX idx_entity_days_key ON entity_days(linked, entity_key, day)")
     db.execute(f"CREATE TABLE entity_totals ({counts}, PRIMARY KEY (linked, entity_key)) WITHOUT ROWID")
     db.execute("CREATE INDEX idx_entity_totals_rank ON entity_totals(mentions DESC, articles DESC)")
@@ -353,42 +356,62 @@ def m009_query_aggregates(db: Database) -> None:
     # Covering indexes for the remaining query commands.
     db.execute("CREATE INDEX idx_figures_subject_name ON figures(subject COLLATE NOCASE, article_id)")
     db.execute("CREATE INDEX idx_article_scores_narrative ON article_scores(narrative, article_id)")
-    entity_day = "INSERT OR IGNORE INTO aggregate_dirty (kind, narrative, day) SELECT 'entities', '', " \
-                 "substr(published, 1, 10) FROM articles WHERE id = {row}.article_id;"
+    entity_day = (
+        "INSERT OR IGNORE INTO aggregate_dirty (kind, narrative, day) SELECT 'entities', '', "
+        "substr(published, 1, 10) FROM articles WHERE id = {row}.article_id;"
+    )
     # A stated date-only day may be the UTC date, the day before or the day after (the source's zone): mark all three.
-    narrative_days = ("INSERT OR IGNORE INTO aggregate_dirty (kind, narrative, day) SELECT 'index', "
-                      "replace(s.narrative, '_', '-'), date(a.published, d.shift) FROM article_scores s "
-                      "JOIN articles a ON a.id = s.article_id, "
-                      "(SELECT '-1 day' AS shift UNION ALL SELECT '+0 days' UNION ALL SELECT '+1 day') d "
-                      "WHERE s.article_id = {row}.{key};")
+    narrative_days = (
+        "INSERT OR IGNORE INTO aggregate_dirty (kind, narrative, day) SELECT 'index', "
+        "replace(s.narrative, '_', '-'), date(a.published, d.shift) FROM article_scores s "
+        "JOIN articles a ON a.id = s.article_id, "
+        "(SELECT '-1 day' AS shift UNION ALL SELECT '+0 days' UNION ALL SELECT '+1 day') d "
+        "WHERE s.article_id = {row}.{key};"
+    )
     old_days = narrative_days.replace("a.published", "{row}.published")
-    db.execute(f"CREATE TRIGGER aggregates_mentions_insert AFTER INSERT ON mentions BEGIN "
-               f"{entity_day.format(row='NEW')} END")
-    db.execute(f"CREATE TRIGGER aggregates_mentions_delete AFTER DELETE ON mentions BEGIN "
-               f"{entity_day.format(row='OLD')} END")
-    db.execute(f"CREATE TRIGGER aggregates_mentions_update AFTER UPDATE ON mentions BEGIN "
-               f"{entity_day.format(row='OLD')} {entity_day.format(row='NEW')} END")
-    db.execute(f"CREATE TRIGGER aggregates_published_update AFTER UPDATE OF published ON articles "
-               f"WHEN OLD.published IS NOT NEW.published BEGIN "
-               f"INSERT OR IGNORE INTO aggregate_dirty (kind, narrative, day) VALUES "
-               f"('entities', '', substr(OLD.published, 1, 10)), ('entities', '', substr(NEW.published, 1, 10)); "
-               f"{old_days.format(row='OLD', key='id')} {narrative_days.format(row='NEW', key='id')} END")
-    db.execute(f"CREATE TRIGGER aggregates_article_update AFTER UPDATE OF published_precision, source_tz, story_id "
-               f"ON articles BEGIN {narrative_days.format(row='NEW', key='id')} END")
+    db.execute(
+        f"CREATE TRIGGER aggregates_mentions_insert AFTER INSERT ON mentions BEGIN {entity_day.format(row='NEW')} END"
+    )
+    db.execute(
+        f"CREATE TRIGGER aggregates_mentions_delete AFTER DELETE ON mentions BEGIN {entity_day.format(row='OLD')} END"
+    )
+    db.execute(
+        f"CREATE TRIGGER aggregates_mentions_update AFTER UPDATE ON mentions BEGIN "
+        f"{entity_day.format(row='OLD')} {entity_day.format(row='NEW')} END"
+    )
+    db.execute(
+        f"CREATE TRIGGER aggregates_published_update AFTER UPDATE OF published ON articles "
+        f"WHEN OLD.published IS NOT NEW.published BEGIN "
+        f"INSERT OR IGNORE INTO aggregate_dirty (kind, narrative, day) VALUES "
+        f"('entities', '', substr(OLD.published, 1, 10)), ('entities', '', substr(NEW.published, 1, 10)); "
+        f"{old_days.format(row='OLD', key='id')} {narrative_days.format(row='NEW', key='id')} END"
+    )
+    db.execute(
+        f"CREATE TRIGGER aggregates_article_update AFTER UPDATE OF published_precision, source_tz, story_id "
+        f"ON articles BEGIN {narrative_days.format(row='NEW', key='id')} END"
+    )
     for table in ("article_scores", "article_sources"):
         for event, row in (("INSERT", "NEW"), ("DELETE", "OLD")):
-            db.execute(f"CREATE TRIGGER aggregates_{table}_{event.lower()} AFTER {event} ON {table} BEGIN "
-                       f"{narrative_days.format(row=row, key='article_id')} END")
-    db.execute(f"CREATE TRIGGER aggregates_article_scores_update AFTER UPDATE ON article_scores BEGIN "
-               f"{narrative_days.format(row='OLD', key='article_id')} "
-               f"{narrative_days.format(row='NEW', key='article_id')} END")
+            db.execute(
+                f"CREATE TRIGGER aggregates_{table}_{event.lower()} AFTER {event} ON {table} BEGIN "
+                f"{narrative_days.format(row=row, key='article_id')} END"
+            )
+    db.execute(
+        f"CREATE TRIGGER aggregates_article_scores_update AFTER UPDATE ON article_scores BEGIN "
+        f"{narrative_days.format(row='OLD', key='article_id')} "
+        f"{narrative_days.format(row='NEW', key='article_id')} END"
+    )
     # Backfill: every day of an existing store is dirty; `narrative enrich` (or the next ingest) recomputes them.
-    db.execute("INSERT OR IGNORE INTO aggregate_dirty (kind, narrative, day) SELECT DISTINCT 'entities', '', "
-               "substr(a.published, 1, 10) FROM mentions m JOIN articles a ON a.id = m.article_id")
-    db.execute("INSERT OR IGNORE INTO aggregate_dirty (kind, narrative, day) SELECT DISTINCT 'index', "
-               "replace(s.narrative, '_', '-'), date(a.published, d.shift) FROM article_scores s "
-               "JOIN articles a ON a.id = s.article_id, (SELECT '-1 day' AS shift UNION ALL SELECT '+0 days' "
-               "UNION ALL SELECT '+1 day') d")
+    db.execute(
+        "INSERT OR IGNORE INTO aggregate_dirty (kind, narrative, day) SELECT DISTINCT 'entities', '', "
+        "substr(a.published, 1, 10) FROM mentions m JOIN articles a ON a.id = m.article_id"
+    )
+    db.execute(
+        "INSERT OR IGNORE INTO aggregate_dirty (kind, narrative, day) SELECT DISTINCT 'index', "
+        "replace(s.narrative, '_', '-'), date(a.published, d.shift) FROM article_scores s "
+        "JOIN articles a ON a.id = s.article_id, (SELECT '-1 day' AS shift UNION ALL SELECT '+0 days' "
+        "UNION ALL SELECT '+1 day') d"
+    )
 
 
 @migrations()
