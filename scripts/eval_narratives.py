@@ -66,8 +66,9 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def metrics(rows: list[dict], relevance: list[float], stance: list[float], cut: float = SENTENCE_RELEVANT,
-            strict: bool = False) -> dict:
+def metrics(
+    rows: list[dict], relevance: list[float], stance: list[float], cut: float = SENTENCE_RELEVANT, strict: bool = False
+) -> dict:
     """P/R/F1 of relevance (>= cut, or > cut when strict) and stance accuracy among gold-relevant rows."""
     predicted = [(r > cut) if strict else (r >= cut) for r in relevance]
     gold = [bool(row["relevant"]) for row in rows]
@@ -77,8 +78,14 @@ def metrics(rows: list[dict], relevance: list[float], stance: list[float], cut: 
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     among = [(stance_label(s), row["stance"]) for s, row in zip(stance, rows) if row["relevant"]]
     accuracy = sum(p == g for p, g in among) / len(among) if among else float("nan")
-    return {"n": len(rows), "precision": precision, "recall": recall, "f1": f1, "stance_acc": accuracy,
-            "stance_n": len(among)}
+    return {
+        "n": len(rows),
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "stance_acc": accuracy,
+        "stance_n": len(among),
+    }
 
 
 def score_new(texts: list[str], narrative: str) -> tuple[list[float], list[float]]:
@@ -87,12 +94,23 @@ def score_new(texts: list[str], narrative: str) -> tuple[list[float], list[float
 
 
 def score_old(texts: list[str], before: Path) -> tuple[list[float], list[float]]:
-    env = {**os.environ, "PYTHONPATH": str(before / "src"), "NARRATIVE_MODELS": str(before / "models"),
-           "NARRATIVE_NARRATIVE": "china-ai"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(before / "src"),
+        "NARRATIVE_MODELS": str(before / "models"),
+        "NARRATIVE_NARRATIVE": "china-ai",
+    }
     with tempfile.TemporaryDirectory() as home:
         env["NARRATIVE_HOME"] = home
-        out = subprocess.run([sys.executable, "-c", OLD_RUNNER], input=json.dumps(texts), capture_output=True,
-                             text=True, env=env, cwd=home, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", OLD_RUNNER],
+            input=json.dumps(texts),
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=home,
+            check=True,
+        )
     pairs = json.loads(out.stdout)
     return [p[0] for p in pairs], [p[1] for p in pairs]
 
@@ -120,10 +138,15 @@ def real_2020() -> list[dict]:
 
 
 def table(results: dict) -> str:
-    lines = ["| narrative | scorer | lang | n | relevance P | R | F1 | stance acc (n) |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| narrative | scorer | lang | n | relevance P | R | F1 | stance acc (n) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for (narrative, scorer, lang), m in results.items():
-        lines.append(f"| {narrative} | {scorer} | {lang} | {m['n']} | {m['precision']:.3f} | {m['recall']:.3f} | "
-                     f"{m['f1']:.3f} | {m['stance_acc']:.3f} ({m['stance_n']}) |")
+        lines.append(
+            f"| {narrative} | {scorer} | {lang} | {m['n']} | {m['precision']:.3f} | {m['recall']:.3f} | "
+            f"{m['f1']:.3f} | {m['stance_acc']:.3f} ({m['stance_n']}) |"
+        )
     return "\n".join(lines)
 
 
@@ -131,19 +154,32 @@ def worst(rows, relevance, stance, k: int = 5) -> list[str]:
     misses = []
     for row, rel, st in zip(rows, relevance, stance):
         if (rel >= SENTENCE_RELEVANT) != bool(row["relevant"]):
-            misses.append((abs(rel - SENTENCE_RELEVANT), f"relevance {rel:.2f}, gold {'relevant' if row['relevant'] else 'irrelevant'}"
-                                                         f" ({row.get('style', '-')}, {row['lang']}): {row['text']}"))
+            misses.append(
+                (
+                    abs(rel - SENTENCE_RELEVANT),
+                    f"relevance {rel:.2f}, gold {'relevant' if row['relevant'] else 'irrelevant'}"
+                    f" ({row.get('style', '-')}, {row['lang']}): {row['text']}",
+                )
+            )
         elif row["relevant"] and stance_label(st) != row["stance"]:
-            misses.append((abs(st), f"stance {st:+.2f}, gold {row['stance']} ({row.get('style', '-')}, {row['lang']}): "
-                                    f"{row['text']}"))
+            misses.append(
+                (
+                    abs(st),
+                    f"stance {st:+.2f}, gold {row['stance']} ({row.get('style', '-')}, {row['lang']}): {row['text']}",
+                )
+            )
     return [text for _, text in sorted(misses, key=lambda m: -m[0])[:k]]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=["heldout", "dev"], default="heldout")
-    parser.add_argument("--before", type=Path, default=Path("/tmp/narr_before"),
-                        help="worktree of the pre-issue-9 commit, for the old scorer's figures")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        default=Path("/tmp/narr_before"),
+        help="worktree of the pre-issue-9 commit, for the old scorer's figures",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     results: dict[tuple[str, str, str], dict] = {}
@@ -164,23 +200,32 @@ def main() -> None:
             for lang in ("en", "zh", "all"):
                 pick = [i for i, r in enumerate(rows) if lang == "all" or r["lang"] == lang]
                 results[(narrative.id, name, lang)] = metrics(
-                    [rows[i] for i in pick], [rel[i] for i in pick], [st[i] for i in pick],
-                    cut=0.0 if strict else SENTENCE_RELEVANT, strict=strict)
+                    [rows[i] for i in pick],
+                    [rel[i] for i in pick],
+                    [st[i] for i in pick],
+                    cut=0.0 if strict else SENTENCE_RELEVANT,
+                    strict=strict,
+                )
         analysis[narrative.id] = worst(rows, relevance, stance)
     real = real_2020()
     if real:
         relevance, stance = score_new([r["text"] for r in real], "china-ai")
         mine = [i for i, r in enumerate(real) if r["narrative"] == "china-ai"]
-        results[("china-ai real 2020", "new", "en")] = metrics([real[i] for i in mine], [relevance[i] for i in mine],
-                                                             [stance[i] for i in mine])
+        results[("china-ai real 2020", "new", "en")] = metrics(
+            [real[i] for i in mine], [relevance[i] for i in mine], [stance[i] for i in mine]
+        )
         if (args.before / "src" / "narrative").is_dir():
             old_rel, old_st = score_old([real[i]["text"] for i in mine], args.before)
-            results[("china-ai real 2020", "old (rel > 0)", "en")] = metrics([real[i] for i in mine], old_rel, old_st,
-                                                                            cut=0.0, strict=True)
-        analysis["china-ai real 2020"] = worst([real[i] for i in mine], [relevance[i] for i in mine],
-                                               [stance[i] for i in mine])
-    print(f"split: {args.split}; relevant = relevance >= {SENTENCE_RELEVANT}; neutral band |stance| < {NEUTRAL_BAND}; "
-          f"targets F1 >= {TARGET_F1}, stance accuracy >= {TARGET_STANCE}\n")
+            results[("china-ai real 2020", "old (rel > 0)", "en")] = metrics(
+                [real[i] for i in mine], old_rel, old_st, cut=0.0, strict=True
+            )
+        analysis["china-ai real 2020"] = worst(
+            [real[i] for i in mine], [relevance[i] for i in mine], [stance[i] for i in mine]
+        )
+    print(
+        f"split: {args.split}; relevant = relevance >= {SENTENCE_RELEVANT}; neutral band |stance| < {NEUTRAL_BAND}; "
+        f"targets F1 >= {TARGET_F1}, stance accuracy >= {TARGET_STANCE}\n"
+    )
     print(table(results))
     for name, misses in analysis.items():
         print(f"\nworst misses, {name}:")

@@ -128,8 +128,10 @@ def card_table(results: dict, header: str) -> str:
     a, b = results["fpb_AllAgree"], results["fpb_50Agree"]
     fs, ft = results["fiqa_sentence"], results["fiqa_targeted"]
     lines = [
-        header, "",
-        "| set | n | accuracy | macro-F1 |", "|---|---|---|---|",
+        header,
+        "",
+        "| set | n | accuracy | macro-F1 |",
+        "|---|---|---|---|",
         f"| FPB AllAgree | {a['n']} | {a['accuracy']:.3f} | {a['macro_f1']:.3f} |",
         f"| FPB 50Agree | {b['n']} | {b['accuracy']:.3f} | {b['macro_f1']:.3f} |",
         f"| FiQA 2018 task 1, sentence (3-class, +-0.1) | {fs['n']} | {fs['accuracy']:.3f} | {fs['macro_f1']:.3f} |",
@@ -147,14 +149,24 @@ def variants_table(rows: list[dict]) -> str:
         m = r.get(key)
         return "-" if not m or m.get(field) is None else f"{m[field]:.3f}"
 
-    lines = ["### Variants tried (each trained by scripts/train_sentiment.py; FPB/FiQA never used for choices)", "",
-             "| variant | dev F1 (not FPB) | AllAgree acc | AllAgree F1 | 50Agree acc | 50Agree F1 | FiQA acc | FiQA F1 "
-             "| FiQA sign acc |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "### Variants tried (each trained by scripts/train_sentiment.py; FPB/FiQA never used for choices)",
+        "",
+        "| variant | dev F1 (not FPB) | AllAgree acc | AllAgree F1 | 50Agree acc | 50Agree F1 | FiQA acc | FiQA F1 "
+        "| FiQA sign acc |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
-        cells = [cell(r, "dev", "macro_f1"), cell(r, "fpb_AllAgree", "accuracy"), cell(r, "fpb_AllAgree", "macro_f1"),
-                 cell(r, "fpb_50Agree", "accuracy"), cell(r, "fpb_50Agree", "macro_f1"),
-                 cell(r, "fiqa_sentence", "accuracy"), cell(r, "fiqa_sentence", "macro_f1"),
-                 cell(r, "fiqa_sentence", "sign_accuracy")]
+        cells = [
+            cell(r, "dev", "macro_f1"),
+            cell(r, "fpb_AllAgree", "accuracy"),
+            cell(r, "fpb_AllAgree", "macro_f1"),
+            cell(r, "fpb_50Agree", "accuracy"),
+            cell(r, "fpb_50Agree", "macro_f1"),
+            cell(r, "fiqa_sentence", "accuracy"),
+            cell(r, "fiqa_sentence", "macro_f1"),
+            cell(r, "fiqa_sentence", "sign_accuracy"),
+        ]
         lines.append(f"| {r['name']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -178,8 +190,10 @@ def main(argv=None) -> int:
     model = SentimentModel.load(args.model, quantize=args.quantize, threads=args.threads, max_length=args.max_length)
     sets = score_all(model, args.data.resolve())
     results = evaluate(sets, args.neutral_shift)
-    print(f"model {model.version} (quantize={args.quantize}, neutral shift {args.neutral_shift:+.2f}, "
-          f"max_length {args.max_length}); {time.time() - t0:.0f}s")
+    print(
+        f"model {model.version} (quantize={args.quantize}, neutral shift {args.neutral_shift:+.2f}, "
+        f"max_length {args.max_length}); {time.time() - t0:.0f}s"
+    )
     for key, m in results.items():
         show(key, m)
     if args.shifts:
@@ -188,26 +202,52 @@ def main(argv=None) -> int:
             r = evaluate(sets, sh)
             if args.json:
                 with open(args.json, "a") as f:
-                    f.write(json.dumps({"name": f"{args.name or args.model}, neutral shift {sh:+.1f} (eval-time)",
-                                        "version": model.version, "quantize": args.quantize,
-                                        "neutral_shift": sh, **r}) + "\n")
+                    f.write(
+                        json.dumps(
+                            {
+                                "name": f"{args.name or args.model}, neutral shift {sh:+.1f} (eval-time)",
+                                "version": model.version,
+                                "quantize": args.quantize,
+                                "neutral_shift": sh,
+                                **r,
+                            }
+                        )
+                        + "\n"
+                    )
             a, b, f = r["fpb_AllAgree"], r["fpb_50Agree"], r["fiqa_sentence"]
-            print(f"{sh:+13.2f} | {a['accuracy']:.3f} / {a['macro_f1']:.3f} | {b['accuracy']:.3f} / {b['macro_f1']:.3f}"
-                  f" | {f['accuracy']:.3f} / {f['macro_f1']:.3f}")
+            print(
+                f"{sh:+13.2f} | {a['accuracy']:.3f} / {a['macro_f1']:.3f} | {b['accuracy']:.3f} / {b['macro_f1']:.3f}"
+                f" | {f['accuracy']:.3f} / {f['macro_f1']:.3f}"
+            )
     if args.json:
         with open(args.json, "a") as f:
-            f.write(json.dumps({"name": args.name or args.model, "version": model.version, "quantize": args.quantize,
-                                "neutral_shift": args.neutral_shift, **results}) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "name": args.name or args.model,
+                        "version": model.version,
+                        "quantize": args.quantize,
+                        "neutral_shift": args.neutral_shift,
+                        **results,
+                    }
+                )
+                + "\n"
+            )
     if args.card:
         card = Path(args.model) / "MODEL_CARD.md"
         text = card.read_text() if card.exists() else f"# {Path(args.model).name}\n\n{CARD_EVAL_MARK}\n"
-        block = card_table(results, f"Results of `scripts/eval_sentiment.py` for `{model.version}`"
-                                    f"{' (int8)' if args.quantize else ''}:")
+        block = card_table(
+            results,
+            f"Results of `scripts/eval_sentiment.py` for `{model.version}`{' (int8)' if args.quantize else ''}:",
+        )
         if args.variants:
             rows = [json.loads(x) for x in args.variants.read_text().splitlines() if x.strip()]
             if args.name:
-                dev = json.loads((Path(args.model) / "train_meta.json").read_text()).get("dev") \
-                    if (Path(args.model) / "train_meta.json").is_file() else None
+                dev = (
+                    json.loads((Path(args.model) / "train_meta.json").read_text()).get("dev")
+                    if (Path(args.model) / "train_meta.json").is_file()
+                    else None
+                )
                 rows.append({"name": f"**{args.name}** (shipped)", "dev": dev, **results})
             block += "\n\n" + variants_table(rows)
         head, _, tail = text.partition(CARD_EVAL_MARK)

@@ -29,16 +29,24 @@ def main() -> None:
     model_dir = Path(args.model)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForSequenceClassification.from_pretrained(model_dir, dtype=torch.float32).eval()
-    sample = tokenizer(["Alibaba", "Profit rose."], ["Alibaba beat estimates.", "Shares fell."], padding=True,
-                       return_tensors="pt")
+    sample = tokenizer(
+        ["Alibaba", "Profit rose."], ["Alibaba beat estimates.", "Shares fell."], padding=True, return_tensors="pt"
+    )
     names = ["input_ids", "attention_mask", "token_type_ids"]
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "model.onnx"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            torch.onnx.export(model, tuple(sample[n] for n in names), str(fp32), input_names=names,
-                              output_names=["logits"], opset_version=17, dynamo=False,
-                              dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names}, "logits": {0: "batch"}})
+            torch.onnx.export(
+                model,
+                tuple(sample[n] for n in names),
+                str(fp32),
+                input_names=names,
+                output_names=["logits"],
+                opset_version=17,
+                dynamo=False,
+                dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names}, "logits": {0: "batch"}},
+            )
         out = model_dir / "model.int8.onnx"
         quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")

@@ -78,17 +78,20 @@ def test_settings_booleans_parse_words():
 
 # Issue 11 item 8: settings are checked against their allowed ranges (pydantic); a bad one is one line naming the
 # variable, the setting and the range, exit 2.
-@pytest.mark.parametrize("variable, value, problem, allowed", [
-    ("NARRATIVE_FEED_DEADLINE", "-5", "is out of range", "a number > 0"),
-    ("NARRATIVE_CONCURRENCY", "0", "is out of range", "1..64"),
-    ("NARRATIVE_RETRIES", "-1", "is out of range", "0..10"),
-    ("NARRATIVE_MAX_BYTES", "0", "is out of range", "a whole number >= 1024"),
-    ("NARRATIVE_CONNECT_TIMEOUT", "0", "is out of range", "a number > 0"),
-    ("NARRATIVE_BACKOFF", "nan", "is not a finite number", "0..60"),
-    ("NARRATIVE_LOCK_TIMEOUT", "inf", "is not a finite number", "a number >= 0"),
-    ("NARRATIVE_CONCURRENCY", "2.5", "is not a whole number", "1..64"),
-    ("NARRATIVE_MAX_REDIRECTS", "100", "is out of range", "0..20"),
-])
+@pytest.mark.parametrize(
+    "variable, value, problem, allowed",
+    [
+        ("NARRATIVE_FEED_DEADLINE", "-5", "is out of range", "a number > 0"),
+        ("NARRATIVE_CONCURRENCY", "0", "is out of range", "1..64"),
+        ("NARRATIVE_RETRIES", "-1", "is out of range", "0..10"),
+        ("NARRATIVE_MAX_BYTES", "0", "is out of range", "a whole number >= 1024"),
+        ("NARRATIVE_CONNECT_TIMEOUT", "0", "is out of range", "a number > 0"),
+        ("NARRATIVE_BACKOFF", "nan", "is not a finite number", "0..60"),
+        ("NARRATIVE_LOCK_TIMEOUT", "inf", "is not a finite number", "a number >= 0"),
+        ("NARRATIVE_CONCURRENCY", "2.5", "is not a whole number", "1..64"),
+        ("NARRATIVE_MAX_REDIRECTS", "100", "is out of range", "0..20"),
+    ],
+)
 def test_issue_11_setting_out_of_range_is_one_line_naming_variable_and_range(variable, value, problem, allowed):
     with pytest.raises(ConfigError) as info:
         Settings.load({variable: value})
@@ -99,8 +102,11 @@ def test_issue_11_setting_out_of_range_is_one_line_naming_variable_and_range(var
 
 
 def test_issue_11_setting_out_of_range_from_a_flag_or_in_code():
-    with pytest.raises(ConfigError, match=r"^lock_timeout=-1: setting lock_timeout is out of range; allowed: a "
-                                          r"number >= 0 .*Set NARRATIVE_LOCK_TIMEOUT"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^lock_timeout=-1: setting lock_timeout is out of range; allowed: a "
+        r"number >= 0 .*Set NARRATIVE_LOCK_TIMEOUT",
+    ):
         Settings.load({}, lock_timeout=-1)
     with pytest.raises(ConfigError, match=r"^concurrency=0: setting concurrency is out of range; allowed: 1\.\.64"):
         Settings(concurrency=0)
@@ -109,8 +115,11 @@ def test_issue_11_setting_out_of_range_from_a_flag_or_in_code():
 
 
 def test_issue_11_settings_in_range_and_paths_are_accepted(tmp_path):
-    settings = Settings.load({"NARRATIVE_MAX_BYTES": "1024", "NARRATIVE_RETRIES": "0", "NARRATIVE_BACKOFF": "0"},
-                             db=tmp_path / "x.db", lock_timeout=3)
+    settings = Settings.load(
+        {"NARRATIVE_MAX_BYTES": "1024", "NARRATIVE_RETRIES": "0", "NARRATIVE_BACKOFF": "0"},
+        db=tmp_path / "x.db",
+        lock_timeout=3,
+    )
     assert (settings.max_bytes, settings.retries, settings.backoff) == (1024, 0, 0.0)
     assert settings.db == str(tmp_path / "x.db") and settings.lock_timeout == 3.0
 
@@ -127,13 +136,15 @@ def test_issue_11_bad_setting_on_the_command_line_exits_2_with_one_line(tmp_path
 
     from narrative.cli import cli
 
-    result = CliRunner().invoke(cli, ["ingest", "--db", str(tmp_path / "x.db")], catch_exceptions=False,
-                                env={"NARRATIVE_FEED_DEADLINE": "-5"})
+    result = CliRunner().invoke(
+        cli, ["ingest", "--db", str(tmp_path / "x.db")], catch_exceptions=False, env={"NARRATIVE_FEED_DEADLINE": "-5"}
+    )
     assert result.exit_code == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [
         "Error: NARRATIVE_FEED_DEADLINE='-5': setting feed_deadline is out of range; allowed: a number > 0 (Total "
         "seconds one feed may take, retries and redirects included). Set NARRATIVE_FEED_DEADLINE (or the matching "
-        "flag) to an allowed value."]
+        "flag) to an allowed value."
+    ]
     assert not (tmp_path / "x.db").exists()
 
 

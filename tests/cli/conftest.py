@@ -17,6 +17,6 @@ def shared_dir():
     folder = Path(tempfile.mkdtemp(prefix="narrative-issue11-"))
     folder.chmod(0o755)
     yield folder
-    for root, dirs, files in os.walk(folder):
+    for root, _dirs, _files in os.walk(folder):
         os.chmod(root, stat.S_IRWXU)
     shutil.rmtree(folder)

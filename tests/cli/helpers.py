@@ -13,9 +13,11 @@ from click.testing import CliRunner
 
 from narrative.cli import cli
 
-ARCHIVE = ("url,title,published,text,source\n"
-           "http://a.test/1,Alibaba shares rise,2025-01-02,Alibaba rose 5% on cloud growth.,wire\n"
-           "http://a.test/2,Tencent expands,2025-01-03,Tencent opened a data centre.,wire\n")
+ARCHIVE = (
+    "url,title,published,text,source\n"
+    "http://a.test/1,Alibaba shares rise,2025-01-02,Alibaba rose 5% on cloud growth.,wire\n"
+    "http://a.test/2,Tencent expands,2025-01-03,Tencent opened a data centre.,wire\n"
+)
 
 
 def run(*args, env: dict[str, str] | None = None):

@@ -23,11 +23,17 @@ def store_with_sentence(path, text: str):
     db = make_store(path)
     entity_id, _ = resolve_entity("Alibaba")
     conn = sqlite3.connect(db)
-    conn.execute("INSERT INTO sentences (article_id, idx, start, \"end\", text, extractor_version) "
-                 "VALUES (1, 0, 0, ?, ?, 'test')", [len(text), text])
-    conn.execute("INSERT INTO mentions (article_id, sentence_idx, entity_id, name, label, surface, start, \"end\", "
-                 "method, extractor_version) VALUES (1, 0, ?, 'Alibaba Group', 'ORG', 'Alibaba', 0, 7, 'catalog', "
-                 "'test')", [entity_id])
+    conn.execute(
+        'INSERT INTO sentences (article_id, idx, start, "end", text, extractor_version) '
+        "VALUES (1, 0, 0, ?, ?, 'test')",
+        [len(text), text],
+    )
+    conn.execute(
+        'INSERT INTO mentions (article_id, sentence_idx, entity_id, name, label, surface, start, "end", '
+        "method, extractor_version) VALUES (1, 0, ?, 'Alibaba Group', 'ORG', 'Alibaba', 0, 7, 'catalog', "
+        "'test')",
+        [entity_id],
+    )
     conn.commit()
     conn.close()
     return db
@@ -61,8 +67,10 @@ def test_issue_11_mentions_json_keeps_the_sentence_exactly(tmp_path):
 
 def test_issue_11_stats_shows_a_hostile_source_name_literally(tmp_path):
     archive = tmp_path / "archive.csv"
-    archive.write_text("url,title,published,text,source\n"
-                       "http://a.test/1,T,2025-01-02,Body,\"[/]wire[link=file:///etc/passwd]\"\n", encoding="utf-8")
+    archive.write_text(
+        'url,title,published,text,source\nhttp://a.test/1,T,2025-01-02,Body,"[/]wire[link=file:///etc/passwd]"\n',
+        encoding="utf-8",
+    )
     db = tmp_path / "n.db"
     assert run("import", archive, "--db", db, "--no-enrich").exit_code == 0
     result = run("stats", "--db", db)

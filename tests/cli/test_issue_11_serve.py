@@ -68,8 +68,10 @@ def test_issue_11_serve_reads_a_store_in_a_read_only_folder(shared_dir):
     db = make_store(folder / "n.db")
     db.chmod(0o644)
     folder.chmod(0o555)
-    script = ("import asyncio, sys; from narrative.serve import datasette_app; app = datasette_app(sys.argv[1]); "
-              "r = asyncio.run(app.client.get('/n/articles.json?_shape=array')); print(r.status_code, len(r.json()))")
+    script = (
+        "import asyncio, sys; from narrative.serve import datasette_app; app = datasette_app(sys.argv[1]); "
+        "r = asyncio.run(app.client.get('/n/articles.json?_shape=array')); print(r.status_code, len(r.json()))"
+    )
     result = run_process("-c", script, db, cwd=shared_dir, as_nobody=True, module=False)
     assert result.returncode == 0 and result.stdout.split() == ["200", "2"], result.stderr[-2000:]
     assert sorted(p.name for p in folder.iterdir()) == ["archive.csv", "n.db", "n.db.lock"]

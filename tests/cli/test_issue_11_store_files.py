@@ -39,8 +39,9 @@ def test_issue_11_read_commands_work_on_a_store_in_a_read_only_folder(shared_dir
     assert digest(db) == before and sorted(p.name for p in folder.iterdir()) == files
 
 
-@pytest.mark.parametrize("command", [("import", "{archive}", "--no-enrich"), ("ingest", "--feeds", "{feeds}")],
-                         ids=["import", "ingest"])
+@pytest.mark.parametrize(
+    "command", [("import", "{archive}", "--no-enrich"), ("ingest", "--feeds", "{feeds}")], ids=["import", "ingest"]
+)
 def test_issue_11_write_commands_in_a_read_only_folder_give_one_line(shared_dir, command):
     folder = shared_dir / "ro"
     folder.mkdir()
@@ -61,8 +62,9 @@ def test_issue_11_write_command_on_a_read_only_file_gives_one_line(shared_dir):
     for leftover in shared_dir.glob("n.db.lock"):
         leftover.chmod(0o666)  # the lock file root left is not the point of this test
     shared_dir.chmod(0o777)
-    result = run_process("import", shared_dir / "archive.csv", "--db", db, "--no-enrich", cwd=shared_dir,
-                         as_nobody=True)
+    result = run_process(
+        "import", shared_dir / "archive.csv", "--db", db, "--no-enrich", cwd=shared_dir, as_nobody=True
+    )
     line = one_error_line(result)
     assert result.returncode == 1 and "the database file is read-only" in line and "chmod u+w" in line
 
@@ -80,8 +82,11 @@ def test_issue_11_read_only_open_uses_mode_ro_and_cannot_write(tmp_path):
         db.close()
 
 
-@pytest.mark.parametrize("command", [("stats",), ("mentions", "Alibaba"), ("import", "archive.csv", "--no-enrich")],
-                         ids=["stats", "mentions", "import"])
+@pytest.mark.parametrize(
+    "command",
+    [("stats",), ("mentions", "Alibaba"), ("import", "archive.csv", "--no-enrich")],
+    ids=["stats", "mentions", "import"],
+)
 def test_issue_11_text_file_as_db_is_not_a_narrative_database(tmp_path, command):
     (tmp_path / "archive.csv").write_text("url,title,published\nhttp://a.test/1,T,2025-01-02\n", encoding="utf-8")
     notes = tmp_path / "notes.db"
@@ -126,13 +131,18 @@ def test_issue_11_other_programs_sqlite_file_is_refused(tmp_path, command):
     assert digest(other) == before
 
 
-@pytest.mark.parametrize("command", [("stats",), ("mentions", "Alibaba"), ("import", "archive.csv", "--no-enrich")],
-                         ids=["stats", "mentions", "import"])
+@pytest.mark.parametrize(
+    "command",
+    [("stats",), ("mentions", "Alibaba"), ("import", "archive.csv", "--no-enrich")],
+    ids=["stats", "mentions", "import"],
+)
 def test_issue_11_store_from_a_newer_schema_is_refused_naming_the_version(tmp_path, command):
     db = make_store(tmp_path / "n.db")
     conn = sqlite3.connect(db)
-    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
-                 "VALUES ('narrative', 'm999_from_the_future', '2030-01-01')")
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+        "VALUES ('narrative', 'm999_from_the_future', '2030-01-01')"
+    )
     conn.commit()
     conn.close()
     before = digest(db)
@@ -183,9 +193,12 @@ def test_issue_11_damage_found_mid_query_is_one_line(tmp_path):
     db = make_store(tmp_path / "n.db")
     conn = sqlite3.connect(db)
     # enough rows that the articles table spans pages the schema check at open never reads
-    conn.executemany("INSERT INTO articles (title, published, published_source, title_hash, content_hash, "
-                     "first_seen_at, updated_at, ingest_version) VALUES (?, '2025-01-01', 'archive', ?, ?, '', '', "
-                     "'t')", [(f"title {n} " + "x" * 500, str(n), str(n)) for n in range(400)])
+    conn.executemany(
+        "INSERT INTO articles (title, published, published_source, title_hash, content_hash, "
+        "first_seen_at, updated_at, ingest_version) VALUES (?, '2025-01-01', 'archive', ?, ?, '', '', "
+        "'t')",
+        [(f"title {n} " + "x" * 500, str(n), str(n)) for n in range(400)],
+    )
     conn.commit()
     page_size, pages = conn.execute("PRAGMA page_size").fetchone()[0], conn.execute("PRAGMA page_count").fetchone()[0]
     conn.close()

@@ -12,12 +12,19 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from minimal_narrative import minimal_narrative
 
-from narrative.catalog import (check_scope, content_version, load_catalog, load_narrative, load_narratives, models_dir,
-                               resolve_narrative_id)
+from narrative.catalog import (
+    check_scope,
+    content_version,
+    load_catalog,
+    load_narrative,
+    load_narratives,
+    models_dir,
+    resolve_narrative_id,
+)
 from narrative.cli import cli
 from narrative.errors import ConfigError
-from minimal_narrative import minimal_narrative
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "narrative"
 MINIMAL = minimal_narrative()
@@ -49,18 +56,26 @@ def test_version_is_the_hash_of_the_file_content(tmp_path):
         assert load_narrative(shipped).version == hashlib.sha256(shipped.read_bytes()).hexdigest()[:12]
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda d: d.update(version="1"), "[version] Extra inputs are not permitted"),
-    (lambda d: d["themes"][0].update(stance="negative"), "[themes -> 0 -> stance] Extra inputs are not permitted"),
-    (lambda d: d.pop("poles"), "[poles] Field required"),
-    (lambda d: d["poles"].pop("negative"), "[poles -> negative] Field required"),
-    (lambda d: d["examples"].update(irrelevant=["one"]), "[examples -> irrelevant] Tuple should have at least 3 items"),
-    (lambda d: d["examples"]["irrelevant"].append("Widgets sell well."),
-     "[examples] example 'Widgets sell well.' is listed under both positive and irrelevant"),
-    (lambda d: d["scope"].update(entity_types=["spaceship"]), "[scope -> entity_types -> 0] Input should be"),
-    (lambda d: d.update(id="My Theme"), "[id] id 'My Theme' must be a slug"),
-    (lambda d: d["themes"].append(dict(d["themes"][0])), "duplicate theme id 't1'"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda d: d.update(version="1"), "[version] Extra inputs are not permitted"),
+        (lambda d: d["themes"][0].update(stance="negative"), "[themes -> 0 -> stance] Extra inputs are not permitted"),
+        (lambda d: d.pop("poles"), "[poles] Field required"),
+        (lambda d: d["poles"].pop("negative"), "[poles -> negative] Field required"),
+        (
+            lambda d: d["examples"].update(irrelevant=["one"]),
+            "[examples -> irrelevant] Tuple should have at least 3 items",
+        ),
+        (
+            lambda d: d["examples"]["irrelevant"].append("Widgets sell well."),
+            "[examples] example 'Widgets sell well.' is listed under both positive and irrelevant",
+        ),
+        (lambda d: d["scope"].update(entity_types=["spaceship"]), "[scope -> entity_types -> 0] Input should be"),
+        (lambda d: d.update(id="My Theme"), "[id] id 'My Theme' must be a slug"),
+        (lambda d: d["themes"].append(dict(d["themes"][0])), "duplicate theme id 't1'"),
+    ],
+)
 def test_schema_errors_name_the_file_and_the_key(tmp_path, change, message):
     data = yaml.safe_load(yaml.safe_dump(MINIMAL))
     change(data)
@@ -72,7 +87,7 @@ def test_schema_errors_name_the_file_and_the_key(tmp_path, change, message):
 
 def test_file_name_must_match_the_id(tmp_path):
     path = write(tmp_path, MINIMAL, name="other.yaml")
-    with pytest.raises(ConfigError, match="rename the file to my_theme.yaml"):
+    with pytest.raises(ConfigError, match=r"rename the file to my_theme\.yaml"):
         load_narrative(path)
 
 
@@ -114,8 +129,10 @@ def test_default_narrative_is_the_file_that_says_so(tmp_path):
 
 
 # Words that belonged to one narrative and lived in Python before issue 9.
-BANNED_NAMES = re.compile(r"CHINA_PLACES|AI_TERMS|AI_TYPES|THEME_PRIOR|china_places|chinese_entities|"
-                          r"sentence_relevance|ai_products|ai_terms")
+BANNED_NAMES = re.compile(
+    r"CHINA_PLACES|AI_TERMS|AI_TYPES|THEME_PRIOR|china_places|chinese_entities|"
+    r"sentence_relevance|ai_products|ai_terms"
+)
 ALLOWED: set = set()  # the default narrative is data too (`default: true` in its file)
 
 

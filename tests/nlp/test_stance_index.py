@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from narrative.nlp.stance import (NEUTRAL_BAND, SENTENCE_RELEVANT, SentenceStance, article_stance, stance_label,
-                                  zh_polarity)
+from narrative.nlp.stance import (
+    NEUTRAL_BAND,
+    SENTENCE_RELEVANT,
+    SentenceStance,
+    article_stance,
+    stance_label,
+    zh_polarity,
+)
 
 
 def test_article_stance_is_relevance_weighted_over_relevant_sentences_with_evidence():
-    sentences = [SentenceStance(0, 1.0, 0.6, 0.5), SentenceStance(1, 0.5, -0.4, -0.3),
-                 SentenceStance(2, 0.1, 0.9, 0.1)]
+    sentences = [SentenceStance(0, 1.0, 0.6, 0.5), SentenceStance(1, 0.5, -0.4, -0.3), SentenceStance(2, 0.1, 0.9, 0.1)]
     result = article_stance(sentences)
     # Sentence 2 (relevance 0.1) is off-topic: it does not pull the stance toward +0.9.
     assert result.stance == pytest.approx((1.0 * 0.6 + 0.5 * -0.4) / 1.5, abs=1e-4)

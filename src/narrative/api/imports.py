@@ -33,17 +33,28 @@ class ImportSummary:
     enrichment: EnrichSummary | None = None
 
     def line(self) -> str:
-        line = (f"{self.path}: {self.rows} rows read; {self.new} new articles, {self.duplicates} duplicates, "
-                f"{self.seen} already imported; {len(self.problems)} rows skipped; {self.seconds:.1f}s")
+        line = (
+            f"{self.path}: {self.rows} rows read; {self.new} new articles, {self.duplicates} duplicates, "
+            f"{self.seen} already imported; {len(self.problems)} rows skipped; {self.seconds:.1f}s"
+        )
         if self.enrichment is not None and self.enrichment.articles:
             line += f"\n{self.enrichment.line()}"
         return line
 
 
-def import_archive(path: str, *, db_path: str | None = None, settings: Settings | None = None,
-                   source: str | None = None, encoding: str | None = None,
-                   column_map: dict[str, str] | None = None, as_of: str | None = None,
-                   language: str | None = None, enrich: bool = True, timezone: str | None = None) -> ImportSummary:
+def import_archive(
+    path: str,
+    *,
+    db_path: str | None = None,
+    settings: Settings | None = None,
+    source: str | None = None,
+    encoding: str | None = None,
+    column_map: dict[str, str] | None = None,
+    as_of: str | None = None,
+    language: str | None = None,
+    enrich: bool = True,
+    timezone: str | None = None,
+) -> ImportSummary:
     """Backfill a CSV/JSONL archive through the same normalisation and dedup as feeds.
 
     Bad rows are skipped and returned in ``problems`` with their line numbers. ``timezone`` (an IANA name) is
@@ -74,8 +85,14 @@ def import_archive(path: str, *, db_path: str | None = None, settings: Settings 
         for batch in _batches(rows, IMPORT_BATCH):
             with db.atomic():
                 for source_name, items in _group_by_source(batch, default_source, language, summary):
-                    stats = save_items(db, source=source_name, source_kind="import", items=items,
-                                       window_hours=settings.dedup_window_hours, now=utc_now_iso())
+                    stats = save_items(
+                        db,
+                        source=source_name,
+                        source_kind="import",
+                        items=items,
+                        window_hours=settings.dedup_window_hours,
+                        now=utc_now_iso(),
+                    )
                     summary.new += stats.new
                     summary.duplicates += stats.duplicates
                     summary.seen += stats.seen
@@ -86,18 +103,29 @@ def import_archive(path: str, *, db_path: str | None = None, settings: Settings 
     return summary
 
 
-def _group_by_source(batch: list[ArchiveRow | RowProblem], default_source: str, language: str | None,
-                     summary: ImportSummary) -> list[tuple[str, list[Item]]]:
+def _group_by_source(
+    batch: list[ArchiveRow | RowProblem], default_source: str, language: str | None, summary: ImportSummary
+) -> list[tuple[str, list[Item]]]:
     groups: dict[str, list[Item]] = {}
     for row in batch:
         if isinstance(row, RowProblem):
             summary.problems.append(row)
             continue
         summary.rows += 1
-        item = make_item(title=row.title, summary=row.summary, text=row.text, url=row.url, guid=None,
-                     published=row.published, published_source=row.published_source,
-                     language=language or detect_language(f"{row.title}\n{row.text}"), author=None,
-                     canonical=canonical_url(row.url), title_derived=row.title_derived, source_tz=row.source_tz)
+        item = make_item(
+            title=row.title,
+            summary=row.summary,
+            text=row.text,
+            url=row.url,
+            guid=None,
+            published=row.published,
+            published_source=row.published_source,
+            language=language or detect_language(f"{row.title}\n{row.text}"),
+            author=None,
+            canonical=canonical_url(row.url),
+            title_derived=row.title_derived,
+            source_tz=row.source_tz,
+        )
         groups.setdefault(row.source or default_source, []).append(item)
     return list(groups.items())
 
@@ -111,4 +139,3 @@ def _batches(rows: Iterable, size: int) -> Iterable[list]:
             batch = []
     if batch:
         yield batch
-
