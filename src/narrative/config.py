@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlparse
@@ -92,7 +93,9 @@ def _adapter(setting: Setting) -> TypeAdapter:
         constraints["allow_inf_nan"] = False
     if kind is str and setting.non_empty:
         constraints["min_length"] = 1
-    return TypeAdapter(Annotated[kind, Field(**constraints)])
+    # a type built at run time from the setting's default: pydantic takes it, a static checker cannot read it
+    annotated: Any = Annotated[kind, Field(**constraints)]
+    return TypeAdapter(annotated)
 
 
 _PROBLEMS = {
@@ -222,7 +225,7 @@ class Settings:
                     object.__setattr__(self, field.name, checked)
 
     @classmethod
-    def load(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Defaults, then ``NARRATIVE_<NAME>`` variables, then non-None ``overrides``, each checked against its
         type and allowed range (:class:`ConfigError`, exit 2, naming the variable and the range).
 
@@ -232,10 +235,10 @@ class Settings:
         Traceback (most recent call last):
         narrative.errors.ConfigError: NARRATIVE_RETRIES='-1': setting retries is out of range; allowed: 0..10 ...
         """
-        environ = os.environ if environ is None else environ
+        env: Mapping[str, str] = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for setting in SETTINGS:
-            raw = environ.get(setting.env)
+            raw = env.get(setting.env)
             if raw is not None and raw != "":
                 values[setting.name] = setting.validate(raw.strip(), source=f"{setting.env}={raw!r}")
         for name, value in overrides.items():

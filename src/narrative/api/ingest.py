@@ -276,13 +276,13 @@ async def _add_full_text(
     from ..ingest.fulltext import extract_main_text
 
     fresh = [
-        i
+        (i, i.url)
         for i in items
         if i.url and find_match(db, source=feed.name, item=i, window_hours=settings.dedup_window_hours) is None
     ]
     out_of_time = f"the feed deadline of {settings.feed_deadline:g}s passed before this page was read"
 
-    async def one(item: Item) -> bool:
+    async def one(item: Item, url: str) -> bool:
         try:
             async with asyncio.timeout_at(deadline_at):
                 await page_slots.acquire()
@@ -290,7 +290,7 @@ async def _add_full_text(
             item.fulltext_error = out_of_time
             return False
         try:
-            page = await fetcher.fetch_page(item.url, max_bytes=settings.page_max_bytes, deadline_at=deadline_at)
+            page = await fetcher.fetch_page(url, max_bytes=settings.page_max_bytes, deadline_at=deadline_at)
         finally:
             page_slots.release()
         if page.status != "ok":
@@ -298,7 +298,7 @@ async def _add_full_text(
             return False
         try:
             async with asyncio.timeout_at(deadline_at):
-                text, why = await asyncio.to_thread(extract_main_text, page.body or b"", url=item.url)
+                text, why = await asyncio.to_thread(extract_main_text, page.body or b"", url=url)
         except TimeoutError:
             item.fulltext_error = out_of_time
             return False
@@ -308,7 +308,7 @@ async def _add_full_text(
         item.text, item.text_source = text, "full_text"
         return True
 
-    results = await asyncio.gather(*(one(item) for item in fresh))
+    results = await asyncio.gather(*(one(item, url) for item, url in fresh))
     return sum(1 for ok in results if not ok)
 
 

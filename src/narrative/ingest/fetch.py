@@ -327,7 +327,7 @@ def retry_after_seconds(value: str, *, now: datetime | None = None) -> float | N
     """Seconds to wait from a ``Retry-After`` header: delay-seconds or an HTTP date (RFC 9110 10.2.3).
 
     >>> retry_after_seconds("120"), retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT",
-    ...     now=datetime(2015, 10, 21, 7, 27, tzinfo=timezone.utc)), retry_after_seconds("soon")
+    ...     now=datetime(2015, 10, 21, 7, 27, tzinfo=UTC)), retry_after_seconds("soon")
     (120.0, 60.0, None)
     """
     value = (value or "").strip()
