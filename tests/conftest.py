@@ -230,6 +230,21 @@ def query(db_path, sql: str, params=()) -> list[tuple]:
         conn.close()
 
 
+def imported_store(folder: Path, articles: list[dict]) -> Path:
+    """``articles`` (dicts of url, title, published, text) imported as a JSONL archive into ``folder/narrative.db``
+    through ``api.import_archive``, so enriched and scored as a user's import is: a template for :func:`copy_store`."""
+    import json
+
+    from narrative import api
+
+    archive = folder / "news.jsonl"
+    archive.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in articles), encoding="utf-8")
+    db = folder / "narrative.db"
+    summary = api.import_archive(str(archive), db_path=str(db), source="test")
+    assert summary.new == len(articles) and summary.enrichment.articles == len(articles)
+    return db
+
+
 def copy_store(template: Path | str, folder: Path, name: str = "narrative.db") -> str:
     """A private copy of a prepared store, for one test to read and write (issue 13 item 5: no test sees what
     another one wrote). The template's WAL is checkpointed into the main file first, so the copy holds every

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from conftest import copy_store, query
+from conftest import copy_store, imported_store, query
 
 from narrative import api
 from narrative.api.export import export_parquet
@@ -42,13 +42,7 @@ TABLES = ["articles", "mentions", "article_entities", "figures", "sentence_score
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("export_store")
-    archive = folder / "news.jsonl"
-    archive.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in ARTICLES), encoding="utf-8")
-    db = folder / "narrative.db"
-    summary = api.import_archive(str(archive), db_path=str(db), source="test")
-    assert summary.new == 3 and summary.enrichment.articles == 3
-    return db
+    return imported_store(tmp_path_factory.mktemp("export_store"), ARTICLES)
 
 
 @pytest.fixture

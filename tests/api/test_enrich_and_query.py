@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import copy_store, query
+from conftest import copy_store, imported_store, query
 
 from narrative import api
 from narrative.catalog import models_dir
@@ -43,13 +43,7 @@ ARTICLES = [
 @pytest.fixture(scope="module")
 def enriched_template(tmp_path_factory) -> Path:
     """The three articles imported and enriched once per module; tests get copies (``store``), never this."""
-    folder = tmp_path_factory.mktemp("store")
-    archive = folder / "news.jsonl"
-    archive.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in ARTICLES), encoding="utf-8")
-    db = folder / "narrative.db"
-    summary = api.import_archive(str(archive), db_path=str(db), source="test")
-    assert summary.new == 3 and summary.enrichment.articles == 3
-    return db
+    return imported_store(tmp_path_factory.mktemp("store"), ARTICLES)
 
 
 @pytest.fixture
