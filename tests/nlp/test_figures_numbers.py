@@ -136,6 +136,29 @@ def test_issue_10_chinese_figures_through_the_extractor(ex):
     ]
 
 
+def test_issue_10_spelled_out_number_reads_on_past_a_comma_and_an_ampersand():
+    assert found("The register lists four thousand, three hundred & six holders.") == [(4306.0, "count")]
+    # a comma then a bare number is the next clause, not more of the number
+    assert found("Orders reached two million, three analysts said.") == [(2e6, "count")]
+    assert found("Estimates run from two million, three million or more.") == [(2e6, "count"), (3e6, "count")]
+
+
+def test_issue_10_spelled_out_exact_count_is_kept_without_a_counted_noun(ex):
+    figures = ex.extract("T", 'Asked how many, the clerk wrote "seven hundred and twelve" on the form.', "en").figures
+    assert [(f.value, f.unit) for f in figures] == [(712.0, "count")]
+    # a rounded magnitude with nothing counted is still dropped
+    assert ex.extract("T", "The figure was about three million, the clerk wrote.", "en").figures == []
+
+
+def test_issue_10_a_part_of_a_whole_is_counted(ex):
+    def counts(text):
+        return [(f.value, f.noun) for f in ex.extract("T", text, "en").figures if f.unit == "count"]
+
+    assert counts("The chain will shut two hundred of its outlets next year.") == [(200.0, "outlet")]
+    assert counts("The founder sold 4 million of them in May.") == [(4e6, "them")]
+    assert counts("The fund holds 5 million of debt.") == []  # a measure of an undetermined mass, not a part
+
+
 def test_figures_a_range_only_when_it_reads_as_one():
     assert [(q.value, q.value_high) for q in find_quantities("a 10-12% rise and $5 to $6 billion")] == [
         (10.0, 12.0),

@@ -200,8 +200,8 @@ def _figure(kind, span, quantity: Quantity, anchor, period, mentions, sentence_o
     value, value_high, unit, noun = quantity.value, quantity.value_high, quantity.unit, quantity.noun
     if kind == "count":
         noun = noun or _counted_noun(span)
-        if noun is None:
-            return None  # "3 million" with nothing counted is too vague to be a claim
+        if noun is None and not quantity.exact:
+            return None  # "3 million" with nothing counted is too vague to be a claim; "a hundred and two" is stated
     # a written sign says the direction ("-22.2%" is down 22.2, value -22.2: issue 10)
     direction = {-1: "down", 1: "up"}.get(quantity.sign) or _direction(span, anchor)
     figure_kind = _kind(kind, span, anchor, direction)
@@ -249,6 +249,12 @@ def _counted_noun(span: Span) -> str | None:
     head = span.root.head
     if head.i >= span.end and head.pos_ == "NOUN":
         return head.lemma_.lower()
+    if nxt is not None and nxt.lower_ == "of":  # a part of a whole: "2 million of its shares", "300 of them"
+        for whole in nxt.children:  # a determined whole: "5 million of debt" is a measure, not a part
+            if whole.dep_ == "pobj" and (
+                whole.pos_ == "PRON" or any(t.dep_ in ("det", "poss", "nummod") for t in whole.children)
+            ):
+                return whole.lemma_.lower() if whole.pos_ == "NOUN" else whole.lower_
     return None
 
 

@@ -117,9 +117,12 @@ def parse_words(words: str) -> float | None:
 
     >>> parse_words("twenty-five"), parse_words("a hundred"), parse_words("one point five billion"), parse_words("the")
     (25.0, 100.0, 1500000000.0, None)
+    >>> parse_words("three million, two hundred & forty")
+    3000240.0
     """
     text = re.sub(r"^(?:a|an)\s+(?=hundred|thousand|million|billion|trillion)", "one ", words.strip().lower())
-    text = re.sub(r"\s+", " ", text)
+    # "three million, two hundred & forty": a comma between groups and "&" for "and" are how it is written out
+    text = re.sub(r"\s+", " ", re.sub(r"\s*&\s*", " and ", re.sub(r"(?<=[a-z]),(?=\s)", "", text)))
     if not text or not re.search(r"[a-z]", text):
         return None
     if text in _FRACTIONS:

@@ -30,6 +30,7 @@ class Quantity:
     value_high: float | None = None
     noun: str | None = None  # what a count counts, when the pattern names it
     sign: int = 0  # -1 for a written minus, +1 for a written plus
+    exact: bool = False  # a count spelled out past its magnitude word ("a hundred and two"): stated, not rounded
 
 
 _PERCENT_UNITS = [
@@ -82,7 +83,8 @@ _COUNTED = "|".join(
 _SIGN = r"(?:(?<![\w.,%)\]/+−-])(?P<sign>[-−+]))?"
 _MAG = rf"(?:\s*-?\s*(?P<mag>{MAGNITUDE})(?![A-Za-z]))?"
 _MAG_WORDS = "hundred|thousand|million|billion|trillion"
-_MORE_WORDS = re.compile(r"(?:\s+and)?[\s-]+[a-z]+", re.I)
+_MORE_WORDS = re.compile(r"(?:,?\s+and|\s*&|,)?[\s-]+[a-z]+", re.I)
+_MAG_WORD = re.compile(rf"\b(?:{_MAG_WORDS})\b", re.I)
 _MULTIPLE_WORDS = {"doubl": 2.0, "tripl": 3.0, "quadrupl": 4.0}
 
 
@@ -251,19 +253,31 @@ def _words_quantity(match: re.Match, text: str) -> Quantity | None:
     if groups.get("count"):
         if value < 100:
             return None  # "million" alone: no number said
-        end = match.end()
-        for more in _MORE_WORDS.finditer(text, end):  # "a hundred and two": the words go on after the magnitude
-            longer = parse_words(text[start : more.end()]) if more.start() == end else None
-            if longer is None or longer <= value:
-                break
-            value, end = longer, more.end()
-        return Quantity("count", start, end, value, "count")
+        return _spelled_count(text, start, match.end(), value, MAGNITUDES[groups["count"].lower()])
     if groups.get("fold"):
         return Quantity("multiple", start, match.end(), value, "x")
     if groups.get("pct"):
         return Quantity("percent", start, match.end(), value, _percent_unit(groups["pct"]))
     value += _cents(groups.get("cents"))
     return Quantity("money", start, match.end(), value, currency_table().code(groups["cur"]))
+
+
+def _spelled_count(text: str, start: int, end: int, value: float, magnitude: float) -> Quantity:
+    """A count in words, read on past its magnitude word while the words go on ("a hundred and two", "three million,
+    two hundred & forty"); then it is exact, a number the writer spelled out, not a rounded "3 million". What follows
+    a comma joins only when it is a group with its own magnitude word, so "three million, two analysts" stays 3e6."""
+    exact_value, exact_end, crossed_comma = value, end, False
+    position = end
+    for more in _MORE_WORDS.finditer(text, end):
+        longer = parse_words(text[start : more.end()]) if more.start() == position else None
+        if (
+            longer is None or not value < longer < value + magnitude
+        ):  # English numbers go down: "two million three million" is two
+            break
+        position, crossed_comma = more.end(), crossed_comma or "," in more.group(0)
+        if not crossed_comma or _MAG_WORD.search(text, end, position):
+            exact_value, exact_end = longer, position
+    return Quantity("count", start, exact_end, exact_value, "count", exact=exact_end > end)
 
 
 def _is_range(groups: dict) -> bool:
