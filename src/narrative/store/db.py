@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -21,21 +22,29 @@ import filelock
 from sqlite_utils import Database
 
 from ..errors import Errors, InputError, LockError, StoreError
+from .postgres import is_postgres_url, open_postgres
 from .schema import migrations
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-def open_db(path: str | os.PathLike[str], *, readonly: bool = False, migrate: bool = True) -> Database:
+def open_db(
+    path: str | os.PathLike[str], *, readonly: bool = False, migrate: bool = True, lock_timeout: float = 30.0
+) -> Database:
     """Open (creating if needed) the store at ``path`` with WAL and pending migrations applied.
 
     ``readonly=True`` opens an existing store without writing anything, not even a lock or journal file.
-    ``":memory:"`` gives an in-memory store, handy in tests.
+    ``":memory:"`` gives an in-memory store, handy in tests. A ``postgresql://`` URL opens a PostgreSQL store
+    (:mod:`narrative.store.postgres`), which the store modules use as they use this ``Database``.
 
     >>> db = open_db(":memory:")
     >>> "articles" in db.table_names()
     True
     """
+    if is_postgres_url(path):
+        return open_postgres(str(path), readonly=readonly, migrate=migrate, lock_timeout=lock_timeout)  # type: ignore[return-value]  # PgDatabase: the Database calls the store makes
+    if re.match(r"postgres(ql)?:/[^/]", str(path)):  # a URL turned into a path (pathlib keeps one slash)
+        raise InputError(Errors.E162.format(url=path))
     if str(path) == ":memory:":
         db = Database(memory=True)
         db.execute("PRAGMA foreign_keys = ON")
@@ -279,8 +288,14 @@ def writer(settings: StoreSettings) -> Iterator[Database]:
     ...     "articles" in db.table_names()
     True
     """
-    with write_lock(settings.db, timeout=settings.lock_timeout):
-        db = open_db(settings.db)
+    # PostgreSQL needs no lock file: each write transaction takes the database's own lock (store.postgres).
+    lock = (
+        contextlib.nullcontext()
+        if is_postgres_url(settings.db)
+        else write_lock(settings.db, timeout=settings.lock_timeout)
+    )
+    with lock:
+        db = open_db(settings.db, lock_timeout=settings.lock_timeout)
         try:
             yield db
         finally:
