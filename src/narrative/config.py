@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
-from urllib.parse import urlparse
+from typing import TYPE_CHECKING, Annotated, Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from .errors import ConfigError, Errors
 
-from .errors import ConfigError, Errors, yaml_error
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
+    from .feeds_file import FeedConfig as FeedConfig  # importable from here: see __getattr__ at the end
+    from .feeds_file import load_feeds as load_feeds
 
 USER_AGENT = "narrative/0.1 (+https://github.com/narrative-news/narrative; feed reader)"
 
@@ -72,6 +74,10 @@ class Setting:
         """
         if isinstance(self.default, str) and isinstance(value, os.PathLike):
             value = os.fspath(value)
+        if self._plainly_valid(value):  # issue 12: no validator built (pydantic) for a value it would pass unchanged
+            return value
+        from pydantic import ValidationError
+
         try:
             return _adapter(self).validate_python(value)
         except ValidationError as exc:
@@ -82,10 +88,35 @@ class Setting:
                 )
             ) from None
 
+    def _plainly_valid(self, value: Any) -> bool:
+        """Whether ``value`` is already of this setting's exact type and inside its range: pydantic (lax) would
+        return it unchanged, so it is not asked. Anything else (text from the environment for a number, an
+        out-of-range value) goes through pydantic, which converts it or words the error.
+
+        >>> Setting("retries", 2, "Extra attempts", ge=0, le=10)._plainly_valid(11)
+        False
+        """
+        kind = type(self.default)
+        if type(value) is not kind:
+            return False
+        if kind is str:
+            return bool(value) or not self.non_empty
+        if kind is bool:
+            return True
+        if kind is float and not math.isfinite(value):
+            return False
+        return (
+            (self.ge is None or value >= self.ge)
+            and (self.gt is None or value > self.gt)
+            and (self.le is None or value <= self.le)
+        )
+
 
 @functools.cache
 def _adapter(setting: Setting) -> TypeAdapter:
     """The pydantic validator of one setting: its type (lax, so "8" from the environment is 8) and range."""
+    from pydantic import Field, TypeAdapter
+
     kind = type(setting.default)
     bounds = {"ge": setting.ge, "gt": setting.gt, "le": setting.le}
     constraints: dict[str, Any] = {k: v for k, v in bounds.items() if v is not None}
@@ -250,138 +281,17 @@ class Settings:
         return dataclasses.replace(cls(), **values)
 
 
-_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+# The feeds file's models (pydantic) and loader live in narrative.feeds_file; they load on first use, so that reading
+# settings (every command) does not import pydantic (issue 12: start-up). Importable from here as before.
+_FEEDS_FILE_NAMES = frozenset({"FeedConfig", "load_feeds"})
 
 
-class FeedConfig(BaseModel):
-    """One entry of ``feeds.yaml``."""
+def __getattr__(name: str) -> Any:
+    if name in _FEEDS_FILE_NAMES:
+        from . import feeds_file
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # schema built on first use: start-up
-
-    name: str
-    url: str
-    language: str | None = None
-    tags: tuple[str, ...] = Field(default_factory=tuple)
-    full_text: bool = False
-    timezone: str | None = None  # IANA zone of the source's dates (issue 8: date-only items end there)
-
-    @field_validator("name")
-    @classmethod
-    def _check_name(cls, value: str) -> str:
-        if not _NAME_RE.match(value):
-            raise ValueError(Errors.E042)
-        return value
-
-    @field_validator("url")
-    @classmethod
-    def _check_url(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError(Errors.E043)
-        scheme = urlparse(value).scheme.lower()
-        if scheme in ("http", "https"):
-            if not urlparse(value).netloc:
-                raise ValueError(Errors.E044.format(value=value))
-        elif scheme not in ("", "file") and len(scheme) > 1:  # len 1: a Windows drive letter
-            raise ValueError(Errors.E045.format(scheme=scheme))
-        return value
-
-    @field_validator("language")
-    @classmethod
-    def _check_language(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if not re.match(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$", value):
-            raise ValueError(Errors.E046.format(value=value))
-        return value.lower().replace("_", "-")
-
-    @field_validator("timezone")
-    @classmethod
-    def _check_timezone(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        from .clock import time_zone
-
-        return time_zone(value).key
-
-    @property
-    def is_remote(self) -> bool:
-        return urlparse(self.url).scheme.lower() in ("http", "https")
-
-
-class _FeedsFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-    feeds: list[dict[str, Any]]
-
-
-def load_feeds(path: str | os.PathLike[str]) -> list[FeedConfig]:
-    """Read and validate a feeds file. Relative local paths resolve against its folder.
-
-    Raises :class:`ConfigError` with one line naming the file, the entry and the problem.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(Errors.E001.format(path=path))
-    text = read_utf8(path)
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise yaml_error(path, exc) from None
-    if data is None:  # an empty file, or only comments
-        raise ConfigError(Errors.E005.format(path=path))
-    if isinstance(data, list):  # a bare list of feeds is accepted too
-        data, entries_node = {"feeds": data}, node
-    else:
-        entries_node = _mapping_value(node, "feeds")
-    try:
-        feeds_file = _FeedsFile.model_validate(data if data is not None else {})
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(p) for p in error["loc"]) or "top level"
-        raise ConfigError(
-            Errors.E003.format(
-                path=path,
-                location=where,
-                problem=error["msg"],
-                hint="The file needs a 'feeds:' key holding a list of feeds.",
-            )
-        ) from None
-    if not feeds_file.feeds:
-        raise ConfigError(Errors.E005.format(path=path))
-    lines = _entry_lines(entries_node)
-    feeds: list[FeedConfig] = []
-    seen: dict[str, int] = {}
-    for index, entry in enumerate(feeds_file.feeds):
-        line = lines[index] if index < len(lines) else None
-        label = f"feeds[{index}]" + (f" line {line}" if line else "")
-        if isinstance(entry, dict) and entry.get("name"):
-            label += f" name={entry['name']!r}"
-        try:
-            feed = FeedConfig.model_validate(entry)
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            field = ".".join(str(p) for p in error["loc"]) or "entry"
-            msg = error["msg"].removeprefix("Value error, ")
-            if error["type"] == "extra_forbidden":
-                msg = f"unknown key {field!r}"
-            elif error["type"] == "missing":
-                msg = f"missing required key {field!r}"
-            else:
-                msg = f"{field}: {msg}"
-            raise ConfigError(
-                Errors.E003.format(
-                    path=path,
-                    location=label,
-                    problem=msg,
-                    hint="Each feed takes name, url, and optionally language, tags, full_text, timezone.",
-                )
-            ) from None
-        if feed.name in seen:
-            raise ConfigError(Errors.E004.format(path=path, name=feed.name, first=seen[feed.name], second=index))
-        seen[feed.name] = index
-        feeds.append(feed.model_copy(update={"url": _resolve_url(feed.url, path.parent)}))
-    return feeds
+        return getattr(feeds_file, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def read_utf8(path: Path) -> str:
@@ -405,25 +315,3 @@ def read_utf8(path: Path) -> str:
         line = raw.count(b"\n", 0, exc.start) + 1
         problem = f"byte 0x{raw[exc.start]:02x} on line {line}"
         raise ConfigError(Errors.E006.format(path=path, problem=problem)) from None
-
-
-def _resolve_url(url: str, base: Path) -> str:
-    parsed = urlparse(url)
-    if parsed.scheme.lower() in ("http", "https", "file"):
-        return url
-    local = Path(url).expanduser()
-    return str(local if local.is_absolute() else (base / local).resolve())
-
-
-def _mapping_value(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if getattr(key_node, "value", None) == key:
-                return value_node
-    return None
-
-
-def _entry_lines(node: yaml.Node | None) -> list[int]:
-    if isinstance(node, yaml.SequenceNode):
-        return [item.start_mark.line + 1 for item in node.value]
-    return []

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
 
-from ..catalog import load_catalog
 from ..clock import day_bound
 from ..config import Settings
 from ..errors import Errors, InputError
@@ -28,19 +31,107 @@ def resolve_entity(name: str, *, db=None, catalog_path: str | None = None) -> tu
 
     Raises :class:`InputError` (exit 2) naming close matches otherwise.
     """
-    catalog = load_catalog(catalog_path)
+    index = catalog_names(catalog_path)
     wanted = name.strip().casefold()
-    for entity in catalog.entities:
-        if wanted in {n.casefold() for n in entity.names()} or wanted == entity.id:
-            return entity.id, entity.name
+    if wanted in index["first"]:
+        entity_id, canonical = index["first"][wanted]
+        return entity_id, canonical
     if db is not None:
         found = first_unlinked_name(db, name.strip())
         if found:
             return None, found
-    candidates = [n for e in catalog.entities for n in e.names()] + (known_names(db) if db is not None else [])
+    candidates = list(index["names"]) + (known_names(db) if db is not None else [])
+    import difflib  # only to word the error
+
     close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     raise InputError(Errors.E065.format(name=name, hint=hint))
+
+
+# Issue 12: validating the ~2,000-entity catalog (pydantic) costs a query command more than its query. The names it
+# resolves are kept in a small JSON file in the user data folder, keyed by the catalog files' size and time, and
+# rebuilt from the validated catalog whenever one of them changes, so a bad catalog still fails as before.
+_NAMES_CACHE_VERSION = 1
+_NAMES_CACHE_ENTRIES = 8  # catalogs remembered (NARRATIVE_MODELS folders, --catalog files)
+
+
+def catalog_names(catalog_path: str | None = None) -> dict[str, Any]:
+    """What :func:`resolve_entity` needs of the catalog: ``first`` (each casefolded name, alias, Chinese name and
+    ticker, and each id, -> ``[id, canonical name]`` of the first entity with it, in catalog order) and ``names``
+    (every name, for close-match hints), read from the cache when the catalog files are unchanged.
+
+    >>> catalog_names()["first"]["baba"]  # doctest: +SKIP
+    ['alibaba', 'Alibaba Group']
+    """
+    key = json.dumps([catalog_path or "", os.environ.get("NARRATIVE_MODELS", ""), str(Path(__file__).parent)])
+    cache = _names_cache_path()
+    try:
+        entry = json.loads(cache.read_text(encoding="utf-8")).get(key)
+        if entry and entry.get("version") == _NAMES_CACHE_VERSION and _unchanged(entry["files"]):
+            return entry
+    except (OSError, ValueError, AttributeError):
+        pass  # no cache yet, or unreadable: rebuilt below
+    entry = _build_names(catalog_path)
+    if not entry["cacheable"]:
+        return entry
+    try:
+        try:
+            stored = json.loads(cache.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            stored = {}
+        others = [(k, v) for k, v in (stored.items() if isinstance(stored, dict) else []) if k != key]
+        stored = dict([*others[-(_NAMES_CACHE_ENTRIES - 1) :], (key, entry)])  # the newest catalogs only
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=cache.parent, prefix=".catalog_names.")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(stored, out, ensure_ascii=False)
+        os.replace(temporary, cache)  # whole or not at all: a concurrent reader never sees half a file
+    except OSError:
+        pass  # a read-only home: every command validates the catalog, as before
+    return entry
+
+
+def _names_cache_path() -> Path:
+    from ..plugins import home_dir
+
+    return home_dir() / "cache" / "catalog_names.json"
+
+
+def _build_names(catalog_path: str | None) -> dict[str, Any]:
+    from ..catalog import _shipped_models, load_catalog, models_dir
+
+    path = Path(catalog_path) if catalog_path else models_dir() / "entities.yaml"
+    before = _stamps([path])
+    catalog = load_catalog(catalog_path)
+    # Every file an include could come from (beside the catalog, or the shipped copy), found or not.
+    sources = [path, *(p / name for name in catalog.includes for p in (path.parent, _shipped_models()))]
+    first: dict[str, list[str]] = {}
+    for entity in catalog.entities:
+        for key in (*{n.casefold() for n in entity.names()}, entity.id):
+            first.setdefault(key, [entity.id, entity.name])
+    files = _stamps(sources)
+    return {
+        "cacheable": files[str(path)] == before[str(path)],  # not when edited while being read
+        "version": _NAMES_CACHE_VERSION,
+        "files": files,
+        "first": first,
+        "names": [n for e in catalog.entities for n in e.names()],
+    }
+
+
+def _stamps(paths: list[Path]) -> dict[str, list[int] | None]:
+    stamps: dict[str, list[int] | None] = {}
+    for path in paths:
+        try:
+            info = path.stat()
+            stamps[str(path)] = [info.st_mtime_ns, info.st_size, info.st_ino]
+        except OSError:
+            stamps[str(path)] = None
+    return stamps
+
+
+def _unchanged(files: dict[str, list[int] | None]) -> bool:
+    return _stamps([Path(p) for p in files]) == files
 
 
 parse_day = day_bound  # the name api/ used before narrative.clock held the one date parser
@@ -133,6 +224,36 @@ def figures(
 
     >>> figures("Alibaba", kind="change", limit=20)  # doctest: +SKIP
     """
+    return as_frame(
+        figure_rows(
+            name,
+            db_path=db_path,
+            since=since,
+            until=until,
+            kind=kind,
+            limit=limit,
+            offset=offset,
+            catalog_path=catalog_path,
+        ),
+        _FIGURE_COLUMNS,
+    )
+
+
+def figure_rows(
+    name: str | None = None,
+    *,
+    db_path: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    kind: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    catalog_path: str | None = None,
+) -> list[dict]:
+    """:func:`figures` as a list of dicts, without pandas, so the CLI's table starts light (issue 12).
+
+    >>> figure_rows("Alibaba", limit=5)[0]["value"]  # doctest: +SKIP
+    """
     since_iso, until_iso = day_bound(since), day_bound(until, end=True)
     with reader(Settings.load(db=db_path)) as db:
         entity_id = canonical = None
@@ -148,7 +269,7 @@ def figures(
             limit=limit,
             offset=offset,
         )
-    return as_frame(rows, _FIGURE_COLUMNS)
+    return rows
 
 
 def entities(
@@ -168,6 +289,32 @@ def entities(
     articles where its relevance reaches that.
 
     >>> entities(db_path="demo.db", since="2025-03-01", limit=10, offset=10, min_relevance=50)  # doctest: +SKIP
+    """
+    rows = entity_rows(
+        db_path=db_path,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+        linked_only=linked_only,
+        min_relevance=min_relevance,
+    )
+    return as_frame(rows, _ENTITY_COLUMNS)
+
+
+def entity_rows(
+    *,
+    db_path: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    linked_only: bool = False,
+    min_relevance: int = 0,
+) -> list[dict]:
+    """:func:`entities` as a list of dicts, without pandas, so the CLI's table starts light (issue 12).
+
+    >>> entity_rows(limit=3)[0]["entity"]  # doctest: +SKIP
     """
     if not 0 <= min_relevance <= 100:
         raise InputError(Errors.E069.format(value=min_relevance))
@@ -193,15 +340,23 @@ def entities(
                 linked_only=linked_only,
                 min_relevance=min_relevance,
             )
-    return as_frame(
-        rows, ["entity_id", "entity", "type", "mentions", "articles", "weighted_articles", "first_seen", "last_seen"]
-    )
+    return rows
 
 
 def _whole_day(bound: str | None) -> bool:
     return bound is None or bound.endswith("T00:00:00+00:00")
 
 
+_ENTITY_COLUMNS = [
+    "entity_id",
+    "entity",
+    "type",
+    "mentions",
+    "articles",
+    "weighted_articles",
+    "first_seen",
+    "last_seen",
+]
 _MENTION_COLUMNS = [
     "entity_id",
     "entity",

@@ -42,6 +42,13 @@ def index_cli(narrative_id, sessions, precision, since, until, db_path, fmt) -> 
 
     Example: narrative index --sessions XNYS --precision exact --from 2025-01-01 --format csv
     """
+    if sessions is None:  # UTC days: printed from the stored days without pandas when they answer (issue 12)
+        from ..api.index import DAY_COLUMNS, index_day_records
+
+        records = index_day_records(narrative_id, db_path=db_path, since=since, until=until, precision=precision)
+        if records is not None:
+            _print(records, ["date", *DAY_COLUMNS], "UTC days (not point-in-time for any exchange)", precision, fmt)
+            return
     frame = api.narrative_index(
         narrative_id,
         db_path=db_path,
@@ -50,28 +57,25 @@ def index_cli(narrative_id, sessions, precision, since, until, db_path, fmt) -> 
         sessions=sessions,
         precision=None if precision == "all" else [precision],
     )
-    rows = _records(frame)
+    columns = [frame.index.name or "date", *frame.columns]
+    _print(_records(frame), columns, frame.attrs.get("grouping"), precision, fmt)
+
+
+def _print(rows: list[dict], columns: list[str], grouping: str | None, precision: str, fmt: str) -> None:
     if fmt == "json":
-        counts = {c.removeprefix("n_"): int(frame[c].sum()) for c in frame.columns if c.startswith("n_")}
+        counts = {c.removeprefix("n_"): sum(row[c] or 0 for row in rows) for c in columns if c.startswith("n_")}
         click.echo(
             json.dumps(
-                {
-                    "grouping": frame.attrs.get("grouping"),
-                    "precision": precision,
-                    "articles_by_precision": counts,
-                    "rows": rows,
-                },
+                {"grouping": grouping, "precision": precision, "articles_by_precision": counts, "rows": rows},
                 indent=2,
                 ensure_ascii=False,
             )
         )
+    elif fmt == "csv":
+        render(rows, columns, "csv")
     else:
-        columns = [frame.index.name or "date", *frame.columns]
-        if fmt == "csv":
-            render(rows, columns, "csv")
-        else:
-            click.echo(f"{frame.attrs.get('grouping', '')}", err=True)
-            render(rows, columns, "table")
+        click.echo(f"{grouping or ''}", err=True)
+        render(rows, columns, "table")
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:

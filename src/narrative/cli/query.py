@@ -71,6 +71,14 @@ def figures_cli(name, since, until, kind, db_path, fmt, limit, offset) -> None:
 
     Example: narrative figures Alibaba --kind change --format csv
     """
+    if fmt == "table":  # rows, not a DataFrame: the default output does not import pandas (issue 12)
+        from ..api.query import figure_rows
+
+        rows = figure_rows(
+            name, db_path=db_path, since=since, until=until, kind=kind, limit=limit or None, offset=offset
+        )
+        render([{**row, "sentence": short(row.get("sentence"))} for row in rows], FIGURE_COLUMNS, "table")
+        return
     frame = api.figures(name, db_path=db_path, since=since, until=until, kind=kind, limit=limit or None, offset=offset)
     render_frame(frame, FIGURE_COLUMNS, fmt)
 
@@ -90,7 +98,7 @@ def entities_cli(since, until, linked, db_path, fmt, limit, offset, min_relevanc
 
     Example: narrative entities --since 2025-01-01 --limit 10 --min-relevance 50
     """
-    frame = api.entities(
+    options = dict(
         db_path=db_path,
         since=since,
         until=until,
@@ -99,7 +107,12 @@ def entities_cli(since, until, linked, db_path, fmt, limit, offset, min_relevanc
         linked_only=linked,
         min_relevance=min_relevance,
     )
-    render_frame(frame, ENTITY_COLUMNS, fmt)
+    if fmt == "table":  # rows, not a DataFrame: the default output does not import pandas (issue 12)
+        from ..api.query import entity_rows
+
+        render(entity_rows(**options), ENTITY_COLUMNS, "table")
+        return
+    render_frame(api.entities(**options), ENTITY_COLUMNS, fmt)
 
 
 @cli.command(name="serve")
