@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import imported_store
+from conftest import imported_store, make_items, rss, static, write_feeds
 
 from narrative.cli import cli
 from narrative.store import open_db, reader
@@ -245,6 +245,38 @@ def test_issue_14_pg_enrich_stored_the_same_rows(imported_pair):
             assert db.execute("SELECT count(*) FROM aggregate_dirty").fetchone()[0] == 0
     assert counts[0] == counts[1]
     assert counts[1]["mentions"] > 5 and counts[1]["figures"] > 2
+
+
+def test_issue_14_pg_ingest_stores_each_story_once_on_both_backends(backend_db, server, tmp_path):
+    """Two feeds sharing stories, fetched twice: the same articles, sources and feed state on each backend."""
+    first = make_items("a", 12)
+    second = [dict(i, guid=f"b-{n}", link=f"http://other.test/{n}") for n, i in enumerate(first[:6])]
+    server.routes["/a.xml"] = static(rss(first), etag='"a1"')
+    own = [
+        {"title": f"Regulator fines lender {n} over loan books", "link": f"http://other.test/own/{n}", "guid": f"o{n}"}
+        for n in range(3)
+    ]
+    server.routes["/b.xml"] = static(rss(second + own))
+    feeds = write_feeds(
+        tmp_path / "feeds.yaml",
+        [{"name": "feed-a", "url": server.url("/a.xml")}, {"name": "feed-b", "url": server.url("/b.xml")}],
+    )
+    for _ in range(2):
+        result = CliRunner().invoke(
+            cli, ["ingest", "--feeds", str(feeds), "--db", backend_db, "--silent", "--no-enrich"]
+        )
+        assert result.exit_code == 0, result.output
+    assert "0 new" in result.output
+    with reader(backend_db) as store:
+        summary = store_summary(store)
+        assert (summary["articles"], summary["multi_source_articles"]) == (15, 6)
+        assert summary["by_source"] == [{"source": "feed-b", "articles": 9}, {"source": "feed-a", "articles": 12}][::-1]
+        assert store.execute("SELECT count(*) FROM article_sources").fetchone()[0] == 21
+        assert store.execute("SELECT etag, last_status FROM feeds WHERE name = 'feed-a'").fetchone() == (
+            '"a1"',
+            "not_modified",
+        )
+        assert store.execute("SELECT count(*) FROM fetches").fetchone()[0] == 4
 
 
 # -- concurrent writers ---------------------------------------------------------------------------------------------

@@ -81,7 +81,9 @@ class PgTable:
 
     def insert(self, row: dict[str, Any]) -> None:
         columns = ", ".join(f'"{c}"' for c in row)
-        self.db.execute(f"INSERT INTO {self.name} ({columns}) VALUES ({', '.join('?' for _ in row)})", list(row))
+        self.db.execute(
+            f"INSERT INTO {self.name} ({columns}) VALUES ({', '.join('?' for _ in row)})", list(row.values())
+        )
 
     def enable_fts(self, columns: Sequence[str], **_ignored: Any) -> None:
         """Full-text search over ``columns`` (the migration's ``enable_fts``): two generated tsvector columns."""
@@ -127,6 +129,9 @@ class PgConnection:
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self.db.executemany(sql, rows)
+
+    def commit(self) -> None:
+        """Nothing to do: outside ``atomic()`` every statement commits on its own (autocommit)."""
 
     def __enter__(self) -> PgConnection:
         self._transaction = self.db.atomic()
