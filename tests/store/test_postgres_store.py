@@ -282,6 +282,44 @@ def test_issue_14_pg_ingest_stores_each_story_once_on_both_backends(backend_db, 
 # -- concurrent writers ---------------------------------------------------------------------------------------------
 
 
+def test_issue_14_pg_a_second_writer_waits_for_the_first_transaction(postgres_cluster):
+    """The dedupe check and the insert of one writer never interleave with another's: the second writer's
+    transaction waits (on the advisory lock) until the first commits, then sees its rows and stores only the rest."""
+    import threading
+    import time
+
+    from narrative.store.articles import save_items
+
+    url = postgres_cluster.migrated()
+    first, second = open_db(url), open_db(url)
+    items = [item(f"Chip maker {n} widens its lead in memory", url=f"https://w.example.test/{n}") for n in range(10)]
+    done = {}
+
+    def write(store, part):
+        with store.atomic():
+            return save_items(store, source="w", source_kind="feed", items=part, window_hours=72, now="2026-01-01")
+
+    thread = threading.Thread(target=lambda: done.update(stats=write(second, items[5:])))
+    with first.atomic():
+        save_items(first, source="w", source_kind="feed", items=items[:8], window_hours=72, now="2026-01-01")
+        thread.start()
+        waiting = None
+        for _ in range(1200):  # until the second writer is blocked (a bound, not a timed assertion)
+            waiting = first.raw.execute(
+                "SELECT wait_event FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'",
+                [second.raw.info.backend_pid],
+            ).fetchone()
+            if waiting:
+                break
+            time.sleep(0.05)
+        assert waiting == ("advisory",)
+    thread.join()
+    assert (done["stats"].new, done["stats"].seen) == (2, 3)
+    assert first.execute("SELECT count(*), count(DISTINCT url) FROM articles").fetchone() == (10, 10)
+    first.close()
+    second.close()
+
+
 def test_issue_14_pg_two_imports_at_once_store_each_article_once(postgres_cluster, tmp_path):
     """Two processes import overlapping archives at the same time: every article once, every source row once."""
     rows = [
