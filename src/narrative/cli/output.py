@@ -103,14 +103,15 @@ def table_width() -> int:
 
 # Issue 12: rich takes ~60 ms to import and ~1.6 ms a row to lay out (3 s for the 1,826 days of a five-year index).
 # fast_table draws the same table (rich's default Table: HEAVY_HEAD box, padding 1, columns shrunk widest first
-# and cells word-wrapped with an ellipsis as rich does) directly, for the cells whose width it knows for sure:
-# printable ASCII and the "…" of a shortened sentence, one cell per character. Anything else goes to rich.
-_SIMPLE = re.compile(r"[\x20-\x7e…]*")
+# and cells word-wrapped with an ellipsis as rich does) directly, for the cells whose width it knows for sure: one
+# terminal cell per character (printable ASCII, Latin letters, typographic quotes and dashes, "…", currency signs;
+# rich's cell_len is 1 for each, checked by a test). Anything else (CJK, emoji, combining marks) goes to rich.
+_SIMPLE = re.compile(r"[\x20-\x7e\xa0-\xac\xae-\u02ff\u2010-\u2027\u2030-\u205e\u20a0-\u20c0]*")
 
 
 def fast_table(rows: list[dict[str, Any]], columns: list[str], *, width: int) -> list[str] | None:
     """The lines rich prints for ``rows`` as a table of ``columns`` at ``width`` (no styles), or None when a cell
-    holds anything but printable ASCII and "…" (rich then draws it).
+    holds a character whose width is not surely one cell (rich then draws it).
 
     >>> fast_table([{"source": "wire", "articles": 2}], ["source", "articles"], width=160)[1]
     '┃ source ┃ articles ┃'

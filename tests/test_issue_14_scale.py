@@ -1,0 +1,163 @@
+"""Issue 14 item 4 / issue 12 item 3: the query commands answer at 2M articles without the heavy paths, and the
+light paths print exactly what the heavy ones did: rich's table drawn directly, the UTC-day index from the stored
+days, entity names from the cached catalog names. (Timings are scripts/bench_scale.py's, never asserted here.)"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import string
+
+import pytest
+from click.testing import CliRunner
+from rich.cells import cell_len
+from rich.console import Console
+from rich.table import Table
+
+from narrative import api
+from narrative.api.aggregates import refresh_aggregates
+from narrative.api.index import DAY_COLUMNS, index_day_records
+from narrative.api.query import catalog_names, resolve_entity
+from narrative.cli import cli
+from narrative.cli.output import _SIMPLE, as_text, fast_table
+from narrative.errors import ConfigError, InputError
+from narrative.market.index import COLUMNS
+from narrative.store import open_db
+from tests.store.test_aggregates import NARRATIVE, _fill
+
+
+def _rich_lines(rows, columns, width):
+    table = Table(show_lines=False)
+    for column in columns:
+        table.add_column(as_text(column))
+    for row in rows:
+        table.add_row(*(as_text(row.get(c)) for c in columns))
+    out = io.StringIO()
+    Console(file=out, width=width, markup=False, emoji=False).print(table)
+    return out.getvalue().splitlines()
+
+
+def test_issue_12_fast_table_draws_what_rich_draws():
+    rng = random.Random(7)
+    letters = string.ascii_letters + "0123456789.-:/’“”—€£éßø\xa0 "
+
+    def word():
+        return "".join(rng.choice(letters) for _ in range(rng.choice([1, 2, 3, 5, 8, 13, 25, 40])))
+
+    def cell():
+        kind = rng.random()
+        if kind < 0.1:
+            return None
+        if kind < 0.3:
+            return rng.randint(-5, 10 ** rng.randint(1, 9))
+        if kind < 0.4:
+            return round(rng.random(), 4)
+        return " ".join(word() for _ in range(rng.randint(1, 12))) + ("…" if rng.random() < 0.2 else "")
+
+    compared = 0
+    for _ in range(400):
+        columns = [
+            rng.choice(["date", "stance_stories", "first_published", "entity", "sentence"]) + str(i)
+            for i in range(rng.randint(1, 14))
+        ]
+        rows = [{c: cell() for c in columns} for _ in range(rng.randint(0, 5))]
+        width = rng.choice([30, 50, 80, 120, 160, 200])
+        lines = fast_table(rows, columns, width=width)
+        if lines is not None:
+            compared += 1
+            assert lines == _rich_lines(rows, columns, width), (width, columns, rows)
+    assert compared > 300
+    # what it does not draw itself goes to rich: characters two cells wide, combining marks
+    assert fast_table([{"a": "阿里巴巴"}], ["a"], width=80) is None
+    assert fast_table([{"a": "e\u0301"}], ["a"], width=80) is None
+
+
+def test_issue_12_fast_table_characters_are_one_cell_in_rich():
+    wide = [chr(c) for c in range(0x20, 0x2100) if _SIMPLE.fullmatch(chr(c)) and cell_len(chr(c)) != 1]
+    assert wide == []
+
+
+@pytest.fixture
+def store(tmp_path):
+    path = str(tmp_path / "scale.db")
+    db = open_db(path)
+    _fill(db)
+    db.close()
+    return path
+
+
+def _index_outputs(path):
+    runner = CliRunner()
+    outputs = {}
+    for fmt in ("table", "csv", "json"):
+        for precision in ("all", "exact"):
+            for window in ([], ["--from", "2025-02-27"], ["--from", "2025-03-02", "--to", "2025-03-05"]):
+                argv = ["index", "--narrative", NARRATIVE, "--precision", precision, *window, "--format", fmt]
+                result = runner.invoke(cli, [*argv, "--db", path])
+                assert result.exit_code == 0, result.output
+                outputs[" ".join(argv)] = result.output
+    return outputs
+
+
+def test_issue_12_index_from_stored_days_prints_what_the_computed_index_printed(store):
+    assert DAY_COLUMNS == COLUMNS
+    assert index_day_records(NARRATIVE, db_path=store) is None  # days not refreshed yet: the frame answers
+    computed = _index_outputs(store)
+    db = open_db(store)
+    refresh_aggregates(db)
+    db.close()
+    records = index_day_records(NARRATIVE, db_path=store)
+    assert records is not None and records[0]["date"] == "2025-03-01"
+    assert {r["date"] for r in records if r["attention"] == 0} == {"2025-03-03", "2025-03-05", "2025-03-06"}  # quiet
+    assert _index_outputs(store) == computed
+    rows = json.loads(computed[f"index --narrative {NARRATIVE} --precision all --format json"])["rows"]
+    assert rows == records
+
+
+def test_issue_12_catalog_names_follow_the_catalog_file_and_its_errors(tmp_path, monkeypatch):
+    catalog = tmp_path / "entities.yaml"
+    catalog.write_text(
+        "version: '1'\nentities:\n  - id: acme\n    name: Acme Corp\n    type: company\n    aliases: [Acme]\n",
+        encoding="utf-8",
+    )
+    assert resolve_entity("ACME", catalog_path=str(catalog)) == ("acme", "Acme Corp")
+    assert (tmp_path / "home" / "cache" / "catalog_names.json").is_file()
+    assert catalog_names(str(catalog))["first"]["acme"] == ["acme", "Acme Corp"]  # from the cache now
+    catalog.write_text(
+        "version: '2'\nentities:\n  - id: acme\n    name: Acme Corp\n    type: company\n    aliases: [Acme, ACM]\n"
+        "  - id: bolt\n    name: Bolt Ltd\n    type: company\n",
+        encoding="utf-8",
+    )
+    assert resolve_entity("acm", catalog_path=str(catalog)) == ("acme", "Acme Corp")
+    assert resolve_entity("bolt", catalog_path=str(catalog)) == ("bolt", "Bolt Ltd")
+    with pytest.raises(InputError, match="Bolt Ltd"):
+        resolve_entity("Bolt Ltdd", catalog_path=str(catalog))  # close matches named from the cached names
+    catalog.write_text("version: '3'\nentities:\n  - id: Bad Id\n    name: X\n    type: company\n", encoding="utf-8")
+    with pytest.raises(ConfigError):
+        resolve_entity("acme", catalog_path=str(catalog))  # a catalog that no longer validates fails as before
+
+
+def test_issue_12_shipped_catalog_resolves_as_the_catalog_does():
+    from narrative.catalog import load_catalog
+
+    for entity in load_catalog().entities[:200]:
+        for name in entity.names():
+            found = resolve_entity(name)
+            first = next(e for e in load_catalog().entities if name.casefold() in {n.casefold() for n in e.names()})
+            assert found == (first.id, first.name), name
+
+
+def test_issue_12_cli_tables_of_entities_and_figures_match_the_frames(store):
+    db = open_db(store)
+    refresh_aggregates(db)
+    db.close()
+    runner = CliRunner()
+    for argv, frame, columns in (
+        (["entities"], api.entities(db_path=store), ["entity", "type", "mentions", "articles"]),
+        (["figures", "--limit", "5"], api.figures(db_path=store, limit=5), ["published", "value", "unit"]),
+    ):
+        result = runner.invoke(cli, [*argv, "--db", store])
+        assert result.exit_code == 0, result.output
+        for row in frame.astype(object).where(frame.notna(), None).to_dict("records"):
+            assert all(str(row[c]) in result.output for c in columns if row[c] is not None), row
