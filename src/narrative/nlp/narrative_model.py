@@ -32,6 +32,7 @@ from ..catalog import Entity, Narrative, models_dir
 from ..errors import ConfigError, Errors
 from .encoder import DIMENSIONS, ENCODER_VERSION, encode
 from .narrative_features import FEATURES, LABELS, Lexicon, PreparedNarrative, SentenceFacts, feature_matrix, last_clause
+from .narrative_text import scoring_texts
 from .stance_model import ExampleStanceModel, StanceSettings
 
 __all__ = [
@@ -162,7 +163,7 @@ class NarrativeScorer:
             texts = [f.text for f in facts]
             distinct = list(dict.fromkeys(texts))
             row = {text: n for n, text in enumerate(distinct)}
-            vectors = encode(distinct)[[row[t] for t in texts]]
+            vectors = encode(scoring_texts(distinct))[[row[t] for t in texts]]
         head = self.relevance_head
         with one_blas_thread():
             matrix = feature_matrix(prepared, facts, vectors, only=head.features)
@@ -200,7 +201,7 @@ def sentence_vectors(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """
     clauses = [last_clause(t) for t in texts]
     distinct = list(dict.fromkeys([*texts, *(c for c in clauses if c)]))
-    encoded = encode(distinct)
+    encoded = encode(scoring_texts(distinct))
     row = {text: n for n, text in enumerate(distinct)}
     vectors = encoded[[row[t] for t in texts]] if texts else encoded
     clause_vectors = encoded[[row[c or t] for c, t in zip(clauses, texts)]] if texts else encoded
@@ -237,7 +238,7 @@ def prepare_narrative(
         *ex.irrelevant,
         *ex.neutral,
     ]
-    vectors = encode(texts)
+    vectors = encode(scoring_texts(texts))
     n_irr = len(ex.irrelevant)
     n_pos, n_neg = len(ex.positive), len(ex.negative)
     positive, negative = vectors[3 : 3 + n_pos], vectors[3 + n_pos : 3 + n_pos + n_neg]

@@ -8,6 +8,8 @@ stance training data: when the narrative is loaded, a three-way logistic regress
   "tightens", "放宽" vs "收紧") is a feature of its own, and
 - the examples' multilingual sentence vectors, scaled down (``vector_weight``) so that topic, which
   dominates those vectors, does not drown the direction words;
+  (texts are read in one written form first: :func:`narrative.nlp.narrative_text.scoring_text`
+  turns traditional Chinese script into simplified and full-width characters into half-width);
 - the sentence's sentiment polarity (positive - negative), scaled by ``polarity_weight``: the model
   learns from the examples which way sentiment points for this narrative (a narrative whose positive
   pole sounds grim gets a negative weight).
@@ -35,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from .narrative_text import scoring_texts
 from .stance import NEUTRAL_BAND
 
 STANCE_LABELS = ("negative", "neutral", "positive")
@@ -98,7 +101,7 @@ class ExampleStanceModel:
         if len(set(labels)) < 2:
             raise ValueError("a stance model needs examples of both poles")
         vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, settings.ngram_max), sublinear_tf=True)
-        grams = vectorizer.fit_transform(texts)
+        grams = vectorizer.fit_transform(scoring_texts(texts))
         model = LogisticRegression(C=settings.c, max_iter=5000, class_weight="balanced")
         model.fit(_design(grams, vectors, polarity, settings), labels)
         return cls(vectorizer, model, tuple(str(c) for c in model.classes_), settings)
@@ -111,7 +114,7 @@ class ExampleStanceModel:
         if not len(texts):
             return out
         probs = self.model.predict_proba(
-            _design(self.vectorizer.transform(list(texts)), vectors, polarity, self.settings)
+            _design(self.vectorizer.transform(scoring_texts(texts)), vectors, polarity, self.settings)
         )
         for column, label in enumerate(self.classes):
             out[:, STANCE_LABELS.index(label)] = probs[:, column]
