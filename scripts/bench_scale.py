@@ -391,6 +391,7 @@ def cases(db: str, narrative: str) -> list[tuple[str, list[str], Callable[[], ob
             ["index", "--narrative", narrative],
             lambda: api.narrative_index(narrative, db_path=db),
         ),
+        ("index (the default narrative)", ["index"], lambda: api.narrative_index(db_path=db)),
         (
             f"index --narrative {narrative} --precision exact",
             ["index", "--narrative", narrative, "--precision", "exact"],

@@ -1,6 +1,7 @@
 """Start-up of the light commands, before and after lazy imports (issue 12 item 2).
 
-Times ``narrative --help``, ``feeds``, ``stats`` and ``mentions Alibaba`` as fresh processes (``python -m
+Times ``narrative --help``, ``feeds``, ``stats`` and the query commands on a tiny store (``mentions``, ``figures``,
+``entities``, ``sentiment``: what is left is start-up) as fresh processes (``python -m
 narrative``, the same venv for both trees), alternating the old and the current checkout run by run, and prints
 the best of N wall-clock seconds and user+sys CPU seconds (from ``wait4``) of each. CPU time is the fairer
 figure on a shared, loaded machine: wall time includes waiting for a core. The 1-minute load average is printed
@@ -36,7 +37,15 @@ http://bench.test/6,Chip curbs widen,2025-01-07,The US added more Chinese chip f
 """
 FEEDS = "feeds:\n  - name: wire\n    url: https://news.example.test/rss\n"
 
-COMMANDS = {"--help": ["--help"], "feeds": ["feeds"], "stats": ["stats"], "mentions Alibaba": ["mentions", "Alibaba"]}
+COMMANDS = {
+    "--help": ["--help"],
+    "feeds": ["feeds"],
+    "stats": ["stats"],
+    "mentions Alibaba": ["mentions", "Alibaba"],
+    "figures Alibaba": ["figures", "Alibaba"],
+    "entities": ["entities"],
+    "sentiment Alibaba": ["sentiment", "Alibaba"],
+}
 
 
 def run_once(src: Path, args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
@@ -76,11 +85,11 @@ def build_store(src: Path, folder: Path, env: dict[str, str]) -> dict[str, str]:
 
 
 def before_tree(revision: str) -> Path:
-    """A worktree of ``revision`` in /tmp/startup_before (made once, reused when it is already that commit)."""
-    path = Path("/tmp/startup_before")
+    """A worktree of ``revision`` in /tmp/startup_before_<commit> (made once, reused after)."""
     wanted = subprocess.run(
         ["git", "rev-parse", revision], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.strip()
+    path = Path(f"/tmp/startup_before_{wanted[:7]}")
     if path.exists():
         have = subprocess.run(["git", "rev-parse", "HEAD"], cwd=path, capture_output=True, text=True).stdout.strip()
         if have == wanted:

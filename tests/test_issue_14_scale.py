@@ -161,3 +161,23 @@ def test_issue_12_cli_tables_of_entities_and_figures_match_the_frames(store):
         assert result.exit_code == 0, result.output
         for row in frame.astype(object).where(frame.notna(), None).to_dict("records"):
             assert all(str(row[c]) in result.output for c in columns if row[c] is not None), row
+
+
+def test_issue_12_default_narrative_is_kept_until_the_narrative_folders_change(tmp_path):
+    from narrative.api.index import default_narrative_id
+    from narrative.catalog import models_dir, resolve_narrative_id
+
+    assert default_narrative_id() == resolve_narrative_id()
+    assert (tmp_path / "home" / "cache" / "default_narrative.json").is_file()
+    assert default_narrative_id() == resolve_narrative_id()  # from the cache
+    # A user's narrative folder appears with a second default: both now fail alike (E057), nothing stale is served.
+    mine = tmp_path / "home" / "narratives"
+    mine.mkdir(parents=True)
+    text = (models_dir() / "narratives" / "ai_capex.yaml").read_text(encoding="utf-8")
+    (mine / "my_theme.yaml").write_text(
+        text.replace("id: ai-capex", "id: my-theme", 1) + "\ndefault: true\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError):
+        resolve_narrative_id()
+    with pytest.raises(ConfigError):
+        default_narrative_id()

@@ -18,8 +18,13 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
+import os
 import sys
+import tempfile
 import types
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, cast
 
 
@@ -138,3 +143,70 @@ def defer_sqlite_utils_extras() -> None:
         return
     if not any(isinstance(f, _SqliteUtilsExtras) for f in sys.meta_path):
         sys.meta_path.insert(0, _SqliteUtilsExtras())
+
+
+# -- results of slow loaders, kept while their files are unchanged ---------------------------------------------------
+
+_CACHE_ENTRIES = 8  # keys remembered per cache file (catalog paths, NARRATIVE_MODELS folders ...)
+
+
+def cached_by_files(name: str, key: Any, build: Callable[[], tuple[Any, list[Path] | None]]) -> Any:
+    """The JSON-able value ``build()`` returns, kept in ``<NARRATIVE_HOME>/cache/<name>.json`` under ``key`` with
+    the size, time and inode of each file ``build`` says it read (None: do not keep it), and returned from there
+    while none of them changed, appeared or disappeared. Issue 12: the query commands need a few names from files
+    whose full validation (pydantic) costs more than the query; a file that no longer validates still fails, as
+    ``build`` runs again once it changed. A home folder that cannot be written just means no cache.
+
+    >>> cached_by_files("example", "k", lambda: (42, None))
+    42
+    """
+    from .plugins import home_dir
+
+    path = home_dir() / "cache" / f"{name}.json"
+    key = json.dumps(key)
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))[key]
+        if _stamps(entry["files"]) == entry["files"]:
+            return entry["value"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # no cache yet, another key, or unreadable: built below
+    value, files = build()
+    if files is None:
+        return value
+    try:
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            stored = {}
+        others = [(k, v) for k, v in (stored.items() if isinstance(stored, dict) else []) if k != key]
+        entry = {"files": _stamps([str(f) for f in files]), "value": value}
+        stored = dict([*others[-(_CACHE_ENTRIES - 1) :], (key, entry)])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(stored, out, ensure_ascii=False)
+        os.replace(temporary, path)  # whole or not at all: a concurrent reader never sees half a file
+    except OSError:
+        pass
+    return value
+
+
+def file_stamps(files: list[Path]) -> dict[str, list[int] | None]:
+    """Size, modification time and inode of each file (None for a missing one), as :func:`cached_by_files` keeps
+    them.
+
+    >>> file_stamps([Path("/nonexistent")])
+    {'/nonexistent': None}
+    """
+    return _stamps([str(f) for f in files])
+
+
+def _stamps(files: Any) -> dict[str, list[int] | None]:
+    stamps: dict[str, list[int] | None] = {}
+    for name in files:
+        try:
+            info = os.stat(name)
+            stamps[name] = [info.st_mtime_ns, info.st_size, info.st_ino]
+        except OSError:
+            stamps[name] = None
+    return stamps

@@ -118,6 +118,7 @@ def scored_store(tmp_path: Path) -> Path:
         ["figures", "alibaba", "--limit", "50"],
         ["figures", "--limit", "50"],
         ["index", "--narrative", "china-ai"],
+        ["index"],  # the default narrative: from the cache of the narrative folders after the first run
         ["index", "--narrative", "china-ai", "--precision", "exact", "--format", "csv"],
         ["sentiment", "alibaba", "--daily"],
     ],

@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..clock import day_bound
@@ -112,6 +114,43 @@ def _edge(articles: pd.DataFrame, pick) -> pd.Timestamp | None:
     return pd.Timestamp(pick(stamps).date())
 
 
+def default_narrative_id() -> str:
+    """The narrative file that says ``default: true`` (:func:`narrative.narratives.resolve_narrative_id`), kept
+    while the narrative folders and files are unchanged (issue 12: loading them all costs more than the query).
+
+    >>> default_narrative_id()  # doctest: +SKIP
+    'china_ai'
+    """
+    from ..lazy import cached_by_files
+    from ..plugins import load_plugins, pm
+
+    load_plugins()  # plugins may add narrative folders: which are installed is part of the key
+    plugins = sorted(f"{name}={getattr(dist, 'version', '')}" for name, dist in _plugin_versions(pm))
+    key = [os.environ.get("NARRATIVE_MODELS", ""), os.environ.get("NARRATIVE_HOME", ""), str(Path(__file__)), plugins]
+    return cached_by_files("default_narrative", key, _find_default_narrative)
+
+
+def _plugin_versions(pm: Any) -> list[tuple[str, Any]]:
+    return [(pm.get_name(plugin) or "", dist) for plugin, dist in pm.list_plugin_distinfo()] + [
+        (name, None) for name, _ in pm.list_name_plugin()
+    ]
+
+
+def _find_default_narrative() -> tuple[str, list[Path]]:
+    from ..catalog import resolve_narrative_id
+    from ..plugins import home_dir, narrative_dirs
+
+    folders = narrative_dirs()
+    found = resolve_narrative_id()
+    # The user's folder even while it does not exist: its creation is a change.
+    files = [
+        home_dir() / "narratives",
+        *folders,
+        *(path for folder in folders for path in sorted(folder.glob("*.yaml"))),
+    ]
+    return found, files
+
+
 # The index's columns (narrative.market.index.COLUMNS), as narrative_days stores them; a test holds the two equal.
 DAY_COLUMNS = [
     "attention",
@@ -154,9 +193,7 @@ def index_day_records(
     last = None if until is None else until.strip()[:10]
     if last is not None and not _DAY.match(last):
         return None
-    if not (narrative or settings.narrative):
-        return None  # the default narrative is found by loading every narrative file: narrative_index does that
-    narrative_id = (narrative or settings.narrative).replace("_", "-")
+    narrative_id = (narrative or settings.narrative or default_narrative_id()).replace("_", "-")
     first = None if low is None else low[:10]
     with reader(settings) as db:
         stale = dirty_days(db, "index", narrative_id)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -49,89 +47,40 @@ def resolve_entity(name: str, *, db=None, catalog_path: str | None = None) -> tu
 
 
 # Issue 12: validating the ~2,000-entity catalog (pydantic) costs a query command more than its query. The names it
-# resolves are kept in a small JSON file in the user data folder, keyed by the catalog files' size and time, and
-# rebuilt from the validated catalog whenever one of them changes, so a bad catalog still fails as before.
-_NAMES_CACHE_VERSION = 1
-_NAMES_CACHE_ENTRIES = 8  # catalogs remembered (NARRATIVE_MODELS folders, --catalog files)
+# resolves are kept in the user data folder (narrative.lazy.cached_by_files), keyed by the catalog files' size and
+# time, and rebuilt from the validated catalog whenever one of them changes, so a bad catalog still fails as before.
+_NAMES_VERSION = 1
 
 
 def catalog_names(catalog_path: str | None = None) -> dict[str, Any]:
     """What :func:`resolve_entity` needs of the catalog: ``first`` (each casefolded name, alias, Chinese name and
     ticker, and each id, -> ``[id, canonical name]`` of the first entity with it, in catalog order) and ``names``
-    (every name, for close-match hints), read from the cache when the catalog files are unchanged.
+    (every name, for close-match hints), from the cache while the catalog files are unchanged.
 
     >>> catalog_names()["first"]["baba"]  # doctest: +SKIP
     ['alibaba', 'Alibaba Group']
     """
-    key = json.dumps([catalog_path or "", os.environ.get("NARRATIVE_MODELS", ""), str(Path(__file__).parent)])
-    cache = _names_cache_path()
-    try:
-        entry = json.loads(cache.read_text(encoding="utf-8")).get(key)
-        if entry and entry.get("version") == _NAMES_CACHE_VERSION and _unchanged(entry["files"]):
-            return entry
-    except (OSError, ValueError, AttributeError):
-        pass  # no cache yet, or unreadable: rebuilt below
-    entry = _build_names(catalog_path)
-    if not entry["cacheable"]:
-        return entry
-    try:
-        try:
-            stored = json.loads(cache.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            stored = {}
-        others = [(k, v) for k, v in (stored.items() if isinstance(stored, dict) else []) if k != key]
-        stored = dict([*others[-(_NAMES_CACHE_ENTRIES - 1) :], (key, entry)])  # the newest catalogs only
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=cache.parent, prefix=".catalog_names.")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(stored, out, ensure_ascii=False)
-        os.replace(temporary, cache)  # whole or not at all: a concurrent reader never sees half a file
-    except OSError:
-        pass  # a read-only home: every command validates the catalog, as before
-    return entry
+    from ..lazy import cached_by_files
+
+    key = [_NAMES_VERSION, catalog_path or "", os.environ.get("NARRATIVE_MODELS", ""), str(Path(__file__).parent)]
+    return cached_by_files("catalog_names", key, lambda: _build_names(catalog_path))
 
 
-def _names_cache_path() -> Path:
-    from ..plugins import home_dir
-
-    return home_dir() / "cache" / "catalog_names.json"
-
-
-def _build_names(catalog_path: str | None) -> dict[str, Any]:
+def _build_names(catalog_path: str | None) -> tuple[dict[str, Any], list[Path] | None]:
     from ..catalog import _shipped_models, load_catalog, models_dir
+    from ..lazy import file_stamps
 
     path = Path(catalog_path) if catalog_path else models_dir() / "entities.yaml"
-    before = _stamps([path])
+    before = file_stamps([path])
     catalog = load_catalog(catalog_path)
-    # Every file an include could come from (beside the catalog, or the shipped copy), found or not.
-    sources = [path, *(p / name for name in catalog.includes for p in (path.parent, _shipped_models()))]
     first: dict[str, list[str]] = {}
     for entity in catalog.entities:
         for key in (*{n.casefold() for n in entity.names()}, entity.id):
             first.setdefault(key, [entity.id, entity.name])
-    files = _stamps(sources)
-    return {
-        "cacheable": files[str(path)] == before[str(path)],  # not when edited while being read
-        "version": _NAMES_CACHE_VERSION,
-        "files": files,
-        "first": first,
-        "names": [n for e in catalog.entities for n in e.names()],
-    }
-
-
-def _stamps(paths: list[Path]) -> dict[str, list[int] | None]:
-    stamps: dict[str, list[int] | None] = {}
-    for path in paths:
-        try:
-            info = path.stat()
-            stamps[str(path)] = [info.st_mtime_ns, info.st_size, info.st_ino]
-        except OSError:
-            stamps[str(path)] = None
-    return stamps
-
-
-def _unchanged(files: dict[str, list[int] | None]) -> bool:
-    return _stamps([Path(p) for p in files]) == files
+    names = {"first": first, "names": [n for e in catalog.entities for n in e.names()]}
+    # Every file an include could come from (beside the catalog, or the shipped copy), found or not.
+    sources = [path, *(p / name for name in catalog.includes for p in (path.parent, _shipped_models()))]
+    return names, (sources if file_stamps([path]) == before else None)  # edited while read: not kept
 
 
 parse_day = day_bound  # the name api/ used before narrative.clock held the one date parser
