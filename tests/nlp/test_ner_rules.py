@@ -4,9 +4,10 @@ table-row and initials rules. Sentences written for these tests; the real model 
 from __future__ import annotations
 
 import pytest
+from spacy.tokens import Span
 
 from narrative.nlp.casing import gazetteer, is_shouted, truecase
-from narrative.nlp.ner_rules import table_rows
+from narrative.nlp.ner_rules import datelines, ner_rules, table_rows
 from narrative.nlp.pipeline import Extractor
 
 
@@ -88,3 +89,25 @@ def test_issue_10_initials_make_a_person(ex):
 def test_issue_10_catalog_links_win_over_table_rows(ex):
     extraction = ex.extract("Alibaba 85.2 86.1 84.9", "", "en")
     assert [m.entity_id for m in extraction.mentions] == ["alibaba"]
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("LAGOS 2024-03-11", ["LAGOS"]),
+        ("TAMPERE , Finland 2024-03-11", ["TAMPERE", "Finland"]),
+        ("OSAKA, Mar 11 (Newswire) - Exporters gained.", ["OSAKA"]),
+    ],
+)
+def test_issue_10_dateline_places(ex, text, places):
+    assert [s.text for s in datelines(ex.nlp(text))] == places
+
+
+def test_issue_10_a_name_and_a_date_in_prose_is_no_dateline(ex):
+    assert datelines(ex.nlp("Halden Mar 11 results beat forecasts.")) == []
+
+
+def test_issue_10_a_name_before_a_bracketed_country_is_a_person(ex):
+    doc = ex.nlp.make_doc("Gold went to Ilse Varnhagen ( Austria ) ahead of the field .")
+    doc.ents = [Span(doc, 3, 5, label="ORG"), Span(doc, 6, 7, label="GPE")]
+    assert [(e.text, e.label_) for e in ner_rules(doc).ents] == [("Ilse Varnhagen", "PERSON"), ("Austria", "GPE")]

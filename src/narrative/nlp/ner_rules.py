@@ -28,6 +28,8 @@ from .casing import add_casing, gazetteer
 
 _FIGURE = re.compile(r"^[+-]?[\d.,/:%-]*\d[\d.,/:%-]*$")
 _INITIAL = re.compile(r"^[A-Z]\.$")
+_MONTH = re.compile(r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?$", re.IGNORECASE)
+_DATE = re.compile(r"\d{4}-\d\d-\d\d\b|[A-Za-z]{3,9}\.? \d{1,2}\b")
 
 
 @cache
@@ -57,12 +59,18 @@ def ner_rules(doc: Doc) -> Doc:
         else:
             fixed.append(span)
     linked = [s for s in fixed if s.ent_id_]
-    rules = [r for r in (*table_rows(doc, countries), *_initials(doc, fixed)) if not _overlaps(r, linked)]
+    found = (*table_rows(doc, countries), *_initials(doc, fixed), *datelines(doc), *_nationals(doc, fixed, countries))
+    rules = [r for r in found if not _overlaps(r, linked)]
     kept = [s for s in fixed if s.ent_id_ or not _overlaps(s, rules)]
     covered = {i for s in kept + rules for i in range(s.start, s.end)}
     extra = [s for s in _gazetteer_spans(doc, sizes, countries) if not any(i in covered for i in range(s.start, s.end))]
     doc.ents = filter_spans(kept + rules + extra)
     return doc
+
+
+def _sentences(doc: Doc) -> list[Span]:
+    """The doc's sentences, or the doc as one when nothing set them (a pipeline run without the parser)."""
+    return list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
 
 
 def _overlaps(span: Span, others: list[Span]) -> bool:
@@ -108,7 +116,7 @@ def _initials(doc: Doc, ents: list[Span]) -> list[Span]:
 def table_rows(doc: Doc, countries: frozenset[str]) -> list[Span]:
     """Name cells of lines made of names and figures only (see the module doc)."""
     cells = []
-    for sent in doc.sents:
+    for sent in _sentences(doc):
         tokens = [t for t in sent if not t.is_space]
         while tokens and tokens[-1].text == ")":  # a closing remark: "( halftime 1-0 )"
             opening = next((k for k in range(len(tokens) - 1, -1, -1) if tokens[k].text == "("), None)
@@ -136,6 +144,48 @@ def table_rows(doc: Doc, countries: frozenset[str]) -> list[Span]:
             span = doc[names[0].i : names[-1].i + 1]
             cells.append(Span(doc, span.start, span.end, label="GPE" if span.text.lower() in countries else "ORG"))
     return cells
+
+
+def datelines(doc: Doc) -> list[Span]:
+    """The place of a dateline: "BUCHAREST 1996-08-30", "NICE , France 1996-08-30", "BEIJING, Nov 30 (Reuters) -".
+
+    One to three capitalised words (twice at most, split by a comma), then a date that ends the line or is
+    followed by a bracket or a dash.
+    """
+    places = []
+    for sent in _sentences(doc):
+        tokens = [t for t in sent if not t.is_space]
+        groups: list[list] = [[]]
+        for token in tokens:
+            if token.text == "," and groups[-1] and len(groups) < 2:
+                groups.append([])
+            elif token.is_alpha and token.text[:1].isupper() and not _MONTH.match(token.text) and len(groups[-1]) < 3:
+                groups[-1].append(token)
+            else:
+                date = _DATE.match(doc.text, token.idx)
+                rest = doc.text[date.end() : sent.end_char].strip() if date else "x"
+                if groups[0] and (rest == "" or rest[0] in "(-–—"):
+                    places += [Span(doc, g[0].i, g[-1].i + 1, label="GPE") for g in groups if g]
+                break
+    return places
+
+
+def _nationals(doc: Doc, ents: list[Span], countries: frozenset[str]) -> list[Span]:
+    """ "Leah Pells ( Canada )": a name followed by a country in brackets is a person (sports results, lists)."""
+    people = []
+    for span in ents:
+        end = span.end
+        if (
+            span.label_ in ("ORG", "PERSON", "GPE", "NORP", "FAC")
+            and not span.ent_id_
+            and end + 2 < len(doc)
+            and doc[end].text == "("
+            and span.text.lower() not in countries
+        ):
+            close = next((k for k in range(end + 2, min(end + 6, len(doc))) if doc[k].text == ")"), None)
+            if close is not None and doc[end + 1 : close].text.lower() in countries:
+                people.append(Span(doc, span.start, span.end, label="PERSON"))
+    return people
 
 
 def add_ner_layer(nlp: Language) -> None:
