@@ -318,7 +318,7 @@ class Errors(metaclass=_Catalogue):
     )
     E162 = (
         "{url}: a PostgreSQL store, where only an SQLite file can be used: `narrative serve` browses SQLite with "
-        "Datasette; for PostgreSQL use psql, pgAdmin or any PostgreSQL client (Metabase, Grafana)."
+        "Datasette; for PostgreSQL use psql, pgAdmin, any PostgreSQL client, or `narrative export --format parquet`."
     )
 
 

@@ -127,7 +127,8 @@ def test_issue_14_pg_a_newer_store_is_refused(postgres_cluster):
     url = postgres_cluster.migrated()
     store = open_db(url)
     store.raw.execute(
-        f"INSERT INTO {MIGRATIONS_TABLE} VALUES ('narrative', 'm999_from_the_future', '2999-01-01T00:00:00+00:00')"
+        f"INSERT INTO {MIGRATIONS_TABLE} (migration_set, name, applied_at) "
+        "VALUES ('narrative', 'm999_from_the_future', '2999-01-01T00:00:00+00:00')"
     )
     store.close()
     result = CliRunner().invoke(cli, ["stats", "--db", url])
@@ -277,6 +278,28 @@ def test_issue_14_pg_ingest_stores_each_story_once_on_both_backends(backend_db, 
             "not_modified",
         )
         assert store.execute("SELECT count(*) FROM fetches").fetchone()[0] == 4
+
+
+def test_issue_14_pg_export_writes_the_same_parquet_on_both_backends(imported_pair, tmp_path):
+    import pyarrow.parquet as pq
+
+    tables = []
+    for n, store in enumerate(imported_pair):
+        result = CliRunner().invoke(
+            cli, ["export", "--format", "parquet", "--out", str(tmp_path / str(n)), "--db", store]
+        )
+        assert result.exit_code == 0, result.output
+        tables.append({path.name: pq.read_table(path) for path in sorted((tmp_path / str(n)).glob("*.parquet"))})
+    sqlite, postgres = tables
+    assert sorted(sqlite) == sorted(postgres) and "mentions.parquet" in sqlite
+    for name, table in sqlite.items():
+        other = postgres[name]
+        assert table.schema == other.schema, name
+        clocks = [c for c in table.column_names if c.endswith("_at")]  # when each import ran: its own clock
+        table, other = (t.drop_columns(clocks) for t in (table, other))
+        assert table.to_pylist() == other.to_pylist(), name
+    manifests = [json.loads((tmp_path / str(n) / "manifest.json").read_text()) for n in (0, 1)]
+    assert manifests[0]["schema_version"] == manifests[1]["schema_version"]
 
 
 # -- concurrent writers ---------------------------------------------------------------------------------------------

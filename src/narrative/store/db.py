@@ -22,7 +22,7 @@ import filelock
 from sqlite_utils import Database
 
 from ..errors import Errors, InputError, LockError, StoreError
-from .postgres import is_postgres_url, open_postgres
+from .postgres import is_postgres_url, open_postgres, shown_url
 from .schema import migrations
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -44,7 +44,7 @@ def open_db(
     if is_postgres_url(path):
         return open_postgres(str(path), readonly=readonly, migrate=migrate, lock_timeout=lock_timeout)  # type: ignore[return-value]  # PgDatabase: the Database calls the store makes
     if re.match(r"postgres(ql)?:/[^/]", str(path)):  # a URL turned into a path (pathlib keeps one slash)
-        raise InputError(Errors.E162.format(url=path))
+        raise InputError(Errors.E162.format(url=shown_url(str(path))))
     if str(path) == ":memory:":
         db = Database(memory=True)
         db.execute("PRAGMA foreign_keys = ON")

@@ -33,7 +33,7 @@ from ..errors import Errors, InputError, LockError, StoreError
 from .postgres_sql import translate, translate_trigger
 from .schema import migrations
 
-MIGRATIONS_TABLE = "schema_migrations"
+MIGRATIONS_TABLE = "schema_migrations"  # sqlite-utils' _sqlite_migrations: the same columns, rowid included
 # Every write transaction holds this advisory lock (pg_advisory_xact_lock): the store's one writer at a time,
 # per transaction rather than per process. The number is arbitrary and fixed ("narr" in ASCII).
 WRITE_LOCK_KEY = 0x6E617272
@@ -63,7 +63,7 @@ def is_postgres_url(value: object) -> bool:
 
 def shown_url(url: str) -> str:
     """The URL as messages show it: without its password."""
-    return re.sub(r"^(\w+://[^:/@]+):[^@]*@", r"\1:***@", url)
+    return re.sub(r"^(\w+:/+[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
 class PgTable:
@@ -103,15 +103,27 @@ class PgTable:
 class PgResult:
     """What ``execute`` returns: the cursor's rows, ``description`` and ``lastrowid`` (an INSERT's new id)."""
 
-    def __init__(self, cursor: Any, lastrowid: int | None = None) -> None:
-        self.cursor, self.lastrowid = cursor, lastrowid
-        self.description = cursor.description
-        self.rowcount = cursor.rowcount
+    def __init__(
+        self, cursor: Any, lastrowid: int | None = None, rows: list[Any] | None = None, description: Any = None
+    ) -> None:
+        self.cursor, self.lastrowid, self.rows = cursor, lastrowid, rows
+        self.description = description if cursor is None else cursor.description
+        self.rowcount = len(rows or []) if cursor is None else cursor.rowcount
 
     def fetchone(self) -> Any:
+        if self.rows is not None:
+            return self.rows.pop(0) if self.rows else None
         return self.cursor.fetchone()
 
+    def fetchmany(self, size: int) -> list[Any]:
+        if self.rows is not None:
+            taken, self.rows = self.rows[:size], self.rows[size:]
+            return taken
+        return self.cursor.fetchmany(size) if self.description else []
+
     def fetchall(self) -> list[Any]:
+        if self.rows is not None:
+            return self.fetchmany(len(self.rows))
         return self.cursor.fetchall() if self.description else []
 
     def __iter__(self) -> Iterator[Any]:
@@ -152,6 +164,13 @@ class PgDatabase:
         self.conn = PgConnection(self)
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> PgResult:
+        pragma = re.fullmatch(r"\s*PRAGMA table_info\(\[?(\w+)\]?\)\s*", sql)
+        if pragma:  # the columns as the migrations declare them (SQLite's types), without PostgreSQL's search columns
+            info = [list(row) for row in _sqlite_table_info().get(pragma.group(1), [])]
+            names = ("cid", "name", "type", "notnull", "dflt_value", "pk")
+            return PgResult(None, rows=info, description=[(name,) for name in names])
+        if sql.strip().upper() == "BEGIN":  # a reader's one consistent snapshot, as an SQLite read transaction is
+            sql = "BEGIN ISOLATION LEVEL REPEATABLE READ"
         if sql.lstrip().upper().startswith("CREATE TRIGGER"):
             for statement in translate_trigger(sql, primary_keys()):
                 self.raw.execute(statement)
@@ -256,8 +275,9 @@ def apply_migrations(db: PgDatabase) -> list[str]:
             for statement in _FUNCTIONS:
                 db.raw.execute(statement)
             db.raw.execute(
-                f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (migration_set TEXT NOT NULL, name TEXT NOT NULL, "
-                "applied_at TEXT NOT NULL, PRIMARY KEY (migration_set, name))"
+                f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (rowid BIGINT GENERATED ALWAYS AS IDENTITY, "
+                "migration_set TEXT NOT NULL, name TEXT NOT NULL, applied_at TEXT NOT NULL, "
+                "PRIMARY KEY (migration_set, name))"
             )
         for migration in migrations._migrations:  # noqa: SLF001 (sqlite-utils keeps the registry private)
             with db.atomic():
@@ -281,7 +301,7 @@ def applied(db: PgDatabase) -> list[str]:
     return [
         row[0]
         for row in db.raw.execute(
-            f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = $1 ORDER BY applied_at, name",
+            f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = $1 ORDER BY rowid",
             [migrations.name],
         )
     ]

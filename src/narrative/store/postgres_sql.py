@@ -6,6 +6,7 @@ statement through :func:`translate` (cached per statement text), which rewrites 
 dialects spell differently; triggers go through :func:`translate_trigger`. What it rewrites, and why:
 
 - ``?`` placeholders -> ``$1, $2, ...`` (psycopg's raw cursor, so a ``%`` in a literal needs no escaping);
+- ``[name]`` quoting -> ``"name"``; sqlite-utils' ``_sqlite_migrations`` -> ``schema_migrations`` (same columns);
 - ``INSERT OR IGNORE`` -> ``ON CONFLICT DO NOTHING``; ``INSERT OR REPLACE`` -> ``ON CONFLICT (key) DO UPDATE``;
 - ``x = y COLLATE NOCASE`` -> ``lower(x) = lower(y)`` (an index ``(name COLLATE NOCASE)`` -> ``(lower(name))``);
 - SQLite's planner hints: unary ``+column`` (dropped), ``CROSS JOIN ... ON`` (a plain ``JOIN``);
@@ -98,6 +99,8 @@ def _translate(sql: str, keys: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
         text = _ddl_types(text)
     text = re.sub(r"([\w.+]+) = ([\w.$?:]+) COLLATE NOCASE", r"lower(\1) = lower(\2)", text)
     text = re.sub(r"(\w+) COLLATE NOCASE", r"lower(\1)", text)
+    text = re.sub(r"\[(\w+)\]", r'"\1"', text)  # SQLite's [name] quoting
+    text = text.replace('"_sqlite_migrations"', "schema_migrations").replace("_sqlite_migrations", "schema_migrations")
     text = re.sub(r"(?<=[\s(,])\+(?=[A-Za-z_])", "", text)
     text = re.sub(r"CROSS JOIN (\w+ \w+) ON", r"JOIN \1 ON", text)
     text = re.sub(r"LIMIT -1\b", "LIMIT ALL", text)
