@@ -15,6 +15,14 @@ Example::
 
     .venv/bin/python scripts/eval_entity_sentiment.py
     .venv/bin/python scripts/eval_entity_sentiment.py --card   # also writes the table into MODEL_CARD.md
+    .venv/bin/python scripts/eval_entity_sentiment.py --timing # extraction alone vs + entity relevance + sentiment
+
+``--timing`` (issue 10's speed line) runs, in one process and alternating, the extractor alone and the extractor plus
+what enrichment adds per article (entity relevance, then entity sentiment toward every mention, as
+``narrative analyze`` computes them) on the same texts: headlines with their descriptions from
+``news/headlines_2020`` and FNSPID bodies from ``news/fnspid_sample`` (read at run time, as ``scripts/bench_e2e.py``
+reads them). CPU seconds of this process (the machine is shared, so not wall time), the fastest of the rounds each;
+models are loaded and warmed first.
 """
 
 from __future__ import annotations
@@ -57,6 +65,65 @@ def report(gold: list[int], pred: list[int]) -> dict:
     }
 
 
+def timing(data: Path, headlines: int, bodies: int, rounds: int) -> int:
+    """Print the CPU cost of extraction alone and with entity relevance + entity sentiment, and their ratio."""
+    os.environ.setdefault("BENCH_NEWS", str(data / "news"))
+    from bench_e2e import read_articles, read_headlines
+
+    from narrative.api.entity_sentiment import entity_sentiment_model, score_targets
+    from narrative.nlp.entity_relevance import entity_relevance
+    from narrative.nlp.pipeline import Extractor
+
+    docs = [(h["title"], h["text"], "en") for h in read_headlines()[:headlines]]
+    docs += [(a["title"], a["text"], "en") for a in read_articles()[:bodies]]
+    extractor, model = Extractor.load(), entity_sentiment_model()
+
+    def targets(results) -> list:
+        found = []
+        for result in results:
+            sentences = {s.index: s for s in result.sentences}
+            for m in result.mentions:
+                sentence = sentences[m.sentence]
+                found.append((sentence.text, m.surface, m.start - sentence.start, m.end - sentence.start))
+        return found
+
+    warm = list(extractor.extract_many(docs[:10]))
+    score_targets(model, targets(warm))
+    spent: dict[str, list[float]] = {"extraction": [], "with": [], "relevance": [], "sentiment": []}
+    for _ in range(rounds):
+        start = time.process_time()
+        list(extractor.extract_many(docs))
+        spent["extraction"].append(time.process_time() - start)
+        start = time.process_time()
+        results = list(extractor.extract_many(docs))
+        extracted = time.process_time()
+        for (title, _, _), result in zip(docs, results):
+            entity_relevance(result, title_chars=len(title))
+        related = time.process_time()
+        found = targets(results)
+        score_targets(model, found)
+        done = time.process_time()
+        spent["with"].append(done - start)
+        spent["relevance"].append(related - extracted)
+        spent["sentiment"].append(done - related)
+    best = {name: min(values) for name, values in spent.items()}
+    print(
+        f"{len(docs)} texts ({headlines} headlines with descriptions, {bodies} FNSPID bodies), {len(found)} mentions "
+        f"({len(set(found))} distinct (sentence, mention) targets); model {model.version}; CPU s, best of {rounds}:"
+    )
+    print(f"  extraction alone                           {best['extraction']:7.2f}")
+    print(
+        f"  extraction + entity relevance + sentiment  {best['with']:7.2f}  (relevance {best['relevance']:.2f}, "
+        f"sentiment {best['sentiment']:.2f}: {1000 * best['sentiment'] / max(1, len(set(found))):.1f} ms per target)"
+    )
+    print(f"  ratio {best['with'] / best['extraction']:.2f} (target <= 1.20)")
+    print(f"  rounds: {json.dumps({k: [round(v, 2) for v in vs] for k, vs in spent.items()})}")
+    print(
+        f"Command: .venv/bin/python scripts/eval_entity_sentiment.py --timing --headlines {headlines} --bodies {bodies}"
+    )
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared/data", help="data root (default ../shared/data)")
@@ -65,7 +132,13 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--card", action="store_true", help="write the results into the model's MODEL_CARD.md")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--timing", action="store_true", help="only time extraction alone vs + relevance + sentiment")
+    ap.add_argument("--headlines", type=int, default=300, help="--timing: headlines (with descriptions)")
+    ap.add_argument("--bodies", type=int, default=20, help="--timing: FNSPID article bodies")
+    ap.add_argument("--rounds", type=int, default=3, help="--timing: alternated rounds of each")
     args = ap.parse_args(argv)
+    if args.timing:
+        return timing(args.data.resolve(), args.headlines, args.bodies, args.rounds)
 
     from narrative.nlp.entity_sentiment import EntitySentimentModel
     from narrative.nlp.sentiment import SentimentModel
