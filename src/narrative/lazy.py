@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import json
-import os
 import sys
-import tempfile
 import types
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
 
 
 def lazy_package(name: str, exports: dict[str, tuple[str, str]]) -> None:
@@ -160,6 +159,10 @@ def cached_by_files(name: str, key: Any, build: Callable[[], tuple[Any, list[Pat
     >>> cached_by_files("example", "k", lambda: (42, None))
     42
     """
+    import json  # here, not at the top: `import narrative` loads this module and needs none of them
+    import os
+    import tempfile
+
     from .plugins import home_dir
 
     path = home_dir() / "cache" / f"{name}.json"
@@ -195,6 +198,7 @@ def file_stamps(files: list[Path]) -> dict[str, list[int] | None]:
     """Size, modification time and inode of each file (None for a missing one), as :func:`cached_by_files` keeps
     them.
 
+    >>> from pathlib import Path
     >>> file_stamps([Path("/nonexistent")])
     {'/nonexistent': None}
     """
@@ -202,6 +206,8 @@ def file_stamps(files: list[Path]) -> dict[str, list[int] | None]:
 
 
 def _stamps(files: Any) -> dict[str, list[int] | None]:
+    import os
+
     stamps: dict[str, list[int] | None] = {}
     for name in files:
         try:

@@ -75,7 +75,9 @@ def render(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> None:
         writer.writeheader()
         writer.writerows(rows)
     else:
-        lines = fast_table(rows, columns, width=table_width())
+        # rich draws ASCII boxes for a stream that is not UTF-8 (its encoding read as rich reads it)
+        utf = (getattr(sys.stdout, "encoding", None) or "utf-8").lower().startswith("utf")
+        lines = fast_table(rows, columns, width=table_width()) if utf else None
         if lines is not None:
             sys.stdout.write("".join(line + "\n" for line in lines))
             return
@@ -116,11 +118,7 @@ def fast_table(rows: list[dict[str, Any]], columns: list[str], *, width: int) ->
     >>> fast_table([{"source": "wire", "articles": 2}], ["source", "articles"], width=160)[1]
     '┃ source ┃ articles ┃'
     """
-    if (
-        not columns
-        or not _SIMPLE.fullmatch("".join(columns))
-        or not (sys.stdout.encoding or "").lower().startswith("utf")
-    ):
+    if not columns or not _SIMPLE.fullmatch("".join(columns)):
         return None
     body = [["" if row.get(c) is None else plain(str(row.get(c))) for c in columns] for row in rows]
     if not all(_SIMPLE.fullmatch(cell) for cells in body for cell in cells):
