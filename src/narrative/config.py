@@ -211,6 +211,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Sentences the sentiment model scores: relevant (relevance >= 0.1 to the narrative being scored) or all",
         non_empty=True,
     ),
+    # Issue 9/12 (prepared narratives kept on disk: start-up cost)
+    Setting(
+        "narrative_cache",
+        "",
+        "Folder of prepared narratives (fitted stance heads), reused while the narrative file, models and "
+        "libraries are unchanged (default: <NARRATIVE_HOME>/cache/narratives; off: none)",
+    ),
 )
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
@@ -242,6 +249,7 @@ class Settings:
     encoder_threads: int = _DEFAULTS["encoder_threads"]
     device: str = _DEFAULTS["device"]
     sentiment_sentences: str = _DEFAULTS["sentiment_sentences"]
+    narrative_cache: str = _DEFAULTS["narrative_cache"]
 
     def __post_init__(self) -> None:
         # Settings built directly (not through load) are held to the same ranges; load has already checked.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -108,7 +109,13 @@ def scoring_context(
     check_scope(narrative, catalog)
     model = sentiment_model(model_path)
     scorer = narrative_scorer()
-    prepared = scorer.prepare(narrative, polarity=lambda texts: [p for p, _ in sentence_sentiment(model, texts)])
+    on_disk: dict[str, Any] = {}  # plugin backends keep the hook's prepare(narrative, *, polarity)
+    if isinstance(scorer, NarrativeScorer):
+        # the polarity's version names the sentiment model and the scorer code (the Chinese lexicon)
+        on_disk = {"polarity_version": f"{SCORER_VERSION}+{model.version}", "cache_dir": narrative_cache_dir(settings)}
+    prepared = scorer.prepare(
+        narrative, polarity=lambda texts: [p for p, _ in sentence_sentiment(model, texts)], **on_disk
+    )
     return ScoringContext(
         narrative=narrative,
         prepared=prepared,
@@ -117,6 +124,20 @@ def scoring_context(
         scorer=scorer,
         sentiment_everywhere=settings.sentiment_sentences == "all",
     )
+
+
+def narrative_cache_dir(settings: Settings) -> Path | None:
+    """Where prepared narratives are kept (the ``narrative_cache`` setting): a folder, ``off`` for none, or
+    by default ``<NARRATIVE_HOME>/cache/narratives``.
+
+    >>> narrative_cache_dir(Settings(narrative_cache="off")) is None
+    True
+    """
+    if settings.narrative_cache.strip().lower() == "off":
+        return None
+    if settings.narrative_cache:
+        return Path(settings.narrative_cache).expanduser()
+    return plugins.home_dir() / "cache" / "narratives"
 
 
 def is_chinese(text: str) -> bool:

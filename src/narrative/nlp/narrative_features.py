@@ -260,6 +260,16 @@ class Lexicon:
         )
 
 
+def with_example_heads(prepared: PreparedNarrative) -> PreparedNarrative:
+    """``prepared`` with its example heads fitted now rather than on first use (so a cached copy holds them).
+
+    >>> with_example_heads(prepared).fitted[None]  # doctest: +SKIP
+    """
+    if None not in prepared.fitted:
+        prepared.fitted[None] = _example_heads(prepared, None)
+    return prepared
+
+
 def _example_heads(p: PreparedNarrative, mask: tuple[str, int] | None) -> ExampleHeads:
     """Prototype directions and ridge classifiers fitted on the example vectors (and n-grams):
     relevant (+1) vs irrelevant (-1), and positive (+1) / neutral (0) / negative (-1)."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -31,7 +32,17 @@ import numpy as np
 from ..catalog import Entity, Narrative, models_dir
 from ..errors import ConfigError, Errors
 from .encoder import DIMENSIONS, ENCODER_VERSION, encode
-from .narrative_features import FEATURES, LABELS, Lexicon, PreparedNarrative, SentenceFacts, feature_matrix, last_clause
+from .narrative_cache import cache_key, cached
+from .narrative_features import (
+    FEATURES,
+    LABELS,
+    Lexicon,
+    PreparedNarrative,
+    SentenceFacts,
+    feature_matrix,
+    last_clause,
+    with_example_heads,
+)
 from .narrative_text import scoring_texts
 from .stance_model import ExampleStanceModel, StanceSettings
 
@@ -136,12 +147,31 @@ class NarrativeScorer:
         return cls(relevance, stance, version=f"nscore-{digest}+{ENCODER_VERSION}")
 
     # ------------------------------------------------------------------ per-narrative vectors
-    def prepare(self, narrative: Narrative, *, polarity: Polarity) -> PreparedNarrative:
-        """Vectors of the narrative's texts, cached in memory per (id, version)."""
-        key = (narrative.id, narrative.version or hashlib.sha256(narrative.model_dump_json().encode()).hexdigest())
+    def prepare(
+        self,
+        narrative: Narrative,
+        *,
+        polarity: Polarity,
+        polarity_version: str = "",
+        cache_dir: Path | None = None,
+    ) -> PreparedNarrative:
+        """Vectors of the narrative's texts and its fitted stance classifier, cached in memory per (id,
+        version) and, with a ``cache_dir`` and the ``polarity_version`` (the sentiment model's version) that
+        says what ``polarity`` is, on disk (:mod:`narrative.nlp.narrative_cache`): the same object either way."""
+        version = narrative.version or hashlib.sha256(narrative.model_dump_json().encode()).hexdigest()
+        key = (narrative.id, version)
         with self._lock:
             if key not in self._prepared:
-                self._prepared[key] = prepare_narrative(narrative, polarity=polarity, stance=self.stance_settings)
+                name = re.sub(r"[^A-Za-z0-9_-]", "_", narrative.id)
+                name += "-" + cache_key(narrative.id, version, self.version, polarity_version)
+                prepared = cached(
+                    cache_dir if polarity_version else None,
+                    name,
+                    lambda: with_example_heads(
+                        prepare_narrative(narrative, polarity=polarity, stance=self.stance_settings)
+                    ),
+                )
+                self._prepared[key] = dataclasses.replace(prepared, narrative=narrative)
             return self._prepared[key]
 
     # ------------------------------------------------------------------ scoring
