@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlite_utils import Database
 
 from ..clock import utc_now_iso
-from ..config import FeedConfig, Settings, load_feeds
+from ..config import Settings
 from ..errors import Errors, InputError
 from ..store import open_db, reader, writer
 from ..store.articles import SaveStats, find_match, save_items
@@ -27,6 +27,7 @@ from ..store.feeds import feed_rows, feed_state, last_full_response_at, record_f
 from ..store.stats import store_summary
 
 if TYPE_CHECKING:  # ingest.item imports the feed parser (feedparser, ftfy, lxml): not for feeds/stats (issue 12)
+    from ..config import FeedConfig
     from ..ingest.fetch import Fetcher, FetchResult
     from ..ingest.item import Item
     from .enrich import EnrichSummary
@@ -125,6 +126,8 @@ def ingest(
     One feed's failure is recorded in ``fetches`` and never stops the run. Each feed's
     articles, its fetch log row and its conditional-GET state commit in one transaction.
     """
+    from ..config import load_feeds  # pydantic + yaml: not imported by `narrative stats`
+
     settings = settings or Settings.load(db=db_path, feeds=feeds_path)
     feeds = load_feeds(settings.feeds)
     if only:
@@ -331,9 +334,12 @@ def list_feeds(
     *, db_path: str | None = None, feeds_path: str | None = None, settings: Settings | None = None
 ) -> list[dict[str, Any]]:
     """Feeds with their last status: those in the store, plus configured ones never fetched."""
+    from ..config import load_feeds
+    from ..store.postgres import is_postgres_url
+
     settings = settings or Settings.load(db=db_path, feeds=feeds_path)
     rows: dict[str, dict[str, Any]] = {}
-    if Path(settings.db).exists():
+    if is_postgres_url(settings.db) or Path(settings.db).exists():
         with reader(settings) as db:
             if "feeds" in db.table_names():
                 rows = {row["name"]: row for row in feed_rows(db)}
