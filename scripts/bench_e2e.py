@@ -32,6 +32,7 @@ load average before and after (other jobs on the machine skew wall-clock figures
     .venv/bin/python scripts/bench_e2e.py --store-only --headlines 3000    # fetch + parse + store, no NLP
     .venv/bin/python scripts/bench_e2e.py --src /tmp/old-worktree          # an older revision as "ours"
     .venv/bin/python scripts/bench_e2e.py --gpu                             # + sentiment on CUDA, when present
+    .venv/bin/python scripts/bench_e2e.py --sentiment-only 2000             # the sentiment model alone, CPU
 """
 
 from __future__ import annotations
@@ -323,6 +324,40 @@ def gpu_sweep(sentences: list[str], total: int = 200_000) -> None:
         )
 
 
+# ------------------------------------------------------------------------------------- the model alone (CPU)
+def sentiment_only(sentences: list[str], model_dir: Path | None = None) -> list[str]:
+    """Sentence sentiment alone on the CPU (ONNX Runtime), sentences/s by wall clock and per CPU-second, with 1
+    and 2 intra-op threads, one sentence per run and in equal-length batches of 64 (which the model may use only
+    when its scores do not depend on batchmates: ``SentimentModel.batch_invariant``). Each distinct sentence is
+    scored once; the tokenizer is timed apart."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from narrative.nlp.sentiment import SentimentModel
+
+    lines = []
+    for threads in (1, 2):
+        model = SentimentModel.load(model_dir, device="cpu", threads=threads)
+        started = time.perf_counter()
+        encoded = model.encode(sentences)
+        tokenise = time.perf_counter() - started
+        model.run_encoded(encoded[:64])  # warm-up
+        for label, batch in (("1 per run", 1), ("batches of 64", 64)):
+            if batch > 1 and not model.batch_invariant:
+                lines.append(f"sentiment {threads} thread(s) {label}: skipped ({model.version} is not batch-invariant)")
+                continue
+            model.batch_invariant, invariant = True, model.batch_invariant  # batch 1 needs no permission
+            wall, cpu = time.perf_counter(), time.process_time()
+            model.run_encoded(encoded, batch)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            model.batch_invariant = invariant
+            lines.append(
+                f"sentiment {threads} thread(s) {label:13s}: {len(sentences) / wall:6.0f} sentences/s wall, "
+                f"{len(sentences) / cpu:5.0f} per CPU-s ({model.version}; "
+                f"tokenising {len(sentences) / tokenise:,.0f}/s)"
+            )
+            print(lines[-1], flush=True)
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--headlines", type=int, default=300, help="headline items per run (default 300)")
@@ -342,6 +377,14 @@ def main() -> None:
         action="store_true",
         help="fetch, parse and store only (`--no-enrich`; the peer skips spaCy and sentiment)",
     )
+    parser.add_argument(
+        "--sentiment-only",
+        type=int,
+        metavar="N",
+        default=0,
+        help="only sentence sentiment on the CPU, on N distinct headline sentences (e.g. 2000)",
+    )
+    parser.add_argument("--sentiment-model", type=Path, default=None, help="with --sentiment-only: a model dir")
     parser.add_argument("--naive-peer", nargs=4, metavar=("KIND", "SOURCE", "DB", "MODEL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.naive_peer:
@@ -349,6 +392,14 @@ def main() -> None:
         return
     if not NEWS.is_dir():
         sys.exit(f"{NEWS}: not found; the benchmark reads the shared news data (../shared/data/news).")
+    if args.sentiment_only:
+        texts = [x for item in read_headlines() for x in (item["title"], *SENTENCE_END.split(item["text"])) if x]
+        texts = list(dict.fromkeys(texts))[: args.sentiment_only]
+        words = sum(len(t.split()) for t in texts) / len(texts)
+        print(f"{len(texts)} headline sentences of {words:.0f} words; load average {os.getloadavg()[0]:.2f}")
+        sentiment_only(texts, args.sentiment_model)
+        print(f"load average after {os.getloadavg()[0]:.2f}")
+        return
     revision = subprocess.run(
         ["git", "-C", str(args.src), "describe", "--always", "--dirty"], capture_output=True, text=True
     ).stdout.strip()

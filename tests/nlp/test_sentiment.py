@@ -144,3 +144,21 @@ def test_issue_12_score_does_not_depend_on_batchmates(model):
     model.clear_cache()
     crowded = model.score([*others, target])[-1]
     assert crowded == alone
+
+
+def test_issue_12_equal_length_batchmates_leave_a_score_unchanged(model):
+    """Texts of one token count run together when the model is batch-invariant (static int8 ships that promise
+    in its metadata): a sentence among 15 others of its exact length scores the same bits as alone. With a model
+    that makes no such promise each text runs alone, and this holds as well."""
+    target = "Shares of the chipmaker slipped after it kept its outlook unchanged."
+    width = len(model.encode([target])[0][0])
+    verbs = ("rose", "fell", "jumped", "slipped", "gained", "dropped", "climbed", "sank")
+    nouns = ("chipmaker", "bank", "retailer", "insurer", "miner", "airline", "carmaker", "lender")
+    candidates = [target.replace("chipmaker", n).replace("slipped", v) for n in nouns for v in verbs]
+    peers = [t for t in candidates if t != target and len(model.encode([t])[0][0]) == width][:15]
+    assert len(peers) == 15  # the batch really holds 16 texts of one length
+    model.clear_cache()
+    alone = model.score([target])[0]
+    model.clear_cache()
+    crowded = model.score([*peers[:7], target, *peers[7:]])
+    assert crowded[7] == alone

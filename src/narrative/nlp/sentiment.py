@@ -33,6 +33,7 @@ from ..errors import ConfigError, Errors
 log = logging.getLogger(__name__)
 
 LABELS = ("negative", "neutral", "positive")
+BATCH_INVARIANT = "narrative.batch_invariant"  # ONNX metadata key written by scripts/export_sentiment_onnx.py
 _ALIASES = {
     "negative": "negative",
     "neg": "negative",
@@ -143,6 +144,11 @@ class SentimentModel:
         self.max_length = max_length
         self._pad_id = pad_id
         self._inputs = {i.name for i in session.get_inputs()} if session is not None else set()
+        # A model whose activation scales are fixed (static int8, calibrated at export) scores a text the same
+        # whatever its batchmates: it says so in its metadata. Any other ONNX model (dynamic int8 quantises each
+        # run's activations with one scale) runs one text per run.
+        meta = session.get_modelmeta().custom_metadata_map if session is not None else {}
+        self.batch_invariant = session is None or meta.get(BATCH_INVARIANT) == "1"
         self._cache: dict[str, SentimentScore] = {}
         id2label = {int(k): str(v).lower() for k, v in id2label.items()}
         try:
@@ -311,24 +317,34 @@ class SentimentModel:
         return [(e.ids, e.type_ids) for e in self.tokenizer.encode_batch(list(texts))]
 
     def run_encoded(self, encoded: Sequence[tuple[list[int], list[int]]], batch_size: int = 64) -> list[SentimentScore]:
-        """Scores of :meth:`encode`'s output, in its order. Texts are sorted by length and batched, so each batch
-        pads to its own longest text (short headlines are not padded to a long sentence).
+        """Scores of :meth:`encode`'s output, in its order.
 
-        The int8 ONNX model runs one text at a time: dynamic quantisation picks one activation scale per run, so in
-        a batch a text's probabilities move with its batchmates (up to 0.19, 3 labels in 600 SEntFiN headlines at
-        batch 64). One text per run keeps every score a function of its text alone, so ``analyze`` prints what
-        ``enrich`` stores and any engine or batch order gives the same rows; it costs about 1.6x the CPU of
-        batches of 64.
+        On ONNX Runtime, texts are grouped by their exact token count and each group is run in batches of up to
+        ``batch_size``: no text is ever padded, and the shipped model is static int8 (activation scales fixed at
+        export, integer matrix products), so a text's probabilities are the same bits alone or among any
+        batchmates, and ``analyze``, ``enrich`` and every engine store the same rows. A model without fixed
+        scales (dynamic int8 picks one activation scale per run, which moved probabilities by up to 0.19 in
+        batches of 64) runs one text per run. The torch backend (CUDA) sorts by length and pads each batch to
+        its longest text.
         """
         import numpy as np
 
         if self.session is not None:
-            batch_size = 1
-
-        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i][0]))
+            if not self.batch_invariant:
+                batch_size = 1
+            by_length: dict[int, list[int]] = {}
+            for i, (tokens, _) in enumerate(encoded):
+                by_length.setdefault(len(tokens), []).append(i)
+            batches = [
+                group[start : start + batch_size]
+                for _, group in sorted(by_length.items())
+                for start in range(0, len(group), batch_size)
+            ]
+        else:
+            order = sorted(range(len(encoded)), key=lambda i: len(encoded[i][0]))
+            batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
         probs = np.zeros((len(encoded), len(LABELS)), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
+        for idx in batches:
             width = max(len(encoded[i][0]) for i in idx)
             ids = np.full((len(idx), width), self._pad_id, dtype=np.int64)
             types = np.zeros((len(idx), width), dtype=np.int64)
