@@ -555,7 +555,10 @@ def section_gold(ex, gold_path: Path, out: dict, verbose: bool) -> None:
 
 # ---------------------------------------------------------------------------------------------- (d) typed NER
 
-# One mapping of spaCy (OntoNotes) labels to the gold scheme (CoNLL-2003 types), used for both systems.
+# One mapping of spaCy (OntoNotes) labels to the gold scheme (CoNLL-2003 types), used for both systems, so the
+# comparison is fair. It is the best one-label-to-one-type mapping for plain spaCy on CoNLL-2003 dev (valid.txt):
+# mapping any label elsewhere, or dropping it, scores lower, except dropping PRODUCT (+0.002) or LAW (+0.0003),
+# within noise and kept, as the gold scheme makes products and laws MISC.
 SPACY_TO_GOLD = {
     "PERSON": "PER",
     "ORG": "ORG",
@@ -742,11 +745,15 @@ def read_conll_text(chunk: str) -> list[tuple[list[str], list[str]]]:
     return sentences
 
 
-def section_conll_typed(ex, data: Path, out: dict, verbose: bool) -> None:
-    """CoNLL-2003 test twice: each sentence alone, and each document as one article (sentences on lines)."""
-    path = data / "ner" / "conll2003" / "test.txt"
-    if not path.exists() and (data / "test.txt").exists():
-        path = data / "test.txt"
+def section_conll_typed(ex, data: Path, out: dict, verbose: bool, split: str = "test") -> None:
+    """CoNLL-2003 twice: each sentence alone, and each document as one article (sentences on lines).
+
+    ``split`` "valid" is the dev set the NER rules were tuned on (``--conll-split valid``); "test" is held out:
+    scored once a design is settled, never looked at to write a rule.
+    """
+    path = data / "ner" / "conll2003" / f"{split}.txt"
+    if not path.exists() and (data / f"{split}.txt").exists():
+        path = data / f"{split}.txt"
     texts, gold = [], []
     for tokens, tags in read_conll(path):
         text, spans = conll_spans(tokens, tags)
@@ -756,14 +763,20 @@ def section_conll_typed(ex, data: Path, out: dict, verbose: bool) -> None:
         ex,
         texts,
         gold,
-        f"(d) CoNLL-2003 English test, typed PER/ORG/LOC/MISC, sentence by sentence: {path}",
+        f"(d) CoNLL-2003 English {split}, typed PER/ORG/LOC/MISC, sentence by sentence: {path}",
         out,
         "conll_typed",
         verbose,
     )
     texts, gold = conll_documents(path)
     compare_ner(
-        ex, texts, gold, f"(d) CoNLL-2003 English test, typed, one document at a time: {path}", out, "conll_docs", False
+        ex,
+        texts,
+        gold,
+        f"(d) CoNLL-2003 English {split}, typed, one document at a time: {path}",
+        out,
+        "conll_docs",
+        False,
     )
 
 
@@ -845,6 +858,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=ROOT / "src",
         help="the narrative source tree to evaluate (another checkout's src/ to compare versions)",
     )
+    parser.add_argument(
+        "--conll-split",
+        choices=("test", "valid"),
+        default="test",
+        help="CoNLL-2003 file for the conll-typed section: test (held out, the reported figure) or valid "
+        "(the dev set the NER rules were tuned on)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="print misses and false positives")
     args = parser.parse_args(argv)
     sections = {s.strip() for s in args.only.split(",") if s.strip()}
@@ -867,7 +887,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "gold" in sections:
         section_gold(ex, args.gold, out, args.verbose)
     if "conll-typed" in sections:
-        section_conll_typed(ex, args.data, out, args.verbose)
+        section_conll_typed(ex, args.data, out, args.verbose, args.conll_split)
     if "ner-gold" in sections:
         section_ner_gold(ex, args.ner_gold, out, args.verbose)
     if "speed" in sections:
@@ -889,8 +909,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"micro F1={s['micro'].f1:.3f}"
             )
     for key, title in (
-        ("conll_typed", "CoNLL-2003 test typed"),
-        ("conll_docs", "CoNLL-2003 test by document"),
+        ("conll_typed", f"CoNLL-2003 {args.conll_split} typed"),
+        ("conll_docs", f"CoNLL-2003 {args.conll_split} by document"),
         ("ner_dev", "NER gold dev"),
         ("ner_heldout", "NER gold held-out"),
     ):

@@ -111,3 +111,8 @@ def test_issue_10_a_name_before_a_bracketed_country_is_a_person(ex):
     doc = ex.nlp.make_doc("Gold went to Ilse Varnhagen ( Austria ) ahead of the field .")
     doc.ents = [Span(doc, 3, 5, label="ORG"), Span(doc, 6, 7, label="GPE")]
     assert [(e.text, e.label_) for e in ner_rules(doc).ents] == [("Ilse Varnhagen", "PERSON"), ("Austria", "GPE")]
+
+
+def test_issue_10_a_shouted_table_row_is_read_as_written(ex):
+    # true-casing writes "city" in lower case; the row rule reads the capitals as written
+    assert names(ex, "HALDEN CITY 12 7 2 3 41 20 23") == {"HALDEN CITY": "ORG"}

@@ -21,10 +21,10 @@ import re
 from functools import cache
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
-from .casing import add_casing, gazetteer
+from .casing import ORIGINAL_TEXT, add_casing, gazetteer
 
 _FIGURE = re.compile(r"^[+-]?[\d.,/:%-]*\d[\d.,/:%-]*$")
 _INITIAL = re.compile(r"^[A-Z]\.$")
@@ -66,6 +66,13 @@ def ner_rules(doc: Doc) -> Doc:
     extra = [s for s in _gazetteer_spans(doc, sizes, countries) if not any(i in covered for i in range(s.start, s.end))]
     doc.ents = filter_spans(kept + rules + extra)
     return doc
+
+
+def _capitalised(token: Token) -> bool:
+    """Capitalised as written: a shouted line's words count as capitalised, whatever true-casing made of them."""
+    original = token.doc.user_data.get(ORIGINAL_TEXT)
+    text = original[token.idx : token.idx + len(token)] if original is not None else token.text
+    return text[:1].isupper()
 
 
 def _sentences(doc: Doc) -> list[Span]:
@@ -129,7 +136,7 @@ def table_rows(doc: Doc, countries: frozenset[str]) -> list[Span]:
                 if not groups:
                     break
                 groups[-1] = (groups[-1][0], groups[-1][1] + 1)
-            elif token.is_alpha and token.text[:1].isupper():
+            elif token.is_alpha and _capitalised(token):
                 if not groups or groups[-1][1]:
                     groups.append(([], 0))
                 groups[-1][0].append(token)
@@ -159,7 +166,7 @@ def datelines(doc: Doc) -> list[Span]:
         for token in tokens:
             if token.text == "," and groups[-1] and len(groups) < 2:
                 groups.append([])
-            elif token.is_alpha and token.text[:1].isupper() and not _MONTH.match(token.text) and len(groups[-1]) < 3:
+            elif token.is_alpha and _capitalised(token) and not _MONTH.match(token.text) and len(groups[-1]) < 3:
                 groups[-1].append(token)
             else:
                 date = _DATE.match(doc.text, token.idx)
