@@ -223,6 +223,8 @@ def imported_pair(tmp_path_factory, postgres_cluster):
         ["entities", "--since", "2025-09-01"],
         ["figures", "alibaba"],
         ["index"],
+        ["sentiment", "alibaba"],
+        ["claims"],
     ],
     ids=" ".join,
 )
