@@ -280,6 +280,12 @@ def test_issue_14_pg_ingest_stores_each_story_once_on_both_backends(backend_db, 
             "not_modified",
         )
         assert store.execute("SELECT count(*) FROM fetches").fetchone()[0] == 4
+    listed = CliRunner().invoke(cli, ["feeds", "--feeds", str(feeds), "--db", backend_db, "--format", "json"])
+    assert listed.exit_code == 0, listed.output
+    assert [(f["name"], f["last_status"], f["articles"]) for f in json.loads(listed.output)] == [
+        ("feed-a", "not_modified", 12),
+        ("feed-b", "unchanged", 9),
+    ]
 
 
 def test_issue_14_pg_export_writes_the_same_parquet_on_both_backends(imported_pair, tmp_path):
