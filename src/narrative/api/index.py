@@ -80,8 +80,8 @@ def narrative_index(
         articles = pd.DataFrame(columns=["article_id", "published", "precision", "source_tz", "relevance", "stance"])
     calendar = None
     if hours is not None:
-        first = start if start is not None else _edge(articles, min)
-        last = end if end is not None else (_edge(articles, max) or first)
+        first = start if start is not None else _edge(articles, "min")
+        last = end if end is not None else (_edge(articles, "max") or first)
         if first is None:
             frame = pd.DataFrame(columns=COLUMNS)
             frame.index.name = "session"
@@ -105,13 +105,15 @@ def narrative_index(
     return frame
 
 
-def _edge(articles: pd.DataFrame, pick) -> pd.Timestamp | None:
+def _edge(articles: pd.DataFrame, pick: str) -> pd.Timestamp | None:
+    """The day of the first (``pick`` "min") or last ("max") article."""
     import pandas as pd
 
     if articles.empty:
         return None
     stamps = pd.to_datetime(articles["published"], utc=True, format="ISO8601")
-    return pd.Timestamp(pick(stamps).date())
+    # the Series' own min/max: the builtins iterated the timestamps one by one (0.3 s for 7k articles)
+    return pd.Timestamp(getattr(stamps, pick)().date())
 
 
 def default_narrative_id() -> str:
