@@ -343,6 +343,7 @@ def sentiment_only(sentences: list[str], model_dir: Path | None = None) -> list[
         for label, batch in (("1 per run", 1), ("batches of 64", 64)):
             if batch > 1 and not model.batch_invariant:
                 lines.append(f"sentiment {threads} thread(s) {label}: skipped ({model.version} is not batch-invariant)")
+                print(lines[-1], flush=True)
                 continue
             model.batch_invariant, invariant = True, model.batch_invariant  # batch 1 needs no permission
             wall, cpu = time.perf_counter(), time.process_time()
