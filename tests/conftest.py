@@ -275,18 +275,21 @@ class PostgresCluster:
     ``database()`` gives the URL of a new, empty database; ``migrated()`` one with narrative's schema (copied from a
     template database migrated once, which is much faster than migrating each)."""
 
+    PREFIX = "narrative-pg-"
+
     def __init__(self, bin_dir: Path) -> None:
         import os
         import tempfile
 
         self.bin_dir = bin_dir
-        self.folder = Path(tempfile.mkdtemp(prefix="narrative-pg-"))
-        self.as_user: list[str] = []
-        if os.geteuid() == 0:
+        self.as_user: list[str] = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        self.stop_orphans()
+        self.folder = Path(tempfile.mkdtemp(prefix=self.PREFIX))
+        (self.folder / "owner").write_text(str(os.getpid()))  # the pytest process whose cluster this is
+        if self.as_user:
             import shutil
 
             shutil.chown(self.folder, user="postgres")
-            self.as_user = ["runuser", "-u", "postgres", "--"]
         data = self.folder / "data"
         self._run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "-N")
         options = f"-k {self.folder} -c listen_addresses='' -c fsync=off -c full_page_writes=off -c max_connections=50"
@@ -325,6 +328,27 @@ class PostgresCluster:
             self.template = "narrative_template"
         self.count += 1
         return self._create(f"test_{self.count}", self.template)
+
+    def stop_orphans(self) -> None:
+        """Stop the clusters of earlier test sessions that were killed before their teardown (e.g. by `timeout`):
+        those whose owner process is gone. Clusters of sessions still running are left alone."""
+        import os
+        import shutil
+        import subprocess
+        import tempfile
+
+        for owner in Path(tempfile.gettempdir()).glob(f"{self.PREFIX}*/owner"):
+            try:
+                os.kill(int(owner.read_text()), 0)
+                continue  # its session is still running
+            except ProcessLookupError:
+                pass
+            except (ValueError, OSError):
+                continue
+            data = owner.parent / "data"
+            command = [*self.as_user, str(self.bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
+            subprocess.run(command, capture_output=True, timeout=120, check=False)
+            shutil.rmtree(owner.parent, ignore_errors=True)
 
     def stop(self) -> None:
         import shutil
