@@ -70,8 +70,8 @@ def is_shouted(line: str) -> bool:
 def truecase(text: str) -> str:
     """``text`` with each shouted line written as prose would write it; the same length, only case changed.
 
-    >>> truecase("TENNIS - WOODS WINS IN GERMANY\\nWoods said it was hard.")
-    'Tennis - Woods wins in Germany\\nWoods said it was hard.'
+    >>> truecase("TENNIS - WOODS WINS IN GERMANY\\nThe crowd cheered Woods.")
+    'Tennis - Woods wins in Germany\\nThe crowd cheered Woods.'
     """
     lines = [(m.start(), m.end()) for m in _LINE.finditer(text)]
     shouted = [(a, b) for a, b in lines if is_shouted(text[a:b])]
@@ -155,7 +155,11 @@ class CasingTokenizer:
 
 @Language.component("narrative_original_case")
 def original_case(doc: Doc) -> Doc:
-    """The last component: the original words back, with every annotation the true-cased copy received."""
+    """The last component: the original words back, with every annotation the true-cased copy received.
+
+    >>> original_case(nlp("CHINA SLOWS")).ents  # doctest: +SKIP
+    (CHINA,)
+    """
     text = doc.user_data.get(ORIGINAL_TEXT)
     if text is None:
         return doc

@@ -44,7 +44,11 @@ def _names() -> tuple[dict[str, int], frozenset[str], frozenset[str]]:
 
 @Language.component("narrative_ner_rules")
 def ner_rules(doc: Doc) -> Doc:
-    """Retype and add spans after the NER: countries, nationalities, table rows, initials (module doc)."""
+    """Retype and add spans after the NER: countries, nationalities, table rows, initials (module doc).
+
+    >>> [(e.text, e.label_) for e in nlp("Pohang 3 Ulsan 2").ents]  # doctest: +SKIP
+    [('Pohang', 'ORG'), ('Ulsan', 'ORG')]
+    """
     sizes, countries, demonyms = _names()
     ents = list(doc.ents)
     fixed: list[Span] = []
@@ -121,7 +125,11 @@ def _initials(doc: Doc, ents: list[Span]) -> list[Span]:
 
 
 def table_rows(doc: Doc, countries: frozenset[str]) -> list[Span]:
-    """Name cells of lines made of names and figures only (see the module doc)."""
+    """Name cells of lines made of names and figures only (see the module doc).
+
+    >>> table_rows(nlp("Leeds 4 2 1 1 5 3 7"), frozenset())  # doctest: +SKIP
+    [Leeds]
+    """
     cells = []
     for sent in _sentences(doc):
         tokens = [t for t in sent if not t.is_space]
@@ -158,6 +166,9 @@ def datelines(doc: Doc) -> list[Span]:
 
     One to three capitalised words (twice at most, split by a comma), then a date that ends the line or is
     followed by a bracket or a dash.
+
+    >>> datelines(nlp("NICE , France 1996-08-30"))  # doctest: +SKIP
+    [NICE, France]
     """
     places = []
     for sent in _sentences(doc):
@@ -196,6 +207,10 @@ def _nationals(doc: Doc, ents: list[Span], countries: frozenset[str]) -> list[Sp
 
 
 def add_ner_layer(nlp: Language) -> None:
-    """True-case shouted lines before the NER; retype and add spans after it (:func:`ner_rules`)."""
+    """True-case shouted lines before the NER; retype and add spans after it (:func:`ner_rules`).
+
+    >>> add_ner_layer(nlp); nlp.pipe_names[-1]  # doctest: +SKIP
+    'narrative_original_case'
+    """
     add_casing(nlp)
     nlp.add_pipe("narrative_ner_rules", after="ner")
