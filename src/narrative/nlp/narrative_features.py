@@ -28,14 +28,13 @@ channels that only the training script's comparisons read.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from ..catalog import Narrative
-from .narrative_text import scoring_texts
+from .narrative_text import last_clause, scoring_texts
 from .stance_model import ExampleStanceModel
 
 TOP_K = 3
@@ -179,32 +178,6 @@ def feature_matrix(
             ]
         )
     return rows
-
-
-# Words that turn a sentence around (language, not narrative): what follows the last one usually
-# carries the sentence's direction ("raised capex again, but said growth would slow").
-CONTRAST = re.compile(r"(?i)\b(?:but|yet|however|though|although|while|whereas)\b|但是|但|然而|却|不过|可是")
-_CLAUSE_BREAK = re.compile(r"[,;:，；：、]")
-
-
-def last_clause(text: str) -> str | None:
-    """The clause holding the sentence's last contrast word, from the punctuation before it to the
-    end; None when there is no contrast word or the clause is the whole sentence.
-
-    >>> last_clause("Microsoft raised capex again, but said spending growth would slow")
-    'but said spending growth would slow'
-    >>> last_clause("美国加强管制，国产芯片却加速成熟")
-    '国产芯片却加速成熟'
-    """
-    matches = list(CONTRAST.finditer(text))
-    if not matches:
-        return None
-    marker = matches[-1].start()
-    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(text, 0, marker)]
-    clause = text[breaks[-1] if breaks else marker :].strip()
-    if len(clause) < 4 or clause == text.strip():
-        return None
-    return clause
 
 
 RIDGE_LAMBDA = 1.0  # ridge penalty of the per-narrative few-shot heads (vectors are unit length)

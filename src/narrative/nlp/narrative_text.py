@@ -11,7 +11,8 @@ encodes, fits on or classifies goes through :func:`scoring_text` first:
   (OpenCC's ``tw2sp`` conversion: characters and phrases such as 晶片 -> 芯片), only for texts that
   contain CJK characters, so English text costs one scan.
 
-It changes what the scorer reads, never the stored sentence text.
+It changes what the scorer reads, never the stored sentence text. :func:`last_clause` finds the clause
+after a sentence's last contrast word, which usually carries its direction.
 
 >>> scoring_text("美國宣佈收緊對華晶片出口")
 '美国宣布收紧对华芯片出口'
@@ -53,3 +54,29 @@ def scoring_texts(texts: Iterable[str]) -> list[str]:
     ['放宽', 'eases']
     """
     return [scoring_text(t) for t in texts]
+
+
+# Words that turn a sentence around (language, not narrative): what follows the last one usually
+# carries the sentence's direction ("raised capex again, but said growth would slow").
+CONTRAST = re.compile(r"(?i)\b(?:but|yet|however|though|although|while|whereas)\b|但是|但|然而|却|不过|可是")
+_CLAUSE_BREAK = re.compile(r"[,;:，；：、]")
+
+
+def last_clause(text: str) -> str | None:
+    """The clause holding the sentence's last contrast word, from the punctuation before it to the
+    end; None when there is no contrast word or the clause is the whole sentence.
+
+    >>> last_clause("Microsoft raised capex again, but said spending growth would slow")
+    'but said spending growth would slow'
+    >>> last_clause("美国加强管制，国产芯片却加速成熟")
+    '国产芯片却加速成熟'
+    """
+    matches = list(CONTRAST.finditer(text))
+    if not matches:
+        return None
+    marker = matches[-1].start()
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(text, 0, marker)]
+    clause = text[breaks[-1] if breaks else marker :].strip()
+    if len(clause) < 4 or clause == text.strip():
+        return None
+    return clause

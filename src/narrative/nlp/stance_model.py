@@ -10,6 +10,9 @@ stance training data: when the narrative is loaded, a three-way logistic regress
   dominates those vectors, does not drown the direction words;
   (texts are read in one written form first: :func:`narrative.nlp.narrative_text.scoring_text`
   turns traditional Chinese script into simplified and full-width characters into half-width);
+- the n-grams of the sentence's last contrast clause (:func:`narrative.nlp.narrative_text.last_clause`,
+  "..., but growth will slow"), scaled by ``clause_weight``: the clause after "but" / "但" usually
+  carries the direction;
 - the sentence's sentiment polarity (positive - negative), scaled by ``polarity_weight``: the model
   learns from the examples which way sentiment points for this narrative (a narrative whose positive
   pole sounds grim gets a negative weight).
@@ -37,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from .narrative_text import scoring_texts
+from .narrative_text import last_clause, scoring_texts
 from .stance import NEUTRAL_BAND
 
 STANCE_LABELS = ("negative", "neutral", "positive")
@@ -51,6 +54,7 @@ class StanceSettings:
     vector_weight: float = 0.5  # scale of the sentence vector next to the unit-length TF-IDF row
     ngram_max: int = 4  # character n-grams 1..ngram_max
     polarity_weight: float = 0.5  # scale of the sentence's sentiment polarity (-1..1)
+    clause_weight: float = 0.0  # scale of the n-grams of the last contrast clause (0: not read)
 
     @classmethod
     def from_dict(cls, data: dict) -> StanceSettings:
@@ -58,8 +62,9 @@ class StanceSettings:
             c=float(data["C"]),
             vector_weight=float(data["vector_weight"]),
             ngram_max=int(data["ngram_max"]),
-            polarity_weight=float(data.get("polarity_weight", 0.0)),
-        )  # absent before it existed
+            polarity_weight=float(data.get("polarity_weight", 0.0)),  # absent before it existed
+            clause_weight=float(data.get("clause_weight", 0.0)),
+        )
 
     def to_dict(self) -> dict:
         return {
@@ -68,6 +73,7 @@ class StanceSettings:
             "vector_weight": self.vector_weight,
             "ngram_max": self.ngram_max,
             "polarity_weight": self.polarity_weight,
+            "clause_weight": self.clause_weight,
         }
 
 
@@ -101,9 +107,11 @@ class ExampleStanceModel:
         if len(set(labels)) < 2:
             raise ValueError("a stance model needs examples of both poles")
         vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, settings.ngram_max), sublinear_tf=True)
-        grams = vectorizer.fit_transform(scoring_texts(texts))
+        texts = scoring_texts(texts)
+        grams = vectorizer.fit_transform(texts)
+        clauses = _clause_grams(vectorizer, texts, settings)
         model = LogisticRegression(C=settings.c, max_iter=5000, class_weight="balanced")
-        model.fit(_design(grams, vectors, polarity, settings), labels)
+        model.fit(_design(grams, vectors, polarity, settings, clauses), labels)
         return cls(vectorizer, model, tuple(str(c) for c in model.classes_), settings)
 
     def probabilities(
@@ -113,8 +121,10 @@ class ExampleStanceModel:
         out = np.zeros((len(texts), len(STANCE_LABELS)))
         if not len(texts):
             return out
+        texts = scoring_texts(texts)
+        clauses = _clause_grams(self.vectorizer, texts, self.settings)
         probs = self.model.predict_proba(
-            _design(self.vectorizer.transform(scoring_texts(texts)), vectors, polarity, self.settings)
+            _design(self.vectorizer.transform(texts), vectors, polarity, self.settings, clauses)
         )
         for column, label in enumerate(self.classes):
             out[:, STANCE_LABELS.index(label)] = probs[:, column]
@@ -143,13 +153,22 @@ def stance_value(probs: np.ndarray) -> np.ndarray:
     )
 
 
-def _design(grams, vectors: np.ndarray, polarity: np.ndarray | None, settings: StanceSettings):
+def _clause_grams(vectorizer, texts: list[str], settings: StanceSettings):
+    """N-grams of each text's last contrast clause (an empty row where it has none), scaled by
+    ``clause_weight``; None when the weight is 0."""
+    if not settings.clause_weight:
+        return None
+    return vectorizer.transform([last_clause(t) or "" for t in texts]) * settings.clause_weight
+
+
+def _design(grams, vectors: np.ndarray, polarity: np.ndarray | None, settings: StanceSettings, clauses=None):
     from scipy.sparse import csr_matrix, hstack
 
     polarity = np.zeros(grams.shape[0]) if polarity is None else np.asarray(polarity, dtype=np.float64)
     return hstack(
         [
             grams,
+            *([] if clauses is None else [clauses]),
             csr_matrix(np.asarray(vectors, dtype=np.float64) * settings.vector_weight),
             csr_matrix(polarity[:, None] * settings.polarity_weight),
         ]
