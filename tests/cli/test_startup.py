@@ -121,6 +121,7 @@ def scored_store(tmp_path: Path) -> Path:
         ["index"],  # the default narrative: from the cache of the narrative folders after the first run
         ["index", "--narrative", "china-ai", "--precision", "exact", "--format", "csv"],
         ["sentiment", "alibaba", "--daily"],
+        ["stats"],
     ],
 )
 def test_issue_12_query_commands_import_no_pandas_rich_or_pydantic(tmp_path, scored_store, command):
