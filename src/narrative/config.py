@@ -148,7 +148,7 @@ _PROBLEMS = {
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("db", "narrative.db", "SQLite database path (env NARRATIVE_DB)", non_empty=True),
+    Setting("db", "narrative.db", "SQLite database path or postgresql:// URL (env NARRATIVE_DB)", non_empty=True),
     Setting("feeds", "feeds.yaml", "Feeds file (env NARRATIVE_FEEDS)", non_empty=True),
     Setting("concurrency", 8, "Feeds fetched at once", ge=1, le=64),
     Setting("connect_timeout", 10.0, "Seconds to wait for a TCP/TLS connection", gt=0),

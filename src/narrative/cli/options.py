@@ -8,7 +8,7 @@ import click
 
 from ..errors import Errors, InputError
 
-DB_HELP = "SQLite database (default ./narrative.db, or NARRATIVE_DB)."
+DB_HELP = "SQLite file or postgresql:// URL (default ./narrative.db, or NARRATIVE_DB)."
 FORMATS = click.Choice(["table", "json", "csv"])
 
 DB = click.option("--db", "db_path", type=click.Path(dir_okay=False), help=DB_HELP)
