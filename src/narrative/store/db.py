@@ -18,14 +18,21 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-import filelock
 from sqlite_utils import Database
 
 from ..errors import Errors, InputError, LockError, StoreError
-from .postgres import is_postgres_url, open_postgres, shown_url
 from .schema import migrations
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
+# Every Database is opened with execute_plugins=False: narrative's SQL uses no sqlite-utils plugin, and loading
+# them scans every installed package's entry points (~50 ms of each command's start-up).
+# The schemes of a PostgreSQL --db (as store.postgres.is_postgres_url): tested here as a plain prefix so that
+# opening a SQLite store never imports the PostgreSQL module (~15 ms of every command's start-up).
+_POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def _is_postgres_url(value: object) -> bool:
+    return str(value).startswith(_POSTGRES_SCHEMES)
 
 
 def open_db(
@@ -41,12 +48,16 @@ def open_db(
     >>> "articles" in db.table_names()
     True
     """
-    if is_postgres_url(path):
+    if _is_postgres_url(path):
+        from .postgres import open_postgres
+
         return open_postgres(str(path), readonly=readonly, migrate=migrate, lock_timeout=lock_timeout)  # type: ignore[return-value]  # PgDatabase: the Database calls the store makes
     if re.match(r"postgres(ql)?:/[^/]", str(path)):  # a URL turned into a path (pathlib keeps one slash)
+        from .postgres import shown_url
+
         raise InputError(Errors.E162.format(url=shown_url(str(path))))
     if str(path) == ":memory:":
-        db = Database(memory=True)
+        db = Database(memory=True, execute_plugins=False)
         db.execute("PRAGMA foreign_keys = ON")
         if migrate:
             migrations.apply(db)
@@ -59,13 +70,14 @@ def open_db(
                 raise InputError(Errors.E013.format(path=path))
             if size == 0:
                 raise InputError(Errors.E014.format(path=path))
-            db = Database(sqlite3.connect(readonly_uri(path), uri=True, check_same_thread=False))
+            connection = sqlite3.connect(readonly_uri(path), uri=True, check_same_thread=False)
+            db = Database(connection, execute_plugins=False)
             with _closed_on_error(db):
                 db.execute("PRAGMA busy_timeout = 30000")
                 _check_schema(db, path, readonly=True)
             return db
         _check_writable(path, exists=size is not None)
-        db = Database(path)
+        db = Database(path, execute_plugins=False)
         with _closed_on_error(db):
             db.execute("PRAGMA busy_timeout = 30000")
             db.execute("PRAGMA foreign_keys = ON")
@@ -201,7 +213,7 @@ def expected_columns() -> dict[str, tuple[str, ...]]:
     >>> "published" in expected_columns()["articles"]
     True
     """
-    db = Database(memory=True)
+    db = Database(memory=True, execute_plugins=False)
     migrations.apply(db)
     return {
         table: tuple(row[1] for row in db.execute(f"PRAGMA table_info([{table}])"))
@@ -253,6 +265,8 @@ def write_lock(db_path: str | os.PathLike[str], *, timeout: float) -> Iterator[N
     if str(db_path) == ":memory:":
         yield
         return
+    import filelock  # ~45 ms (socket, secrets): only writers pay it, never a read command
+
     lock = filelock.FileLock(f"{db_path}.lock", timeout=timeout)
     try:
         lock.acquire()
@@ -291,7 +305,7 @@ def writer(settings: StoreSettings) -> Iterator[Database]:
     # PostgreSQL needs no lock file: each write transaction takes the database's own lock (store.postgres).
     lock = (
         contextlib.nullcontext()
-        if is_postgres_url(settings.db)
+        if _is_postgres_url(settings.db)
         else write_lock(settings.db, timeout=settings.lock_timeout)
     )
     with lock:
