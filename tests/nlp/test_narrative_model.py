@@ -28,7 +28,11 @@ from narrative.nlp.stance_model import StanceSettings, stance_value
 GOLD = Path(__file__).resolve().parents[1] / "gold" / "narratives"
 # Floors a little under what the shipped heads measure on the dev halves (relevance F1, stance
 # accuracy with the neutral band); raise them when the scorer improves, never lower them quietly.
-DEV_FLOORS = {"ai-capex": (0.93, 0.84), "china-ai": (0.92, 0.77), "chip-export-controls": (0.96, 0.73)}
+DEV_FLOORS = {
+    "ai-capex": (0.93, 0.85),
+    "china-ai": (0.92, 0.78),
+    "chip-export-controls": (0.96, 0.77),
+}  # score-5: 0.866 / 0.798 / 0.789
 
 
 def test_analyze_english_offsets_index_the_text_as_given():
