@@ -23,7 +23,6 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -241,6 +240,8 @@ def list_plugins(*, include_builtins: bool = False) -> list[dict[str, Any]]:
 
 
 def _own_version() -> str:
+    from importlib import metadata  # ~30 ms (email parsing): only `narrative plugins` needs it
+
     try:
         return metadata.version("narrative")
     except metadata.PackageNotFoundError:  # run from a source tree that was never installed

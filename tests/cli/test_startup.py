@@ -37,22 +37,28 @@ ARCHIVE = (
 )
 
 
-def heavy_modules_after(args: list[str], cwd: Path, heavy: tuple[str, ...] = HEAVY) -> dict:
-    """Run ``narrative ARGS`` through the click group in a fresh interpreter; the ``heavy`` modules it imported."""
+def heavy_modules_after(
+    args: list[str], cwd: Path, heavy: tuple[str, ...] = HEAVY, *, pythonpath: Path | None = None
+) -> dict:
+    """Run ``narrative ARGS`` through the click group in a fresh interpreter; the ``heavy`` modules (or exact
+    module names) it imported, then the commands ``--help`` lists (after: listing them loads the plugins)."""
     program = textwrap.dedent(f"""
         import json, sys
         import narrative.cli
         group = narrative.cli.cli
-        commands = group.list_commands(None)
         try:
             group.main({args!r}, prog_name="narrative", standalone_mode=False)
             code = 0
         except SystemExit as exc:
             code = exc.code
-        heavy = sorted(n for n in sys.modules if n.split(".")[0] in {list(heavy)!r})
+        wanted = {list(heavy)!r}
+        heavy = sorted(n for n in sys.modules if n.split(".")[0] in wanted or n in wanted)
+        commands = group.list_commands(None)
         print(json.dumps({{"heavy": heavy, "code": code, "commands": commands}}), file=sys.__stderr__)
     """)
     env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd), "NARRATIVE_HOME": str(cwd / "home")}
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
     result = subprocess.run([sys.executable, "-c", program], cwd=cwd, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stderr.strip().splitlines()[-1])
@@ -164,3 +170,121 @@ def test_issue_12_submodules_sharing_a_public_name_leave_the_public_object(tmp_p
     result = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "True", "True"]
+
+
+# Issue 12 item 2: what a read command no longer loads at start-up. The write lock (filelock), the PostgreSQL
+# module (a postgresql:// --db only) and the entry points of installed packages (plugins: importlib.metadata,
+# narrative's own plugin manager's default plugins, sqlite-utils' plugins) are loaded only by what needs them.
+UNUSED_BY_READS = ("filelock", "importlib.metadata", "narrative.store.postgres", "narrative.market.providers")
+
+HELLO_PLUGIN = '''\
+import click
+
+from narrative.hookspecs import hookimpl
+
+
+@hookimpl
+def register_commands(cli):
+    @cli.command(name="hello-plugin")
+    @click.option("--name", default="world")
+    def hello(name):
+        """Say hello from a plugin."""
+        click.echo(f"hello {name} from a plugin")
+'''
+
+
+@pytest.fixture
+def plugin_site(tmp_path: Path) -> Path:
+    """A package declaring the ``narrative`` entry-point group, as pip would install it (module + dist-info)."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "narrative_hello_plugin.py").write_text(HELLO_PLUGIN, encoding="utf-8")
+    dist = site / "narrative_hello_plugin-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: narrative-hello-plugin\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[narrative]\nhello = narrative_hello_plugin\n", encoding="utf-8")
+    return site
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["entities"],
+        ["mentions", "alibaba", "--limit", "50"],
+        ["figures", "alibaba", "--limit", "50"],
+        ["index", "--narrative", "china-ai"],
+        ["sentiment", "alibaba", "--daily", "--since", "2025-03-01"],
+        ["stats"],
+    ],
+)
+def test_issue_12_read_commands_load_no_lock_postgres_or_plugins(tmp_path, scored_store, plugin_site, command):
+    args = [*command, "--db", str(scored_store)]
+    heavy_modules_after(args, tmp_path, pythonpath=plugin_site)  # fills the catalog-names cache
+    outcome = heavy_modules_after(
+        args, tmp_path, heavy=(*UNUSED_BY_READS, "narrative_hello_plugin"), pythonpath=plugin_site
+    )
+    assert outcome["heavy"] == []
+    assert outcome["code"] in (0, None)
+    assert "hello-plugin" in outcome["commands"]  # listed once asked for (the listing ran after the command)
+
+
+def test_issue_12_plugin_commands_run_and_are_listed_as_before(tmp_path, plugin_site):
+    """Plugin commands are looked up lazily, for a name narrative does not know or the --help listing: they run,
+    take their options, are listed in --help among the built-ins, and an unknown name is still click's error."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "NARRATIVE_HOME": str(tmp_path / "home"),
+        "PYTHONPATH": str(plugin_site),
+    }
+
+    def narrative(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "narrative", *args], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+
+    ran = narrative("hello-plugin", "--name", "reader")
+    assert (ran.returncode, ran.stdout) == (0, "hello reader from a plugin\n"), ran.stderr
+    helped = narrative("--help")
+    listed = [line.split()[0] for line in helped.stdout.split("Commands:\n")[1].splitlines() if line.strip()]
+    assert "hello-plugin" in listed and listed == sorted(listed)
+    assert {"entities", "mentions", "plugins", "stats"} <= set(listed)
+    assert "Say hello from a plugin." in helped.stdout
+    assert "Usage: narrative hello-plugin [OPTIONS]" in narrative("hello-plugin", "--help").stdout
+    unknown = narrative("no-such-command")
+    assert unknown.returncode == 2 and "No such command 'no-such-command'" in unknown.stderr
+    plugins = json.loads(narrative("plugins", "--format", "json").stdout)
+    assert {"name": "hello", "hooks": ["register_commands"], "version": "0.1"} in plugins
+
+
+def test_issue_12_a_plugin_command_never_replaces_a_builtin_one(tmp_path):
+    """The built-ins are found first (no plugin is loaded for them), so a plugin's command of the same name is
+    ignored, in the listing too."""
+    import click
+
+    from narrative import plugins
+    from narrative.hookspecs import hookimpl
+
+    class Shadowing:
+        @hookimpl
+        def register_commands(self, cli):
+            @cli.command(name="stats")
+            def stats():
+                click.echo("not narrative's stats")
+
+            @cli.command(name="hello-plugin")
+            def hello():
+                click.echo("hello")
+
+    plugins.load_plugins()
+    plugins.pm.register(Shadowing(), name="shadowing")
+    try:
+        runner = CliRunner()
+        assert runner.invoke(cli, ["hello-plugin"]).output == "hello\n"
+        assert "not narrative's stats" not in runner.invoke(cli, ["stats", "--db", str(tmp_path / "x.db")]).output
+        assert cli.list_commands(click.Context(cli)).count("stats") == 1
+        assert "hello-plugin" in cli.list_commands(click.Context(cli))
+    finally:
+        plugins.pm.unregister(name="shadowing")
+    assert "hello-plugin" not in cli.list_commands(click.Context(cli))
+    assert "hello-plugin" not in cli.commands

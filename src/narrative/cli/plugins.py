@@ -1,4 +1,5 @@
-"""``narrative plugins``: what is loaded, and the commands plugins add (``register_commands``)."""
+"""``narrative plugins``: what is loaded. The commands plugins add (``register_commands``) are looked up by
+:class:`narrative.cli.NarrativeGroup` when a name is not a built-in command, or when ``--help`` lists them."""
 
 from __future__ import annotations
 
@@ -24,6 +25,3 @@ def plugins_cli(include_builtins, fmt) -> None:
     if fmt != "json":
         rows = [{**row, "hooks": ", ".join(row["hooks"])} for row in rows]
     render(rows, ["name", "hooks", "version"], fmt)
-
-
-plugins.register_commands(cli)
