@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..clock import day_bound
 from ..config import Settings
 from ..store import reader
-from ..store.aggregates import dirty_days, narrative_day_rows
+from ..store.aggregates import NARRATIVE_DAY_COLUMNS, dirty_days, narrative_day_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -153,21 +153,7 @@ def _find_default_narrative() -> tuple[str, list[Path]]:
     return found, files
 
 
-# The index's columns (narrative.market.index.COLUMNS), as narrative_days stores them; a test holds the two equal.
-DAY_COLUMNS = [
-    "attention",
-    "stories",
-    "mentions",
-    "stance",
-    "stance_stories",
-    "share_positive",
-    "net",
-    "n_exact",
-    "n_date_only",
-    "n_fetched",
-    "n_relative",
-    "first_published",
-]
+DAY_COLUMNS = NARRATIVE_DAY_COLUMNS
 _COUNTS = ("attention", "stories", "mentions", "n_exact", "n_date_only", "n_fetched", "n_relative")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -28,6 +28,23 @@ from .db import published_window, rows
 
 # agg-2: relevance-weighted article counts (m012, issue 10 item 5).
 AGGREGATOR_VERSION = "agg-2"
+
+# The daily index's columns as narrative_days stores them: narrative.market.index.COLUMNS, which computes them
+# (store cannot import market; tests/test_issue_14_scale.py holds the two equal).
+NARRATIVE_DAY_COLUMNS = [
+    "attention",
+    "stories",
+    "mentions",
+    "stance",
+    "stance_stories",
+    "share_positive",
+    "net",
+    "n_exact",
+    "n_date_only",
+    "n_fetched",
+    "n_relative",
+    "first_published",
+]
 # Past this many dirty days the totals are rebuilt from every day in one statement rather than key by key.
 REBUILD_TOTALS_AFTER_DAYS = 40
 
@@ -228,20 +245,7 @@ def save_narrative_days(
         "DELETE FROM narrative_days WHERE narrative = ? AND precision = ? AND day = ?",
         [(narrative, precision, day) for day in days],
     )
-    columns = [
-        "attention",
-        "stories",
-        "mentions",
-        "stance",
-        "stance_stories",
-        "share_positive",
-        "net",
-        "n_exact",
-        "n_date_only",
-        "n_fetched",
-        "n_relative",
-        "first_published",
-    ]
+    columns = NARRATIVE_DAY_COLUMNS
     db.conn.executemany(
         f"INSERT INTO narrative_days (narrative, precision, day, {', '.join(columns)}, aggregator_version) "
         f"VALUES (?, ?, ?, {', '.join('?' for _ in columns)}, ?)",
