@@ -4,6 +4,8 @@ commits is finished by the next one without duplicates. One local Ray instance (
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from narrative.api.ray_engine import enrich_ray
 from narrative.api.score import sentiment_model
 from narrative.cli import cli
 from narrative.config import Settings
+from narrative.store.fingerprint import enrichment_rows
 
 pytestmark = pytest.mark.ray
 
@@ -78,32 +81,10 @@ def test_issue_14_unreachable_ray_address_is_one_line(raw_store, tmp_path):
     assert query(db, "SELECT count(*) FROM enrichments")[0][0] == 0
 
 
-# Every row the enrichment writes, less the times it was written.
-TABLES = [
-    "enrichments",
-    "sentences",
-    "mentions",
-    "people",
-    "figures",
-    "phrase_hits",
-    "article_entities",
-    "sentence_scores",
-    "entity_sentiment",
-    "article_scores",
-    "mention_sentiment",
-    "stories",
-]
-WHEN = {"enriched_at", "scored_at", "updated_at"}
-
-
 def content(db: str) -> dict[str, list[tuple]]:
-    out = {}
-    for table in TABLES:
-        columns = [row[1] for row in query(db, f"PRAGMA table_info([{table}])") if row[1] not in WHEN]
-        listed = ", ".join(f'"{c}"' for c in columns)
-        out[table] = query(db, f"SELECT {listed} FROM [{table}] ORDER BY {listed}")
-    out["articles"] = query(db, "SELECT id, story_id, novelty, story_version FROM articles ORDER BY id")
-    return out
+    """Every row the enrichment writes, less the times it was written (store.fingerprint)."""
+    with closing(sqlite3.connect(db, timeout=30)) as conn:
+        return enrichment_rows(conn)
 
 
 # The sentiment models quantise activations per batch (int8 ONNX): a sentence's probabilities depend on the sentences
