@@ -148,31 +148,75 @@ def sentiment_rows(
 ) -> list[dict[str, Any]]:
     """Every scored mention of a catalog entity (by id) or of an unlinked name in the window, oldest first, with
     its article's day and, when ``relevance_table`` (``article_entities``, m012) is given, the entity's relevance
-    to that article (0-100, None when not scored)."""
+    to that article (0-100, None when not scored).
+
+    A window with fewer articles than the entity has mentions (:func:`walks_articles`) is read article by article
+    (by ``published``), looking up each article's mentions of the entity; otherwise every mention of the entity is
+    read and its article's date checked. The rows and their order are the same either way.
+
+    >>> from narrative.store import open_db
+    >>> sentiment_rows(open_db(":memory:"), entity_id="alibaba", since="2025-03-01T00:00:00+00:00")
+    []
+    """
     params: list[Any] = []
     relevance, join = "NULL AS relevance", ""
+    key = (1, entity_id) if entity_id is not None else (0, (name or "").lower())
     if relevance_table:  # keyed as the aggregates key entities: (1, catalog id) or (0, lower-cased name)
         relevance = "r.relevance AS relevance"
         join = f"LEFT JOIN {relevance_table} r ON r.article_id = m.article_id AND r.linked = ? AND r.entity_key = ?"
-        params += [1, entity_id] if entity_id is not None else [0, (name or "").lower()]
+        params += list(key)
+    walk = walks_articles(db, *key, since=since, until=until)
     if entity_id is not None:
         where = "m.entity_id = ?"
         params.append(entity_id)
     else:
-        where = "m.entity_id IS NULL AND m.name = ? COLLATE NOCASE"
+        # "+m.name" while walking: each article's unlinked mentions come from idx_mentions_entity (NULL, article),
+        # not from the name index, which lists every mention of the name
+        where = f"m.entity_id IS NULL AND {'+' if walk else ''}m.name = ? COLLATE NOCASE"
         params.append(name)
     window = published_window("a", since, until, params)
+    # CROSS JOIN keeps articles outermost (SQLite reads them by idx_articles_published; PostgreSQL plans its own)
+    source = (
+        "articles a CROSS JOIN mentions m ON m.article_id = a.id"
+        if walk
+        else "mentions m JOIN articles a ON a.id = m.article_id"
+    )
     return rows(
         db,
         f"""
         SELECT substr(a.published, 1, 10) AS day, m.id AS mention_id, m.article_id, ms.label, ms.polarity,
                ms.method, ms.scorer_version, {relevance}
-        FROM mentions m JOIN mention_sentiment ms ON ms.mention_id = m.id JOIN articles a ON a.id = m.article_id
+        FROM {source} JOIN mention_sentiment ms ON ms.mention_id = m.id
         {join}
         WHERE {where}{window}
         ORDER BY a.published, m.id""",
         params,
     )
+
+
+def walks_articles(db: Database, linked: int, entity_key: str, *, since: str | None, until: str | None) -> bool:
+    """Whether :func:`sentiment_rows` reads the window's articles rather than the entity's mentions: only for a
+    window, and only when it holds fewer articles than the entity has mentions (``entity_totals``, counted at
+    most that far). At 2M articles, Apple's 663k mentions against a 30-day window's 34k articles: 0.45 -> 0.16 s.
+
+    >>> from narrative.store import open_db
+    >>> walks_articles(open_db(":memory:"), 1, "alibaba", since="2025-03-01T00:00:00+00:00", until=None)
+    False
+    """
+    if not since and not until:
+        return False
+    found = db.execute(
+        "SELECT mentions FROM entity_totals WHERE linked = ? AND entity_key = ?", [linked, entity_key]
+    ).fetchone()
+    mentions = found[0] if found else 0
+    if not mentions:
+        return False
+    params: list[Any] = []
+    window = published_window("a", since, until, params)
+    (articles,) = db.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM articles a WHERE 1 = 1{window} LIMIT ?) AS w", [*params, mentions]
+    ).fetchone()
+    return articles < mentions
 
 
 def attach_mention_sentiment(db: Database, mention_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
