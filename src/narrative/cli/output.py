@@ -120,8 +120,12 @@ def fast_table(rows: list[dict[str, Any]], columns: list[str], *, width: int) ->
     """
     if not columns or not _SIMPLE.fullmatch("".join(columns)):
         return None
-    body = [["" if row.get(c) is None else plain(str(row.get(c))) for c in columns] for row in rows]
-    if not all(_SIMPLE.fullmatch(cell) for cells in body for cell in cells):
+    body = [["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows]
+    every = " ".join(" ".join(cells) for cells in body)  # all cells checked in one regex pass (" " is simple)
+    if _CONTROL.search(every):
+        body = [[plain(cell) for cell in cells] for cells in body]
+        every = " ".join(" ".join(cells) for cells in body)
+    if not _SIMPLE.fullmatch(every):
         return None
     table = [list(columns), *body]
     # rich's measurement of a column: (longest word, longest cell) + 2 of padding, within the width left by borders
@@ -137,11 +141,16 @@ def fast_table(rows: list[dict[str, Any]], columns: list[str], *, width: int) ->
         return None
     out = ["┏" + "┳".join("━" * w for w in widths) + "┓"]
     for number, cells in enumerate(table):
-        wrapped = [_wrap(cell, w - 2) for cell, w in zip(cells, widths)]
         edge = "┃" if number == 0 else "│"
-        for line in range(max(len(lines) for lines in wrapped)):
-            parts = [f" {lines[line] if line < len(lines) else ' ' * (w - 2)} " for lines, w in zip(wrapped, widths)]
-            out.append(edge + edge.join(parts) + edge)
+        if all(len(cell) <= w - 2 for cell, w in zip(cells, widths)):  # one line, as _wrap gives it
+            out.append(edge + edge.join(f" {cell.ljust(w - 2)} " for cell, w in zip(cells, widths)) + edge)
+        else:
+            wrapped = [_wrap(cell, w - 2) for cell, w in zip(cells, widths)]
+            for line in range(max(len(lines) for lines in wrapped)):
+                parts = [
+                    f" {lines[line] if line < len(lines) else ' ' * (w - 2)} " for lines, w in zip(wrapped, widths)
+                ]
+                out.append(edge + edge.join(parts) + edge)
         if number == 0:
             out.append("┡" + "╇".join("━" * w for w in widths) + "┩")
     out.append("└" + "┴".join("─" * w for w in widths) + "┘")
@@ -187,6 +196,8 @@ def _wrap(text: str, width: int) -> list[str]:
     """One cell's lines at ``width``, as rich wraps a Text in a table column (overflow "ellipsis", justify left):
     words moved to the next line when they do not fit, a word longer than the width cut with "…", each line padded.
     """
+    if len(text) <= width:  # nearly every cell: no word can overflow a line the whole text fits in
+        return [text + " " * (width - len(text))]
     breaks, offset = [], 0
     for match in _WORD.finditer(text):
         start, word = match.start(), match.group()
