@@ -23,13 +23,12 @@ if TYPE_CHECKING:  # the lazy names, spelled out for type checkers; never import
         IngestSummary,
         import_archive,
         ingest,
-        list_feeds,
         open_store,
-        store_stats,
     )
     from .market import claims, fetch_prices, import_prices, report
     from .query import entities, figures, mentions, resolve_entity
     from .score import ScoreSummary, score, score_texts
+    from .stats import list_feeds, store_stats
 
 _EXPORTS = {
     **{name: (".enrich", name) for name in ("EnrichSummary", "enrich")},
@@ -41,11 +40,10 @@ _EXPORTS = {
             "IngestSummary",
             "import_archive",
             "ingest",
-            "list_feeds",
             "open_store",
-            "store_stats",
         )
     },
+    **{name: (".stats", name) for name in ("list_feeds", "store_stats")},
     **{name: (".query", name) for name in ("entities", "figures", "mentions", "resolve_entity")},
     **{name: (".market", name) for name in ("claims", "fetch_prices", "import_prices", "report")},
     **{name: (".score", name) for name in ("ScoreSummary", "score", "score_texts")},

@@ -13,7 +13,6 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
@@ -21,10 +20,9 @@ from sqlite_utils import Database
 from ..clock import utc_now_iso
 from ..config import Settings
 from ..errors import Errors, InputError
-from ..store import open_db, reader, writer
+from ..store import open_db, writer
 from ..store.articles import SaveStats, find_match, save_items
-from ..store.feeds import feed_rows, feed_state, last_full_response_at, record_fetch, sync_feeds
-from ..store.stats import store_summary
+from ..store.feeds import feed_state, last_full_response_at, record_fetch, sync_feeds
 
 if TYPE_CHECKING:  # ingest.item imports the feed parser (feedparser, ftfy, lxml): not for feeds/stats (issue 12)
     from ..config import FeedConfig
@@ -33,9 +31,15 @@ if TYPE_CHECKING:  # ingest.item imports the feed parser (feedparser, ftfy, lxml
     from .enrich import EnrichSummary
 
 # Fetching, parsing, normalising and enriching import httpx, feedparser, ftfy/lxml and the NLP stack: imported
-# where used, so `narrative feeds` and `narrative stats` (list_feeds, store_stats) start light (issue 12). With
+# where used (issue 12; `narrative feeds` and `narrative stats` read api/stats.py, which needs none of them). With
 # annotations postponed, the names in signatures below need no import.
-_MOVED = {"ImportSummary": ".imports", "import_archive": ".imports", "EnrichSummary": ".enrich"}
+_MOVED = {
+    "ImportSummary": ".imports",
+    "import_archive": ".imports",
+    "EnrichSummary": ".enrich",
+    "list_feeds": ".stats",
+    "store_stats": ".stats",
+}
 
 
 def __getattr__(name: str):  # narrative.api.ingest was the home of these: still importable from here
@@ -328,38 +332,3 @@ def _fetch_log(feed: FeedConfig, result: FetchResult, started_at: str) -> dict[s
         "attempts": result.attempts,
         "error": result.error,
     }
-
-
-def list_feeds(
-    *, db_path: str | None = None, feeds_path: str | None = None, settings: Settings | None = None
-) -> list[dict[str, Any]]:
-    """Feeds with their last status: those in the store, plus configured ones never fetched."""
-    from ..config import load_feeds
-    from ..store.postgres import is_postgres_url
-
-    settings = settings or Settings.load(db=db_path, feeds=feeds_path)
-    rows: dict[str, dict[str, Any]] = {}
-    if is_postgres_url(settings.db) or Path(settings.db).exists():
-        with reader(settings) as db:
-            if "feeds" in db.table_names():
-                rows = {row["name"]: row for row in feed_rows(db)}
-    if Path(settings.feeds).exists():
-        for feed in load_feeds(settings.feeds):
-            rows.setdefault(
-                feed.name,
-                {
-                    "name": feed.name,
-                    "url": feed.url,
-                    "language": feed.language,
-                    "last_status": "never fetched",
-                    "articles": 0,
-                },
-            )
-    return sorted(rows.values(), key=lambda r: r["name"])
-
-
-def store_stats(*, db_path: str | None = None, settings: Settings | None = None) -> dict[str, Any]:
-    """Counts by source and language and the published range, for ``narrative stats``."""
-    settings = settings or Settings.load(db=db_path)
-    with reader(settings) as db:  # a missing store is E013 (no such database), as for every read command
-        return store_summary(db)
