@@ -1,22 +1,27 @@
 #!/usr/bin/env python
-"""The Ray engine against the in-process engine on this machine (issue 14 item 1): same rows? items/s with 1 and
-2 workers?
+"""Backfill on Ray against the in-process engine (issue 14 items 1 and 4): throughput per worker, CPU per article,
+identical rows, and nothing lost or doubled after a worker or the driver is killed mid-run.
 
 Real headlines with their descriptions (the 2020 CNBC and Reuters files, read at run time from
-``../shared/data/news/headlines_2020``, never copied into the repository) are stored once without enrichment;
-each engine then enriches its own copy of that store (extraction, entity relevance, narrative scoring, mention
-sentiment, stories, aggregates: everything ``narrative enrich`` does):
+``../shared/data/news/headlines_2020``, never copied into the repository; distinct titles only, each given its own
+URL and hour) are stored once without enrichment; every run then enriches its own fresh copy of that store, in its
+own process, doing everything ``narrative enrich`` does (extraction, entity relevance, narrative scoring, mention
+sentiment, stories, aggregates).
 
-* ``inprocess``: ``api.enrich`` (the default engine);
-* ``ray N``: ``api.ray_engine.enrich_ray`` on a local Ray instance with N actors (N = each of ``--workers``).
+* ``--timing``: ``narrative enrich`` (in-process), ``narrative enrich --engine ray --num-workers 1`` and ``... 2``,
+  alternated over ``--rounds`` rounds (the order reversed every other round). Per run: wall seconds (start-up, Ray
+  start and model loading included, as a user waits for them), articles/s, CPU seconds (user+sys of the driver and
+  every process below it: Ray's GCS, raylet and worker processes, read from ``/proc`` every 0.2 s, so each
+  process's last 0.2 s is missed), CPU seconds per article, per-worker throughput relative to the in-process
+  engine, and per-table row counts and content hashes against the first in-process run (``store.fingerprint``).
+  Each engine is also run once on ``--small`` articles: the difference is the marginal rate, the throughput with
+  fixed costs (interpreter start, Ray start, model loads, the tail) taken out.
+* ``--kill``: ``enrich_ray`` with 2 workers and a transaction per chunk, SIGKILLed after its first commit (once a
+  Ray worker process, once the driver), then run again to completion; counts and hashes compared with the
+  in-process engine's: rows lost, rows doubled.
 
-Printed per run: wall seconds (actor start-up and model loading included, as a user waits for them), articles/s,
-and whether every stored row equals the in-process engine's (times of writing aside): per table, the number of
-rows that differ. On a machine shared with other jobs the wall-clock figures are noisy; the load average before
-and after is printed with them.
-
-    .venv/bin/python scripts/bench_ray.py                        # 400 articles, 1 and 2 workers (~4 min)
-    .venv/bin/python scripts/bench_ray.py --articles 1000 --workers 1 2 4
+    .venv/bin/python scripts/bench_ray.py --timing --articles 400 --rounds 2     # ~8 min on 2 cores
+    .venv/bin/python scripts/bench_ray.py --kill --articles 400                    # ~5 min
 """
 
 from __future__ import annotations
@@ -26,28 +31,25 @@ import csv
 import json
 import os
 import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
+from contextlib import closing
 from datetime import datetime, timedelta
 from pathlib import Path
 
-HEADLINES = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "news" / "headlines_2020"
-TABLES = [
-    "enrichments",
-    "sentences",
-    "mentions",
-    "people",
-    "figures",
-    "phrase_hits",
-    "article_entities",
-    "sentence_scores",
-    "entity_sentiment",
-    "article_scores",
-    "mention_sentiment",
-    "stories",
-]
-WHEN = {"enriched_at", "scored_at", "updated_at"}
+ROOT = Path(__file__).resolve().parents[1]
+HEADLINES = ROOT.parent / "shared" / "data" / "news" / "headlines_2020"
+NARRATIVE = str(Path(sys.executable).with_name("narrative"))
+TICK = os.sysconf("SC_CLK_TCK")
+ENGINES = {
+    "inprocess": [],
+    "ray 1": ["--engine", "ray", "--num-workers", "1"],
+    "ray 2": ["--engine", "ray", "--num-workers", "2"],
+}
 
 
 def headlines(limit: int) -> list[dict[str, str]]:
@@ -74,77 +76,340 @@ def headlines(limit: int) -> list[dict[str, str]]:
     ]
 
 
-def content(db: str) -> dict[str, list[tuple]]:
-    conn = sqlite3.connect(db)
-    try:
-        out = {}
-        for table in TABLES:
-            columns = [r[1] for r in conn.execute(f"PRAGMA table_info([{table}])") if r[1] not in WHEN]
-            listed = ", ".join(f'"{c}"' for c in columns)
-            out[table] = conn.execute(f"SELECT {listed} FROM [{table}] ORDER BY {listed}").fetchall()
-        return out
-    finally:
-        conn.close()
+def raw_store(folder: Path, articles: int) -> Path:
+    from narrative import api
+
+    archive = folder / f"news_{articles}.jsonl"
+    archive.write_text("\n".join(json.dumps(r) for r in headlines(articles)), encoding="utf-8")
+    raw = folder / f"raw_{articles}.db"
+    api.import_archive(str(archive), db_path=str(raw), source="bench", enrich=False)
+    with closing(sqlite3.connect(raw)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every committed row in the main file before copying it
+    return raw
 
 
-def differing(got: dict[str, list[tuple]], expected: dict[str, list[tuple]]) -> dict[str, int]:
-    """Rows of each table present on one side only (0 everywhere: identical stores)."""
-    return {t: len(set(got[t]) ^ set(expected[t])) for t in expected if set(got[t]) != set(expected[t])}
-
-
-def copy(raw: Path, folder: Path, name: str) -> str:
-    conn = sqlite3.connect(raw)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every committed row in the main file before copying it
-    conn.close()
-    target = folder / f"{name}.db"
+def fresh(raw: Path, folder: Path, name: str) -> str:
+    target = folder / f"{name.replace(' ', '')}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
     shutil.copy(raw, target)
     return str(target)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--articles", type=int, default=400)
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    args = parser.parse_args()
+def fingerprint(db: str) -> dict[str, tuple[int, str]]:
+    from narrative.store.fingerprint import fingerprint as of
 
-    import ray
+    with closing(sqlite3.connect(db, timeout=60)) as conn:
+        return of(conn)
 
-    from narrative import api
-    from narrative.api.ray_engine import enrich_ray
-    from narrative.api.score import sentiment_model
+
+def compare(got: dict[str, tuple[int, str]], reference: dict[str, tuple[int, str]]) -> str:
+    """'identical (N rows in T tables)', or the tables whose count or hash differ."""
+    bad = [
+        f"{t} {got[t][0]} rows vs {n}" + ("" if got[t][0] != n else " (same count, other content)")
+        for t, (n, digest) in reference.items()
+        if got[t] != (n, digest)
+    ]
+    if bad:
+        return "DIFFER: " + "; ".join(bad)
+    return f"identical ({sum(n for n, _ in reference.values())} rows in {len(reference)} tables, counts + SHA-256)"
+
+
+# -- processes -------------------------------------------------------------------------------------------------------
+
+
+def _stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, user+sys CPU seconds) of a live process."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK
+
+
+def descendants(root: int) -> dict[int, float]:
+    """Every live process below ``root`` (and root): pid -> its user+sys CPU seconds so far."""
+    stats = {int(p): s for p in os.listdir("/proc") if p.isdigit() and (s := _stat(int(p))) is not None}
+    tree, frontier = {}, [root]
+    while frontier:
+        pid = frontier.pop()
+        if pid in stats and pid not in tree:
+            tree[pid] = stats[pid][1]
+            frontier += [child for child, (parent, _) in stats.items() if parent == pid]
+    return tree
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+class Watched:
+    """A child process whose whole tree's CPU time is sampled until it ends; ``kill_when`` may SIGKILL a process
+    of the tree once a condition holds."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.cpu: dict[int, float] = {}
+        self.killed = ""
+        self.stderr = ""
+
+    def run(self, kill_when=None, timeout: float = 540) -> tuple[float, float, str]:
+        """(wall s, tree CPU s, stdout+stderr tail) once the child has ended."""
+        while self.proc.poll() is None:
+            self.cpu.update(descendants(self.proc.pid))
+            if kill_when is not None and not self.killed:
+                self.killed = kill_when(self)
+            if time.monotonic() - self.started > timeout:
+                self.proc.kill()
+            time.sleep(0.2)
+        wall = time.monotonic() - self.started
+        out, err = self.proc.communicate()
+        self.reap_leftovers()
+        self.stderr = err.strip()[-600:]
+        return wall, sum(self.cpu.values()), out.strip()
+
+    def reap_leftovers(self) -> None:
+        """Ray processes of this run still alive 15 s after the driver ended (a killed driver): SIGKILL them."""
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            alive = [p for p in self.cpu if p != self.proc.pid and _stat(p) is not None and "ray" in cmdline(p)]
+            if not alive:
+                return
+            time.sleep(0.5)
+        for pid in alive:
+            os.kill(pid, signal.SIGKILL)
+        print(f"  ({len(alive)} Ray processes still alive 15 s after their driver ended: SIGKILLed)")
+
+
+# -- timing ----------------------------------------------------------------------------------------------------------
+
+
+def timed(raw: Path, folder: Path, engine: str, name: str = "") -> tuple[float, float, int, str]:
+    db = fresh(raw, folder, name or engine)
+    watched = Watched([NARRATIVE, "enrich", "--db", db, *ENGINES[engine]])
+    wall, cpu, output = watched.run()
+    with closing(sqlite3.connect(db)) as conn:
+        done = conn.execute("SELECT count(*) FROM enrichments").fetchone()[0]
+    if not output.startswith("enriched"):
+        raise SystemExit(f"{engine} failed: {output} {watched.stderr}")
+    return wall, cpu, done, db
+
+
+def timing(folder: Path, articles: int, rounds: int, small: int, reverse: bool = False) -> None:
+    raw = raw_store(folder, articles)
+    print(
+        f"\n== timing: {articles} articles (headline + description), {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}"
+    )
+    print(
+        f"{'engine':<10} {'round':>5} {'wall s':>7} {'art/s':>6} {'CPU s':>7} {'CPU s/art':>9} "
+        f"{'per worker':>10}  rows vs first in-process run"
+    )
+    runs: dict[str, list[tuple[float, float]]] = {e: [] for e in ENGINES}
+    reference: dict[str, tuple[int, str]] = {}
+    for r in range(rounds):
+        for engine in list(ENGINES) if (r + reverse) % 2 == 0 else list(reversed(ENGINES)):
+            wall, cpu, done, db = timed(raw, folder, engine)
+            rows = fingerprint(db)
+            same = "(reference)" if not reference else compare(rows, reference)
+            reference = reference or rows
+            runs[engine].append((wall, cpu))
+            inproc = [done / w for w, _ in runs["inprocess"]]
+            workers = int(engine.split()[1]) if engine != "inprocess" else 1
+            rel = f"{done / wall / workers / (sum(inproc) / len(inproc)):.2f}x" if inproc else "-"
+            print(
+                f"{engine:<10} {r + 1:>5} {wall:>7.1f} {done / wall:>6.2f} {cpu:>7.1f} {cpu / done:>9.3f} "
+                f"{rel:>10}  {same}  [load {os.getloadavg()[0]:.2f}]"
+            )
+    mean = {e: (sum(w for w, _ in v) / len(v), sum(c for _, c in v) / len(v)) for e, v in runs.items()}
+    base = articles / mean["inprocess"][0]
+    print(f"\nmeans over {rounds} round(s): articles/s per worker relative to in-process ({base:.2f} articles/s):")
+    for engine, (wall, cpu) in mean.items():
+        workers = int(engine.split()[1]) if engine != "inprocess" else 1
+        rate = articles / wall
+        print(
+            f"  {engine:<10} {rate:6.2f} articles/s = {rate / workers / base:.2f}x per worker; "
+            f"CPU {cpu / articles:.3f} s/article"
+        )
+    if small:
+        raw_small = raw_store(folder, small)
+        print(
+            f"\nfixed cost: each engine on {small} articles; marginal rate = ({articles}-{small}) / (wall - wall_small)"
+        )
+        marginal = {}
+        for engine in ENGINES:
+            wall, cpu, done, _ = timed(raw_small, folder, engine, engine + " small")
+            extra = mean[engine][0] - wall
+            marginal[engine] = (articles - small) / extra if extra > 0 else float("nan")
+            print(
+                f"  {engine:<10} {small} articles: {wall:5.1f} s wall, {cpu:5.1f} s CPU; marginal "
+                f"{marginal[engine]:.2f} articles/s"
+            )
+        for engine, rate in marginal.items():
+            workers = int(engine.split()[1]) if engine != "inprocess" else 1
+            print(f"  {engine:<10} marginal per worker {rate / workers / marginal['inprocess']:.2f}x in-process")
+    print(f"load average after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (2 shared cores)")
+
+
+# -- kill ------------------------------------------------------------------------------------------------------------
+
+
+def committed(db: str) -> int:
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)) as conn:
+            return conn.execute("SELECT count(*) FROM enrichments").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def child_argv(db: str, chunk: int) -> list[str]:
+    return [sys.executable, __file__, "--child", db, "--chunk", str(chunk)]
+
+
+def killer(db: str, target: str):
+    """SIGKILL the driver, or one Ray worker process running the actor, once the first transaction is committed."""
+
+    def check(watched: Watched) -> str:
+        done = committed(db)
+        if not done:
+            return ""
+        if target == "driver":
+            os.kill(watched.proc.pid, signal.SIGKILL)
+            return f"driver {watched.proc.pid} after {done} articles committed"
+        actors = [p for p in descendants(watched.proc.pid) if "MapWorker" in cmdline(p) or "EnrichActor" in cmdline(p)]
+        if not actors:
+            return ""
+        name = cmdline(actors[0]).strip()[:48]
+        os.kill(actors[0], signal.SIGKILL)
+        return f"worker {actors[0]} ({name}) after {done} articles committed"
+
+    return check
+
+
+def kill_test(folder: Path, articles: int, chunk: int) -> None:
+    raw = raw_store(folder, articles)
+    print(
+        f"\n== kill: {articles} articles, 2 workers, chunks of {chunk} = one transaction each; "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
+    wall, _, done, db = timed(raw, folder, "inprocess")
+    reference = fingerprint(db)
+    print(f"in-process reference: {done} articles, {wall:.1f} s")
+    for target in ("worker", "driver"):
+        db = fresh(raw, folder, f"kill{target}")
+        watched = Watched(child_argv(db, chunk))
+        wall, _, output = watched.run(kill_when=killer(db, target))
+        after_kill = committed(db)
+        print(
+            f"kill {target}: {watched.killed or 'NOT KILLED (run ended first)'}; run ended rc "
+            f"{watched.proc.returncode} after {wall:.1f} s with {after_kill} articles committed"
+        )
+        if watched.proc.returncode != 0:
+            print("  last stderr line: " + (watched.stderr.splitlines() or [""])[-1][:160])
+        rerun = Watched(child_argv(db, chunk))
+        wall, _, output = rerun.run()
+        print(f"  rerun: rc {rerun.proc.returncode}, {output.splitlines()[-1] if output else ''}, {wall:.1f} s")
+        got = fingerprint(db)
+        lost = sum(max(0, reference[t][0] - got[t][0]) for t in reference)
+        doubled = sum(max(0, got[t][0] - reference[t][0]) for t in reference)
+        print(f"  after rerun: {lost} rows lost, {doubled} rows extra; {compare(got, reference)}")
+
+
+def child(db: str, chunk: int, workers: int = 2, phases: bool = False) -> None:
+    """A driver: ``enrich_ray`` with ``workers`` workers and one transaction per chunk (0 workers: ``api.enrich``);
+    with ``phases``, a JSON line of when each phase ended (seconds since this function began)."""
+    started = time.monotonic()
+    marks: dict[str, float] = {}
+
+    def progress(event: dict) -> None:
+        now = time.monotonic() - started
+        if event["event"] == "start":
+            marks["start"] = now
+        elif event["event"] == "batch":
+            marks.setdefault("first_batch", now)
+            marks.setdefault("first_done", event["done"])
+            marks["last_batch"], marks["last_done"] = now, event["done"]
+
     from narrative.config import Settings
 
+    if workers == 0:
+        from narrative import api
+
+        summary = api.enrich(db_path=db, progress=progress)
+    else:
+        import ray
+
+        from narrative.api.ray_engine import enrich_ray
+
+        ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False)
+        marks["ray_init"] = time.monotonic() - started
+        settings = Settings.load(db=db)
+        summary = enrich_ray(
+            settings, num_workers=workers, chunk_articles=chunk, commit_articles=chunk, progress=progress
+        )
+    marks["end"] = time.monotonic() - started
+    print(f"enriched {summary.articles} articles")
+    if phases:
+        print(json.dumps(marks))
+
+
+def phases(folder: Path, articles: int, chunk: int) -> None:
+    """Where each engine's time goes: start-up (imports, Ray start, the driver's model loads), the batches
+    (in-process: extraction only; Ray: the actors' start and model loads until the first commit, then extraction
+    and scoring), the tail (in-process: mention sentiment, stories, scoring, aggregates; Ray: mention sentiment,
+    stories, aggregates, in the driver)."""
+    raw = raw_store(folder, articles)
+    print(f"\n== phases: {articles} articles, a transaction per {chunk}; load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"{'engine':<10} {'ray.init':>8} {'start':>6} {'1st commit':>10} {'batches/s':>9} {'last':>6} {'end':>6}"
+        "  (seconds since the driver's imports; batches/s: articles/s from the first commit to the last)"
+    )
+    for engine, workers in (("inprocess", 0), ("ray 1", 1), ("ray 2", 2)):
+        db = fresh(raw, folder, f"phases{workers}")
+        watched = Watched([*child_argv(db, chunk), "--child-workers", str(workers), "--phases"])
+        wall, cpu, output = watched.run()
+        marks = json.loads(output.splitlines()[-1])
+        rate = (marks["last_done"] - marks["first_done"]) / max(marks["last_batch"] - marks["first_batch"], 1e-9)
+        print(
+            f"{engine:<10} {marks.get('ray_init', 0):>8.1f} {marks['start']:>6.1f} {marks['first_batch']:>10.1f} "
+            f"{rate:>9.2f} {marks['last_batch']:>6.1f} {marks['end']:>6.1f}  (process: {wall:.1f} s wall, "
+            f"{cpu:.1f} s CPU)"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=400)
+    parser.add_argument("--timing", action="store_true", help="time the engines (default: --timing and --kill)")
+    parser.add_argument("--kill", action="store_true", help="kill a worker, then the driver, mid-run; rerun; compare")
+    parser.add_argument("--rounds", type=int, default=2, help="timing rounds (engine order reversed every other)")
+    parser.add_argument("--reverse", action="store_true", help="start with the reversed order (ray 2 first)")
+    parser.add_argument("--small", type=int, default=20, help="articles of the fixed-cost runs (0: none)")
+    parser.add_argument("--chunk", type=int, default=100, help="articles per chunk and per transaction (--kill)")
+    parser.add_argument("--phases", action="store_true", help="where each engine's time goes (start, batches, tail)")
+    parser.add_argument("--child", metavar="DB", help=argparse.SUPPRESS)
+    parser.add_argument("--child-workers", type=int, default=2, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child, args.chunk, args.child_workers, args.phases)
+        return 0
     folder = Path(tempfile.mkdtemp(prefix="bench_ray_"))
     try:
-        archive = folder / "news.jsonl"
-        archive.write_text("\n".join(json.dumps(r) for r in headlines(args.articles)), encoding="utf-8")
-        raw = folder / "raw.db"
-        api.import_archive(str(archive), db_path=str(raw), source="bench", enrich=False)
-        print(f"{args.articles} articles (headline + description); load average {os.getloadavg()[0]:.1f}")
-        print(f"{'engine':<12} {'wall s':>8} {'articles/s':>11}  rows vs in-process")
-
-        db = copy(raw, folder, "inprocess")
-        sentiment_model(Settings.load().sentiment_model or None).clear_cache()
-        started = time.monotonic()
-        summary = api.enrich(db_path=db)
-        wall = time.monotonic() - started
-        reference = content(db)
-        print(f"{'inprocess':<12} {wall:>8.1f} {summary.articles / wall:>11.2f}  (reference)")
-
-        ray.init(num_cpus=max(args.workers), include_dashboard=False, log_to_driver=False, configure_logging=False)
-        for workers in args.workers:
-            db = copy(raw, folder, f"ray{workers}")
-            started = time.monotonic()
-            summary = enrich_ray(Settings.load(db=db), num_workers=workers)
-            wall = time.monotonic() - started
-            diff = differing(content(db), reference)
-            same = "identical" if not diff else "differ: " + ", ".join(f"{t} {n}" for t, n in diff.items())
-            print(f"{'ray ' + str(workers):<12} {wall:>8.1f} {summary.articles / wall:>11.2f}  {same}")
-        ray.shutdown()
-        print(f"load average after: {os.getloadavg()[0]:.1f} (2 shared cores: wall-clock figures are noisy)")
+        everything = not (args.timing or args.kill or args.phases)
+        if args.timing or everything:
+            timing(folder, args.articles, args.rounds, args.small, args.reverse)
+        if args.phases or everything:
+            phases(folder, args.articles, args.chunk)
+        if args.kill or everything:
+            kill_test(folder, args.articles, args.chunk)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

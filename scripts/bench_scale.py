@@ -26,6 +26,13 @@ under 10 minutes with ``--phase``) carries on where it stopped.
     .venv/bin/python scripts/bench_scale.py --articles 2000000                 # build (or finish) and time
     .venv/bin/python scripts/bench_scale.py --articles 2000000 --phase copy    # one phase only
     .venv/bin/python scripts/bench_scale.py --db /path/or/url --narrative china-ai   # time an existing store
+
+The backfill targets (per-worker throughput of ``narrative enrich --engine ray`` against the in-process engine;
+nothing lost or doubled after a worker or the driver is killed mid-run) are measured by ``scripts/bench_ray.py``,
+which ``--backfill N`` runs on N real headlines (each part one job under 10 minutes: run them apart with
+``bench_ray.py --timing`` and ``--kill``):
+
+    .venv/bin/python scripts/bench_scale.py --backfill 400
 """
 
 from __future__ import annotations
@@ -464,7 +471,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true", help="time the store already built at this size")
     parser.add_argument("--db", help="time this store (a path, or a URL another backend opens) instead of building")
     parser.add_argument("--api-only", action="store_true", help="time the API functions only (no CLI subprocess)")
+    parser.add_argument("--backfill", type=int, metavar="N", help="measure the Ray backfill on N articles instead")
     args = parser.parse_args(argv)
+    if args.backfill:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import bench_ray
+
+        return bench_ray.main(["--articles", str(args.backfill)])
     if args.db:
         target = args.db
     else:
