@@ -122,7 +122,7 @@ def test_issue_12_catalog_names_follow_the_catalog_file_and_its_errors(tmp_path,
         encoding="utf-8",
     )
     assert resolve_entity("ACME", catalog_path=str(catalog)) == ("acme", "Acme Corp")
-    assert (tmp_path / "home" / "cache" / "catalog_names.json").is_file()
+    assert len(list((tmp_path / "home" / "cache").glob("catalog_names-*.json"))) == 1
     assert catalog_names(str(catalog))["first"]["acme"] == ["acme", "Acme Corp"]  # from the cache now
     catalog.write_text(
         "version: '2'\nentities:\n  - id: acme\n    name: Acme Corp\n    type: company\n    aliases: [Acme, ACM]\n"
@@ -168,7 +168,7 @@ def test_issue_12_default_narrative_is_kept_until_the_narrative_folders_change(t
     from narrative.catalog import models_dir, resolve_narrative_id
 
     assert default_narrative_id() == resolve_narrative_id()
-    assert (tmp_path / "home" / "cache" / "default_narrative.json").is_file()
+    assert len(list((tmp_path / "home" / "cache").glob("default_narrative-*.json"))) == 1
     assert default_narrative_id() == resolve_narrative_id()  # from the cache
     # A user's narrative folder appears with a second default: both now fail alike (E057), nothing stale is served.
     mine = tmp_path / "home" / "narratives"
