@@ -123,7 +123,7 @@ def default_narrative_id() -> str:
     >>> default_narrative_id()  # doctest: +SKIP
     'china_ai'
     """
-    from ..lazy import cached_by_files
+    from ..file_cache import cached_by_files
     from ..plugins import load_plugins, pm
 
     load_plugins()  # plugins may add narrative folders: which are installed is part of the key

@@ -47,7 +47,7 @@ def resolve_entity(name: str, *, db=None, catalog_path: str | None = None) -> tu
 
 
 # Issue 12: validating the ~2,000-entity catalog (pydantic) costs a query command more than its query. The names it
-# resolves are kept in the user data folder (narrative.lazy.cached_by_files), keyed by the catalog files' size and
+# resolves are kept in the user data folder (narrative.file_cache.cached_by_files), keyed by the catalog files' size and
 # time, and rebuilt from the validated catalog whenever one of them changes, so a bad catalog still fails as before.
 _NAMES_VERSION = 1
 
@@ -60,7 +60,7 @@ def catalog_names(catalog_path: str | None = None) -> dict[str, Any]:
     >>> catalog_names()["first"]["baba"]  # doctest: +SKIP
     ['alibaba', 'Alibaba Group']
     """
-    from ..lazy import cached_by_files
+    from ..file_cache import cached_by_files
 
     key = [_NAMES_VERSION, catalog_path or "", os.environ.get("NARRATIVE_MODELS", ""), str(Path(__file__).parent)]
     return cached_by_files("catalog_names", key, lambda: _build_names(catalog_path))
@@ -68,7 +68,7 @@ def catalog_names(catalog_path: str | None = None) -> dict[str, Any]:
 
 def _build_names(catalog_path: str | None) -> tuple[dict[str, Any], list[Path] | None]:
     from ..catalog import _shipped_models, load_catalog, models_dir
-    from ..lazy import file_stamps
+    from ..file_cache import file_stamps
 
     path = Path(catalog_path) if catalog_path else models_dir() / "entities.yaml"
     before = file_stamps([path])

@@ -1,11 +1,11 @@
-"""narrative.lazy.cached_by_files (issue 12): one cache file per key, so a lookup parses only its own entry; kept
+"""narrative.file_cache.cached_by_files (issue 12): one cache file per key, so a lookup parses only its own entry; kept
 while the files it was built from are unchanged; at most _CACHE_ENTRIES keys of a name kept."""
 
 from __future__ import annotations
 
 import os
 
-from narrative.lazy import _CACHE_ENTRIES, cached_by_files
+from narrative.file_cache import _CACHE_ENTRIES, cached_by_files
 
 
 def _builder(source, calls):
