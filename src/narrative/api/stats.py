@@ -12,6 +12,7 @@ from typing import Any
 
 from ..config import Settings
 from ..store import reader
+from ..store.db import is_postgres_url
 from ..store.feeds import feed_rows
 from ..store.stats import store_summary
 
@@ -21,7 +22,6 @@ def list_feeds(
 ) -> list[dict[str, Any]]:
     """Feeds with their last status: those in the store, plus configured ones never fetched."""
     from ..config import load_feeds
-    from ..store.postgres import is_postgres_url
 
     settings = settings or Settings.load(db=db_path, feeds=feeds_path)
     rows: dict[str, dict[str, Any]] = {}

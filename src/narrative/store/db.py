@@ -26,12 +26,17 @@ from .schema import migrations
 _SQLITE_HEADER = b"SQLite format 3\x00"
 # Every Database is opened with execute_plugins=False: narrative's SQL uses no sqlite-utils plugin, and loading
 # them scans every installed package's entry points (~50 ms of each command's start-up).
-# The schemes of a PostgreSQL --db (as store.postgres.is_postgres_url): tested here as a plain prefix so that
-# opening a SQLite store never imports the PostgreSQL module (~15 ms of every command's start-up).
+# The schemes of a PostgreSQL --db: tested here, as a plain prefix, so that opening a SQLite store never imports the
+# PostgreSQL module (~15 ms of every command's start-up).
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
-def _is_postgres_url(value: object) -> bool:
+def is_postgres_url(value: object) -> bool:
+    """Whether ``--db`` names a PostgreSQL database (``postgresql://`` or ``postgres://``) rather than a file.
+
+    >>> is_postgres_url("postgresql://me@db.example/narrative"), is_postgres_url("narrative.db")
+    (True, False)
+    """
     return str(value).startswith(_POSTGRES_SCHEMES)
 
 
@@ -48,7 +53,7 @@ def open_db(
     >>> "articles" in db.table_names()
     True
     """
-    if _is_postgres_url(path):
+    if is_postgres_url(path):
         from .postgres import open_postgres
 
         return open_postgres(str(path), readonly=readonly, migrate=migrate, lock_timeout=lock_timeout)  # type: ignore[return-value]  # PgDatabase: the Database calls the store makes
@@ -305,7 +310,7 @@ def writer(settings: StoreSettings) -> Iterator[Database]:
     # PostgreSQL needs no lock file: each write transaction takes the database's own lock (store.postgres).
     lock = (
         contextlib.nullcontext()
-        if _is_postgres_url(settings.db)
+        if is_postgres_url(settings.db)
         else write_lock(settings.db, timeout=settings.lock_timeout)
     )
     with lock:

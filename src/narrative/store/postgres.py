@@ -14,8 +14,6 @@ Full-text search: ``articles.search_vector`` (``to_tsvector('simple', title || t
 stemming, as SQLite's FTS5 ``unicode61``) and ``articles.search_cjk`` (each run of Chinese characters as
 overlapping bigrams, with positions, so a Chinese word is found as a phrase of its bigrams), each with a GIN index.
 
->>> is_postgres_url("postgresql://me@db.example/narrative"), is_postgres_url("narrative.db")
-(True, False)
 >>> shown_url("postgresql://me:secret@db.example/narrative")
 'postgresql://me:***@db.example/narrative'
 """
@@ -39,7 +37,6 @@ MIGRATIONS_TABLE = "schema_migrations"  # sqlite-utils' _sqlite_migrations: the 
 WRITE_LOCK_KEY = 0x6E617272
 # SQLite's own tables (its FTS5 index, sqlite-utils' migration log): PostgreSQL has its own instead.
 SQLITE_ONLY = ("sqlite_", "_sqlite_", "articles_fts")
-_SCHEMES = ("postgresql://", "postgres://")
 _FUNCTIONS = (
     # SQLite's date(value, modifier): the UTC date of an ISO time, shifted ('+1 day', '-1 day', '+0 days').
     "CREATE OR REPLACE FUNCTION narrative_date(value text, shift text DEFAULT '+0 days') RETURNS text "
@@ -54,11 +51,6 @@ _FUNCTIONS = (
     "'[\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff]+', 'g') WITH ORDINALITY AS m(run_array, ordinality), "
     "LATERAL (SELECT m.run_array[1] AS run) r, generate_series(1, greatest(length(r.run) - 1, 1)) AS i) bigrams $$",
 )
-
-
-def is_postgres_url(value: object) -> bool:
-    """Whether ``--db`` names a PostgreSQL database (``postgresql://`` or ``postgres://``) rather than a file."""
-    return str(value).startswith(_SCHEMES)
 
 
 def shown_url(url: str) -> str:
