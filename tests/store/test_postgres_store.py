@@ -14,6 +14,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import imported_store, make_items, rss, static, write_feeds
 
+# The dedupe tests of the SQLite store, run again on PostgreSQL through the `db` fixture below.
+from sample_articles import ARTICLES
+
 from narrative.cli import cli
 from narrative.store import open_db, reader
 from narrative.store.db import expected_columns
@@ -22,8 +25,6 @@ from narrative.store.postgres_sql import translate, translate_trigger
 from narrative.store.schema import migrations
 from narrative.store.search import search_articles
 from narrative.store.stats import store_summary
-
-# The dedupe tests of the SQLite store, run again on PostgreSQL through the `db` fixture below.
 from store.test_articles import (  # noqa: F401 (collected by pytest with this module's `db`)
     item,
     save,
@@ -36,29 +37,6 @@ from store.test_articles import (  # noqa: F401 (collected by pytest with this m
     test_store_title_match_only_within_window,
     test_store_tracking_parameters_and_fragment_match_by_url,
 )
-
-ARTICLES = [
-    {
-        "url": "https://n.example.test/1",
-        "title": "Alibaba extends rally as AI spending plan grows",
-        "published": "2025-09-19T22:00:00+00:00",
-        "text": "Alibaba Group Holding Limited (BABA) rose 8% on Friday and is up 95% year-to-date. "
-        "Winnie Wu, chief China equity strategist at Bank of America, said China is easing its "
-        "AI computing power bottleneck.",
-    },
-    {
-        "url": "https://n.example.test/2",
-        "title": "Baidu slips as chip export controls tighten",
-        "published": "2025-04-16T01:00:00+00:00",
-        "text": "Baidu fell 6% in the past week after new export controls on Nvidia's H20 chips.",
-    },
-    {
-        "url": "https://n.example.test/3",
-        "title": "阿里巴巴股价大涨",
-        "published": "2025-09-20T01:00:00+00:00",
-        "text": "阿里巴巴集团股价年初至今上涨95%，过去一个月上涨36%。",
-    },
-]
 
 
 @pytest.fixture
