@@ -1,81 +1,24 @@
 """Issue 14 item 4 / issue 12 item 3: the query commands answer at 2M articles without the heavy paths, and the
-light paths print exactly what the heavy ones did: rich's table drawn directly, the UTC-day index from the stored
-days, entity names from the cached catalog names. (Timings are scripts/bench_scale.py's, never asserted here.)"""
+light paths print exactly what the heavy ones did (rich's table drawn directly: tests/cli/test_fast_table.py): the
+UTC-day index from the stored days, entity names from the cached catalog names. (Timings are
+scripts/bench_scale.py's, never asserted here.)"""
 
 from __future__ import annotations
 
-import io
 import json
-import random
-import string
 
 import pytest
 from click.testing import CliRunner
-from rich.cells import cell_len
-from rich.console import Console
-from rich.table import Table
 
 from narrative import api
 from narrative.api.aggregates import refresh_aggregates
 from narrative.api.index import DAY_COLUMNS, index_day_records
 from narrative.api.query import catalog_names, resolve_entity
 from narrative.cli import cli
-from narrative.cli.output import _SIMPLE, as_text, fast_table
 from narrative.errors import ConfigError, InputError
 from narrative.market.index import COLUMNS
 from narrative.store import open_db
 from tests.store.test_aggregates import NARRATIVE, _fill
-
-
-def _rich_lines(rows, columns, width):
-    table = Table(show_lines=False)
-    for column in columns:
-        table.add_column(as_text(column))
-    for row in rows:
-        table.add_row(*(as_text(row.get(c)) for c in columns))
-    out = io.StringIO()
-    Console(file=out, width=width, markup=False, emoji=False).print(table)
-    return out.getvalue().splitlines()
-
-
-def test_issue_12_fast_table_draws_what_rich_draws():
-    rng = random.Random(7)
-    letters = string.ascii_letters + "0123456789.-:/’“”—€£éßø\xa0 "
-
-    def word():
-        return "".join(rng.choice(letters) for _ in range(rng.choice([1, 2, 3, 5, 8, 13, 25, 40])))
-
-    def cell():
-        kind = rng.random()
-        if kind < 0.1:
-            return None
-        if kind < 0.3:
-            return rng.randint(-5, 10 ** rng.randint(1, 9))
-        if kind < 0.4:
-            return round(rng.random(), 4)
-        return " ".join(word() for _ in range(rng.randint(1, 12))) + ("…" if rng.random() < 0.2 else "")
-
-    compared = 0
-    for _ in range(400):
-        columns = [
-            rng.choice(["date", "stance_stories", "first_published", "entity", "sentence"]) + str(i)
-            for i in range(rng.randint(1, 14))
-        ]
-        rows = [{c: cell() for c in columns} for _ in range(rng.randint(0, 5))]
-        width = rng.choice([30, 50, 80, 120, 160, 200])
-        lines = fast_table(rows, columns, width=width)
-        if lines is not None:
-            compared += 1
-            assert lines == _rich_lines(rows, columns, width), (width, columns, rows)
-    assert compared > 300
-    # what it does not draw itself goes to rich: characters two cells wide, combining marks
-    assert fast_table([{"a": "阿里巴巴"}], ["a"], width=80) is None
-    assert fast_table([{"a": "e\u0301"}], ["a"], width=80) is None
-
-
-def test_issue_12_fast_table_characters_are_one_cell_in_rich():
-    wide = [chr(c) for c in range(0x20, 0x2100) if _SIMPLE.fullmatch(chr(c)) and cell_len(chr(c)) != 1]
-    assert wide == []
 
 
 @pytest.fixture
