@@ -169,7 +169,6 @@ def _check_schema(db: Database, path: Path, *, readonly: bool) -> None:
     """Refuse a store narrative cannot use as it is: another program's, a newer narrative's, an empty one read."""
     tables = [t for t in db.table_names() if not t.startswith("sqlite_")]
     applied = _applied(db) if migrations.migrations_table in tables else []
-    known = [m.name for m in migrations._migrations]  # noqa: SLF001 (sqlite-utils keeps the registry private)
     if not applied:
         if tables:
             shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
@@ -179,14 +178,23 @@ def _check_schema(db: Database, path: Path, *, readonly: bool) -> None:
         if readonly:
             raise InputError(Errors.E014.format(path=path))
         return
+    check_migrations(path, applied, readonly=readonly)
+    if readonly:
+        _check_columns(db, path)
+
+
+def check_migrations(path: object, applied: list[str], *, readonly: bool) -> None:
+    """Refuse a store migrated by a newer narrative (E015), and, for a reader, one this narrative has not migrated
+    yet (E016); either backend's schema check calls this with the migrations its store recorded.
+
+    >>> check_migrations("narrative.db", [m.name for m in migrations._migrations], readonly=True)  # up to date
+    """
+    known = [m.name for m in migrations._migrations]  # noqa: SLF001 (sqlite-utils keeps the registry private)
     unknown = [name for name in applied if name not in known]
     if unknown:
         raise StoreError(Errors.E015.format(path=path, unknown=", ".join(unknown), newest=known[-1]))
-    if readonly:
-        pending = [name for name in known if name not in applied]
-        if pending:
-            raise StoreError(Errors.E016.format(path=path, applied=applied[-1], newest=known[-1]))
-        _check_columns(db, path)
+    if readonly and [name for name in known if name not in applied]:
+        raise StoreError(Errors.E016.format(path=path, applied=applied[-1], newest=known[-1]))
 
 
 def _applied(db: Database) -> list[str]:

@@ -300,12 +300,11 @@ def applied(db: PgDatabase) -> list[str]:
 
 
 def _check_schema(db: PgDatabase, *, readonly: bool) -> None:
-    from .db import expected_columns
+    from .db import check_migrations, expected_columns
 
     path = shown_url(db.url)
     tables = db.table_names()
     done = applied(db)
-    known = [m.name for m in migrations._migrations]  # noqa: SLF001
     if not done:
         if readonly:
             raise InputError(Errors.E014.format(path=path))
@@ -320,13 +319,8 @@ def _check_schema(db: PgDatabase, *, readonly: bool) -> None:
                 )
             )
         return
-    unknown = [name for name in done if name not in known]
-    if unknown:
-        raise StoreError(Errors.E015.format(path=path, unknown=", ".join(unknown), newest=known[-1]))
+    check_migrations(path, done, readonly=readonly)
     if readonly:
-        pending = [name for name in known if name not in done]
-        if pending:
-            raise StoreError(Errors.E016.format(path=path, applied=done[-1], newest=known[-1]))
         for table, columns in expected_columns().items():
             if table.startswith(SQLITE_ONLY):
                 continue
