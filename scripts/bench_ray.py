@@ -47,6 +47,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADLINES = ROOT.parent / "shared" / "data" / "news" / "headlines_2020"
+FNSPID = ROOT.parent / "shared" / "data" / "news" / "fnspid_sample" / "aapl_news_contents.csv"
 NARRATIVE = str(Path(sys.executable).with_name("narrative"))
 TICK = os.sysconf("SC_CLK_TCK")
 ENGINES = {
@@ -57,18 +58,45 @@ ENGINES = {
 
 
 def headlines(limit: int) -> list[dict[str, str]]:
-    """Distinct (title, description) pairs from the CNBC and Reuters files, with made-up hourly times."""
+    """Distinct real articles with made-up hourly times, up to ``limit`` (1,582 in all): the CNBC and Reuters
+    headlines with their descriptions (952: what earlier runs of this bench measured alone), then the FNSPID article
+    bodies longer than 80 characters (134, ~5,000 characters each; the importer titles them from the first line),
+    then the Guardian's distinct headlines (496, title only).
+
+    Copies of these are no substitute for more: the importer normalises whitespace, so a copy differing only in
+    spacing is the same text, and a copy's sentences would come from the in-process engine's sentiment cache
+    (kept across its batches) while each Ray chunk starts with an empty one (its scores must depend on the chunk
+    alone), which would make the in-process engine faster and its rows differ for reasons no real backfill has."""
+    csv.field_size_limit(1 << 30)
     seen: set[str] = set()
     rows = []
+
+    def add(title: str, text: str) -> None:
+        key = title or text[:200]
+        if key and key not in seen:
+            seen.add(key)
+            rows.append({"title": title, "text": text})
+
     for name in ("cnbc_headlines.csv", "reuters_headlines.csv"):
         with open(HEADLINES / name, encoding="utf-8", errors="replace", newline="") as handle:
             for row in csv.DictReader(handle):
                 title, text = (row.get("Headlines") or "").strip(), (row.get("Description") or "").strip()
-                if title and text and title not in seen:
-                    seen.add(title)
-                    rows.append({"title": title, "text": text})
+                if title and text:
+                    add(title, text)
     if len(rows) < limit:
-        raise SystemExit(f"only {len(rows)} headlines in {HEADLINES}; ask for fewer")
+        with open(FNSPID, encoding="utf-8-sig", errors="replace", newline="") as handle:
+            for row in csv.DictReader(handle):
+                text = (row.get("Text") or "").strip()
+                if len(text) > 80:
+                    add("", text)
+    if len(rows) < limit:
+        with open(HEADLINES / "guardian_headlines.csv", encoding="utf-8", errors="replace", newline="") as handle:
+            for row in csv.DictReader(handle):
+                add((row.get("Headlines") or "").strip(), "")
+                if len(rows) >= limit:
+                    break
+    if len(rows) < limit:
+        raise SystemExit(f"only {len(rows)} distinct articles in {HEADLINES} and {FNSPID}; ask for fewer")
     start = datetime(2020, 3, 2, 8)
     return [
         {
@@ -340,6 +368,8 @@ def child(db: str, chunk: int, workers: int = 2, phases: bool = False) -> None:
             marks.setdefault("first_batch", now)
             marks.setdefault("first_done", event["done"])
             marks["last_batch"], marks["last_done"] = now, event["done"]
+        elif event["event"] == "tail":  # the Ray driver's steps after the pool
+            marks[f"tail {event['step']}"] = event["seconds"]
 
     from narrative.config import Settings
 
@@ -386,6 +416,9 @@ def phases(folder: Path, articles: int, chunk: int) -> None:
             f"{rate:>9.2f} {marks['last_batch']:>6.1f} {marks['end']:>6.1f}  (process: {wall:.1f} s wall, "
             f"{cpu:.1f} s CPU)"
         )
+        tail = {k[5:]: v for k, v in marks.items() if k.startswith("tail ")}
+        if tail:
+            print("           tail: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in tail.items()))
 
 
 def main(argv: list[str] | None = None) -> int:

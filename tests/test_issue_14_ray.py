@@ -126,6 +126,9 @@ def test_issue_14_ray_engine_killed_then_resumed_finishes_without_duplicates(
     # Exactly the committed transactions survive, each article whole (its scores with it).
     assert query(db, "SELECT article_id FROM enrichments ORDER BY 1") == [(1,), (2,), (3,), (4,)]
     assert query(db, "SELECT DISTINCT article_id FROM article_scores ORDER BY 1") == [(1,), (2,), (3,), (4,)]
+    # Mention sentiment is scored in the actors and committed with its article (the driver's tail never ran).
+    mentions = query(db, "SELECT id, article_id FROM mentions ORDER BY id")
+    assert mentions and query(db, "SELECT mention_id, article_id FROM mention_sentiment ORDER BY 1") == mentions
     summary = enrich_ray(settings, num_workers=2, chunk_articles=2, commit_articles=2)
     assert summary.articles == len(ARTICLES) - 4  # the rest only
     resumed, reference = content(db), content(inprocess_store)

@@ -4,15 +4,18 @@ The driver holds the store's one writer (``store.writer``) for the whole run and
 Ray only computes. Pending articles are read a round at a time (:data:`ROUND_ARTICLES`, never the whole backlog) and
 cut into chunks of :data:`CHUNK_ARTICLES` (the in-process engine's scoring batch, so each chunk is scored with the
 same batchmates as ``narrative enrich`` would score it); a Ray Data pipeline (``from_items`` -> ``map_batches``
-with :class:`EnrichActor`, which loads the extractor and the scoring models once per actor) turns each chunk into
-extractions, entity relevance and narrative scores, which the driver collects (``iter_batches``, in order) and
-writes with the same store functions as the in-process engine, :data:`COMMIT_ARTICLES` articles per transaction.
+with :class:`EnrichActor`, which loads the extractor and the models once per actor) turns each chunk into
+extractions, entity relevance, narrative scores and the sentiment toward each mention, which the driver collects
+(``iter_batches``, in order; Ray Data's streaming executor keeps the actors computing the next chunks while the
+driver writes) and writes with the same store functions as the in-process engine, :data:`COMMIT_ARTICLES` articles
+per transaction. The driver computes nothing per article: it reads, writes, and runs the store-wide tail.
 
 Resumable by construction: an article is done when its rows are committed with the current extractor version
 (``store.extraction.pending_articles``), and its scores are written in the same transaction, so a run killed at any
 point (driver or worker) loses at most the uncommitted transaction, and the next run does the rest, without
-duplicates (each article's rows are replaced whole). What follows the pool is the in-process engine's own tail
-(stories, mention sentiment, any scoring left, aggregates), run in the driver.
+duplicates (each article's rows are replaced whole; its mention sentiment is written in the same transaction). What
+follows the pool is the in-process engine's own tail (stories, any mention sentiment or scoring left, aggregates),
+run in the driver.
 
 >>> enrich_ray(Settings.load(db="narrative.db"), num_workers=4)  # doctest: +SKIP
 """
@@ -35,8 +38,10 @@ from ..errors import Errors, InputError
 from ..store import writer
 from ..store.entity_relevance import save_article_entities, with_stale
 from ..store.extraction import pending_articles, save_extraction, sync_entities
+from ..store.mention_sentiment import PendingMention, save_mention_sentiment
 from ..store.scores import save_scores
 from .enrich import EnrichSummary
+from .entity_sentiment import MODEL_METHOD, MentionSentimentSummary
 
 ROUND_ARTICLES = 5_000  # pending articles read from the store per round (bounded driver memory)
 CHUNK_ARTICLES = 100  # articles per actor call: api.score.BATCH, the in-process scoring batch
@@ -44,8 +49,9 @@ COMMIT_ARTICLES = 1_000  # articles written per transaction
 
 
 class EnrichActor:
-    """One Ray actor: the extractor and (when scoring) the narrative's scoring models, loaded once; each call
-    turns chunks of articles into pickled ``(article_id, extraction, relevance, scores)`` tuples."""
+    """One Ray actor: the extractor, the entity-sentiment model and (when scoring) the narrative's scoring models,
+    loaded once; each call turns chunks of articles into pickled ``(extraction, relevance, scores, score version,
+    mention sentiment)`` tuples, one per article."""
 
     def __init__(
         self,
@@ -57,10 +63,13 @@ class EnrichActor:
         score: bool,
     ) -> None:
         from ..nlp.pipeline import Extractor
+        from .entity_sentiment import entity_sentiment_model, scorer_version
         from .score import scoring_context
 
         self.extractor = Extractor.load(catalog_path=catalog_path, narratives_dir=narratives_dir)
         self.ctx = scoring_context(narrative, model_path=model_path, catalog_path=catalog_path) if score else None
+        # the model and version the in-process engine's score_mention_sentiment uses (its default model path)
+        self.mention_model, self.mention_version = entity_sentiment_model(), scorer_version()
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         payloads = [
@@ -90,7 +99,30 @@ class EnrichActor:
             material = {i: material_from_extraction(r, self.ctx.narrative.id) for i, r in zip(ids, results)}
             scores = score_material(material, self.ctx)
         version = self.ctx.version if self.ctx is not None else None
-        return pickle.dumps([(i, r, rel, scores.get(i), version) for i, r, rel in zip(ids, results, relevance)])
+        sentiment = self.mention_sentiment(results)
+        return pickle.dumps(
+            [(r, rel, scores.get(i), version, s) for i, r, rel, s in zip(ids, results, relevance, sentiment)]
+        )
+
+    def mention_sentiment(self, results: list[Any]) -> list[tuple[str, list[dict[str, Any] | None]]]:
+        """Per article: the scorer version and, per mention (in the extraction's order, which is the order its rows
+        are inserted in), the sentiment row that ``score_mention_sentiment`` would store for it, or None for a
+        mention whose sentence is not among the extraction's (in-process never reads those back to score)."""
+        from .entity_sentiment import score_targets
+
+        targets, where = [], []
+        for n, result in enumerate(results):
+            sentences = {s.index: s for s in result.sentences}
+            for k, mention in enumerate(result.mentions):
+                sentence = sentences.get(mention.sentence)
+                if sentence is not None:  # in-process reads (sentence text, mention offsets in it) from the store
+                    start, end = mention.start - sentence.start, mention.end - sentence.start
+                    targets.append((sentence.text, mention.surface, start, end))
+                    where.append((n, k))
+        out: list[list[dict[str, Any] | None]] = [[None] * len(r.mentions) for r in results]
+        for (n, k), row in zip(where, score_targets(self.mention_model, targets) if targets else [], strict=True):
+            out[n][k] = row
+        return [(self.mention_version, rows) for rows in out]
 
 
 def enrich_ray(
@@ -127,7 +159,7 @@ def enrich_ray(
         from ..nlp.pipeline import Extractor
 
         extractor = Extractor.load(catalog_path=catalog_path, narratives_dir=narratives_dir)
-        summary = EnrichSummary(version=extractor.version)
+        summary = EnrichSummary(version=extractor.version, entity_sentiment=MentionSentimentSummary())
         stamp = f"{extractor.version}/{relevance_version()}"
         with db.atomic():
             sync_entities(db, extractor.catalog)
@@ -163,6 +195,7 @@ def enrich_ray(
             narrative_id=narrative_id,
             catalog_path=catalog_path,
             started=started,
+            progress=progress,
         )
     return summary
 
@@ -196,7 +229,8 @@ def _connect(ray: Any, address: str | None) -> None:
 def _run_pool(
     ray: Any, pending: list[tuple], actor_args: dict[str, Any], num_workers: int, chunk_articles: int
 ) -> Iterator[tuple]:
-    """Each pending ``(id, title, text, language)`` row with its results, in the order given."""
+    """Each pending ``(id, title, text, language)`` row with its results (:meth:`EnrichActor.chunk`), in the order
+    given."""
     from ray.data import ActorPoolStrategy, DataContext
 
     if not logging.getLogger("narrative").isEnabledFor(logging.INFO):  # Ray Data's progress lines only with -v
@@ -244,13 +278,17 @@ def _committed_groups(results: Iterator[tuple], size: int) -> Iterator[list[tupl
 
 
 def _save(db: Database, rows: list[tuple], summary: EnrichSummary, version: str, stamp: str, narrative: str) -> None:
-    """One transaction: each article's extraction, entity relevance and scores, as the in-process engine writes
-    them (its rows replaced whole)."""
+    """One transaction: each article's extraction, entity relevance, scores and mention sentiment, as the in-process
+    engine writes them (its rows replaced whole)."""
     now = utc_now_iso()
     with db.atomic():
-        for (article_id, *_), _, result, relevance, scores, score_version in rows:
+        for (article_id, *_), result, relevance, scores, score_version, (sentiment_version, sentiment) in rows:
             save_extraction(db, article_id, result, version=version, now=now)
             save_article_entities(db, article_id, relevance, version=stamp)
+            written = _save_mention_sentiment(db, article_id, sentiment, version=sentiment_version, now=now)
+            summary.entity_sentiment.version = sentiment_version
+            summary.entity_sentiment.mentions += len(written)
+            summary.entity_sentiment.model_scored += sum(row["method"] == MODEL_METHOD for row in written)
             if scores is not None:
                 sentences, entities, article = scores
                 save_scores(
@@ -269,6 +307,26 @@ def _save(db: Database, rows: list[tuple], summary: EnrichSummary, version: str,
             summary.phrase_hits += len(result.phrase_hits)
 
 
+def _save_mention_sentiment(
+    db: Database, article_id: int, sentiment: list[dict[str, Any] | None], *, version: str, now: str
+) -> list[dict[str, Any]]:
+    """The actor's sentiment rows of one article's mentions, keyed by the ids its ``mentions`` rows were just given
+    (inserted in the extraction's order, so ascending ids follow it); returns the rows written."""
+    ids = [row[0] for row in db.execute("SELECT id FROM mentions WHERE article_id = ? ORDER BY id", [article_id])]
+    scored = [
+        (PendingMention(mention_id, article_id, "", "", 0, 0), row)
+        for mention_id, row in zip(ids, sentiment, strict=True)
+        if row is not None
+    ]
+    save_mention_sentiment(
+        db,
+        ((m, r["label"], r["negative"], r["neutral"], r["positive"], r["method"]) for m, r in scored),
+        version=version,
+        now=now,
+    )
+    return [row for _, row in scored]
+
+
 def _finish(
     db: Database,
     summary: EnrichSummary,
@@ -280,15 +338,32 @@ def _finish(
     narrative_id: str,
     catalog_path: str | None,
     started: float,
+    progress: Callable[[dict[str, Any]], None],
 ) -> None:
-    """The in-process engine's tail, in the driver: stories, mention sentiment, scoring anything the pool did not
-    score (an article pending scoring only; everything with ``--rescore``), aggregates."""
+    """The in-process engine's tail, in the driver: stories, the mention sentiment the pool did not write (mentions
+    an older scorer version scored), scoring anything the pool did not score (an article pending scoring only;
+    everything with ``--rescore``), aggregates. ``progress`` gets ``{"event": "tail", "step": ..., "seconds": ...}``
+    after each step."""
     from .aggregates import refresh_aggregates
     from .entity_sentiment import score_mention_sentiment
     from .stories import assign_stories
 
+    step = time.monotonic()
+
+    def timed(name: str) -> None:
+        nonlocal step
+        progress({"event": "tail", "step": name, "seconds": time.monotonic() - step})
+        step = time.monotonic()
+
     assign_stories(db)
-    summary.entity_sentiment = score_mention_sentiment(db, article_ids=done)
+    timed("stories")
+    left = score_mention_sentiment(db, article_ids=done)
+    mentions = summary.entity_sentiment
+    mentions.version = left.version
+    mentions.mentions += left.mentions
+    mentions.model_scored += left.model_scored
+    mentions.seconds += left.seconds
+    timed("mention sentiment")
     summary.seconds = time.monotonic() - started
     if score:
         from .score import score_db
@@ -300,7 +375,9 @@ def _finish(
             model_path=settings.sentiment_model or None,
             catalog_path=catalog_path,
         )
+    timed("scoring")
     refresh_aggregates(db)
+    timed("aggregates")
 
 
 def enrich_on_engine(
