@@ -472,6 +472,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", help="time this store (a path, or a URL another backend opens) instead of building")
     parser.add_argument("--api-only", action="store_true", help="time the API functions only (no CLI subprocess)")
     parser.add_argument("--backfill", type=int, metavar="N", help="measure the Ray backfill on N articles instead")
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite", help="time the store there")
     args = parser.parse_args(argv)
     if args.backfill:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -498,6 +499,13 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         print("rows: " + sizes(store))
         target = str(store)
+        if args.backend == "postgres":  # the same rows copied into PostgreSQL (scripts/scale_postgres.py)
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            from scale_postgres import prepare
+
+            target = prepare(store) or ""
+            if not target:
+                return 0
     load = os.getloadavg()[0]
     results = timings(target, narrative=args.narrative, repeat=args.repeat, cli_too=not args.api_only)
     print(
