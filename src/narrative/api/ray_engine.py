@@ -27,6 +27,7 @@ import os
 import pickle
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlite_utils import Database
@@ -104,12 +105,14 @@ class EnrichActor:
             [(r, rel, scores.get(i), version, s) for i, r, rel, s in zip(ids, results, relevance, sentiment)]
         )
 
-    def mention_sentiment(self, results: list[Any]) -> list[tuple[str, list[dict[str, Any] | None]]]:
+    def mention_sentiment(self, results: list[Any]) -> list[tuple[str, list[dict[str, Any] | None], float]]:
         """Per article: the scorer version and, per mention (in the extraction's order, which is the order its rows
         are inserted in), the sentiment row that ``score_mention_sentiment`` would store for it, or None for a
-        mention whose sentence is not among the extraction's (in-process never reads those back to score)."""
+        mention whose sentence is not among the extraction's (in-process never reads those back to score); and the
+        article's share of the chunk's scoring seconds."""
         from .entity_sentiment import score_targets
 
+        started = time.monotonic()
         targets, where = [], []
         for n, result in enumerate(results):
             sentences = {s.index: s for s in result.sentences}
@@ -122,7 +125,8 @@ class EnrichActor:
         out: list[list[dict[str, Any] | None]] = [[None] * len(r.mentions) for r in results]
         for (n, k), row in zip(where, score_targets(self.mention_model, targets) if targets else [], strict=True):
             out[n][k] = row
-        return [(self.mention_version, rows) for rows in out]
+        share = (time.monotonic() - started) / max(1, len(results))
+        return [(self.mention_version, rows, share) for rows in out]
 
 
 def enrich_ray(
@@ -152,13 +156,17 @@ def enrich_ray(
     progress = progress or (lambda event: None)
     started = time.monotonic()
     narrative_id = resolve_narrative_id(narrative, configured=settings.narrative)
-    _connect(ray, address)
+    from ..nlp.pipeline import Extractor
+
+    with ThreadPoolExecutor(max_workers=1) as loader:
+        # The driver's extractor (its version and catalog; spaCy, seconds) loads while Ray starts (seconds more).
+        loading = loader.submit(Extractor.load, catalog_path=catalog_path, narratives_dir=narratives_dir)
+        _connect(ray, address)
+        extractor = loading.result()
     workers = num_workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
     with writer(settings) as db:
         from ..nlp.entity_relevance import relevance_version
-        from ..nlp.pipeline import Extractor
 
-        extractor = Extractor.load(catalog_path=catalog_path, narratives_dir=narratives_dir)
         summary = EnrichSummary(version=extractor.version, entity_sentiment=MentionSentimentSummary())
         stamp = f"{extractor.version}/{relevance_version()}"
         with db.atomic():
@@ -235,6 +243,7 @@ def _run_pool(
 
     if not logging.getLogger("narrative").isEnabledFor(logging.INFO):  # Ray Data's progress lines only with -v
         logging.getLogger("ray.data").setLevel(logging.WARNING)
+        logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)  # not "progress bars disabled"
         DataContext.get_current().enable_progress_bars = False
     chunks = [pending[i : i + chunk_articles] for i in range(0, len(pending), chunk_articles)]
     items = [
@@ -282,13 +291,15 @@ def _save(db: Database, rows: list[tuple], summary: EnrichSummary, version: str,
     engine writes them (its rows replaced whole)."""
     now = utc_now_iso()
     with db.atomic():
-        for (article_id, *_), result, relevance, scores, score_version, (sentiment_version, sentiment) in rows:
+        for (article_id, *_), result, relevance, scores, score_version, (sentiment_version, sentiment, took) in rows:
             save_extraction(db, article_id, result, version=version, now=now)
             save_article_entities(db, article_id, relevance, version=stamp)
             written = _save_mention_sentiment(db, article_id, sentiment, version=sentiment_version, now=now)
-            summary.entity_sentiment.version = sentiment_version
-            summary.entity_sentiment.mentions += len(written)
-            summary.entity_sentiment.model_scored += sum(row["method"] == MODEL_METHOD for row in written)
+            mentions = summary.entity_sentiment  # its seconds: the actors' (summed), not the run's
+            mentions.version = sentiment_version
+            mentions.mentions += len(written)
+            mentions.model_scored += sum(row["method"] == MODEL_METHOD for row in written)
+            mentions.seconds += took
             if scores is not None:
                 sentences, entities, article = scores
                 save_scores(
