@@ -53,9 +53,9 @@ HEADLINES = ROOT.parent / "shared" / "data" / "news" / "headlines_2020"
 FNSPID = ROOT.parent / "shared" / "data" / "news" / "fnspid_sample" / "aapl_news_contents.csv"
 NARRATIVE = str(Path(sys.executable).with_name("narrative"))
 TICK = os.sysconf("SC_CLK_TCK")
-RUN_TIMEOUT = (
-    540.0  # seconds one engine run may take (--run-timeout): a 1,582-article run on a loaded machine needs more
-)
+SKIP: set[str] = set()  # --skip: engines left out, e.g. "ray 1 before"
+BEFORE = ""  # --before SRC: a checkout's src/ whose Ray engine is timed beside this one's
+RUN_TIMEOUT = 540.0  # seconds one engine run may take (--run-timeout; a long run on a loaded machine needs more)
 ENGINES = {
     "inprocess": [],
     "ray 1": ["--engine", "ray", "--num-workers", "1"],
@@ -188,9 +188,9 @@ class Watched:
     """A child process whose whole tree's CPU time is sampled until it ends; ``kill_when`` may SIGKILL a process
     of the tree once a condition holds."""
 
-    def __init__(self, argv: list[str]) -> None:
+    def __init__(self, argv: list[str], env: dict[str, str] | None = None) -> None:
         self.started = time.monotonic()
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         self.cpu: dict[int, float] = {}
         self.killed = ""
         self.stderr = ""
@@ -229,9 +229,16 @@ class Watched:
 # -- timing ----------------------------------------------------------------------------------------------------------
 
 
+def engines() -> list[str]:
+    """The engines timed: :data:`ENGINES`, then each Ray one again from ``--before SRC`` (named "... before")."""
+    before = [f"{engine} before" for engine in ENGINES if engine != "inprocess"] if BEFORE else []
+    return [engine for engine in [*ENGINES, *before] if engine not in SKIP]
+
+
 def timed(raw: Path, folder: Path, engine: str, name: str = "") -> tuple[float, float, int, str]:
     db = fresh(raw, folder, name or engine)
-    watched = Watched([NARRATIVE, "enrich", "--db", db, *ENGINES[engine]])
+    env = {**os.environ, "PYTHONPATH": BEFORE} if engine.endswith(" before") else None  # Ray workers inherit it
+    watched = Watched([NARRATIVE, "enrich", "--db", db, *ENGINES[engine.removesuffix(" before")]], env)
     wall, cpu, output = watched.run()
     with closing(sqlite3.connect(db)) as conn:
         done = conn.execute("SELECT count(*) FROM enrichments").fetchone()[0]
@@ -243,17 +250,17 @@ def timed(raw: Path, folder: Path, engine: str, name: str = "") -> tuple[float, 
 def timing(folder: Path, articles: int, rounds: int, small: int, reverse: bool = False) -> None:
     raw = raw_store(folder, articles)
     print(
-        f"\n== timing: {articles} articles (headline + description), {os.cpu_count()} CPUs, "
+        f"\n== timing: {articles} articles, {os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}"
     )
     print(
-        f"{'engine':<10} {'round':>5} {'wall s':>7} {'art/s':>6} {'CPU s':>7} {'CPU s/art':>9} "
+        f"{'engine':<13} {'round':>5} {'wall s':>7} {'art/s':>6} {'CPU s':>7} {'CPU s/art':>9} "
         f"{'per worker':>10}  rows vs first in-process run"
     )
-    runs: dict[str, list[tuple[float, float]]] = {e: [] for e in ENGINES}
+    runs: dict[str, list[tuple[float, float]]] = {e: [] for e in engines()}
     reference: dict[str, tuple[int, str]] = {}
     for r in range(rounds):
-        for engine in list(ENGINES) if (r + reverse) % 2 == 0 else list(reversed(ENGINES)):
+        for engine in engines() if (r + reverse) % 2 == 0 else list(reversed(engines())):
             wall, cpu, done, db = timed(raw, folder, engine)
             rows = fingerprint(db)
             same = "(reference)" if not reference else compare(rows, reference)
@@ -263,7 +270,7 @@ def timing(folder: Path, articles: int, rounds: int, small: int, reverse: bool =
             workers = int(engine.split()[1]) if engine != "inprocess" else 1
             rel = f"{done / wall / workers / (sum(inproc) / len(inproc)):.2f}x" if inproc else "-"
             print(
-                f"{engine:<10} {r + 1:>5} {wall:>7.1f} {done / wall:>6.2f} {cpu:>7.1f} {cpu / done:>9.3f} "
+                f"{engine:<13} {r + 1:>5} {wall:>7.1f} {done / wall:>6.2f} {cpu:>7.1f} {cpu / done:>9.3f} "
                 f"{rel:>10}  {same}  [load {os.getloadavg()[0]:.2f}]"
             )
     mean = {e: (sum(w for w, _ in v) / len(v), sum(c for _, c in v) / len(v)) for e, v in runs.items()}
@@ -273,8 +280,8 @@ def timing(folder: Path, articles: int, rounds: int, small: int, reverse: bool =
         workers = int(engine.split()[1]) if engine != "inprocess" else 1
         rate = articles / wall
         print(
-            f"  {engine:<10} {rate:6.2f} articles/s = {rate / workers / base:.2f}x per worker; "
-            f"CPU {cpu / articles:.3f} s/article"
+            f"  {engine:<13} {rate:6.2f} articles/s = {rate / workers / base:.2f}x per worker; "
+            f"CPU {cpu / articles:.3f} s/article (in-process's is {mean['inprocess'][1] / cpu:.2f}x this)"
         )
     if small:
         raw_small = raw_store(folder, small)
@@ -282,17 +289,17 @@ def timing(folder: Path, articles: int, rounds: int, small: int, reverse: bool =
             f"\nfixed cost: each engine on {small} articles; marginal rate = ({articles}-{small}) / (wall - wall_small)"
         )
         marginal = {}
-        for engine in ENGINES:
+        for engine in ENGINES:  # the current code only
             wall, cpu, done, _ = timed(raw_small, folder, engine, engine + " small")
             extra = mean[engine][0] - wall
             marginal[engine] = (articles - small) / extra if extra > 0 else float("nan")
             print(
-                f"  {engine:<10} {small} articles: {wall:5.1f} s wall, {cpu:5.1f} s CPU; marginal "
+                f"  {engine:<13} {small} articles: {wall:5.1f} s wall, {cpu:5.1f} s CPU; marginal "
                 f"{marginal[engine]:.2f} articles/s"
             )
         for engine, rate in marginal.items():
             workers = int(engine.split()[1]) if engine != "inprocess" else 1
-            print(f"  {engine:<10} marginal per worker {rate / workers / marginal['inprocess']:.2f}x in-process")
+            print(f"  {engine:<13} marginal per worker {rate / workers / marginal['inprocess']:.2f}x in-process")
     print(f"load average after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (2 shared cores)")
 
 
@@ -414,6 +421,8 @@ def phases(folder: Path, articles: int, chunk: int) -> None:
         "  (seconds since the driver's imports; batches/s: articles/s from the first commit to the last)"
     )
     for engine, workers in (("inprocess", 0), ("ray 1", 1), ("ray 2", 2)):
+        if engine in SKIP:
+            continue
         db = fresh(raw, folder, f"phases{workers}")
         watched = Watched([*child_argv(db, chunk), "--child-workers", str(workers), "--phases"])
         wall, cpu, output = watched.run()
@@ -430,6 +439,7 @@ def phases(folder: Path, articles: int, chunk: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global RUN_TIMEOUT, BEFORE, SKIP
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=400)
     parser.add_argument("--timing", action="store_true", help="time the engines (default: --timing and --kill)")
@@ -438,13 +448,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reverse", action="store_true", help="start with the reversed order (ray 2 first)")
     parser.add_argument("--small", type=int, default=20, help="articles of the fixed-cost runs (0: none)")
     parser.add_argument("--run-timeout", type=float, default=RUN_TIMEOUT, help="seconds one engine run may take")
+    parser.add_argument("--skip", action="append", default=[], metavar="ENGINE", help='e.g. "ray 1 before"')
+    parser.add_argument(
+        "--before", metavar="SRC", help="also time the Ray engine of another checkout's src/ (git worktree), same store"
+    )
     parser.add_argument("--chunk", type=int, default=100, help="articles per chunk and per transaction (--kill)")
     parser.add_argument("--phases", action="store_true", help="where each engine's time goes (start, batches, tail)")
     parser.add_argument("--child", metavar="DB", help=argparse.SUPPRESS)
     parser.add_argument("--child-workers", type=int, default=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    global RUN_TIMEOUT
-    RUN_TIMEOUT = args.run_timeout
+    RUN_TIMEOUT, BEFORE, SKIP = args.run_timeout, args.before or "", set(args.skip)
     if args.child:
         child(args.child, args.chunk, args.child_workers, args.phases)
         return 0
