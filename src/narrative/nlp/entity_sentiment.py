@@ -1,9 +1,13 @@
 """Entity-level sentiment: the tone of one sentence *toward one entity named in it* (issue 10 item 4).
 
 The model (``models/entity_sentiment``, trained by ``scripts/train_entity_sentiment.py`` on SEntFiN's
-entity labels) reads a text pair: the entity's name, then the sentence with that entity's mention wrapped
-in ``<<`` ``>>`` (:func:`mark_target`), so two companies in one sentence can get opposite labels. It runs
-with ONNX Runtime (int8) and the ``tokenizers`` library only: no torch at inference time.
+entity labels) reads each sentence ONCE for all the mentions in it: the encoder's token states are pooled over
+each mention's tokens (:func:`span_windows` maps the mention's characters to tokens through the tokenizer's
+offsets), and a small head reads that span, an attention over the sentence from it, and the sentence's [CLS]
+state, so two companies in one sentence can get opposite labels. Models of the earlier format (an ONNX file
+without a ``span_mask`` input) read a text pair per mention: the entity's name, then the sentence with that
+mention wrapped in ``<<`` ``>>`` (:func:`mark_target`). Both run with ONNX Runtime (int8) and the ``tokenizers``
+library only: no torch at inference time.
 
 Example::
 
@@ -33,8 +37,9 @@ from .sentiment import LABELS, SentimentScore
 log = logging.getLogger(__name__)
 
 OPEN, CLOSE = "<<", ">>"  # plain vocabulary tokens: no new embeddings needed
-MAX_LENGTH = 64  # tokens; SEntFiN headlines and news sentences fit (longer sentences lose their tail)
+MAX_LENGTH = 64  # tokens; SEntFiN headlines and most news sentences fit (longer ones are read in windows)
 ONNX_FILE = "model.int8.onnx"
+SPAN_INPUT = "span_mask"  # the one-pass-per-sentence format's extra input: (sentences, mentions, tokens)
 
 # A target as the scorer takes it: (sentence, entity name, start, end); start/end index the mention in the
 # sentence, or are None to mark the first case-insensitive occurrence of the name.
@@ -49,12 +54,73 @@ def mark_target(sentence: str, entity: str, start: int | None = None, end: int |
     >>> mark_target("Tata Steel up, Tata Motors down", "tata motors")
     'Tata Steel up, << Tata Motors >> down'
     """
-    if start is None or end is None or not (0 <= start < end <= len(sentence)):
-        found = re.search(re.escape(entity.strip()), sentence, re.IGNORECASE) if entity.strip() else None
-        if found is None:
-            return sentence
-        start, end = found.span()
+    found = locate(sentence, entity, start, end)
+    if found is None:
+        return sentence
+    start, end = found
     return f"{sentence[:start]}{OPEN} {sentence[start:end]} {CLOSE}{sentence[end:]}"
+
+
+def locate(sentence: str, entity: str, start: int | None = None, end: int | None = None) -> tuple[int, int] | None:
+    """The mention's character span: ``start``/``end`` when they lie inside the sentence, else the first
+    case-insensitive occurrence of ``entity``, else None (as :func:`mark_target` chooses).
+
+    >>> locate("Tata Steel up, Tata Motors down", "tata motors")
+    (15, 26)
+    """
+    if start is not None and end is not None and 0 <= start < end <= len(sentence):
+        return start, end
+    found = re.search(re.escape(entity.strip()), sentence, re.IGNORECASE) if entity.strip() else None
+    return found.span() if found else None
+
+
+# One model run: token ids ([CLS] ... [SEP]) and, per mention read in it, (mention index, first token, end token).
+Window = tuple[list[int], list[tuple[int, int, int]]]
+
+
+def span_windows(
+    tokenizer, sentence: str, spans: Sequence[tuple[int, int] | None], max_length: int = MAX_LENGTH
+) -> list[Window]:
+    """Tokenise ``sentence`` once and give the model runs that read every mention: one run when the sentence fits
+    in ``max_length`` tokens, else windows of ``max_length`` tokens, each centred on a mention the previous window
+    did not hold (mentions inside a window share it). A mention's tokens are those whose characters overlap its
+    span (``tokenizer``'s offset mapping: ``Nestlé`` -> ``nest ##le``, a CJK character -> its own token); a mention
+    with no span or no token is read at [CLS] (the sentence's tone). The training script encodes through this too.
+
+    >>> tok = load_tokenizer(default_model_path(), pairs=False)  # doctest: +SKIP
+    >>> span_windows(tok, "Infosys gains while Wipro slips", [(0, 7), (20, 25)])  # doctest: +SKIP
+    [([101, 1999, ..., 102], [(0, 1, 3), (1, 5, 6)])]
+    """
+    encoding = tokenizer.encode(sentence)
+    content = [i for i, special in enumerate(encoding.special_tokens_mask) if not special]
+    ids = [encoding.ids[i] for i in content]
+    offsets = [encoding.offsets[i] for i in content]
+    cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    tokens: list[tuple[int, int] | None] = []
+    for span in spans:
+        hit = [k for k, (a, b) in enumerate(offsets) if span and b > a and a < span[1] and b > span[0]]
+        tokens.append((hit[0], hit[-1] + 1) if hit else None)
+    width = max(1, max_length - 2)
+    windows: list[tuple[int, int, list[int]]] = []
+    if len(ids) <= width:
+        windows.append((0, len(ids), list(range(len(spans)))))
+    else:
+        for m in sorted(range(len(spans)), key=lambda m: (tokens[m] or (-1, -1))[0]):
+            first, end = tokens[m] or (0, 0)
+            if windows and windows[-1][0] <= first and end <= windows[-1][1]:
+                windows[-1][2].append(m)
+                continue
+            start = max(0, min((first + end) // 2 - width // 2, len(ids) - width))
+            windows.append((start, start + width, [m]))
+    out: list[Window] = []
+    for start, stop, members in windows:
+        read = []
+        for m in members:
+            found = tokens[m]
+            # +1: the [CLS] in front; a mention longer than the window keeps the part inside it
+            read.append((m, max(found[0], start) - start + 1, min(found[1], stop) - start + 1) if found else (m, 0, 1))
+        out.append(([cls, *ids[start:stop], sep], read))
+    return out
 
 
 def default_model_path() -> Path:
@@ -81,13 +147,17 @@ def model_version(path: Path | None = None) -> str:
     return f"{where.resolve().name}@{digest.hexdigest()[:8]}"
 
 
-def load_tokenizer(path: Path):
-    """The model's ``tokenizer.json`` set up for (entity, marked sentence) pairs, truncating the sentence only."""
+def load_tokenizer(path: Path, *, pairs: bool = True):
+    """The model's ``tokenizer.json``: for (entity, marked sentence) pairs, truncating the sentence only; with
+    ``pairs=False``, for whole sentences, never truncated (:func:`span_windows` cuts windows instead)."""
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
     tokenizer.no_padding()
-    tokenizer.enable_truncation(MAX_LENGTH, strategy="only_second")
+    if pairs:
+        tokenizer.enable_truncation(MAX_LENGTH, strategy="only_second")
+    else:
+        tokenizer.no_truncation()
     return tokenizer
 
 
@@ -106,6 +176,8 @@ class EntitySentimentModel:
         self.version = version
         self._order = order  # column j of the model output -> position in LABELS
         self._pad_id = pad_id
+        self.per_sentence = SPAN_INPUT in {i.name for i in session.get_inputs()}  # one run reads all mentions
+        self.runs = 0  # model runs so far (one per sentence, or per target for the pair format)
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None, *, threads: int = 1) -> EntitySentimentModel:
@@ -133,9 +205,9 @@ class EntitySentimentModel:
         onnx_path = where / ONNX_FILE
         session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         log.info("loaded entity sentiment model %s", version)
-        return cls(
-            session, load_tokenizer(where), version=version, order=order, pad_id=int(config.get("pad_token_id") or 0)
-        )
+        pairs = SPAN_INPUT not in {i.name for i in session.get_inputs()}
+        tokenizer = load_tokenizer(where, pairs=pairs)
+        return cls(session, tokenizer, version=version, order=order, pad_id=int(config.get("pad_token_id") or 0))
 
     def score(self, targets: Sequence[Target], batch_size: int = 1) -> list[SentimentScore]:
         """Class probabilities toward each target; output order follows input order.
@@ -149,6 +221,8 @@ class EntitySentimentModel:
         """
         if not targets:
             return []
+        if self.per_sentence:
+            return self._score_per_sentence(targets)
         import numpy as np
 
         encoded = encode_targets(self.tokenizer, targets)
@@ -164,9 +238,44 @@ class EntitySentimentModel:
                 n = len(encoded[i][0])
                 ids[row, :n], types[row, :n], mask[row, :n] = encoded[i][0], encoded[i][1], 1
             logits = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
-            logits = logits[:, self._order].astype(np.float64)
-            exp = np.exp(logits - logits.max(axis=1, keepdims=True))
-            out = exp / exp.sum(axis=1, keepdims=True)
-            for row, i in enumerate(idx):
-                probs[i] = out[row].tolist()
+            self.runs += 1
+            for i, p in zip(idx, self._softmax(logits)):
+                probs[i] = p
         return [SentimentScore(LABELS[max(range(3), key=p.__getitem__)], *p) for p in probs]
+
+    def _score_per_sentence(self, targets: Sequence[Target]) -> list[SentimentScore]:
+        """One run per distinct sentence (per window of a sentence longer than MAX_LENGTH) for all its targets.
+
+        One sentence per run, so dynamic int8 sets the encoder's activation scales from that sentence alone; the
+        head that reads each mention is not quantised, so a mention's score depends neither on other sentences nor
+        on the other mentions scored with it."""
+        import numpy as np
+
+        by_sentence: dict[str, list[int]] = {}
+        for i, (sentence, *_) in enumerate(targets):
+            by_sentence.setdefault(sentence, []).append(i)
+        probs: list[Any] = [None] * len(targets)
+        for sentence, members in by_sentence.items():
+            spans = [locate(sentence, *targets[i][1:]) for i in members]
+            for ids, read in span_windows(self.tokenizer, sentence, spans):
+                span_mask = np.zeros((1, len(read), len(ids)), dtype=np.float32)
+                for row, (_, first, end) in enumerate(read):
+                    span_mask[0, row, first:end] = 1.0
+                feed = {
+                    "input_ids": np.asarray([ids], dtype=np.int64),
+                    "attention_mask": np.ones((1, len(ids)), dtype=np.int64),
+                    "token_type_ids": np.zeros((1, len(ids)), dtype=np.int64),
+                    SPAN_INPUT: span_mask,
+                }
+                logits = self.session.run(None, feed)[0][0]
+                self.runs += 1
+                for (m, _, _), p in zip(read, self._softmax(logits)):
+                    probs[members[m]] = p
+        return [SentimentScore(LABELS[max(range(3), key=p.__getitem__)], *p) for p in probs]
+
+    def _softmax(self, logits) -> list[list[float]]:
+        import numpy as np
+
+        logits = logits[:, self._order].astype(np.float64)
+        exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return (exp / exp.sum(axis=1, keepdims=True)).tolist()
