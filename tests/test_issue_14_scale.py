@@ -124,3 +124,36 @@ def test_issue_12_default_narrative_is_kept_until_the_narrative_folders_change(t
         resolve_narrative_id()
     with pytest.raises(ConfigError):
         default_narrative_id()
+
+
+def test_issue_12_fast_table_cuts_long_words_and_fills_fitting_rows_as_rich_does():
+    from narrative.cli.output import fast_table
+    from tests.cli.test_fast_table import _rich_lines
+
+    columns = ["date", *DAY_COLUMNS]
+    rows = [
+        {c: None for c in columns} | {"date": f"2025-03-{day:02d}", "attention": day * 7, "net": -0.1234 * day}
+        for day in range(1, 12)
+    ]
+    for row in rows[::3]:
+        row.update(first_published=f"{row['date']}T09:3{len(row['date']) % 10}:00+00:00", stance_stories=0.25)
+    rows[4]["first_published"] = "not a timestamp but words that wrap over the narrow column"
+    for width in (60, 120, 160, 400):
+        assert fast_table(rows, columns, width=width) == _rich_lines(rows, columns, width), width
+    narrow = [{"a": "x" * n, "b": n} for n in range(1, 6)]
+    assert fast_table(narrow, ["a", "b"], width=400) == _rich_lines(narrow, ["a", "b"], 400)  # one format per row
+
+
+def test_issue_12_default_narrative_cache_follows_installed_distributions(tmp_path, monkeypatch):
+    from narrative.api.index import default_narrative_id
+
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    cache = tmp_path / "home" / "cache"
+    first = default_narrative_id()
+    assert len(list(cache.glob("default_narrative-*.json"))) == 1
+    (site / "__pycache__").mkdir()  # Python's own writes in the folder change nothing
+    assert default_narrative_id() == first and len(list(cache.glob("default_narrative-*.json"))) == 1
+    (site / "narrative_theme_plugin-0.1.dist-info").mkdir()  # a package installed: looked up again
+    assert default_narrative_id() == first and len(list(cache.glob("default_narrative-*.json"))) == 2

@@ -126,6 +126,8 @@ def scored_store(tmp_path: Path) -> Path:
         ["index", "--narrative", "china-ai"],
         ["index"],  # the default narrative: from the cache of the narrative folders after the first run
         ["index", "--narrative", "china-ai", "--precision", "exact", "--format", "csv"],
+        ["index", "--narrative", "china-ai", "--sessions", "XNYS"],  # the stored sessions (m013)
+        ["index", "--sessions", "HKEX", "--precision", "exact", "--from", "2025-03-01", "--format", "json"],
         ["sentiment", "alibaba", "--daily"],
         ["stats"],
     ],
@@ -213,6 +215,8 @@ def plugin_site(tmp_path: Path) -> Path:
         ["mentions", "alibaba", "--limit", "50"],
         ["figures", "alibaba", "--limit", "50"],
         ["index", "--narrative", "china-ai"],
+        ["index"],  # the default narrative: its cache is kept by the import path's folders, not by loading plugins
+        ["index", "--sessions", "XNYS"],
         ["sentiment", "alibaba", "--daily", "--since", "2025-03-01"],
         ["stats"],
     ],

@@ -7,7 +7,7 @@ so reading stored days and filling the quiet ones gives the same frame as comput
 >>> from narrative.store import open_db
 >>> db = open_db(":memory:")
 >>> refresh_aggregates(db)
-{'entity_days': 0, 'index_days': 0}
+{'entity_days': 0, 'index_days': 0, 'sessions': 0}
 """
 
 from __future__ import annotations
@@ -40,19 +40,26 @@ def refresh_aggregates(db: Database) -> dict[str, int]:
     ``enrich`` runs at its end, and what brings a store migrated to ``m009`` up to date.
 
     >>> refresh_aggregates(open_db("narrative.db"))  # doctest: +SKIP
-    {'entity_days': 12, 'index_days': 36}
+    {'entity_days': 12, 'index_days': 36, 'sessions': 30}
     """
+    from .session_index import refresh_sessions, unbuilt_narratives  # it builds on this module
+
     entity_days = refresh_entity_days(db)
     index_days = 0
+    sessions = 0
     for narrative in dirty_narratives(db):
         days = dirty_days(db, "index", narrative)
         with db.atomic():
             for precision, wanted in STORED_PRECISIONS.items():
                 for chunk in _chunks(days):
                     save_narrative_days(db, narrative, precision, chunk, _computed_days(db, narrative, chunk, wanted))
+            sessions += refresh_sessions(db, narrative, days)
             clear_dirty(db, "index", narrative, days)
         index_days += len(days)
-    return {"entity_days": entity_days, "index_days": index_days}
+    for narrative in unbuilt_narratives(db):  # a store migrated to m013, a new exchange: every session at once
+        with db.atomic():
+            sessions += refresh_sessions(db, narrative, None)
+    return {"entity_days": entity_days, "index_days": index_days, "sessions": sessions}
 
 
 def stored_precision(precision) -> str | None:
@@ -119,7 +126,12 @@ def _computed_days(db: Database, narrative: str, days: list[str], precision) -> 
     frame = compute_index(
         articles, calendar=None, start=pd.Timestamp(first), end=pd.Timestamp(last), precision=precision
     )
-    wanted = set(days)
+    return stored_rows(frame, "day", set(days))
+
+
+def stored_rows(frame: pd.DataFrame, key: str, wanted: set[str]) -> list[dict[str, Any]]:
+    """The rows of an index ``frame`` whose day or session (``key``) is in ``wanted`` and has attention, as the
+    store keeps them: ints, floats or None, ``first_published`` in ISO form."""
     out = []
     for stamp, row in frame.iterrows():
         day = stamp.date().isoformat()
@@ -132,7 +144,7 @@ def _computed_days(db: Database, narrative: str, days: list[str], precision) -> 
             values[column] = None if values[column] is None else float(values[column])
         if values["first_published"] is not None:
             values["first_published"] = pd.Timestamp(values["first_published"]).isoformat()
-        out.append({"day": day, **values})
+        out.append({key: day, **values})
     return out
 
 

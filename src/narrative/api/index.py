@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -62,6 +63,13 @@ def narrative_index(
     read_from = None if low is None else (datetime.fromisoformat(low) - timedelta(days=LOOKBACK_DAYS)).isoformat()
     start = None if low is None else pd.Timestamp(low[:10])
     end = None if until is None else pd.Timestamp(until.strip()[:10])
+    last_day = None if until is None else until.strip()[:10]
+    kept = stored_precision(precision)
+    if hours is not None and intraday == "same" and kept is not None and (last_day is None or _DAY.match(last_day)):
+        # the stored sessions (m013) when they answer: no articles read, no exchange_calendars
+        found = _stored_sessions(settings, narrative_id, hours.code, None if low is None else low[:10], last_day, kept)
+        if found is not None:
+            return _session_frame(*found)
     with reader(settings) as db:
         stored = stored_precision(precision) if hours is None else None
         if stored is not None:  # UTC days from the per-day aggregates (issue 12): O(days), not O(articles)
@@ -105,6 +113,28 @@ def narrative_index(
     return frame
 
 
+def _session_frame(keys: list[str], stored: dict[str, dict[str, Any]], grouping: str) -> pd.DataFrame:
+    """The frame :func:`narrative.market.index.narrative_index` gives for sessions ``keys`` from their stored rows
+    (quiet sessions filled as it fills them)."""
+    import pandas as pd
+
+    from ..market.index import COLUMNS, PRECISIONS
+
+    frame = pd.DataFrame([stored.get(key, {}) for key in keys], columns=COLUMNS)
+    # as market.calendar.SessionCalendar builds its sessions (nanoseconds, normalized: the same inferred freq)
+    frame.index = pd.DatetimeIndex(pd.to_datetime(keys)).as_unit("ns").normalize().rename("session")
+    for column in ("attention", "stories", "mentions", *(f"n_{p}" for p in PRECISIONS)):
+        frame[column] = frame[column].fillna(0).astype(int)
+    for column in ("stance", "stance_stories", "share_positive", "net"):
+        frame[column] = frame[column].astype(float)
+    frame["net"] = frame["net"].fillna(0.0)
+    frame["first_published"] = pd.to_datetime(frame["first_published"], utc=True, format="ISO8601")
+    if frame["first_published"].isna().all():  # no news: the computed frame's empty column is nanoseconds
+        frame["first_published"] = frame["first_published"].astype("datetime64[ns, UTC]")
+    frame.attrs["grouping"] = grouping
+    return frame
+
+
 def _edge(articles: pd.DataFrame, pick: str) -> pd.Timestamp | None:
     """The day of the first (``pick`` "min") or last ("max") article."""
     import pandas as pd
@@ -124,18 +154,20 @@ def default_narrative_id() -> str:
     'china_ai'
     """
     from ..file_cache import cached_by_files
-    from ..plugins import load_plugins, pm
 
-    load_plugins()  # plugins may add narrative folders: which are installed is part of the key
-    plugins = sorted(f"{name}={getattr(dist, 'version', '')}" for name, dist in _plugin_versions(pm))
-    key = [os.environ.get("NARRATIVE_MODELS", ""), os.environ.get("NARRATIVE_HOME", ""), str(Path(__file__)), plugins]
+    # Plugins may add narrative folders, so which packages are installed is part of the key: the distributions
+    # (name and version) in the import path's folders, listed, not loaded: scanning the entry points costs a query
+    # command more than the rest of its start-up (issue 12).
+    installed = [[folder, _distributions(folder)] for folder in sys.path if folder]
+    key = [os.environ.get("NARRATIVE_MODELS", ""), os.environ.get("NARRATIVE_HOME", ""), str(Path(__file__)), installed]
     return cached_by_files("default_narrative", key, _find_default_narrative)
 
 
-def _plugin_versions(pm: Any) -> list[tuple[str, Any]]:
-    return [(pm.get_name(plugin) or "", dist) for plugin, dist in pm.list_plugin_distinfo()] + [
-        (name, None) for name, _ in pm.list_name_plugin()
-    ]
+def _distributions(folder: str) -> list[str]:
+    try:
+        return sorted(name for name in os.listdir(folder) if name.endswith((".dist-info", ".egg-info", ".egg-link")))
+    except OSError:  # not a folder (a zip), or gone
+        return []
 
 
 def _find_default_narrative() -> tuple[str, list[Path]]:
@@ -192,19 +224,95 @@ def index_day_records(
         return None
     by_day = {row["day"]: row for row in stored}
     day, end = date.fromisoformat(first or stored[0]["day"]), date.fromisoformat(last or stored[-1]["day"])
-    records = []
+    keys = []
     while day <= end:
-        row = by_day.get(day.isoformat())
-        record: dict[str, Any] = {"date": day.isoformat()}
-        for column in DAY_COLUMNS:
-            value = None if row is None else row[column]
-            if column in _COUNTS:
-                value = int(value or 0)
-            elif column == "net":
-                value = round(float(value or 0.0), 4)
-            elif value is not None and column != "first_published":
-                value = round(float(value), 4)
-            record[column] = value
-        records.append(record)
+        keys.append(day.isoformat())
         day += timedelta(days=1)
+    return _records("date", keys, by_day)
+
+
+def _records(key: str, keys: list[str], stored: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """One printed row per day or session of ``keys`` (quiet ones filled), as ``narrative index`` prints the
+    computed frame: counts as ints, floats to 4 places, None where the frame has NaN."""
+    quiet = {c: (0 if c in _COUNTS else 0.0 if c == "net" else None) for c in DAY_COLUMNS}
+    counts = [c for c in DAY_COLUMNS if c in _COUNTS]
+    floats = [c for c in DAY_COLUMNS if c not in _COUNTS and c != "first_published"]  # net: NOT NULL when stored
+    records = []
+    for name in keys:
+        row = stored.get(name)
+        if row is None:
+            records.append({key: name, **quiet})
+            continue
+        record: dict[str, Any] = {key: name}
+        for column in DAY_COLUMNS:
+            record[column] = row[column]
+        for column in counts:
+            record[column] = int(record[column] or 0)
+        for column in floats:
+            if record[column] is not None:
+                record[column] = round(float(record[column]), 4)
+        records.append(record)
     return records
+
+
+def index_session_records(
+    narrative: str | None = None,
+    *,
+    sessions: str,
+    db_path: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    precision: str = "all",
+) -> tuple[list[dict[str, Any]], str] | None:
+    """The index per session of the exchange ``sessions`` as ``narrative index --sessions`` prints it (one dict per
+    session, ``session`` first) and its grouping line, read from the stored sessions (``m013``) without pandas or
+    exchange_calendars. None when they cannot answer alone (an index day not yet refreshed, sessions never
+    computed for this narrative and exchange, a window past the stored calendar, a precision not stored):
+    :func:`narrative_index` then computes it. Rows equal ``narrative_index(...)``'s, session by session.
+
+    >>> index_session_records("china-ai", sessions="XNYS", db_path="demo.db", since="2025-03-01")  # doctest: +SKIP
+    """
+    from ..market.exchanges import hours_for
+
+    if precision not in ("all", "exact"):
+        return None
+    code = hours_for(sessions).code  # unknown names fail as narrative_index fails
+    settings = Settings.load(db=db_path)
+    low = day_bound(since)
+    day_bound(until, end=True)
+    last = None if until is None else until.strip()[:10]
+    if last is not None and not _DAY.match(last):
+        return None
+    narrative_id = (narrative or settings.narrative or default_narrative_id()).replace("_", "-")
+    found = _stored_sessions(settings, narrative_id, code, None if low is None else low[:10], last, precision)
+    if found is None:
+        return None
+    keys, stored, grouping = found
+    return _records("session", keys, stored), grouping
+
+
+def _stored_sessions(
+    settings: Settings, narrative_id: str, code: str, first: str | None, last: str | None, precision: str
+) -> tuple[list[str], dict[str, dict[str, Any]], str] | None:
+    """The sessions to show (``first`` to ``last`` inclusive, or from the first to the last session with news
+    where a bound is None, as the computed index shows them), the stored rows by session, and the grouping line;
+    None when the stored sessions cannot answer."""
+    from ..store.session_index import calendar_span, has_session_rows, is_built, session_rows, sessions_between
+
+    with reader(settings) as db:
+        if "narrative_sessions" not in db.table_names() or dirty_days(db, "index", narrative_id):
+            return None
+        span = calendar_span(db, code)
+        if (
+            span is None
+            or not is_built(db, narrative_id, code)
+            or not has_session_rows(db, narrative_id, code, precision)
+        ):
+            return None
+        if (first is not None and first < span["first_session"]) or (last is not None and last > span["last_session"]):
+            return None
+        stored = session_rows(db, narrative_id, code, precision, first=first, last=last)
+        lower = first if first is not None else (stored[0]["session"] if stored else None)
+        upper = last if last is not None else (stored[-1]["session"] if stored else None)
+        keys = [] if lower is None or upper is None else sessions_between(db, code, lower, upper)
+    return keys, {row["session"]: row for row in stored}, f"{code} sessions ({span['source']})"

@@ -42,12 +42,20 @@ def index_cli(narrative_id, sessions, precision, since, until, db_path, fmt) -> 
 
     Example: narrative index --sessions XNYS --precision exact --from 2025-01-01 --format csv
     """
-    if sessions is None:  # UTC days: printed from the stored days without pandas when they answer (issue 12)
-        from ..api.index import DAY_COLUMNS, index_day_records
+    # Printed from the stored days or sessions without pandas when they answer (issue 12), else computed.
+    from ..api.index import DAY_COLUMNS, index_day_records, index_session_records
 
+    if sessions is None:
         records = index_day_records(narrative_id, db_path=db_path, since=since, until=until, precision=precision)
         if records is not None:
             _print(records, ["date", *DAY_COLUMNS], "UTC days (not point-in-time for any exchange)", precision, fmt)
+            return
+    else:
+        found = index_session_records(
+            narrative_id, sessions=sessions, db_path=db_path, since=since, until=until, precision=precision
+        )
+        if found is not None:
+            _print(found[0], ["session", *DAY_COLUMNS], found[1], precision, fmt)
             return
     frame = api.narrative_index(
         narrative_id,

@@ -120,7 +120,7 @@ def fast_table(rows: list[dict[str, Any]], columns: list[str], *, width: int) ->
     """
     if not columns or not _SIMPLE.fullmatch("".join(columns)):
         return None
-    body = [["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows]
+    body = [["" if (value := row.get(c)) is None else str(value) for c in columns] for row in rows]
     every = " ".join(" ".join(cells) for cells in body)  # all cells checked in one regex pass (" " is simple)
     if _CONTROL.search(every):
         body = [[plain(cell) for cell in cells] for cells in body]
@@ -140,12 +140,27 @@ def fast_table(rows: list[dict[str, Any]], columns: list[str], *, width: int) ->
     if min(widths) < 3:
         return None
     out = ["┏" + "┳".join("━" * w for w in widths) + "┓"]
+    if widths == longest and len(table) > 2:  # nothing shrunk: every cell fits on one line, one format per row
+        row_format = "│" + "│".join(f" {{:<{w - 2}}} " for w in widths) + "│"
+        head = "┃" + "┃".join(f" {cell.ljust(w - 2)} " for cell, w in zip(table[0], widths)) + "┃"
+        out += [head, "┡" + "╇".join("━" * w for w in widths) + "┩", *(row_format.format(*cells) for cells in body)]
+        out.append("└" + "┴".join("─" * w for w in widths) + "┘")
+        return out
+    narrow = {i for i, (most, w) in enumerate(zip(longest, widths)) if most > w}  # columns a cell may wrap in
     for number, cells in enumerate(table):
         edge = "┃" if number == 0 else "│"
-        if all(len(cell) <= w - 2 for cell, w in zip(cells, widths)):  # one line, as _wrap gives it
+        if all(len(cells[i]) <= widths[i] - 2 for i in narrow):  # one line, as _wrap gives it
             out.append(edge + edge.join(f" {cell.ljust(w - 2)} " for cell, w in zip(cells, widths)) + edge)
         else:
-            wrapped = [_wrap(cell, w - 2) for cell, w in zip(cells, widths)]
+            wrapped = [
+                _wrap(cell, w - 2) if i in narrow else [cell.ljust(w - 2)]
+                for i, (cell, w) in enumerate(zip(cells, widths))
+            ]
+            if all(len(lines) == 1 for lines in wrapped):  # cut, not wrapped: still one line
+                out.append(edge + edge.join(f" {lines[0]} " for lines in wrapped) + edge)
+                if number == 0:
+                    out.append("┡" + "╇".join("━" * w for w in widths) + "┩")
+                continue
             for line in range(max(len(lines) for lines in wrapped)):
                 parts = [
                     f" {lines[line] if line < len(lines) else ' ' * (w - 2)} " for lines, w in zip(wrapped, widths)
@@ -190,6 +205,7 @@ def _ratio_reduce(total: int, ratios: list[int], maximums: list[int], values: li
 
 
 _WORD = re.compile(r"\s*\S+\s*")
+_SPACE = re.compile(r"\s")
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -198,6 +214,8 @@ def _wrap(text: str, width: int) -> list[str]:
     """
     if len(text) <= width:  # nearly every cell: no word can overflow a line the whole text fits in
         return [text + " " * (width - len(text))]
+    if not _SPACE.search(text):  # one word too long (a timestamp): cut, as the loop below cuts it
+        return [text[: width - 1] + "…"]
     breaks, offset = [], 0
     for match in _WORD.finditer(text):
         start, word = match.start(), match.group()

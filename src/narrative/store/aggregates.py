@@ -20,6 +20,7 @@ an unlinked name, whose key is the lowercased name.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, timedelta
 from typing import Any
 
 from sqlite_utils import Database
@@ -138,6 +139,7 @@ def refresh_entity_days(db: Database) -> int:
                 totals.format(where="JOIN touched_keys t ON t.linked = d.linked AND t.entity_key = d.entity_key"),
                 [AGGREGATOR_VERSION],
             )
+        refresh_entity_months(db, sorted({day[:7] for day in days}))
         clear_dirty(db, "entities", "", days)
     return len(days)
 
@@ -164,16 +166,7 @@ def top_entities(
     if since_day is None and until_day is None:
         inner = f"SELECT * FROM entity_totals WHERE 1 = 1{linked}"
         return rows(db, _RANKED.format(src="t", inner=inner), [limit, offset])
-    params: list[Any] = []
-    window = published_window("d", since_day, until_day, params, column="day")
-    inner = (
-        "SELECT d.linked, d.entity_key, d.entity_id, d.name, d.label, sum(d.mentions) AS mentions, "
-        "sum(d.articles) AS articles, sum(d.weighted_articles) AS weighted_articles, "
-        "min(d.first_seen) AS first_seen, max(d.last_seen) AS last_seen "
-        f"FROM entity_days d WHERE 1 = 1{linked.replace('linked', '+d.linked')}{window} "
-        "GROUP BY +d.linked, +d.entity_key"
-    )  # unary +: read the days by the key's day range, not by entity
-    return rows(db, _RANKED.format(src="t", inner=inner), [*params, limit, offset])
+    return _top_entities_in_window(db, since_day, until_day, limit=limit, offset=offset, linked=linked)
 
 
 def top_entities_direct(
@@ -214,6 +207,124 @@ def top_entities_direct(
         f"GROUP BY 1, 2) w ON w.linked = c.linked AND w.entity_key = c.entity_key"
     )
     return rows(db, _RANKED.format(src="t", inner=inner), [*params, limit, offset])
+
+
+def create_entity_months(db: Database) -> None:
+    """``entity_months`` (migration ``m013``): each entity's counts per calendar month, the sums of its
+    ``entity_days``, filled from the stored days (a day still dirty is recomputed, with its month, by the next
+    refresh). A window of days then costs its whole months' rows plus at most half a month of days at each end
+    instead of every day's rows (issue 12: ``entities --since``)."""
+    db.execute(
+        "CREATE TABLE entity_months (month TEXT NOT NULL, linked INTEGER NOT NULL, entity_key TEXT NOT NULL, "
+        "mentions INTEGER NOT NULL, articles INTEGER NOT NULL, weighted_articles REAL NOT NULL, "
+        "aggregator_version TEXT NOT NULL, PRIMARY KEY (month, linked, entity_key)) WITHOUT ROWID"
+    )
+    db.execute(_MONTH_SUMS.format(where=""), [AGGREGATOR_VERSION])
+
+
+_MONTH_SUMS = (
+    "INSERT INTO entity_months (month, linked, entity_key, mentions, articles, weighted_articles, "
+    "aggregator_version) SELECT substr(d.day, 1, 7), d.linked, d.entity_key, sum(d.mentions), sum(d.articles), "
+    "sum(d.weighted_articles), ? FROM entity_days d{where} GROUP BY substr(d.day, 1, 7), d.linked, d.entity_key"
+)
+
+
+def refresh_entity_months(db: Database, months: list[str]) -> None:
+    """Recompute ``entity_months`` for ``months`` (``YYYY-MM``) from ``entity_days`` (inside the refresh's
+    transaction)."""
+    for month in months:
+        db.execute("DELETE FROM entity_months WHERE month = ?", [month])
+        db.execute(
+            _MONTH_SUMS.format(where=" WHERE d.day >= ? AND d.day < ?"),
+            [AGGREGATOR_VERSION, f"{month}-01", _month_after(month) + "-01"],
+        )
+
+
+def _top_entities_in_window(
+    db: Database, since_day: str | None, until_day: str | None, *, limit: int, offset: int, linked: str
+) -> list[dict[str, Any]]:
+    """:func:`top_entities` over whole days ``since_day`` to ``until_day`` (exclusive): each entity's sums from
+    the months inside the window and the days of the months it cuts (a cut month's own days, or its month minus
+    the days outside, whichever are fewer), ranked; first and last seen read for the page's rows only."""
+    parts, params = [], []
+    columns = "linked, entity_key, {sign}mentions, {sign}articles, {sign}weighted_articles"
+    for table, column, low, high, sign in _window_pieces(db, since_day, until_day):
+        # unary +: read by the day (month) range, not by every linked entity's rows
+        plus = linked.replace("linked", "+linked")
+        parts.append(f"SELECT {columns.format(sign=sign)} FROM {table} WHERE {column} >= ? AND {column} < ?{plus}")
+        params += [low, high]
+    if not parts:
+        return []
+    sums = (
+        "SELECT linked, entity_key, sum(mentions) AS mentions, sum(articles) AS articles, "
+        f"sum(weighted_articles) AS weighted_articles FROM ({' UNION ALL '.join(parts)}) p "
+        "GROUP BY linked, entity_key HAVING sum(mentions) > 0"
+    )
+    inner = (
+        "SELECT s.linked, s.entity_key, t.entity_id, t.name, t.label, s.mentions, s.articles, s.weighted_articles, "
+        f"NULL AS first_seen, NULL AS last_seen FROM ({sums}) s JOIN entity_totals t "
+        "ON t.linked = s.linked AND t.entity_key = s.entity_key"
+    )
+    ranked = _RANKED.format(src="r", inner=inner).replace(
+        "SELECT r.entity_id,", "SELECT r.linked, r.entity_key, e.id IS NOT NULL AS in_catalog, r.entity_id,", 1
+    )
+    found = rows(db, ranked, [*params, limit, offset])
+    low, high = since_day or "", until_day or "9999-12-31"
+    seen = (
+        "SELECT {columns} FROM entity_days WHERE linked = ? AND entity_key = ? AND day >= ? AND day < ? "
+        "ORDER BY day{order} LIMIT 1"
+    )
+    for row in found:
+        key = [row.pop("linked"), row.pop("entity_key"), low, high]
+        row["first_seen"] = db.execute(seen.format(columns="first_seen", order=""), key).fetchone()[0]
+        name, label, row["last_seen"] = db.execute(
+            seen.format(columns="name, label, last_seen", order=" DESC"), key
+        ).fetchone()
+        if not row.pop("in_catalog"):  # a name spelled (or labelled) differently on other days: its latest day's
+            row["entity"], row["type"] = name, label.lower()
+    return found
+
+
+def _window_pieces(db: Database, since_day: str | None, until_day: str | None) -> list[tuple[str, str, str, str, str]]:
+    """(table, column, from, to exclusive, sign) of the day and month rows whose signed sum is the window."""
+    # two statements: min() and max() in one would read the whole key index
+    bounds = [db.execute(f"SELECT {pick}(day) FROM entity_days").fetchone()[0] for pick in ("min", "max")]
+    if bounds[0] is None:
+        return []
+    low = max(since_day or bounds[0], bounds[0])
+    high = min(until_day or _next_iso_day(bounds[1]), _next_iso_day(bounds[1]))
+    if low >= high:
+        return []
+    pieces = []
+    month = low[:7]
+    while f"{month}-01" < high:
+        start, end = f"{month}-01", _month_after(month) + "-01"
+        inside = (max(start, low), min(end, high))
+        if inside == (start, end):
+            pieces.append(("entity_months", "month", month, _month_after(month), ""))
+        elif _days_between(*inside) <= _days_between(start, end) - _days_between(*inside):
+            pieces.append(("entity_days", "day", inside[0], inside[1], ""))
+        else:  # most of the month: the month, less the days outside the window
+            pieces.append(("entity_months", "month", month, _month_after(month), ""))
+            if start < inside[0]:
+                pieces.append(("entity_days", "day", start, inside[0], "-"))
+            if inside[1] < end:
+                pieces.append(("entity_days", "day", inside[1], end, "-"))
+        month = _month_after(month)
+    return pieces
+
+
+def _month_after(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
+
+
+def _next_iso_day(day: str) -> str:
+    return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+
+
+def _days_between(first: str, end: str) -> int:
+    return (date.fromisoformat(end) - date.fromisoformat(first)).days
 
 
 def entity_day_rows(db: Database) -> list[dict[str, Any]]:

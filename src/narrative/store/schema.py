@@ -437,3 +437,14 @@ def m012_article_entities(db: Database) -> None:
     from .entity_relevance import create_article_entities
 
     create_article_entities(db)
+
+
+@migrations()
+def m013_session_index_and_entity_months(db: Database) -> None:
+    """Issue 12 item 3 / issue 14 item 4: the narrative index per exchange session, with each exchange's sessions
+    as data (store.session_index), and each entity's counts per month (store.aggregates.create_entity_months)."""
+    from .aggregates import create_entity_months
+    from .session_index import create_session_index
+
+    create_session_index(db)
+    create_entity_months(db)
