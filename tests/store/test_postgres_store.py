@@ -114,6 +114,22 @@ def test_issue_14_pg_a_newer_store_is_refused(postgres_cluster):
     assert "written by a newer narrative (schema m999_from_the_future" in result.output
 
 
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ("ALTER TABLE mentions RENAME COLUMN surface TO surface_text", "table 'mentions' has no column ['surface']"),
+        ("DROP TABLE entity_totals", "table 'entity_totals' is missing"),
+    ],
+)
+def test_issue_14_pg_a_reader_refuses_a_store_missing_a_column_or_table(postgres_cluster, change, problem):
+    url = postgres_cluster.migrated()
+    store = open_db(url)
+    store.raw.execute(change)
+    store.close()
+    result = CliRunner().invoke(cli, ["stats", "--db", url])
+    assert result.exit_code == 1 and problem in result.output
+
+
 def test_issue_14_pg_readers_cannot_write(postgres_cluster):
     import psycopg
 
