@@ -59,6 +59,11 @@ DERIVED = {
     "entity_days",
     "entity_totals",
     "narrative_days",
+    "entity_months",
+    "narrative_sessions",
+    "narrative_session_state",
+    "session_calendar",
+    "entity_sentiment_days",
     "source_counts",
     "language_counts",
     "store_counts",
@@ -263,6 +268,10 @@ class Build:
             "substr(a.published, 1, 10) FROM articles a"
         )
         conn.execute(
+            "INSERT OR IGNORE INTO aggregate_dirty (kind, narrative, day) SELECT DISTINCT 'sentiment', '', "
+            "substr(a.published, 1, 10) FROM articles a"
+        )
+        conn.execute(
             "INSERT OR IGNORE INTO aggregate_dirty (kind, narrative, day) SELECT DISTINCT 'index', "
             "replace(s.narrative, '_', '-'), date(a.published, d.shift) FROM article_scores s "
             "JOIN articles a ON a.id = s.article_id, (SELECT '-1 day' AS shift UNION ALL SELECT '+0 days' "
@@ -366,8 +375,8 @@ def copy_sql(table: str, spec: dict, *, size: int, limit: int, span: float) -> s
 def cases(db: str, narrative: str) -> list[tuple[str, list[str], Callable[[], object]]]:
     """Each query command (CLI arguments and the API call behind it), on names the store mentions most."""
     from narrative import api
-    from narrative.api.entity_sentiment import entity_sentiment
     from narrative.api.query import entity_rows
+    from narrative.api.sentiment_days import daily_sentiment
 
     top = entity_rows(db_path=db, limit=50)
     linked = next(r["entity_id"] for r in top if r["entity_id"])
@@ -413,7 +422,7 @@ def cases(db: str, narrative: str) -> list[tuple[str, list[str], Callable[[], ob
         (
             f"sentiment {linked} --daily --since {month}",
             ["sentiment", linked, "--daily", "--since", month],
-            lambda: entity_sentiment(linked, db_path=db, daily=True, since=month),
+            lambda: daily_sentiment(linked, db_path=db, since=month),  # what --daily reads (stored days)
         ),
         ("stats", ["stats"], lambda: api.store_stats(db_path=db)),
     ]

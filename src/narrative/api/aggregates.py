@@ -7,7 +7,7 @@ so reading stored days and filling the quiet ones gives the same frame as comput
 >>> from narrative.store import open_db
 >>> db = open_db(":memory:")
 >>> refresh_aggregates(db)
-{'entity_days': 0, 'index_days': 0, 'sessions': 0}
+{'entity_days': 0, 'index_days': 0, 'sessions': 0, 'sentiment_days': 0}
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from ..store.aggregates import (
     refresh_entity_days,
     save_narrative_days,
 )
+from ..store.sentiment_days import refresh as refresh_sentiment_days
 
 # The precision filters kept per day: every item (``all``) and exact times only; others are computed from articles.
 STORED_PRECISIONS = {"all": None, "exact": ["exact"]}
@@ -40,7 +41,7 @@ def refresh_aggregates(db: Database) -> dict[str, int]:
     ``enrich`` runs at its end, and what brings a store migrated to ``m009`` up to date.
 
     >>> refresh_aggregates(open_db("narrative.db"))  # doctest: +SKIP
-    {'entity_days': 12, 'index_days': 36, 'sessions': 30}
+    {'entity_days': 12, 'index_days': 36, 'sessions': 30, 'sentiment_days': 12}
     """
     from .session_index import refresh_sessions, unbuilt_narratives  # it builds on this module
 
@@ -59,7 +60,12 @@ def refresh_aggregates(db: Database) -> dict[str, int]:
     for narrative in unbuilt_narratives(db):  # a store migrated to m013, a new exchange: every session at once
         with db.atomic():
             sessions += refresh_sessions(db, narrative, None)
-    return {"entity_days": entity_days, "index_days": index_days, "sessions": sessions}
+    return {
+        "entity_days": entity_days,
+        "index_days": index_days,
+        "sessions": sessions,
+        "sentiment_days": refresh_sentiment_days(db),
+    }
 
 
 def stored_precision(precision) -> str | None:

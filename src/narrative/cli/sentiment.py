@@ -36,8 +36,14 @@ def sentiment_cli(name, daily, since, until, db_path, fmt) -> None:
 
     Example: narrative sentiment Alibaba --daily --since 2025-03-01 --format csv
     """
-    from ..api.entity_sentiment import entity_sentiment
+    rows = None
+    if daily:  # the stored days when they answer (issue 12), else every scored mention of the window
+        from ..api.sentiment_days import daily_sentiment
 
-    rows = entity_sentiment(name, db_path=db_path, since=since, until=until, daily=daily)
+        rows = daily_sentiment(name, db_path=db_path, since=since, until=until)
+    if rows is None:
+        from ..api.entity_sentiment import entity_sentiment
+
+        rows = entity_sentiment(name, db_path=db_path, since=since, until=until, daily=daily)
     columns = (["day"] if daily else ["since", "until"]) + SENTIMENT_COLUMNS
     render(rows, columns, fmt)

@@ -448,3 +448,11 @@ def m013_session_index_and_entity_months(db: Database) -> None:
 
     create_session_index(db)
     create_entity_months(db)
+
+
+@migrations()
+def m014_entity_sentiment_days(db: Database) -> None:
+    """Issue 12 item 3: each entity's sentiment per day (store.sentiment_days), what `sentiment NAME --daily` reads."""
+    from .sentiment_days import create_sentiment_days
+
+    create_sentiment_days(db)
