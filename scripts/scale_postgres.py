@@ -22,6 +22,9 @@ The build, each phase recorded in ``CLUSTER/build.json`` (a cut-short build carr
    past the copied ids (so a later writer's inserts do not collide).
 5. ``analyze``: ``VACUUM (ANALYZE)``: planner statistics, and the visibility map for index-only scans.
 
+Then, on every run, :func:`sync`: migrations added since the copy applied, and any table whose row count now differs
+from the SQLite store's (a new migration's table, aggregates refreshed since) copied again.
+
     .venv/bin/python scripts/scale_postgres.py --sqlite /tmp/narrative_scale/store_2000000.db   # build / finish
     .venv/bin/python scripts/scale_postgres.py --stop        # stop the cluster (--drop: and delete it)
 """
@@ -42,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from narrative.store.postgres_copy import copy_table, reset_identities, sqlite_tables  # noqa: E402
+from narrative.store.postgres_copy import PARENTS, copy_table, reset_identities, sqlite_tables  # noqa: E402
 
 DEFAULT_CLUSTER = Path("/tmp/narrative_pg")
 DATABASE = "narrative"
@@ -62,6 +65,7 @@ BUILD_SETTINGS = {
     "max_parallel_maintenance_workers": "1",
 }
 SERVE_SETTINGS = {"shared_buffers": "1GB", "effective_cache_size": "8GB", "work_mem": "32MB", "random_page_cost": "1.1"}
+SMALL_TABLE = 200_000  # rows: copied again by every sync (seconds), whatever their count
 PHASES = ("cluster", "schema", "copy", "indexes", "analyze")
 
 
@@ -214,9 +218,55 @@ class PgBuild:
         self.mark("indexes", True)
 
     def phase_analyze(self) -> None:
+        """Planner statistics (ANALYZE: samples, quick), then the visibility map that index-only scans need (VACUUM:
+        reads every page, so one table at a time, skipping those already done; pages copied with FREEZE are
+        all-visible already)."""
         with self.connect() as conn:
-            conn.execute("VACUUM (ANALYZE)")
+            conn.execute("ANALYZE")
+            tables = conn.execute(
+                "SELECT relname FROM pg_stat_user_tables WHERE last_vacuum IS NULL ORDER BY n_live_tup"
+            ).fetchall()
+            for (table,) in tables:
+                started = time.perf_counter()
+                conn.execute(f'VACUUM "{table}"')
+                print(f"  vacuum {table}: {time.perf_counter() - started:.0f}s", flush=True)
         self.mark("analyze", True)
+
+
+def sync(cluster: Cluster, sqlite_path: Path) -> list[str]:
+    """Bring a built copy up to its SQLite original after either changed: the store's pending migrations applied
+    (as ``open_db`` applies them to any PostgreSQL store), then each table whose row count differs between the two
+    (a migration's new table, aggregates refreshed since the copy), and every small one (reference rows a
+    migration wrote that a refresh filled in), copied again and analysed. The tables copied."""
+    from narrative.store import open_db
+
+    open_db(cluster.url).close()
+    source = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
+    copied = []
+    with psycopg_connect(cluster.url) as conn:
+        present = {
+            row[0] for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        }
+        for table in sqlite_tables(source):
+            if table not in present:
+                continue
+            theirs = source.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]
+            ours = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+            small = 0 < theirs <= SMALL_TABLE and table not in PARENTS  # may have changed at the same count
+            if theirs != ours or small:
+                print(
+                    f"  sync {table}: {ours:,} -> {copy_table(source, conn, table, truncate=True):,} rows", flush=True
+                )
+                conn.execute(f'ANALYZE "{table}"')
+                copied.append(table)
+    source.close()
+    return copied
+
+
+def psycopg_connect(url: str):
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True)
 
 
 def sizes(url: str) -> str:
@@ -243,7 +293,12 @@ def prepare(sqlite_path: Path, folder: Path = DEFAULT_CLUSTER) -> str | None:
         print(f"pg build phases: {json.dumps(build.state.get('times', {}))}")
     if not build.complete():
         return None
-    if build.state.get("serving") != SERVE_SETTINGS or not cluster.running():
+    if not cluster.running():
+        cluster.start(SERVE_SETTINGS)
+    started = time.perf_counter()
+    if synced := sync(cluster, sqlite_path):
+        print(f"pg sync: {', '.join(synced)} in {time.perf_counter() - started:.0f}s")
+    if build.state.get("serving") != SERVE_SETTINGS:
         cluster.start(SERVE_SETTINGS)
         build.mark("serving", SERVE_SETTINGS)
     print(f"rows (PostgreSQL, {cluster.url}): {sizes(cluster.url)}")
