@@ -360,17 +360,10 @@ def identity_tables() -> frozenset[str]:
     )
 
 
-@functools.lru_cache(maxsize=1)
-def _sqlite_table_info() -> dict[str, list[tuple]]:
-    from sqlite_utils import Database
+def _sqlite_table_info() -> dict[str, list[list[Any]]]:
+    from .db import migrated_table_info
 
-    db = Database(memory=True)
-    migrations.apply(db)
-    return {
-        table: list(db.execute(f"PRAGMA table_info([{table}])").fetchall())
-        for table in db.table_names()
-        if not table.startswith(SQLITE_ONLY)
-    }
+    return {table: info for table, info in migrated_table_info().items() if not table.startswith(SQLITE_ONLY)}
 
 
 def _load_numbers_as_python(raw: Any) -> None:
