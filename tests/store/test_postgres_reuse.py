@@ -10,16 +10,19 @@ import inspect
 import pytest
 
 import store.test_aggregates as aggregates_tests
+import store.test_aggregates_sessions as sessions_tests
 import store.test_entity_relevance_store as entity_relevance_tests
 import store.test_mention_sentiment as mention_sentiment_tests
 import store.test_store_counts as store_counts_tests
 from narrative.store import open_db
+from narrative.store.db import is_postgres_url
 
-MODULES = (mention_sentiment_tests, store_counts_tests, entity_relevance_tests, aggregates_tests)
+MODULES = (mention_sentiment_tests, store_counts_tests, entity_relevance_tests, aggregates_tests, sessions_tests)
 SQLITE_FILE_TESTS = {
     "test_issue_12_an_older_store_gets_its_counts_backfilled",
     "test_issue_12_migration_m009_backfills_an_older_store",
     "test_issue_10_migration_m012_on_a_store_enriched_before_it",
+    "test_issue_14_an_older_store_gets_its_sessions_at_its_first_refresh",
 }
 
 
@@ -41,9 +44,17 @@ def _cases():
 @pytest.mark.parametrize(("module", "name", "parameters"), list(_cases()))
 def test_issue_14_pg_store_test_passes_on_postgres(module, name, parameters, postgres_cluster, monkeypatch, request):
     opened = []
+    databases: dict[str, str] = {}  # a file path the test names -> its PostgreSQL database (reopened as the same)
 
     def open_postgres(path=None, **options):
-        store = open_db(postgres_cluster.migrated(), **options)
+        if is_postgres_url(path):
+            url = str(path)
+        else:
+            named = path not in (None, ":memory:")
+            url = (databases.get(str(path)) if named else None) or postgres_cluster.migrated()
+            if named:
+                databases.setdefault(str(path), url)
+        store = open_db(url, **options)
         opened.append(store)
         return store
 
