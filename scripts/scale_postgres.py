@@ -26,6 +26,7 @@ Then, on every run, :func:`sync`: migrations added since the copy applied, and a
 from the SQLite store's (a new migration's table, aggregates refreshed since) copied again.
 
     .venv/bin/python scripts/scale_postgres.py --sqlite /tmp/narrative_scale/store_2000000.db   # build / finish
+    .venv/bin/python scripts/scale_postgres.py --server-cpu 3   # the server's CPU per query command
     .venv/bin/python scripts/scale_postgres.py --stop        # stop the cluster (--drop: and delete it)
 """
 
@@ -305,6 +306,27 @@ def prepare(sqlite_path: Path, folder: Path = DEFAULT_CLUSTER) -> str | None:
     return cluster.url
 
 
+def server_cpu(url: str, *, narrative: str, repeat: int) -> list[tuple[str, float]]:
+    """Per bench command (``bench_scale.cases``): the PostgreSQL server's CPU seconds while the CLI ran, best of
+    ``repeat``: the part of a query's cost that the CLI's own CPU figure leaves out on this backend (on SQLite the
+    query runs inside the CLI process)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bench_scale
+
+    found = []
+    for label, argv, _ in bench_scale.cases(url, narrative):
+        if argv == ["--help"]:
+            continue
+        best = float("inf")
+        for _ in range(repeat):
+            before = _server_cpu()
+            bench_scale.run_cli([*argv, "--db", url])
+            time.sleep(0.05)  # the postmaster adds an exited backend's CPU to its own once it has reaped it
+            best = min(best, _server_cpu() - before)
+        found.append((label, best))
+    return found
+
+
 def _cpu_seconds() -> float:
     """CPU of this process, its children, and the PostgreSQL server (which does most of the build's work)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
@@ -335,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cluster", default=str(DEFAULT_CLUSTER), help="where the cluster lives")
     parser.add_argument("--stop", action="store_true", help="stop the cluster")
     parser.add_argument("--drop", action="store_true", help="stop the cluster and delete it")
+    parser.add_argument("--server-cpu", type=int, metavar="N", help="the server's CPU per query command, best of N")
+    parser.add_argument("--narrative", default="china-ai", help="the narrative the bench commands use")
     args = parser.parse_args(argv)
     cluster = Cluster(Path(args.cluster))
     if args.stop or args.drop:
@@ -344,6 +368,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     url = prepare(Path(args.sqlite), cluster.folder)
     print(url or "phases left: run again")
+    if url and args.server_cpu:
+        print(f"| command (narrative ... --db {url}) | PostgreSQL server CPU, s |\n|---|---|")
+        for label, seconds in server_cpu(url, narrative=args.narrative, repeat=args.server_cpu):
+            print(f"| {label} | {seconds:.3f} |")
     return 0
 
 
