@@ -130,7 +130,7 @@ def fast_table(rows: list[dict[str, Any]], columns: list[str], *, width: int) ->
     table = [list(columns), *body]
     # rich's measurement of a column: (longest word, longest cell) + 2 of padding, within the width left by borders
     room = width - (len(columns) + 1)
-    longest = [max(len(cells[i]) for cells in table) + 2 for i in range(len(columns))]
+    longest = [max(map(len, column)) + 2 for column in zip(*table)]
     widths = [min(w, room) or 1 for w in longest]
     if sum(widths) > room:
         widths = _collapse(widths, room)
@@ -139,37 +139,36 @@ def fast_table(rows: list[dict[str, Any]], columns: list[str], *, width: int) ->
         widths = [min(w, m) for w, m in zip(widths, longest)]
     if min(widths) < 3:
         return None
+    narrow = [i for i, (most, w) in enumerate(zip(longest, widths)) if most > w]  # columns a cell may wrap in
     out = ["┏" + "┳".join("━" * w for w in widths) + "┓"]
-    if widths == longest and len(table) > 2:  # nothing shrunk: every cell fits on one line, one format per row
+    _draw(out, table[0], widths, narrow, "┃")
+    out.append("┡" + "╇".join("━" * w for w in widths) + "┩")
+    laid = {i: [_wrap(cells[i], widths[i] - 2) for cells in body] for i in narrow}
+    if all(len(lines) == 1 for column in laid.values() for lines in column):
+        # every body cell on one line (fitting, or cut with "…"): one format per row
+        for i, column in laid.items():
+            for cells, lines in zip(body, column):
+                cells[i] = lines[0]
         row_format = "│" + "│".join(f" {{:<{w - 2}}} " for w in widths) + "│"
-        head = "┃" + "┃".join(f" {cell.ljust(w - 2)} " for cell, w in zip(table[0], widths)) + "┃"
-        out += [head, "┡" + "╇".join("━" * w for w in widths) + "┩", *(row_format.format(*cells) for cells in body)]
-        out.append("└" + "┴".join("─" * w for w in widths) + "┘")
-        return out
-    narrow = {i for i, (most, w) in enumerate(zip(longest, widths)) if most > w}  # columns a cell may wrap in
-    for number, cells in enumerate(table):
-        edge = "┃" if number == 0 else "│"
-        if all(len(cells[i]) <= widths[i] - 2 for i in narrow):  # one line, as _wrap gives it
-            out.append(edge + edge.join(f" {cell.ljust(w - 2)} " for cell, w in zip(cells, widths)) + edge)
-        else:
-            wrapped = [
-                _wrap(cell, w - 2) if i in narrow else [cell.ljust(w - 2)]
-                for i, (cell, w) in enumerate(zip(cells, widths))
-            ]
-            if all(len(lines) == 1 for lines in wrapped):  # cut, not wrapped: still one line
-                out.append(edge + edge.join(f" {lines[0]} " for lines in wrapped) + edge)
-                if number == 0:
-                    out.append("┡" + "╇".join("━" * w for w in widths) + "┩")
-                continue
-            for line in range(max(len(lines) for lines in wrapped)):
-                parts = [
-                    f" {lines[line] if line < len(lines) else ' ' * (w - 2)} " for lines, w in zip(wrapped, widths)
-                ]
-                out.append(edge + edge.join(parts) + edge)
-        if number == 0:
-            out.append("┡" + "╇".join("━" * w for w in widths) + "┩")
+        out += [row_format.format(*cells) for cells in body]
+    else:
+        for cells in body:
+            _draw(out, cells, widths, narrow, "│")
     out.append("└" + "┴".join("─" * w for w in widths) + "┘")
     return out
+
+
+def _draw(out: list[str], cells: list[str], widths: list[int], narrow: list[int], edge: str) -> None:
+    """The lines of one row: its cells wrapped (the ``narrow`` columns' only) and padded to ``widths``."""
+    if all(len(cells[i]) <= widths[i] - 2 for i in narrow):  # one line, as _wrap gives it
+        out.append(edge + edge.join(f" {cell.ljust(w - 2)} " for cell, w in zip(cells, widths)) + edge)
+        return
+    wrapped = [
+        _wrap(cell, w - 2) if i in narrow else [cell.ljust(w - 2)] for i, (cell, w) in enumerate(zip(cells, widths))
+    ]
+    for line in range(max(len(lines) for lines in wrapped)):
+        parts = [f" {lines[line] if line < len(lines) else ' ' * (w - 2)} " for lines, w in zip(wrapped, widths)]
+        out.append(edge + edge.join(parts) + edge)
 
 
 def _collapse(widths: list[int], room: int) -> list[int]:
