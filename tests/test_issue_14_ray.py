@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from conftest import copy_store, query
 
 from narrative import api
+from narrative.api import ray_engine
 from narrative.api.ray_engine import enrich_ray
 from narrative.api.score import sentiment_model
 from narrative.cli import cli
@@ -107,7 +108,7 @@ class DriverKilledError(Exception):
 
 
 def test_issue_14_ray_engine_killed_then_resumed_finishes_without_duplicates(
-    local_ray, raw_store, inprocess_store, tmp_path
+    local_ray, raw_store, inprocess_store, tmp_path, monkeypatch
 ):
     db = copy_store(raw_store, tmp_path)
     settings = Settings.load(db=db)
@@ -129,7 +130,10 @@ def test_issue_14_ray_engine_killed_then_resumed_finishes_without_duplicates(
     # Mention sentiment is scored in the actors and committed with its article (the driver's tail never ran).
     mentions = query(db, "SELECT id, article_id FROM mentions ORDER BY id")
     assert mentions and query(db, "SELECT mention_id, article_id FROM mention_sentiment ORDER BY 1") == mentions
-    summary = enrich_ray(settings, num_workers=2, chunk_articles=2, commit_articles=2)
+    # The rest in two rounds (a new pool each) of max(ROUND_ARTICLES, 1 actor x 1 chunk x 2 articles) = 3, then 1.
+    monkeypatch.setattr(ray_engine, "ROUND_ARTICLES", 3)
+    monkeypatch.setattr(ray_engine, "CHUNKS_PER_ACTOR", 1)
+    summary = enrich_ray(settings, num_workers=1, chunk_articles=2, commit_articles=2)
     assert summary.articles == len(ARTICLES) - 4  # the rest only
     resumed, reference = content(db), content(inprocess_store)
     assert reference["mentions"] and reference["figures"] and reference["sentence_scores"]

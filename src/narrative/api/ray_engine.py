@@ -1,9 +1,10 @@
 """``narrative enrich --engine ray``: extraction and narrative scoring on a Ray actor pool (issue 14 item 1).
 
 The driver holds the store's one writer (``store.writer``) for the whole run and does all the reading and writing;
-Ray only computes. Pending articles are read a round at a time (:data:`ROUND_ARTICLES`, never the whole backlog) and
-cut into chunks of :data:`CHUNK_ARTICLES` (the in-process engine's scoring batch, so each chunk is scored with the
-same batchmates as ``narrative enrich`` would score it); a Ray Data pipeline (``from_items`` -> ``map_batches``
+Ray only computes. Pending articles are read a round at a time (:data:`ROUND_ARTICLES`, or :data:`CHUNKS_PER_ACTOR`
+chunks per actor on a large pool; never the whole backlog) and cut into chunks of :data:`CHUNK_ARTICLES` (the
+in-process engine's scoring batch, so each chunk is scored with the same batchmates as ``narrative enrich`` would
+score it); a Ray Data pipeline (``from_items`` -> ``map_batches``
 with :class:`EnrichActor`, which loads the extractor and the models once per actor) turns each chunk into
 extractions, entity relevance, narrative scores and the sentiment toward each mention, which the driver collects
 (``iter_batches``, in order; Ray Data's streaming executor keeps the actors computing the next chunks while the
@@ -44,7 +45,8 @@ from ..store.scores import save_scores
 from .enrich import EnrichSummary
 from .entity_sentiment import MODEL_METHOD, MentionSentimentSummary
 
-ROUND_ARTICLES = 5_000  # pending articles read from the store per round (bounded driver memory)
+ROUND_ARTICLES = 5_000  # pending articles read from the store per round (bounded driver memory), at least...
+CHUNKS_PER_ACTOR = 10  # ...this many chunks per actor: each round starts a new pool, whose actors load their models
 CHUNK_ARTICLES = 100  # articles per actor call: api.score.BATCH, the in-process scoring batch
 COMMIT_ARTICLES = 1_000  # articles written per transaction
 
@@ -178,11 +180,13 @@ def enrich_ray(
             "model_path": settings.sentiment_model or None,
             "score": score and not rescore,
         }
+        # A round's actors load their models once (seconds) and drain at its end: enough chunks each to make both small.
+        round_articles = max(ROUND_ARTICLES, workers * chunk_articles * CHUNKS_PER_ACTOR)
         done: list[int] = []
         seen: set[int] = set()
         progress({"event": "start", "total": None})
         while limit is None or len(done) < limit:
-            wanted = ROUND_ARTICLES if limit is None else min(ROUND_ARTICLES, limit - len(done))
+            wanted = round_articles if limit is None else min(round_articles, limit - len(done))
             pending = with_stale(db, pending_articles(db, extractor.version, limit=wanted), stamp, limit=wanted)
             pending = [row for row in pending if row[0] not in seen]  # an article still stale after its turn: once
             if not pending:
