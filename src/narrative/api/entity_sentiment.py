@@ -29,7 +29,8 @@ from ..store.mention_sentiment import PendingMention, pending_mentions, save_men
 from .query import resolve_entity
 
 # Bump when what turns a model's output into a stored row changes (marking, the Chinese rule): rows go pending.
-SCORER_VERSION = "esent-1"
+# esent-2: one model run per sentence for all its mentions (issue 12 item 1), pooled over each mention's tokens.
+SCORER_VERSION = "esent-2"
 BATCH = 2000  # mentions per model call and transaction
 ZH_METHOD, MODEL_METHOD = "zh-lexicon", "model"
 RELEVANCE_TABLE = "article_entities"  # EREL's m012 (issue 10 item 5): weights the series when present
@@ -111,12 +112,14 @@ def _lexicon_row(sentence: str) -> dict[str, Any]:
 class MentionSentimentSummary:
     mentions: int = 0  # rows written
     model_scored: int = 0  # distinct (sentence, name) pairs through the model
+    model_runs: int = 0  # model runs: one per distinct sentence (per window of a long one)
     seconds: float = 0.0
     version: str = ""
 
     def line(self) -> str:
         return (
-            f"entity sentiment for {self.mentions} mentions ({self.model_scored} scored by the model) with "
+            f"entity sentiment for {self.mentions} mentions ({self.model_scored} scored by the model in "
+            f"{self.model_runs} runs) with "
             f"{self.version}; {self.seconds:.2f}s"
         )
 
@@ -144,7 +147,9 @@ def score_mention_sentiment(
         if not batch:
             break
         model = model or entity_sentiment_model(model_path)  # nothing pending: no model loaded
+        runs = model.runs
         rows = score_targets(model, [(m.sentence, m.surface, m.start, m.end) for m in batch])
+        summary.model_runs += model.runs - runs
         summary.model_scored += len(
             {(m.sentence, m.surface, m.start, m.end) for m, r in zip(batch, rows) if r["method"] == MODEL_METHOD}
         )
