@@ -29,10 +29,10 @@ GOLD = Path(__file__).resolve().parents[1] / "gold" / "narratives"
 # Floors a little under what the shipped heads measure on the dev halves (relevance F1, stance
 # accuracy with the neutral band); raise them when the scorer improves, never lower them quietly.
 DEV_FLOORS = {
-    "ai-capex": (0.93, 0.85),
-    "china-ai": (0.92, 0.78),
-    "chip-export-controls": (0.96, 0.77),
-}  # score-5: 0.866 / 0.798 / 0.789
+    "ai-capex": (0.93, 0.86),
+    "china-ai": (0.93, 0.84),
+    "chip-export-controls": (0.96, 0.84),
+}  # score-5 with the session-6 examples (2026-11-30 14:10): stance 0.887 / 0.872 / 0.874, F1 0.964 / 0.962 / 0.979
 
 
 def test_analyze_english_offsets_index_the_text_as_given():
