@@ -379,3 +379,12 @@ def test_issue_11_fuzz_examples_found_before_are_kept(tmp_path):
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     with pytest.raises(InputError, match="binary data, not a CSV of prices"):
         read_price_csv(binary)
+
+
+def test_issue_11_offset_of_a_day_or_more_is_a_problem_not_a_crash(tmp_path):
+    """Found by the archive fuzz test: dateutil reads "+9999" as an offset of 99 hours, which Python refuses to
+    compare; the row is reported, never raised."""
+    path = tmp_path / "archive.csv"
+    path.write_text("title,published\nChip curbs widen,2020-01-01 10:00 +9999\nChip curbs ease,2020-01-02\n")
+    rows = list(read_archive(path, as_of=datetime(2025, 1, 1, tzinfo=UTC), zone=None))
+    assert [type(row).__name__ for row in rows] == ["RowProblem", "ArchiveRow"]

@@ -207,6 +207,8 @@ def published_problem(moment: datetime, *, now: datetime | None = None) -> str |
         inside = EARLIEST_PUBLISHED <= moment <= latest
     except OverflowError:  # comparing aware times converts to UTC, which can overflow at the year's edges
         inside = False
+    except ValueError:  # an offset of a day or more ("+9999"): Python refuses to convert it, so no instant is known
+        inside = False
     if inside:
         return None
     return Problems.W015.format(
