@@ -231,21 +231,13 @@ def expected_columns() -> dict[str, tuple[str, ...]]:
 
 @functools.lru_cache(maxsize=1)
 def migrated_table_info() -> dict[str, list[list[Any]]]:
-    """``PRAGMA table_info`` of each table this version's migrations create, from running them on an in-memory
-    store; kept in the user's cache folder (:func:`narrative.file_cache.cached_by_files`) while the store
-    package's modules, where every migration lives, are unchanged: each read command checks the store's columns
-    against it, and running the migrations costs it ~20-60 ms of CPU.
+    """``PRAGMA table_info`` of each table this version's migrations create, from running them once per process on
+    an in-memory store: the reader's column check (both backends) and the PostgreSQL translator's keys share the
+    one run.
 
     >>> migrated_table_info()["articles"][0][:3]
     [0, 'id', 'INTEGER']
     """
-    from ..file_cache import cached_by_files
-
-    modules = sorted(Path(__file__).parent.glob("*.py"))
-    return cached_by_files("table_info", [str(m) for m in modules], lambda: (_table_info_in_memory(), modules))
-
-
-def _table_info_in_memory() -> dict[str, list[list[Any]]]:
     db = Database(memory=True, execute_plugins=False)
     migrations.apply(db)
     return {
