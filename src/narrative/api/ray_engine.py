@@ -184,6 +184,7 @@ def enrich_ray(
         round_articles = max(ROUND_ARTICLES, workers * chunk_articles * CHUNKS_PER_ACTOR)
         done: list[int] = []
         seen: set[int] = set()
+        scored_with: set[str] = set()  # the scoring versions the actors stamped
         progress({"event": "start", "total": None})
         while limit is None or len(done) < limit:
             wanted = round_articles if limit is None else min(round_articles, limit - len(done))
@@ -193,7 +194,7 @@ def enrich_ray(
                 break
             results = _run_pool(ray, pending, actor_args, workers, chunk_articles)
             for rows in _committed_groups(results, commit_articles):
-                _save(db, rows, summary, extractor.version, stamp, narrative_id)
+                scored_with.update(_save(db, rows, summary, extractor.version, stamp, narrative_id))
                 done += [article[0] for article, *_ in rows]
                 seen.update(article[0] for article, *_ in rows)
                 progress({"event": "batch", "done": summary.articles})
@@ -208,6 +209,7 @@ def enrich_ray(
             catalog_path=catalog_path,
             started=started,
             progress=progress,
+            scored_with=scored_with,
         )
     return summary
 
@@ -290,10 +292,13 @@ def _committed_groups(results: Iterator[tuple], size: int) -> Iterator[list[tupl
         yield group
 
 
-def _save(db: Database, rows: list[tuple], summary: EnrichSummary, version: str, stamp: str, narrative: str) -> None:
+def _save(
+    db: Database, rows: list[tuple], summary: EnrichSummary, version: str, stamp: str, narrative: str
+) -> set[str]:
     """One transaction: each article's extraction, entity relevance, scores and mention sentiment, as the in-process
-    engine writes them (its rows replaced whole)."""
+    engine writes them (its rows replaced whole); returns the scoring versions written."""
     now = utc_now_iso()
+    versions = set()
     with db.atomic():
         for (article_id, *_), result, relevance, scores, score_version, (sentiment_version, sentiment, took) in rows:
             save_extraction(db, article_id, result, version=version, now=now)
@@ -305,6 +310,7 @@ def _save(db: Database, rows: list[tuple], summary: EnrichSummary, version: str,
             mentions.model_scored += sum(row["method"] == MODEL_METHOD for row in written)
             mentions.seconds += took
             if scores is not None:
+                versions.add(score_version)
                 sentences, entities, article = scores
                 save_scores(
                     db,
@@ -320,6 +326,7 @@ def _save(db: Database, rows: list[tuple], summary: EnrichSummary, version: str,
             summary.mentions += len(result.mentions)
             summary.figures += len(result.figures)
             summary.phrase_hits += len(result.phrase_hits)
+    return versions
 
 
 def _save_mention_sentiment(
@@ -354,6 +361,7 @@ def _finish(
     catalog_path: str | None,
     started: float,
     progress: Callable[[dict[str, Any]], None],
+    scored_with: set[str],
 ) -> None:
     """The in-process engine's tail, in the driver: stories, the mention sentiment the pool did not write (mentions
     an older scorer version scored), scoring anything the pool did not score (an article pending scoring only;
@@ -380,7 +388,14 @@ def _finish(
     mentions.seconds += left.seconds
     timed("mention sentiment")
     summary.seconds = time.monotonic() - started
-    if score:
+    if score and not rescore and len(scored_with) == 1:
+        from ..store.scores import pending_for_scoring
+        from .score import ScoreSummary
+
+        (version,) = scored_with
+        if not pending_for_scoring(db, narrative_id, version, limit=1):  # the pool scored everything
+            summary.scoring = ScoreSummary(version=version)  # without loading the scoring models in the driver too
+    if score and summary.scoring is None:
         from .score import score_db
 
         summary.scoring = score_db(
