@@ -141,3 +141,19 @@ def synthetic_articles(n: int = 120, *, date_only_every: int = 4) -> list[dict]:
             }
         )
     return items
+
+
+def build_report_store(path) -> None:
+    """The report tests' store at ``path``: the four listings' prices (a seeded random walk over their real sessions)
+    and the 120 synthetic articles."""
+    import numpy as np
+
+    from narrative.store import open_db
+
+    db = open_db(path)
+    rng = np.random.default_rng(5)
+    for ticker, exchange, code in LISTINGS:
+        days = sessions(code)
+        insert_prices(db, ticker, exchange, days, 100 * np.exp(np.cumsum(rng.normal(0.0005, 0.015, len(days)))))
+    insert_articles(db, synthetic_articles())
+    db.close()

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from synthetic_store import LISTINGS, insert_articles, insert_prices, sessions, synthetic_articles
+from synthetic_store import build_report_store, insert_articles, insert_prices, sessions, synthetic_articles
 
 from narrative.api import market
 from narrative.cli import cli
@@ -24,15 +24,7 @@ def built(tmp_path_factory):
     """One report on the shared synthetic store (BABA and 9988.HK; QQQ plain, ^HSI stored)."""
     tmp = tmp_path_factory.mktemp("report")
     path = tmp / "r.db"
-    db = open_db(path)
-    import numpy as np
-
-    rng = np.random.default_rng(5)
-    for ticker, exchange, code in LISTINGS:
-        days = sessions(code)
-        insert_prices(db, ticker, exchange, days, 100 * np.exp(np.cumsum(rng.normal(0.0005, 0.015, len(days)))))
-    insert_articles(db, synthetic_articles())
-    db.close()
+    build_report_store(path)
     html_path = market.report(
         "china-ai", ["BABA", "9988.HK"], "QQQ", "2024-01-01", "2024-12-31", tmp / "out", db_path=str(path), n_perm=199
     )

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from synthetic_store import LISTINGS, insert_articles, insert_prices, sessions, synthetic_articles
+from synthetic_store import build_report_store
 
 from narrative import api
 from narrative.api import market
 from narrative.cli import cli
-from narrative.store import open_db
 from narrative.store.postgres_copy import copy_store
 
 LEADLAG_ARGS = ["--tickers", "BABA", "--benchmark", "QQQ", "--from", "2024-01-01", "--to", "2024-12-31"]
@@ -27,13 +25,7 @@ LEADLAG_ARGS = ["--tickers", "BABA", "--benchmark", "QQQ", "--from", "2024-01-01
 def stores(tmp_path_factory, postgres_cluster):
     """(SQLite path, PostgreSQL URL) of the same synthetic store."""
     path = tmp_path_factory.mktemp("pg-report") / "r.db"
-    db = open_db(path)
-    rng = np.random.default_rng(5)
-    for ticker, exchange, code in LISTINGS:
-        days = sessions(code)
-        insert_prices(db, ticker, exchange, days, 100 * np.exp(np.cumsum(rng.normal(0.0005, 0.015, len(days)))))
-    insert_articles(db, synthetic_articles())
-    db.close()
+    build_report_store(path)
     url = postgres_cluster.migrated()
     counts = copy_store(path, url)
     assert counts["articles"] == 120 and counts["sentence_scores"] == 240 and counts["prices"] > 1000

@@ -263,14 +263,21 @@ def published_window(
     column: str = "published",
     until_inclusive: bool = False,
 ) -> str:
-    """SQL conditions on ``<alias>.<column>`` (default ``published``) for an ISO window (``until`` exclusive, or
-    inclusive for whole-day bounds with ``until_inclusive``); the bounds are appended to ``params``."""
+    """SQL conditions on ``<alias>.<column>`` (default ``published``; ``alias`` "" for the bare column) for an ISO
+    window (``until`` exclusive, or inclusive for whole-day bounds with ``until_inclusive``); the bounds are appended
+    to ``params``.
+
+    >>> params = []
+    >>> published_window("", "2024-01-01", "2024-02-01", params, column="day"), params
+    (' AND day >= ? AND day < ?', ['2024-01-01', '2024-02-01'])
+    """
+    target = f"{alias}.{column}" if alias else column
     sql = ""
     if since:
-        sql += f" AND {alias}.{column} >= ?"
+        sql += f" AND {target} >= ?"
         params.append(since)
     if until:
-        sql += f" AND {alias}.{column} {'<=' if until_inclusive else '<'} ?"
+        sql += f" AND {target} {'<=' if until_inclusive else '<'} ?"
         params.append(until)
     return sql
 

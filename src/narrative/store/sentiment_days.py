@@ -26,7 +26,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from .aggregates import AGGREGATOR_VERSION, clear_dirty, dirty_days
-from .db import rows
+from .db import published_window, rows
 
 KIND = "sentiment"
 DAYS_PER_TRANSACTION = 31
@@ -196,13 +196,7 @@ def _sums(group: list[tuple]) -> tuple:
 def day_rows(db: Database, linked: int, entity_key: str, *, first: str | None, end: str | None) -> list[dict[str, Any]]:
     """The stored days of one entity from ``first`` to ``end`` (exclusive), oldest first."""
     params: list[Any] = [linked, entity_key]
-    window = ""
-    if first is not None:
-        window += " AND day >= ?"
-        params.append(first)
-    if end is not None:
-        window += " AND day < ?"
-        params.append(end)
+    window = published_window("", first, end, params, column="day")
     return rows(
         db,
         f"SELECT day, {', '.join(_COLUMNS)} FROM entity_sentiment_days WHERE linked = ? AND entity_key = ?{window} "
@@ -214,12 +208,6 @@ def day_rows(db: Database, linked: int, entity_key: str, *, first: str | None, e
 def is_dirty(db: Database, first: str | None, end: str | None) -> bool:
     """Whether a day from ``first`` to ``end`` (exclusive) awaits its refresh."""
     params: list[Any] = [KIND]
-    window = ""
-    if first is not None:
-        window += " AND day >= ?"
-        params.append(first)
-    if end is not None:
-        window += " AND day < ?"
-        params.append(end)
+    window = published_window("", first, end, params, column="day")
     found = db.execute(f"SELECT 1 FROM aggregate_dirty WHERE kind = ? AND narrative = ''{window} LIMIT 1", params)
     return found.fetchone() is not None

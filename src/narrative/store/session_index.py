@@ -30,7 +30,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from .aggregates import AGGREGATOR_VERSION, NARRATIVE_DAY_COLUMNS
-from .db import rows
+from .db import published_window, rows
 
 # The exchanges a new store keeps sessions for; another is one row more in session_exchanges (then `enrich`).
 DEFAULT_EXCHANGES = ("XNYS", "XHKG")
@@ -208,13 +208,7 @@ def session_rows(
     """Stored sessions with attention of ``narrative`` on ``exchange`` for ``precision`` (``all`` or ``exact``),
     ``first`` to ``last`` inclusive, oldest first."""
     params: list[Any] = [narrative, exchange, precision]
-    window = ""
-    if first is not None:
-        window += " AND session >= ?"
-        params.append(first)
-    if last is not None:
-        window += " AND session <= ?"
-        params.append(last)
+    window = published_window("", first, last, params, column="session", until_inclusive=True)
     return rows(
         db,
         f"SELECT * FROM narrative_sessions WHERE narrative = ? AND exchange = ? AND precision = ?{window} "
