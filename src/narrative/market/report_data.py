@@ -15,20 +15,11 @@ import pandas as pd
 from . import evidence
 from .analysis import MarketData, benchmark_warnings, event_table, headline, leadlag_tests, session_panel, shift_cars
 from .calendar import IMPRECISE
-from .index import POSITIVE, PRECISIONS, RELEVANT
+from .index import COLUMNS, POSITIVE, PRECISIONS, RELEVANT
 from .returns import cumulative
 from .shifts import detect_shifts
 
-INDEX_COLUMNS = [
-    "attention",
-    "stories",
-    "mentions",
-    "stance",
-    "stance_stories",
-    "share_positive",
-    "net",
-    *(f"n_{p}" for p in PRECISIONS),
-]
+INDEX_COLUMNS = [c for c in COLUMNS if c != "first_published"]  # the index's numeric columns
 EVIDENCE_SESSIONS = 5  # a shift's evidence: articles credited to the 5 sessions before it up to 5 after
 
 
