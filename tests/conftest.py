@@ -388,3 +388,13 @@ def backend_db(request, tmp_path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "narrative.db")
     return request.getfixturevalue("postgres_cluster").migrated()
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """A local Ray instance of two CPUs for one test module (the Ray engine's tests, SQLite and PostgreSQL)."""
+    import ray  # only the Ray tests pay for it
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield
+    ray.shutdown()

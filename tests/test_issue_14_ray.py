@@ -37,13 +37,6 @@ ARTICLES = [
 
 
 @pytest.fixture(scope="module")
-def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    yield
-    ray.shutdown()
-
-
-@pytest.fixture(scope="module")
 def raw_store(tmp_path_factory) -> Path:
     """The articles stored, not yet enriched."""
     folder = tmp_path_factory.mktemp("ray_store")

@@ -18,16 +18,12 @@ from narrative.cli import cli
 from narrative.errors import ConfigError, InputError
 from narrative.market.index import COLUMNS
 from narrative.store import open_db
-from tests.store.test_aggregates import NARRATIVE, _fill
+from tests.store.test_aggregates import NARRATIVE, filled_store
 
 
 @pytest.fixture
 def store(tmp_path):
-    path = str(tmp_path / "scale.db")
-    db = open_db(path)
-    _fill(db)
-    db.close()
-    return path
+    return filled_store(tmp_path / "scale.db")
 
 
 def _index_outputs(path):

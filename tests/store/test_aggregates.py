@@ -176,13 +176,17 @@ def _fill(db, entity_relevance=True):
     db.conn.commit()
 
 
-@pytest.fixture
-def store(tmp_path):
-    path = str(tmp_path / "agg.db")
-    db = open_db(path)
+def filled_store(path) -> str:
+    """A store file at ``path`` holding the aggregate tests' articles (``_fill``); its path as a string."""
+    db = open_db(str(path))
     _fill(db)
     db.close()
-    return path
+    return str(path)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return filled_store(tmp_path / "agg.db")
 
 
 def _direct_index(path, precision=None, since=None, until=None):

@@ -15,7 +15,7 @@ from narrative.store import open_db
 from narrative.store.aggregates import top_entities, top_entities_direct
 from narrative.store.schema import migrations
 from narrative.store.session_index import calendar_span, is_built
-from tests.store.test_aggregates import ARTICLES, NARRATIVE, _fill, _write
+from tests.store.test_aggregates import ARTICLES, NARRATIVE, _fill, _write, filled_store
 
 WINDOWS = (
     [],
@@ -29,11 +29,7 @@ WINDOWS = (
 
 @pytest.fixture
 def store(tmp_path):
-    path = str(tmp_path / "sessions.db")
-    db = open_db(path)
-    _fill(db)
-    db.close()
-    return path
+    return filled_store(tmp_path / "sessions.db")
 
 
 def _refresh(path):

@@ -11,7 +11,6 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-import ray
 from click.testing import CliRunner
 from conftest import imported_store
 from sample_articles import ARTICLES
@@ -32,13 +31,6 @@ SCORED = {
     "entity_sentiment": ["article_id", "sentence_idx", "entity_id", "model_version"],
     "article_scores": ["article_id", "narrative", "relevance", "model_version"],
 }
-
-
-@pytest.fixture(scope="module")
-def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    yield
-    ray.shutdown()
 
 
 @pytest.fixture(scope="module")
