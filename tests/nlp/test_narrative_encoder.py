@@ -47,3 +47,23 @@ def test_missing_onnx_graph_names_the_script(tmp_path, monkeypatch):
     monkeypatch.setenv("NARRATIVE_MODELS", str(models))
     with pytest.raises(ConfigError, match=r"export_encoder_onnx\.py"):
         encoder._Encoder(encoder.onnx_path())
+
+
+def torch_vectors(model, texts: list[str]) -> np.ndarray:
+    import torch
+
+    out = np.empty((len(texts), encoder.DIMENSIONS), dtype=np.float32)
+    with torch.no_grad():
+        for rows, inputs in encoder.graph_inputs(texts):
+            out[rows] = model(**{k: torch.from_numpy(v) for k, v in inputs.items()}).numpy()
+    return out
+
+
+def test_issue_9_torch_port_gives_the_shipped_graphs_vectors():
+    """The torch forward pass that scripts/train_stance_encoder.py fine-tunes starts from the shipped
+    vectors (English and Chinese, micro-batches included)."""
+    from narrative.nlp.encoder_torch import TorchEncoder, wheel_weights
+
+    texts = [*TEXTS, " ".join(["export controls"] * 200), "美国扩大对华芯片出口管制，英伟达H20芯片对华销售受阻。"]
+    ported = torch_vectors(TorchEncoder(wheel_weights()).eval(), texts)
+    assert (ported * encoder.encode(texts)).sum(axis=1).min() > 0.9999
