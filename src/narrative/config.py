@@ -218,6 +218,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Folder of prepared narratives (fitted stance heads), reused while the narrative file, models and "
         "libraries are unchanged (default: <NARRATIVE_HOME>/cache/narratives; off: none)",
     ),
+    # Issue 12 (use both cores: extraction and scoring on worker processes, api/parallel.py)
+    Setting(
+        "workers",
+        0,
+        "Processes that extract and score articles during ingest, import and enrich (0: one per usable core, "
+        "at most 4, and one for small batches; 1: all in the command's own process)",
+        ge=0,
+        le=64,
+    ),
 )
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
@@ -250,6 +259,7 @@ class Settings:
     device: str = _DEFAULTS["device"]
     sentiment_sentences: str = _DEFAULTS["sentiment_sentences"]
     narrative_cache: str = _DEFAULTS["narrative_cache"]
+    workers: int = _DEFAULTS["workers"]
 
     def __post_init__(self) -> None:
         # Settings built directly (not through load) are held to the same ranges; load has already checked.

@@ -320,6 +320,11 @@ class Errors(metaclass=_Catalogue):
         "{url}: a PostgreSQL store, where only an SQLite file can be used: `narrative serve` browses SQLite with "
         "Datasette; for PostgreSQL use psql, pgAdmin, any PostgreSQL client, or `narrative export --format parquet`."
     )
+    # Worker processes (issue 12: extraction and scoring on both cores, api/parallel.py)
+    E163 = (
+        "a worker process extracting or scoring articles stopped ({problem}); everything committed is kept. Run the "
+        "command again to finish, or pass --workers 1 to do the work in one process."
+    )
 
 
 class Problems(metaclass=_Catalogue):

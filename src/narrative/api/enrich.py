@@ -59,13 +59,16 @@ def enrich(
     engine: str = "inprocess",
     address: str | None = None,
     num_workers: int | None = None,
+    workers: int | None = None,
 ) -> EnrichSummary:
     """Extract entities, people, figures and narrative phrases from every article that the
     current extractor version has not processed (a catalog change makes them all pending),
     then score sentiment and relevance/stance toward ``narrative`` (default: the ``narrative``
     setting) where the model or the narrative's file changed (``rescore`` forces it). Each
     article's old rows are replaced atomically. ``engine="ray"`` computes on a Ray actor pool
-    (``api.ray_engine``; ``address``, ``num_workers``), with the same rows.
+    (``api.ray_engine``; ``address``, ``num_workers``), with the same rows. The in-process engine extracts and
+    scores on ``workers`` processes (default: the ``workers`` setting, 0 = one per core for large batches; see
+    :mod:`.parallel`), again with the same rows.
 
     >>> enrich(db_path="narrative.db", narrative="my-theme", rescore=True)  # doctest: +SKIP
     """
@@ -97,6 +100,7 @@ def enrich(
             score=score,
             rescore=rescore,
             narrative=narrative,
+            workers=workers,
         )
 
 
@@ -132,8 +136,10 @@ def enrich_db(
     score: bool = True,
     rescore: bool = False,
     narrative: str | None = None,
+    workers: int | None = None,
 ) -> EnrichSummary:
-    """:func:`enrich` on an open database whose writer lock the caller holds."""
+    """:func:`enrich` on an open database whose writer lock the caller holds. ``workers``: processes that extract and
+    score (default: the ``workers`` setting; 1: this process alone; see :mod:`.parallel`)."""
     from ..nlp.entity_relevance import entity_relevance, relevance_version
     from ..nlp.pipeline import Extractor  # spaCy loads only when there is work
 
@@ -150,7 +156,38 @@ def enrich_db(
     progress({"event": "start", "total": len(pending)})
     with db.atomic():
         sync_entities(db, extractor.catalog)
-    for offset in range(0, len(pending), BATCH):
+    settings = settings or Settings.load()
+    from .parallel import resolve_workers
+
+    pool_size = resolve_workers(
+        settings.workers if workers is None else workers,
+        articles=len(pending),
+        chars=sum(len(title) + len(text or "") for _, title, text, _ in pending),
+    )
+    pool_scoring = None
+    if pool_size > 1:  # issue 12: extraction and scoring on worker processes, the same rows
+        from .entity_sentiment import MentionSentimentSummary
+        from .parallel import enrich_in_pool
+
+        summary.entity_sentiment = MentionSentimentSummary()
+        actor_args = {
+            "catalog_path": catalog_path,
+            "narratives_dir": narratives_dir,
+            "narrative": resolve_narrative_id(narrative, configured=settings.narrative),
+            "model_path": settings.sentiment_model or None,
+            "score": score and not rescore,
+        }
+        pool_scoring = enrich_in_pool(
+            db,
+            pending,
+            summary,
+            workers=pool_size,
+            version=extractor.version,
+            stamp=relevance_stamp,
+            actor_args=actor_args,
+            progress=progress,
+        )
+    for offset in range(0, len(pending) if pool_size == 1 else 0, BATCH):
         batch = pending[offset : offset + BATCH]
         results = extractor.extract_many((title, text, language) for _, title, text, language in batch)
         now = utc_now_iso()
@@ -168,22 +205,47 @@ def enrich_db(
     assign_stories(db, article_ids=article_ids)  # issue 9: copies and translations of a story share its id
     from .entity_sentiment import score_mention_sentiment
 
-    # issue 10 item 4: sentiment toward every entity in every sentence (new mentions; those a new model made stale)
-    summary.entity_sentiment = score_mention_sentiment(db, article_ids=[row[0] for row in pending])
+    # issue 10 item 4: sentiment toward every entity in every sentence (new mentions; those a new model made stale);
+    # after a pool, what it left (mentions an older scorer version scored)
+    left = score_mention_sentiment(db, article_ids=[row[0] for row in pending])
+    summary.entity_sentiment = _added(summary.entity_sentiment, left)
     summary.seconds = time.monotonic() - started
     if score:
+        from ..store.scores import pending_for_scoring
         from .score import score_db
 
-        settings = settings or Settings.load()
-        summary.scoring = score_db(
-            db,
-            narrative_id=resolve_narrative_id(narrative, configured=settings.narrative),
-            article_ids=article_ids,
-            force=rescore,
-            model_path=settings.sentiment_model or None,
-            catalog_path=catalog_path,
-        )
+        narrative_id = resolve_narrative_id(narrative, configured=settings.narrative)
+        if pool_scoring is not None and not pending_for_scoring(
+            db, narrative_id, pool_scoring.version, article_ids=article_ids, limit=1
+        ):
+            summary.scoring = pool_scoring  # the pool scored everything: no scoring models loaded here too
+        else:
+            summary.scoring = score_db(
+                db,
+                narrative_id=narrative_id,
+                article_ids=article_ids,
+                force=rescore,
+                model_path=settings.sentiment_model or None,
+                catalog_path=catalog_path,
+            )
+            if pool_scoring is not None:
+                summary.scoring.articles += pool_scoring.articles
+                summary.scoring.sentences += pool_scoring.sentences
+                summary.scoring.relevant += pool_scoring.relevant
+                summary.scoring.seconds += pool_scoring.seconds
     from .aggregates import refresh_aggregates
 
     refresh_aggregates(db)  # issue 12: the per-day aggregates the query commands read
     return summary
+
+
+def _added(pool: Any, left: Any) -> Any:
+    """The mention-sentiment summary of a run: the pool's (None without a pool) plus what the tail scored."""
+    if pool is None:
+        return left
+    pool.version = left.version
+    pool.mentions += left.mentions
+    pool.model_scored += left.model_scored
+    pool.model_runs += left.model_runs
+    pool.seconds += left.seconds
+    return pool

@@ -54,13 +54,20 @@ def import_archive(
     language: str | None = None,
     enrich: bool = True,
     timezone: str | None = None,
+    workers: int | None = None,
 ) -> ImportSummary:
     """Backfill a CSV/JSONL archive through the same normalisation and dedup as feeds.
 
     Bad rows are skipped and returned in ``problems`` with their line numbers. ``timezone`` (an IANA name) is
     the source's zone: a date-only row means that date there, a time without an offset that time there.
+    ``workers``: processes that extract and score the new articles (default: the ``workers`` setting; see
+    :mod:`.parallel`).
+
+    >>> import_archive("archive.csv", db_path="narrative.db", workers=2).line()  # doctest: +SKIP
     """
     settings = settings or Settings.load(db=db_path)
+    if workers is not None:
+        settings = dataclasses.replace(settings, workers=workers)
     zone = None
     if timezone:
         try:

@@ -6,6 +6,7 @@ import click
 
 from .. import api
 from . import cli
+from .ingest import workers_option
 from .options import DB, LIMIT
 from .score import device_option
 
@@ -35,6 +36,7 @@ from .score import device_option
     help="Ray cluster to join (auto, HOST:6379, ray://HOST:10001); default: a local instance.",
 )
 @click.option("--num-workers", type=int, help="Ray actors (default: one per CPU of the Ray instance).")
+@workers_option
 def enrich_cli(db_path, limit, rescore, no_score, narrative_id, engine, address, num_workers) -> None:
     """Extract entities, people, figures and narrative phrases from articles not yet
     processed by the current extractor and catalog (a catalog change re-processes all),

@@ -15,6 +15,35 @@ from .output import ProgressBar, plain, render
 from .score import device_option
 
 
+def _use_workers(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    """``--workers N`` is ``NARRATIVE_WORKERS=N`` for this command (read where the work is split, api/parallel.py)."""
+    if value is None:
+        return None
+    import os
+
+    previous = os.environ.get("NARRATIVE_WORKERS")
+    os.environ["NARRATIVE_WORKERS"] = str(value)
+
+    def restore() -> None:
+        if previous is None:
+            os.environ.pop("NARRATIVE_WORKERS", None)
+        else:
+            os.environ["NARRATIVE_WORKERS"] = previous
+
+    ctx.call_on_close(restore)
+    return value
+
+
+workers_option = click.option(
+    "--workers",
+    type=click.IntRange(0, 64),
+    callback=_use_workers,
+    expose_value=False,
+    help="Processes that extract and score (default 0: one per core, one for small batches; 1: this process only; "
+    "NARRATIVE_WORKERS).",
+)
+
+
 @cli.command(name="ingest")
 @click.option(
     "--feeds",
@@ -29,6 +58,7 @@ from .score import device_option
 @click.option("--silent", is_flag=True, help="No progress bar.")
 @click.option("--no-enrich", is_flag=True, help="Store articles only; run `narrative enrich` later.")
 @device_option
+@workers_option
 def ingest_cli(feeds_path, db_path, only, concurrency, lock_timeout, silent, no_enrich) -> None:
     """Fetch every feed and store new articles once each.
 
@@ -73,6 +103,7 @@ def ingest_cli(feeds_path, db_path, only, concurrency, lock_timeout, silent, no_
 @click.option("--show", type=int, default=20, show_default=True, help="Bad rows to list on stderr.")
 @click.option("--no-enrich", is_flag=True, help="Store articles only; run `narrative enrich` later.")
 @device_option
+@workers_option
 def import_cli(path, db_path, source, encoding, mappings, as_of, language, zone, show, no_enrich) -> None:
     """Backfill a CSV or JSONL archive (url, title, published, text or summary, source).
 

@@ -1,0 +1,196 @@
+"""Issue 12: extraction and scoring on worker processes (api/parallel.py) store exactly the rows of one process; a
+worker's failure is one line; a run killed after some commits is finished by the next one.
+
+Real models throughout (spaCy, the sentiment, entity-sentiment and narrative scorer models); hand-written articles.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import copy_store, query
+
+from narrative import api
+from narrative.api import parallel
+from narrative.cli import cli
+from narrative.config import Settings
+from narrative.errors import ConfigError
+from narrative.store.fingerprint import enrichment_rows
+
+# Headlines and bodies with entities, figures, people, a narrative's vocabulary, a Chinese article and a wire copy
+# (the same story twice: story grouping, reused sentence scores).
+ARTICLES = [
+    ("Alibaba extends rally as AI spending plan grows", "Alibaba rose 8% on Friday after it raised its AI budget."),
+    ("Baidu slips as chip export controls tighten", "Baidu fell 6% this week after new export controls on H20 chips."),
+    ("阿里巴巴股价大涨", "阿里巴巴集团股价年初至今上涨95%，过去一个月上涨36%。"),
+    ("Tencent lifts capex", "Tencent said capital spending rose 30% as it builds data centres for AI models."),
+    ("Nvidia warns on China sales", "Nvidia said revenue from China could fall by $5 billion because of licences."),
+    ("JD.com beats estimates", "JD.com reported quarterly revenue of 300 billion yuan, up 11% from a year earlier."),
+    ("SMIC expands capacity", "SMIC plans to add 50,000 wafers a month of capacity, its chief executive said."),
+    ("Meituan shares drop", "Meituan fell 4% in Hong Kong as competition in food delivery intensified."),
+    ("Huawei unveils new AI chip", "Huawei said its Ascend chips will ship next quarter, CEO Eric Xu told reporters."),
+    ("Apple cuts iPhone prices in China", "Apple cut prices by up to 500 yuan as sales in China slowed in May."),
+    ("Alibaba extends rally as AI spending plan grows", "Alibaba rose 8% on Friday after it raised its AI budget."),
+    ("Xiaomi raises EV delivery target", "Xiaomi now expects to deliver 350,000 cars this year, Lei Jun said."),
+]
+score = importlib.import_module("narrative.api.score")  # the module (narrative.api.score is also a function)
+GROUP = 4  # score.BATCH in these tests: three scoring groups, each split into extraction chunks
+
+
+@pytest.fixture(scope="module")
+def raw_store(tmp_path_factory) -> Path:
+    """The articles stored, not yet enriched."""
+    folder = tmp_path_factory.mktemp("parallel_store")
+    archive = folder / "news.jsonl"
+    rows = [
+        {"url": f"https://p.example.test/{n}", "title": t, "text": x, "published": f"2025-10-{1 + n:02d}T08:00:00Z"}
+        for n, (t, x) in enumerate(ARTICLES)
+    ]
+    archive.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    db = folder / "narrative.db"
+    assert api.import_archive(str(archive), db_path=str(db), source="test", enrich=False).new == len(ARTICLES)
+    return db
+
+
+@pytest.fixture
+def small_groups(monkeypatch):
+    monkeypatch.setattr(score, "BATCH", GROUP)
+
+
+@pytest.fixture(scope="module")
+def one_process_store(raw_store, tmp_path_factory) -> str:
+    db = copy_store(raw_store, tmp_path_factory.mktemp("one_process"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(score, "BATCH", GROUP)
+        summary = api.enrich(db_path=db, workers=1)
+    assert summary.articles == len(ARTICLES) and summary.scoring.articles == len(ARTICLES)
+    return db
+
+
+def content(db: str) -> dict[str, list[tuple]]:
+    """Every row enrichment writes (ids included), less the times it was written."""
+    with closing(sqlite3.connect(db, timeout=30)) as conn:
+        return enrichment_rows(conn)
+
+
+def test_issue_12_two_workers_store_the_rows_of_one_process(raw_store, one_process_store, small_groups, tmp_path):
+    db = copy_store(raw_store, tmp_path)
+    events = []
+    summary = api.enrich(db_path=db, workers=2, progress=events.append)
+    assert summary.articles == len(ARTICLES) and summary.scoring.articles == len(ARTICLES)
+    commits = [e["done"] for e in events if e["event"] == "batch"]
+    assert commits == sorted(commits) and commits[-1] == len(ARTICLES) and len(commits) > len(ARTICLES) // GROUP
+    reference, parallel_rows = content(one_process_store), content(db)
+    assert reference["mentions"] and reference["figures"] and reference["sentence_scores"]
+    assert reference["mention_sentiment"] and reference["article_entities"]
+    for table in reference:
+        assert parallel_rows[table] == reference[table], table
+    assert query(db, "SELECT count(*) FROM article_scores")[0][0] == len(ARTICLES)
+
+
+def test_issue_12_workers_option_on_import_equals_one_process(one_process_store, small_groups, tmp_path):
+    archive = tmp_path / "news.jsonl"
+    rows = [
+        {"url": f"https://p.example.test/{n}", "title": t, "text": x, "published": f"2025-10-{1 + n:02d}T08:00:00Z"}
+        for n, (t, x) in enumerate(ARTICLES)
+    ]
+    archive.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    db = str(tmp_path / "imported.db")
+    result = CliRunner().invoke(cli, ["import", str(archive), "--db", db, "--source", "test", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert f"enriched {len(ARTICLES)} articles" in result.output and f"scored {len(ARTICLES)} articles" in result.output
+    assert "NARRATIVE_WORKERS" not in os.environ  # the option is for that command only
+    reference, imported = content(one_process_store), content(db)
+    for table in reference:
+        assert imported[table] == reference[table], table
+
+
+def test_issue_12_workers_resolved_from_setting_and_input_size():
+    assert Settings.load({"NARRATIVE_WORKERS": "3"}).workers == 3
+    with pytest.raises(ConfigError, match="NARRATIVE_WORKERS"):
+        Settings.load({"NARRATIVE_WORKERS": "-1"})
+    small, large = parallel.PARALLEL_MIN_CHARS - 1, parallel.PARALLEL_MIN_CHARS
+    assert parallel.resolve_workers(0, articles=5, chars=small) == 1  # a handful: no pool start-up
+    assert parallel.resolve_workers(0, articles=500, chars=large) == min(parallel.usable_cores(), 4)
+    assert parallel.resolve_workers(1, articles=500, chars=large) == 1
+    assert parallel.resolve_workers(8, articles=3, chars=small) == 3  # never more workers than articles
+    assert parallel.resolve_workers(2, articles=1, chars=large) == 1
+
+
+def test_issue_12_bad_workers_value_exits_2(raw_store, tmp_path):
+    db = copy_store(raw_store, tmp_path)
+    result = CliRunner().invoke(cli, ["enrich", "--workers", "-2", "--db", db])
+    assert result.exit_code == 2 and "--workers" in result.output, result.output
+    assert query(db, "SELECT count(*) FROM enrichments")[0][0] == 0
+
+
+def test_issue_12_worker_that_cannot_load_a_model_is_one_line(raw_store, tmp_path, monkeypatch):
+    """The sentiment model loads in the workers only: its error reaches the user as in one process."""
+    missing = tmp_path / "no_such_model"
+    missing.mkdir()
+    monkeypatch.setenv("NARRATIVE_SENTIMENT_MODEL", str(missing))
+    outputs = {}
+    for workers in ("1", "2"):
+        (tmp_path / workers).mkdir()
+        db = copy_store(raw_store, tmp_path / workers)
+        result = CliRunner().invoke(cli, ["enrich", "--workers", workers, "--db", db])
+        lines = result.output.strip().splitlines()
+        assert result.exit_code == 2 and len(lines) == 1 and lines[0].startswith("Error: "), result.output
+        outputs[workers] = lines[0]
+    assert outputs["1"] == outputs["2"]
+
+
+def _die(*args):
+    os._exit(9)  # a worker killed mid-task (out of memory, kill -9)
+
+
+def test_issue_12_worker_killed_is_one_line_and_keeps_commits(raw_store, tmp_path, monkeypatch):
+    db = copy_store(raw_store, tmp_path)
+    monkeypatch.setattr(parallel, "extract_chunk", _die)  # the forked workers run this instead
+    result = CliRunner().invoke(cli, ["enrich", "--workers", "2", "--db", db])
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 1 and len(lines) == 1, result.output
+    assert lines[0].startswith("Error: a worker process extracting or scoring articles stopped"), result.output
+    assert "--workers 1" in lines[0]
+
+
+class KilledError(Exception):
+    """Raised by the progress callback: the command dies after a commit, as a kill between transactions would."""
+
+
+def test_issue_12_killed_run_is_finished_by_the_next_without_duplicates(
+    raw_store, one_process_store, small_groups, tmp_path
+):
+    db = copy_store(raw_store, tmp_path)
+    settings = Settings.load(db=db, workers=2)
+    commits = []
+
+    def die_after_two_commits(event):
+        if event["event"] == "batch":
+            commits.append(event["done"])
+            if len(commits) == 2:
+                raise KilledError
+
+    with pytest.raises(KilledError):
+        api.enrich(settings=settings, progress=die_after_two_commits)
+    done = query(db, "SELECT article_id FROM enrichments ORDER BY 1")
+    assert 0 < len(done) < len(ARTICLES) and len(done) == commits[-1]
+    assert done == [(n,) for n in range(1, len(done) + 1)]  # committed in article order, each chunk whole
+    # What `ingest` and `import` run after storing: the articles never enriched, and those enriched but not scored.
+    from narrative.api.enrich import enrich_pending
+    from narrative.store import writer
+
+    with writer(settings) as handle:
+        summary = enrich_pending(handle, new_ids=[], settings=settings)
+    assert summary is not None and summary.articles == len(ARTICLES) - len(done)
+    resumed, reference = content(db), content(one_process_store)
+    for table in reference:
+        assert resumed[table] == reference[table], table
+    assert api.enrich(settings=settings).articles == 0  # nothing left
