@@ -325,6 +325,11 @@ class Errors(metaclass=_Catalogue):
         "a worker process extracting or scoring articles stopped ({problem}); everything committed is kept. Run the "
         "command again to finish, or pass --workers 1 to do the work in one process."
     )
+    # The stance encoder (issue 9: stance reads a fine-tuned copy of the sentence encoder)
+    E164 = (
+        "{path}: the stance encoder named in heads.json is missing; train it with "
+        "'python scripts/train_stance_encoder.py' or set NARRATIVE_MODELS to a models/ folder that has it"
+    )
 
 
 class Problems(metaclass=_Catalogue):
