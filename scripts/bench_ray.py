@@ -37,6 +37,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -45,6 +46,7 @@ import sys
 import tempfile
 import time
 from contextlib import closing
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -184,14 +186,40 @@ def cmdline(pid: int) -> str:
         return ""
 
 
+def process_kind(command: str) -> str:
+    """A Ray process's role from its command line: ``ray::MapWorker(...)`` -> ``MapWorker``, ``.../gcs_server ...``
+    -> ``gcs_server``, a Python daemon (``dashboard/agent.py``, ``log_monitor.py``) -> its script's name."""
+    if not command:
+        return ""
+    if command.startswith("ray::"):
+        return re.split(r"[(\s]", command[5:], maxsplit=1)[0] or "ray worker"
+    words = command.split()
+    if not Path(words[0]).name.startswith("python"):
+        return Path(words[0]).name  # gcs_server, raylet
+    script = next((w for w in words[1:] if w.endswith(".py")), words[0])
+    return Path(script).name.removesuffix(".py")
+
+
+def breakdown(watched: Watched) -> str:
+    """CPU seconds per kind of process of a run, largest first."""
+    kinds: dict[str, float] = {}
+    for pid, cpu in watched.cpu.items():
+        kind = watched.kinds.get(pid, "?")
+        kinds[kind] = kinds.get(kind, 0.0) + cpu
+    return ", ".join(f"{kind} {cpu:.1f}" for kind, cpu in sorted(kinds.items(), key=lambda kv: -kv[1]) if cpu >= 0.1)
+
+
 class Watched:
     """A child process whose whole tree's CPU time is sampled until it ends; ``kill_when`` may SIGKILL a process
     of the tree once a condition holds."""
 
-    def __init__(self, argv: list[str], env: dict[str, str] | None = None) -> None:
+    def __init__(self, argv: list[str], env: dict[str, str] | None = None, db: str = "") -> None:
         self.started = time.monotonic()
+        self.db = db  # a store whose commits are watched: the CPU at the first and at the last one (steady())
+        self.commits: list[tuple[int, dict[int, float]]] = []  # (articles committed, CPU per pid) at the first, last
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         self.cpu: dict[int, float] = {}
+        self.kinds: dict[int, str] = {}  # pid -> what it is (process_kind), as last seen
         self.killed = ""
         self.stderr = ""
         self.leftovers = 0  # Ray processes still alive 15 s after the driver ended, SIGKILLed by run()
@@ -201,7 +229,14 @@ class Watched:
         default :data:`RUN_TIMEOUT`)."""
         timeout = timeout or RUN_TIMEOUT
         while self.proc.poll() is None:
-            self.cpu.update(descendants(self.proc.pid))
+            tree = descendants(self.proc.pid)
+            self.cpu.update(tree)
+            for pid in tree:
+                self.kinds[pid] = (
+                    "driver" if pid == self.proc.pid else process_kind(cmdline(pid)) or self.kinds.get(pid, "?")
+                )
+            if self.db:
+                self.watch_commits()
             if kill_when is not None and not self.killed:
                 self.killed = kill_when(self)
             if time.monotonic() - self.started > timeout:
@@ -212,6 +247,25 @@ class Watched:
         self.reap_leftovers()
         self.stderr = err.strip()[-600:]
         return wall, sum(self.cpu.values()), out.strip()
+
+    def watch_commits(self) -> None:
+        done = committed(self.db)
+        if done and (not self.commits or done != self.commits[-1][0]):
+            mark = (done, dict(self.cpu))
+            self.commits = [self.commits[0], mark] if self.commits else [mark]
+
+    def steady(self) -> tuple[int, float, dict[str, float]] | None:
+        """Between the first and the last commit of the run: (articles committed, CPU s of the whole tree, CPU s per
+        kind of process), start-up (Ray, model loads) and the tail after the last commit left out; None with fewer
+        than two commits."""
+        if len(self.commits) < 2:
+            return None
+        (first, before), (last, after) = self.commits
+        kinds: dict[str, float] = {}
+        for pid, cpu in after.items():
+            kind = self.kinds.get(pid, "?")
+            kinds[kind] = kinds.get(kind, 0.0) + cpu - before.get(pid, 0.0)
+        return last - first, sum(kinds.values()), kinds
 
     def reap_leftovers(self) -> None:
         """Ray processes of this run still alive 15 s after the driver ended (a killed driver): SIGKILL them."""
@@ -235,72 +289,122 @@ def engines() -> list[str]:
     return [engine for engine in [*ENGINES, *before] if engine not in SKIP]
 
 
-def timed(raw: Path, folder: Path, engine: str, name: str = "") -> tuple[float, float, int, str]:
+@dataclass
+class Run:
+    """One engine's run: wall and CPU seconds of its whole process tree, articles enriched, its store, CPU seconds per
+    kind of process, and the CPU between its first and last commit (``Watched.steady``)."""
+
+    wall: float
+    cpu: float
+    done: int
+    db: str
+    kinds: str
+    steady: tuple[int, float, dict[str, float]] | None
+
+
+def timed(raw: Path, folder: Path, engine: str, name: str = "") -> Run:
     db = fresh(raw, folder, name or engine)
     env = {**os.environ, "PYTHONPATH": BEFORE} if engine.endswith(" before") else None  # Ray workers inherit it
-    watched = Watched([NARRATIVE, "enrich", "--db", db, *ENGINES[engine.removesuffix(" before")]], env)
+    watched = Watched([NARRATIVE, "enrich", "--db", db, *ENGINES[engine.removesuffix(" before")]], env, db=db)
     wall, cpu, output = watched.run()
     with closing(sqlite3.connect(db)) as conn:
         done = conn.execute("SELECT count(*) FROM enrichments").fetchone()[0]
     if not output.startswith("enriched"):
         raise SystemExit(f"{engine} failed: {output} {watched.stderr}")
-    return wall, cpu, done, db
+    return Run(wall, cpu, done, db, breakdown(watched), watched.steady())
+
+
+def workers_of(engine: str) -> int:
+    return int(engine.split()[1]) if engine != "inprocess" else 1
+
+
+def mean(values: list[float]) -> float:
+    return sum(values) / len(values)
 
 
 def timing(folder: Path, articles: int, rounds: int, small: int, reverse: bool = False) -> None:
+    """Each engine on ``articles`` (and on ``small``, for the steady state), alternated, ``rounds`` times; rows
+    compared with the first in-process run's; then the per-worker figures (see :func:`summary`)."""
     raw = raw_store(folder, articles)
+    raw_small = raw_store(folder, small) if small else None
     print(
-        f"\n== timing: {articles} articles, {os.cpu_count()} CPUs, "
+        f"\n== timing: {articles} articles (and {small} for the fixed costs), {os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}"
     )
     print(
         f"{'engine':<13} {'round':>5} {'wall s':>7} {'art/s':>6} {'CPU s':>7} {'CPU s/art':>9} "
         f"{'per worker':>10}  rows vs first in-process run"
     )
-    runs: dict[str, list[tuple[float, float]]] = {e: [] for e in engines()}
+    runs: dict[str, list[Run]] = {e: [] for e in engines()}
+    smalls: dict[str, list[Run]] = {e: [] for e in engines()}
     reference: dict[str, tuple[int, str]] = {}
     for r in range(rounds):
         for engine in engines() if (r + reverse) % 2 == 0 else list(reversed(engines())):
-            wall, cpu, done, db = timed(raw, folder, engine)
-            rows = fingerprint(db)
+            run = timed(raw, folder, engine)
+            rows = fingerprint(run.db)
             same = "(reference)" if not reference else compare(rows, reference)
             reference = reference or rows
-            runs[engine].append((wall, cpu))
-            inproc = [done / w for w, _ in runs["inprocess"]]
-            workers = int(engine.split()[1]) if engine != "inprocess" else 1
-            rel = f"{done / wall / workers / (sum(inproc) / len(inproc)):.2f}x" if inproc else "-"
+            runs[engine].append(run)
+            inproc = mean([x.done / x.wall for x in runs["inprocess"]]) if runs.get("inprocess") else 0
+            rel = f"{run.done / run.wall / workers_of(engine) / inproc:.2f}x" if inproc else "-"
             print(
-                f"{engine:<13} {r + 1:>5} {wall:>7.1f} {done / wall:>6.2f} {cpu:>7.1f} {cpu / done:>9.3f} "
-                f"{rel:>10}  {same}  [load {os.getloadavg()[0]:.2f}]"
+                f"{engine:<13} {r + 1:>5} {run.wall:>7.1f} {run.done / run.wall:>6.2f} {run.cpu:>7.1f} "
+                f"{run.cpu / run.done:>9.3f} {rel:>10}  {same}  [load {os.getloadavg()[0]:.2f}]"
             )
-    mean = {e: (sum(w for w, _ in v) / len(v), sum(c for _, c in v) / len(v)) for e, v in runs.items()}
-    base = articles / mean["inprocess"][0]
-    print(f"\nmeans over {rounds} round(s): articles/s per worker relative to in-process ({base:.2f} articles/s):")
-    for engine, (wall, cpu) in mean.items():
-        workers = int(engine.split()[1]) if engine != "inprocess" else 1
-        rate = articles / wall
-        print(
-            f"  {engine:<13} {rate:6.2f} articles/s = {rate / workers / base:.2f}x per worker; "
-            f"CPU {cpu / articles:.3f} s/article (in-process's is {mean['inprocess'][1] / cpu:.2f}x this)"
-        )
-    if small:
-        raw_small = raw_store(folder, small)
-        print(
-            f"\nfixed cost: each engine on {small} articles; marginal rate = ({articles}-{small}) / (wall - wall_small)"
-        )
-        marginal = {}
-        for engine in ENGINES:  # the current code only
-            wall, cpu, done, _ = timed(raw_small, folder, engine, engine + " small")
-            extra = mean[engine][0] - wall
-            marginal[engine] = (articles - small) / extra if extra > 0 else float("nan")
-            print(
-                f"  {engine:<13} {small} articles: {wall:5.1f} s wall, {cpu:5.1f} s CPU; marginal "
-                f"{marginal[engine]:.2f} articles/s"
-            )
-        for engine, rate in marginal.items():
-            workers = int(engine.split()[1]) if engine != "inprocess" else 1
-            print(f"  {engine:<13} marginal per worker {rate / workers / marginal['inprocess']:.2f}x in-process")
+            print(f"{'':<13} CPU s by process: {run.kinds}")
+            if run.steady and engine != "inprocess":  # in-process commits during extraction only: not comparable
+                n, cpu, kinds = run.steady
+                parts = ", ".join(
+                    f"{k} {v / n:.4f}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]) if v > 0.05
+                )
+                print(
+                    f"{'':<13} between its first and last commit: {n} articles, {cpu / n:.4f} CPU s/article ({parts})"
+                )
+            if raw_small is not None:
+                run = timed(raw_small, folder, engine, engine + " small")
+                smalls[engine].append(run)
+                print(
+                    f"{engine + ' small':<19} {run.wall:>7.1f} {run.done / run.wall:>6.2f} {run.cpu:>7.1f}  "
+                    f"[load {os.getloadavg()[0]:.2f}] CPU s by process: {run.kinds}"
+                )
+    summary(runs, smalls, articles, small)
     print(f"load average after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (2 shared cores)")
+
+
+def summary(runs: dict[str, list[Run]], smalls: dict[str, list[Run]], articles: int, small: int) -> None:
+    """Per worker = (articles/s with N workers / N) / in-process articles/s, in wall and in CPU (in-process CPU per
+    article / this engine's), over whole runs (start-up and tail included, as a user waits for them) and in the steady
+    state (marginal: ``(run - small run) / (articles - small)``, which takes out what does not grow with the backlog:
+    interpreter and Ray start, model loads, the tail's fixed part)."""
+    if "inprocess" not in runs:
+        return
+    wall = {e: mean([r.wall for r in v]) for e, v in runs.items()}
+    cpu = {e: mean([r.cpu for r in v]) for e, v in runs.items()}
+    rounds = len(runs["inprocess"])
+    print(f"\nmeans over {rounds} round(s); per worker relative to in-process (wall: articles/s / workers; CPU):")
+    print(f"  {'engine':<13} {'whole run: art/s':>16} {'wall/worker':>11} {'CPU s/art':>9} {'CPU/worker':>10}", end="")
+    print(f"   {'steady: art/s':>13} {'wall/worker':>11} {'CPU s/art':>9} {'CPU/worker':>10}" if small else "")
+    base_cpu = cpu["inprocess"] / articles
+    marginal_wall = {e: mean([r.wall for r in v]) for e, v in smalls.items() if v}
+    marginal_cpu = {e: mean([r.cpu for r in v]) for e, v in smalls.items() if v}
+    for engine in runs:
+        workers = workers_of(engine)
+        line = (
+            f"  {engine:<13} {articles / wall[engine]:>16.2f} "
+            f"{wall['inprocess'] / wall[engine] / workers:>10.2f}x {cpu[engine] / articles:>9.4f} "
+            f"{base_cpu / (cpu[engine] / articles):>9.2f}x"
+        )
+        if engine in marginal_wall and "inprocess" in marginal_wall:
+            extra = articles - small
+            wall_s = (wall[engine] - marginal_wall[engine]) / extra  # wall seconds per marginal article
+            base_wall_s = (wall["inprocess"] - marginal_wall["inprocess"]) / extra
+            cpu_s = (cpu[engine] - marginal_cpu[engine]) / extra
+            base_cpu_s = (cpu["inprocess"] - marginal_cpu["inprocess"]) / extra
+            line += (
+                f"   {1 / wall_s:>13.2f} {base_wall_s / wall_s / workers:>10.2f}x {cpu_s:>9.4f} "
+                f"{base_cpu_s / cpu_s:>9.2f}x"
+            )
+        print(line)
 
 
 # -- kill ------------------------------------------------------------------------------------------------------------
@@ -344,8 +448,8 @@ def kill_test(folder: Path, articles: int, chunk: int) -> None:
         f"\n== kill: {articles} articles, 2 workers, chunks of {chunk} = one transaction each; "
         f"load average {os.getloadavg()[0]:.2f}"
     )
-    wall, _, done, db = timed(raw, folder, "inprocess")
-    reference = fingerprint(db)
+    run = timed(raw, folder, "inprocess")
+    wall, done, reference = run.wall, run.done, fingerprint(run.db)
     print(f"in-process reference: {done} articles, {wall:.1f} s")
     for target in ("worker", "driver"):
         db = fresh(raw, folder, f"kill{target}")

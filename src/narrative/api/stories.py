@@ -8,12 +8,22 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
+import numpy as np
 from sqlite_utils import Database
 
 from ..clock import day_bound, to_utc_iso, utc_now_iso
-from ..nlp.stories import ASSIGNER_VERSION, WINDOW, PlacedArticle, assign, encode_articles, story_article
+from ..nlp.stories import (
+    ASSIGNER_VERSION,
+    WINDOW,
+    PlacedArticle,
+    StoryArticle,
+    assign,
+    encode_articles,
+    story_article,
+)
 from ..store import reader
 from ..store.stories import earliest_unassigned, save_placements, story_material, story_rows
 
@@ -33,13 +43,16 @@ class StoriesSummary:
         )
 
 
-def assign_stories(db: Database, article_ids=None) -> StoriesSummary:
+def assign_stories(
+    db: Database, article_ids=None, *, encoded: Mapping[int, tuple[str, str, np.ndarray]] | None = None
+) -> StoriesSummary:
     """Place the articles not yet placed by the current assigner version (of ``article_ids``, or all) into stories.
 
     Placement is ordered by publication time, so every article published at or after the earliest one to
     place is placed again (a late-arriving article may start a story that later ones join); articles within
     the story window before it are the context it may join. Re-running changes nothing. Call with the
-    writer lock held, as ``enrich`` does.
+    writer lock held, as ``enrich`` does. ``encoded``: vectors computed elsewhere (the Ray engine's actors),
+    article id -> (title, lead, vector); an article whose title and lead are not those is encoded here.
 
     >>> from narrative.store import open_db
     >>> assign_stories(open_db(":memory:")).articles
@@ -61,9 +74,9 @@ def assign_stories(db: Database, article_ids=None) -> StoriesSummary:
     articles = [_article(r) for r in redo_rows]
     placements = assign(
         articles,
-        encode_articles(articles),
+        _vectors(articles, encoded),
         context=context,
-        context_vectors=encode_articles([p.article for p in context]),
+        context_vectors=_vectors([p.article for p in context], encoded),
     )
     with db.atomic():
         summary.stories = save_placements(
@@ -73,6 +86,17 @@ def assign_stories(db: Database, article_ids=None) -> StoriesSummary:
     summary.new = sum(1 for p in placements if p.matched is None)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _vectors(articles: list[StoryArticle], encoded: Mapping[int, tuple[str, str, np.ndarray]] | None) -> np.ndarray:
+    """``encode_articles(articles)``, taking an article's vector from ``encoded`` where it holds the same title
+    and lead."""
+    known = [(encoded or {}).get(a.article_id) for a in articles]
+    usable = [k is not None and (k[0], k[1]) == (a.title, a.lead) for a, k in zip(articles, known)]
+    if not any(usable):
+        return encode_articles(articles)
+    fresh = iter(encode_articles([a for a, ok in zip(articles, usable) if not ok]))
+    return np.array([k[2] if ok and k is not None else next(fresh) for k, ok in zip(known, usable)], dtype=np.float32)
 
 
 def _article(row: dict):
