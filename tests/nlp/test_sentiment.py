@@ -162,3 +162,38 @@ def test_issue_12_equal_length_batchmates_leave_a_score_unchanged(model):
     model.clear_cache()
     crowded = model.score([*peers[:7], target, *peers[7:]])
     assert crowded[7] == alone
+
+
+def test_issue_12_runs_on_several_threads_give_the_same_bits_in_order(model):
+    """threads=N runs N one-text runs at once (one ONNX thread each): the scores are those of one thread, in the
+    input order, for the cached path and the raw one."""
+    texts = [f"{text} ({n})" for n in range(6) for text in (*POSITIVE, *NEGATIVE, *NEUTRAL)]
+    one = SentimentModel.load(threads=1)
+    assert model._pool.workers == 2 and one._pool.workers == 1
+    model.clear_cache()
+    assert model.score(texts) == one.score(texts)
+    assert model.run_encoded(model.encode(texts)) == one.run_encoded(one.encode(texts))
+
+
+def test_issue_12_run_pool_works_in_a_forked_child():
+    """A process forked after the pool started (api.parallel's workers) gets threads of its own, not a dead pool."""
+    from narrative.nlp.sentiment_runtime import RunPool
+
+    pool = RunPool(2)
+    assert pool.map(lambda x: x + 1, [1, 2, 3]) == [2, 3, 4]
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answer through the pipe, never return into pytest
+        try:
+            os.write(write, repr(pool.map(lambda x: x * 10, [1, 2, 3])).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    import select
+    import signal
+
+    answered = select.select([read], [], [], 60)[0]  # a dead pool would wait forever: fail instead of hanging
+    if not answered:
+        os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    assert answered and os.read(read, 100).decode() == "[10, 20, 30]"

@@ -25,10 +25,10 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 from ..catalog import models_dir
 from ..errors import ConfigError, Errors
+from .sentiment_runtime import RunPool, fast_tokenizer, fingerprint, onnx_session, resolve_device, resolve_threads
 
 log = logging.getLogger(__name__)
 
@@ -69,49 +69,6 @@ def default_model_path() -> Path:
     return models_dir() / "sentiment"
 
 
-def _resolve_threads(threads: int | None) -> int:
-    if threads:
-        return max(1, int(threads))
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
-def resolve_device(device: str | None = None) -> str:
-    """``cpu`` or ``cuda[:N]`` for a requested device (default: the ``device`` setting, ``auto``): ``auto`` is CUDA
-    when torch sees a GPU, else the CPU. Asking for CUDA where torch sees none is a :class:`ConfigError`.
-
-    >>> resolve_device("cpu")
-    'cpu'
-    >>> resolve_device("tpu")
-    Traceback (most recent call last):
-    ...
-    narrative.errors.ConfigError: device 'tpu' is not one of auto, cpu, cuda, cuda:N (--device, NARRATIVE_DEVICE).
-    """
-    if device is None:
-        from ..config import Settings
-
-        device = Settings.load().device
-    device = str(device).strip().lower()
-    if device == "cpu":
-        return "cpu"
-    if device == "auto":
-        # Importing torch costs a second: without an NVIDIA device node there is nothing for it to find.
-        if not any(Path("/dev").glob("nvidia[0-9]*")):
-            return "cpu"
-        import torch
-
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" or (device.startswith("cuda:") and device[5:].isdigit()):
-        import torch
-
-        if not torch.cuda.is_available():
-            raise ConfigError(Errors.E130.format(device=device))
-        return device
-    raise ConfigError(Errors.E131.format(device=device))
-
-
 class SentimentModel:
     """A loaded 3-class sentiment classifier. Build it with :meth:`load`.
 
@@ -133,6 +90,7 @@ class SentimentModel:
         session=None,
         model=None,
         pad_id: int = 0,
+        runs_at_once: int = 1,
     ) -> None:
         self.model = model  # a torch module, or None on the ONNX backend
         self.session = session  # an onnxruntime.InferenceSession when the ONNX backend is used
@@ -143,6 +101,7 @@ class SentimentModel:
         self.device = device
         self.max_length = max_length
         self._pad_id = pad_id
+        self._pool = RunPool(runs_at_once if session is not None else 1)  # torch uses its own intra-op threads
         self._inputs = {i.name for i in session.get_inputs()} if session is not None else set()
         # A model whose activation scales are fixed (static int8, calibrated at export) scores a text the same
         # whatever its batchmates: it says so in its metadata. Any other ONNX model (dynamic int8 quantises each
@@ -180,7 +139,8 @@ class SentimentModel:
         int8 that scores as accurately as fp32 torch on PhraseBank at about 2.5x the speed;
         ``backend="torch"`` always uses torch.
         ``quantize=True`` applies torch's dynamic int8 quantisation to the Linear layers (CPU only).
-        ``threads``: torch's or ONNX Runtime's intra-op threads (default: the CPUs this process may use).
+        ``threads`` (default: the CPUs this process may use): torch's intra-op threads; on ONNX Runtime, how many
+        texts (or batches) run at once, each on one thread (:class:`~.sentiment_runtime.RunPool`).
         Raises :class:`~narrative.errors.ConfigError` with a one-line fix when the model
         cannot be found or read, or when CUDA is asked for and absent.
         """
@@ -217,22 +177,23 @@ class SentimentModel:
     ) -> SentimentModel:
         import json
 
-        session = _onnx_session(onnx_file, _resolve_threads(threads))
-        assert onnx_file is not None  # _onnx_session raised otherwise
+        session = onnx_session(onnx_file)
+        assert onnx_file is not None  # onnx_session raised otherwise
         config = json.loads((path / "config.json").read_text(encoding="utf-8"))
         # The ONNX weights are part of what produced a score: fold them into the fingerprint (the same string as
         # when this backend loaded the torch model too, so stored scores stay current).
-        torch_version = f"{name}@{_fingerprint(str(path), True, None)}"
+        torch_version = f"{name}@{fingerprint(str(path), True, None)}"
         digest = hashlib.sha256(torch_version.encode() + onnx_file.read_bytes()).hexdigest()[:8]
         log.info("loaded sentiment model %s@%s on ONNX Runtime", name, digest)
         return cls(
-            _fast_tokenizer(path, None),
+            fast_tokenizer(path, None),
             id2label=config.get("id2label", {}),
             name=name,
             version=f"{name}@{digest}",
             max_length=max_length,
             session=session,
             pad_id=int(config.get("pad_token_id") or 0),
+            runs_at_once=resolve_threads(threads),
         )
 
     @classmethod
@@ -246,7 +207,7 @@ class SentimentModel:
         hf_logging.disable_progress_bar()  # a "Loading weights" bar would land in cron logs
 
         if device == "cpu":
-            torch.set_num_threads(_resolve_threads(threads))
+            torch.set_num_threads(resolve_threads(threads))
         dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
         try:
             tokenizer = AutoTokenizer.from_pretrained(source)
@@ -265,11 +226,11 @@ class SentimentModel:
             with warnings.catch_warnings():  # torch.ao.quantization is deprecated in favour of torchao
                 warnings.simplefilter("ignore")
                 model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-        version = f"{name}@{_fingerprint(source, path.is_dir(), model)}" + ("+int8" if quantize else "")
+        version = f"{name}@{fingerprint(source, path.is_dir(), model)}" + ("+int8" if quantize else "")
         version += "+bf16" if device.startswith("cuda") else ""
         log.info("loaded sentiment model %s on %s", version, device)
         return cls(
-            _fast_tokenizer(path, tokenizer),
+            fast_tokenizer(path, tokenizer),
             id2label=model.config.id2label,
             name=name,
             version=version,
@@ -320,12 +281,13 @@ class SentimentModel:
         """Scores of :meth:`encode`'s output, in its order.
 
         On ONNX Runtime, texts are grouped by their exact token count and each group is run in batches of up to
-        ``batch_size``: no text is ever padded, and the shipped model is static int8 (activation scales fixed at
-        export, integer matrix products), so a text's probabilities are the same bits alone or among any
-        batchmates, and ``analyze``, ``enrich`` and every engine store the same rows. A model without fixed
-        scales (dynamic int8 picks one activation scale per run, which moved probabilities by up to 0.19 in
-        batches of 64) runs one text per run. The torch backend (CUDA) sorts by length and pads each batch to
-        its longest text.
+        ``batch_size`` when the model is static int8 (activation scales fixed at export, integer matrix products):
+        no text is ever padded, so a text's probabilities are the same bits alone or among any batchmates, and
+        ``analyze``, ``enrich`` and every engine store the same rows. A model without fixed scales (the shipped
+        dynamic int8 picks one activation scale per run, which moved probabilities by up to 0.19 in batches of 64)
+        runs one text per run. Runs go on the model's :class:`RunPool` (one thread each), so the same bits come out
+        whatever the number of threads. The torch backend (CUDA) sorts by length and pads each batch to its longest
+        text.
         """
         import numpy as np
 
@@ -343,8 +305,8 @@ class SentimentModel:
         else:
             order = sorted(range(len(encoded)), key=lambda i: len(encoded[i][0]))
             batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
-        probs = np.zeros((len(encoded), len(LABELS)), dtype=np.float32)
-        for idx in batches:
+
+        def run(idx: list[int]):
             width = max(len(encoded[i][0]) for i in idx)
             ids = np.full((len(idx), width), self._pad_id, dtype=np.int64)
             types = np.zeros((len(idx), width), dtype=np.int64)
@@ -352,7 +314,10 @@ class SentimentModel:
             for row, i in enumerate(idx):
                 n = len(encoded[i][0])
                 ids[row, :n], types[row, :n], mask[row, :n] = encoded[i][0], encoded[i][1], 1
-            logits = self._logits(ids, mask, types)
+            return self._logits(ids, mask, types)
+
+        probs = np.zeros((len(encoded), len(LABELS)), dtype=np.float32)
+        for idx, logits in zip(batches, self._pool.map(run, batches)):
             logits = logits - logits.max(axis=1, keepdims=True)
             exp = np.exp(logits)
             probs[idx] = (exp / exp.sum(axis=1, keepdims=True))[:, self._order]
@@ -372,48 +337,3 @@ class SentimentModel:
             }
             logits = self.model(**{k: v.to(self.device) for k, v in inputs.items()}).logits
             return logits.float().cpu().numpy()
-
-
-def _fast_tokenizer(path: Path, loaded):
-    """The ``tokenizers.Tokenizer`` behind the model: its ``tokenizer.json``, or a loaded fast tokenizer's backend."""
-    if loaded is None or (path.is_dir() and (path / "tokenizer.json").is_file()):
-        from tokenizers import Tokenizer
-
-        tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
-    else:
-        if not getattr(loaded, "is_fast", False):
-            raise ConfigError(Errors.E139.format(path=path))
-        tokenizer = loaded.backend_tokenizer
-    tokenizer.no_padding()
-    return tokenizer
-
-
-def _onnx_session(path: Path | None, threads: int):
-    try:
-        import onnxruntime as ort
-    except ImportError:
-        raise ConfigError(Errors.E140.format(path=path)) from None
-    if path is None or not path.is_file():
-        raise ConfigError(Errors.E141.format(path=path))
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    # Idle intra-op threads sleep instead of spinning: on two cores shared with spaCy, the encoder and other jobs,
-    # spinning burnt ~20% more CPU per sentence (scripts/bench_e2e.py).
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-
-def _fingerprint(source: str, local: bool, model: Any) -> str:
-    digest = hashlib.sha256()
-    if local:
-        base = Path(source)
-        for name in ("config.json", "model.safetensors", "pytorch_model.bin"):
-            f = base / name
-            if f.is_file():
-                with open(f, "rb") as fh:
-                    for block in iter(lambda: fh.read(1 << 20), b""):
-                        digest.update(block)
-    else:
-        digest.update(str(getattr(model.config, "_commit_hash", "") or model.config.to_json_string()).encode())
-    return digest.hexdigest()[:8]
