@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,8 @@ def cached_by_files(name: str, key: Any, build: Callable[[], tuple[Any, list[Pat
     try:
         folder.mkdir(parents=True, exist_ok=True)
         entry = {"key": key, "files": _stamps([str(f) for f in files]), "value": value}
+        import tempfile  # ~5 ms (shutil, random): only when an entry is written, never on a lookup
+
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(entry, out, ensure_ascii=False)

@@ -80,6 +80,15 @@ def cli(verbose: int) -> None:
     """Track what financial news says about a theme, and whether it moved prices."""
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    from ..store import schema_snapshot
+
+    schema_snapshot.schema_cache = _cached_by_files  # the migrated schema from the user's cache (issue 12)
+
+
+def _cached_by_files(name: str, key: Any, build: Any) -> Any:
+    from ..file_cache import cached_by_files  # imported by a command that opens a store, not by --help
+
+    return cached_by_files(name, key, build)
 
 
 def main() -> None:

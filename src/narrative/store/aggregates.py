@@ -21,11 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from .db import published_window, rows
+
+if TYPE_CHECKING:  # type hints only: a read command does not import sqlite-utils (issue 12)
+    from sqlite_utils import Database
 
 # agg-2: relevance-weighted article counts (m012, issue 10 item 5).
 AGGREGATOR_VERSION = "agg-2"

@@ -16,12 +16,15 @@ import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from ..errors import Errors, InputError, LockError, StoreError
-from .schema import migrations
+from .schema_snapshot import expected_columns as expected_columns  # the reader checks; imported from here too
+from .schema_snapshot import migrated_schema
+from .schema_snapshot import migrated_table_info as migrated_table_info
+
+if TYPE_CHECKING:  # sqlite-utils (~50 ms to import) loads when a store is written, never for a read command
+    from sqlite_utils import Database
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 # Every Database is opened with execute_plugins=False: narrative's SQL uses no sqlite-utils plugin, and loading
@@ -61,6 +64,12 @@ def open_db(
         from .postgres import shown_url
 
         raise InputError(Errors.E162.format(url=shown_url(str(path))))
+    if readonly and str(path) != ":memory:":
+        return _open_reader(Path(path))
+    from sqlite_utils import Database
+
+    from .schema import migrations
+
     if str(path) == ":memory:":
         db = Database(memory=True, execute_plugins=False)
         db.execute("PRAGMA foreign_keys = ON")
@@ -69,18 +78,7 @@ def open_db(
         return db
     path = Path(path)
     size = _checked_size(path)
-    try:
-        if readonly:
-            if size is None:
-                raise InputError(Errors.E013.format(path=path))
-            if size == 0:
-                raise InputError(Errors.E014.format(path=path))
-            connection = sqlite3.connect(readonly_uri(path), uri=True, check_same_thread=False)
-            db = Database(connection, execute_plugins=False)
-            with _closed_on_error(db):
-                db.execute("PRAGMA busy_timeout = 30000")
-                _check_schema(db, path, readonly=True)
-            return db
+    with _store_errors(path):
         _check_writable(path, exists=size is not None)
         db = Database(path, execute_plugins=False)
         with _closed_on_error(db):
@@ -92,6 +90,71 @@ def open_db(
             if migrate:
                 migrations.apply(db)
                 _check_columns(db, path)
+    return db
+
+
+def _open_reader(path: Path) -> Database:
+    size = _checked_size(path)
+    if size is None:
+        raise InputError(Errors.E013.format(path=path))
+    if size == 0:
+        raise InputError(Errors.E014.format(path=path))
+    with _store_errors(path):
+        db = cast("Database", SqliteReader(sqlite3.connect(readonly_uri(path), uri=True, check_same_thread=False)))
+        with _closed_on_error(db):
+            db.execute("PRAGMA busy_timeout = 30000")
+            _check_schema(db, path, readonly=True)
+    return db
+
+
+class SqliteReader:
+    """A store opened read-only, offering what the read modules call on sqlite-utils' ``Database`` (``execute``,
+    ``conn``, ``table_names``, ``query``, ``close``) over the plain ``sqlite3`` connection, so a query command does
+    not import sqlite-utils (~50 ms of its start-up, issue 12). Any other attribute is a ``Database`` on the same
+    connection, made on first use.
+
+    >>> import sqlite3
+    >>> SqliteReader(sqlite3.connect(":memory:")).execute("SELECT ?", [1]).fetchone()
+    (1,)
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, parameters: Any = None) -> sqlite3.Cursor:
+        return self.conn.execute(sql) if parameters is None else self.conn.execute(sql, parameters)
+
+    def query(self, sql: str, params: Any = None) -> Iterator[dict[str, Any]]:
+        cursor = self.execute(sql, params)
+        columns = [c[0] for c in cursor.description]
+        for row in cursor:
+            yield dict(zip(columns, row))
+
+    def table_names(self) -> list[str]:
+        return [row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @functools.cached_property
+    def database(self) -> Database:
+        """sqlite-utils' ``Database`` on this connection (the first call imports sqlite-utils)."""
+        from sqlite_utils import Database
+
+        return Database(self.conn, execute_plugins=False)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.database, name)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.database[name]
+
+
+@contextlib.contextmanager
+def _store_errors(path: Path) -> Iterator[None]:
+    """SQLite's errors while opening a store file, as the catalogued line each is (issue 11)."""
+    try:
+        yield
     except sqlite3.DatabaseError as exc:
         problem = str(exc)
         if "readonly" in problem or "read-only" in problem:
@@ -99,7 +162,6 @@ def open_db(
         if "malformed" in problem or "not a database" in problem:
             raise StoreError(Errors.E008.format(path=path, problem=problem)) from None
         raise StoreError(Errors.E011.format(path=path, problem=problem)) from None
-    return db
 
 
 @contextlib.contextmanager
@@ -168,7 +230,7 @@ def _check_writable(path: Path, *, exists: bool) -> None:
 def _check_schema(db: Database, path: Path, *, readonly: bool) -> None:
     """Refuse a store narrative cannot use as it is: another program's, a newer narrative's, an empty one read."""
     tables = [t for t in db.table_names() if not t.startswith("sqlite_")]
-    applied = _applied(db) if migrations.migrations_table in tables else []
+    applied = _applied(db) if migrated_schema()["migrations_table"] in tables else []
     if not applied:
         if tables:
             shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
@@ -187,9 +249,9 @@ def check_migrations(path: object, applied: list[str], *, readonly: bool) -> Non
     """Refuse a store migrated by a newer narrative (E015), and, for a reader, one this narrative has not migrated
     yet (E016); either backend's schema check calls this with the migrations its store recorded.
 
-    >>> check_migrations("narrative.db", [m.name for m in migrations._migrations], readonly=True)  # up to date
+    >>> check_migrations("narrative.db", migrated_schema()["migrations"], readonly=True)  # up to date
     """
-    known = [m.name for m in migrations._migrations]  # noqa: SLF001 (sqlite-utils keeps the registry private)
+    known = migrated_schema()["migrations"]
     unknown = [name for name in applied if name not in known]
     if unknown:
         raise StoreError(Errors.E015.format(path=path, unknown=", ".join(unknown), newest=known[-1]))
@@ -198,11 +260,12 @@ def check_migrations(path: object, applied: list[str], *, readonly: bool) -> Non
 
 
 def _applied(db: Database) -> list[str]:
+    schema = migrated_schema()
     return [
         row[0]
         for row in db.execute(
-            f"SELECT name FROM [{migrations.migrations_table}] WHERE migration_set = ? ORDER BY rowid",
-            [migrations.name],
+            f"SELECT name FROM [{schema['migrations_table']}] WHERE migration_set = ? ORDER BY rowid",
+            [schema["migration_set"]],
         )
     ]
 
@@ -217,34 +280,6 @@ def _check_columns(db: Database, path: Path) -> None:
         if missing:
             names = ", ".join(repr(c) for c in missing)
             raise StoreError(Errors.E017.format(path=path, problem=f"table {table!r} has no column {names}"))
-
-
-@functools.lru_cache(maxsize=1)
-def expected_columns() -> dict[str, tuple[str, ...]]:
-    """Each table's columns as this version's migrations create them.
-
-    >>> "published" in expected_columns()["articles"]
-    True
-    """
-    return {table: tuple(row[1] for row in info) for table, info in migrated_table_info().items()}
-
-
-@functools.lru_cache(maxsize=1)
-def migrated_table_info() -> dict[str, list[list[Any]]]:
-    """``PRAGMA table_info`` of each table this version's migrations create, from running them once per process on
-    an in-memory store: the reader's column check (both backends) and the PostgreSQL translator's keys share the
-    one run.
-
-    >>> migrated_table_info()["articles"][0][:3]
-    [0, 'id', 'INTEGER']
-    """
-    db = Database(memory=True, execute_plugins=False)
-    migrations.apply(db)
-    return {
-        table: [list(row) for row in db.execute(f"PRAGMA table_info([{table}])")]
-        for table in db.table_names()
-        if not table.startswith("sqlite_")
-    }
 
 
 def rows(db: Database, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:

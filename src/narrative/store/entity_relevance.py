@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any, Protocol
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .db import placeholders, rows
+
+if TYPE_CHECKING:  # type hints only: a read command does not import sqlite-utils (issue 12)
+    from sqlite_utils import Database
 
 
 class RelevanceLike(Protocol):  # narrative.nlp.entity_relevance.EntityRelevance, without importing nlp here

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from .db import placeholders, published_window, rows
+
+if TYPE_CHECKING:  # type hints only: a read command does not import sqlite-utils (issue 12)
+    from sqlite_utils import Database
 
 COLUMNS = (
     "mention_id",

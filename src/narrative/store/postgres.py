@@ -29,7 +29,7 @@ from typing import Any
 
 from ..errors import Errors, InputError, LockError, StoreError
 from .postgres_sql import translate, translate_trigger
-from .schema import migrations
+from .schema_snapshot import migrated_schema
 
 MIGRATIONS_TABLE = "schema_migrations"  # sqlite-utils' _sqlite_migrations: the same columns, rowid included
 # Every write transaction holds this advisory lock (pg_advisory_xact_lock): the store's one writer at a time,
@@ -230,16 +230,20 @@ def connect(url: str, *, readonly: bool = False, lock_timeout: float = 30.0) -> 
         import psycopg
     except ImportError:
         raise InputError(Errors.E160.format(url=shown_url(url))) from None
+    # The session's settings go in the connection's start-up packet (no round trip each), after any the URL sets.
+    settings = {"TimeZone": "UTC", "lock_timeout": f"{int(lock_timeout * 1000)}ms"}
+    if readonly:
+        settings["default_transaction_read_only"] = "on"
     try:
-        raw = psycopg.connect(url, autocommit=True, cursor_factory=psycopg.RawCursor, connect_timeout=10)
+        given = psycopg.conninfo.conninfo_to_dict(url).get("options") or ""
+        options = " ".join([str(given), *(f"-c {name}={value}" for name, value in settings.items())]).strip()
+        raw = psycopg.connect(
+            url, autocommit=True, cursor_factory=psycopg.RawCursor, connect_timeout=10, options=options
+        )
     except psycopg.Error as exc:
         problem = " ".join(str(exc).split()) or type(exc).__name__
         raise InputError(Errors.E161.format(url=shown_url(url), problem=problem)) from None
     _load_numbers_as_python(raw)
-    raw.execute("SET TimeZone = 'UTC'")
-    raw.execute(f"SET lock_timeout = '{int(lock_timeout * 1000)}ms'")
-    if readonly:
-        raw.execute("SET default_transaction_read_only = on")
     return PgDatabase(raw, url, lock_timeout=lock_timeout)
 
 
@@ -260,6 +264,8 @@ def apply_migrations(db: PgDatabase) -> list[str]:
     """Apply every migration of :mod:`.schema` not yet recorded, each in its own transaction under the write lock
     (two processes opening a new store at once apply each migration once). Returns the names applied."""
     import psycopg
+
+    from .schema import migrations  # sqlite-utils' registry: imported by writers only
 
     done = []
     try:
@@ -286,29 +292,36 @@ def apply_migrations(db: PgDatabase) -> list[str]:
     return done
 
 
-def applied(db: PgDatabase) -> list[str]:
-    """The migrations recorded in the store, in the order they were applied."""
-    if MIGRATIONS_TABLE not in db.table_names():
+def applied(db: PgDatabase, tables: Iterable[str] | None = None) -> list[str]:
+    """The migrations recorded in the store, in the order they were applied (``tables``: the store's, if known)."""
+    if MIGRATIONS_TABLE not in (db.table_names() if tables is None else tables):
         return []
     return [
         row[0]
         for row in db.raw.execute(
             f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = $1 ORDER BY rowid",
-            [migrations.name],
+            [migrated_schema()["migration_set"]],
         )
     ]
 
 
 def _check_schema(db: PgDatabase, *, readonly: bool) -> None:
-    from .db import check_migrations, expected_columns
+    from .db import check_migrations
+    from .schema_snapshot import expected_columns
 
     path = shown_url(db.url)
-    tables = db.table_names()
-    done = applied(db)
+    stored: dict[str, set[str]] = {}
+    for table, column in db.raw.execute(  # every table and its columns in one round trip (a reader's start-up)
+        "SELECT c.relname, a.attname FROM pg_class c LEFT JOIN pg_attribute a ON a.attrelid = c.oid "
+        "AND a.attnum > 0 AND NOT a.attisdropped "
+        "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')"
+    ):
+        stored.setdefault(table, set()).update([column] if column else [])
+    done = applied(db, stored)
     if not done:
         if readonly:
             raise InputError(Errors.E014.format(path=path))
-        others = [t for t in tables if t != MIGRATIONS_TABLE]
+        others = sorted(t for t in stored if t != MIGRATIONS_TABLE)
         if others:
             shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
             raise InputError(
@@ -321,13 +334,6 @@ def _check_schema(db: PgDatabase, *, readonly: bool) -> None:
         return
     check_migrations(path, done, readonly=readonly)
     if readonly:
-        stored: dict[str, set[str]] = {}
-        for table, column in db.raw.execute(  # every table's columns in one query (a reader's start-up)
-            "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
-            "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') "
-            "AND a.attnum > 0 AND NOT a.attisdropped"
-        ):
-            stored.setdefault(table, set()).add(column)
         for table, columns in expected_columns().items():
             if table.startswith(SQLITE_ONLY):
                 continue
@@ -361,7 +367,7 @@ def identity_tables() -> frozenset[str]:
 
 
 def _sqlite_table_info() -> dict[str, list[list[Any]]]:
-    from .db import migrated_table_info
+    from .schema_snapshot import migrated_table_info
 
     return {table: info for table, info in migrated_table_info().items() if not table.startswith(SQLITE_ONLY)}
 

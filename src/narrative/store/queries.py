@@ -11,12 +11,13 @@ parameter.
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from .db import published_window
 from .db import rows as _rows
+
+if TYPE_CHECKING:  # type hints only: a read command does not import sqlite-utils (issue 12)
+    from sqlite_utils import Database
 
 # A mention with its article and sentence: the columns of `narrative mentions --format json` and of the canned query.
 MENTION_COLUMNS = (

@@ -13,12 +13,13 @@ looks up their mentions, stopping when the page is full, instead of sorting ever
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from .db import placeholders, published_window, rows
 from .queries import FIGURE_COLUMNS, FIGURE_ORDER, FIGURE_TABLES, MENTION_COLUMNS, MENTION_ORDER, MENTION_TABLES
+
+if TYPE_CHECKING:  # type hints only: a read command does not import sqlite-utils (issue 12)
+    from sqlite_utils import Database
 
 # Past this many mentions an entity's newest page is found by walking articles newest first.
 WALK_ARTICLES_FROM = 2000

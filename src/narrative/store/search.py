@@ -16,11 +16,12 @@ Chinese characters as one token, so the index cannot find a word inside it).
 from __future__ import annotations
 
 import re
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from .db import rows
+
+if TYPE_CHECKING:  # type hints only: a read command does not import sqlite-utils (issue 12)
+    from sqlite_utils import Database
 
 _CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _COLUMNS = "a.id, a.published, a.title, a.url, a.language"

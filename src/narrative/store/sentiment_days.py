@@ -21,12 +21,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from .aggregates import AGGREGATOR_VERSION, clear_dirty, dirty_days
 from .db import published_window, rows
+
+if TYPE_CHECKING:  # type hints only: a read command does not import sqlite-utils (issue 12)
+    from sqlite_utils import Database
 
 KIND = "sentiment"
 DAYS_PER_TRANSACTION = 31

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from .aggregates import AGGREGATOR_VERSION, NARRATIVE_DAY_COLUMNS
 from .db import published_window, rows
+
+if TYPE_CHECKING:  # type hints only: a read command does not import sqlite-utils (issue 12)
+    from sqlite_utils import Database
 
 # The exchanges a new store keeps sessions for; another is one row more in session_exchanges (then `enrich`).
 DEFAULT_EXCHANGES = ("XNYS", "XHKG")

@@ -8,11 +8,12 @@ transaction, so the summary reads a few rows whatever the size of the store.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from .db import rows
+
+if TYPE_CHECKING:  # type hints only: a read command does not import sqlite-utils (issue 12)
+    from sqlite_utils import Database
 
 _SOURCE_PAIR = "SELECT 1 FROM article_sources WHERE article_id = {row}.article_id AND source = {row}.source"
 _SOURCES_OF = "(SELECT count(DISTINCT source) FROM article_sources WHERE article_id = {row}.article_id)"
