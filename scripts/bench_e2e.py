@@ -22,13 +22,17 @@ commit per article. It does less than ``narrative`` (no catalog linking, figures
 relevance/stance, FTS, de-duplication), so the ratio understates the difference in work done.
 
 Ours and the peer run alternately (the order flips every repeat), each on a fresh store, each a fresh process.
-Per run: wall seconds, user+sys CPU of the process and its children (``os.wait4``), peak RSS (``ru_maxrss``).
-Printed: the median over repeats of items/s and CPU-seconds per item, the ratio, the worst peak RSS, and the
-load average before and after (other jobs on the machine skew wall-clock figures; CPU seconds less so).
+Per run: wall seconds, user+sys CPU of the process and its children (``os.wait4``, so worker processes count),
+peak RSS of the largest process (``ru_maxrss``) and the peak RSS and PSS summed over the process and its workers
+(sampled from /proc every 0.25 s). ``--workers 1,2`` runs ours once per value (the ``workers`` setting, issue 12:
+extraction and scoring on worker processes). Printed: per run and as the median over repeats, items/s and
+CPU-milliseconds per item, the ratio to the peer, the worst peak memory, and the load average before and after
+each run (other jobs on the machine skew wall-clock figures; CPU seconds less so).
 
     .venv/bin/python scripts/bench_e2e.py                                   # defaults: ~6 min on 2 cores
     .venv/bin/python scripts/bench_e2e.py --headlines 2000 --articles 100 --repeat 5
     .venv/bin/python scripts/bench_e2e.py --only headlines --no-naive      # ours only, quick
+    .venv/bin/python scripts/bench_e2e.py --headlines 500 --articles 30 --repeat 1 --workers 1,2  # one vs two
     .venv/bin/python scripts/bench_e2e.py --store-only --headlines 3000    # fetch + parse + store, no NLP
     .venv/bin/python scripts/bench_e2e.py --src /tmp/old-worktree          # an older revision as "ours"
     .venv/bin/python scripts/bench_e2e.py --gpu                             # + sentiment on CUDA, when present
@@ -46,6 +50,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -208,21 +213,62 @@ def naive_peer(kind: str, source: str, db_path: str, model: str, store_only: boo
 
 
 # ------------------------------------------------------------------------------------------------ running
-def timed(command: list[str], cwd: Path, src: Path) -> dict:
-    """Run ``command``; wall seconds, user+sys CPU seconds (process and its children) and peak RSS in MiB."""
+def tree_memory(pid: int) -> tuple[float, float]:
+    """(RSS, PSS) in MiB summed over ``pid`` and its descendants (Linux /proc; (0, 0) elsewhere). PSS shares each
+    page among the processes mapping it, so forked workers' shared pages are not counted once per worker."""
+    pids, rss, pss = [pid], 0.0, 0.0
+    while pids:
+        current = pids.pop()
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as fh:
+                    pids += [int(child) for child in fh.read().split()]
+            with open(f"/proc/{current}/smaps_rollup") as fh:
+                for line in fh:
+                    if line.startswith(("Rss:", "Pss:")):
+                        kib = int(line.split()[1]) / 1024
+                        rss, pss = (rss + kib, pss) if line.startswith("Rss:") else (rss, pss + kib)
+        except (OSError, ValueError):  # ended meanwhile, or not Linux
+            continue
+    return rss, pss
+
+
+def timed(command: list[str], cwd: Path, src: Path, extra_env: dict[str, str] | None = None) -> dict:
+    """Run ``command``; wall seconds, user+sys CPU seconds (process and its children), peak RSS of the largest process
+    (``ru_maxrss``) and the peak RSS and PSS summed over the process and its workers (sampled every 0.25 s), in MiB."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NARRATIVE_")}
     env["NARRATIVE_HOME"] = str(cwd / "home")
     env["PYTHONPATH"] = str(src / "src")  # ahead of the venv's editable install
     env["NARRATIVE_MODELS"] = str(src / "models")
+    env.update(extra_env or {})
     started = time.monotonic()
     proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    peak = {"rss": 0.0, "pss": 0.0}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.25):
+            rss, pss = tree_memory(proc.pid)
+            peak["rss"], peak["pss"] = max(peak["rss"], rss), max(peak["pss"], pss)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     output = proc.stdout.read()
+    done.set()
+    sampler.join()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.monotonic() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         sys.exit(f"{' '.join(command)} failed ({proc.returncode}):\n{output[-3000:]}")
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss / 1024, "output": output}
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss": usage.ru_maxrss / 1024,
+        "tree_rss": peak["rss"],
+        "tree_pss": peak["pss"],
+        "output": output,
+    }
 
 
 def phases(output: str) -> str:
@@ -237,48 +283,59 @@ def phases(output: str) -> str:
     return ", ".join(parts)
 
 
-def run_kind(kind: str, n: int, repeat: int, naive: bool, work: Path, src: Path, store_only: bool) -> list[str]:
+def run_kind(
+    kind: str, n: int, repeat: int, naive: bool, work: Path, src: Path, store_only: bool, workers: list[int] | None
+) -> list[str]:
+    """Ours (once per ``--workers`` value, or with the default setting when None) and the naive peer, alternated."""
     items = distinct(read_headlines() if kind == "headlines" else read_articles(), n)
     words = sum(len((i["title"] + " " + i["text"]).split()) for i in items) / len(items)
     folder = work / kind
     folder.mkdir()
     source = write_feeds(items, folder) if kind == "headlines" else write_archive(items, folder)
-    runs: dict[str, list[dict]] = {"ours": [], "naive": []}
+    ours = [f"ours-w{w}" for w in workers] if workers else ["ours"]
+    runs: dict[str, list[dict]] = {who: [] for who in [*ours, "naive"]}
     for r in range(repeat):
-        order = ["ours", "naive"] if r % 2 == 0 else ["naive", "ours"]
-        for who in order if naive else ["ours"]:
+        order = [*ours, "naive"] if r % 2 == 0 else ["naive", *reversed(ours)]
+        for who in order if naive else ours:
             store = folder / f"{who}{r}.db"
-            if who == "ours":
+            load = os.getloadavg()[0]
+            if who.startswith("ours"):
                 verb = (
                     ["ingest", "--feeds", str(source), "--silent"] if kind == "headlines" else ["import", str(source)]
                 )
                 verb += ["--no-enrich"] if store_only else []
-                result = timed([sys.executable, "-m", "narrative", *verb, "--db", str(store)], folder, src)
+                extra = {"NARRATIVE_WORKERS": who.removeprefix("ours-w")} if who != "ours" else None
+                result = timed([sys.executable, "-m", "narrative", *verb, "--db", str(store)], folder, src, extra)
             else:
                 peer = ["--naive-peer", kind, str(source), str(store), str(src / "models" / "sentiment")]
                 peer += ["--store-only"] if store_only else []
                 result = timed([sys.executable, __file__, *peer], folder, src)
+            result["load"] = (load, os.getloadavg()[0])
             runs[who].append(result)
             store.unlink()
             print(
-                f"  {kind} {who:5s} run {r + 1}: {result['wall']:6.1f}s wall {result['cpu']:6.1f}s CPU "
-                f"{n / result['wall']:7.2f} items/s  RSS {result['rss']:5.0f} MiB  "
-                f"{phases(result['output']) if who == 'ours' else ''}",
+                f"  {kind} {who:8s} run {r + 1}: {result['wall']:6.1f}s wall {result['cpu']:6.1f}s CPU "
+                f"{n / result['wall']:7.2f} items/s {result['cpu'] * 1000 / n:6.1f} CPU-ms/item  "
+                f"RSS {result['rss']:5.0f} MiB (all {result['tree_rss']:5.0f}, PSS {result['tree_pss']:5.0f})  "
+                f"load {load:.1f}-{result['load'][1]:.1f}  {phases(result['output']) if who != 'naive' else ''}",
                 flush=True,
             )
     lines = []
-    for who in ("ours", "naive") if naive else ("ours",):
+    for who in [*ours, "naive"] if naive else ours:
         rate = statistics.median(n / x["wall"] for x in runs[who])
         spread = f"{min(n / x['wall'] for x in runs[who]):.2f}-{max(n / x['wall'] for x in runs[who]):.2f}"
         cpu = statistics.median(x["cpu"] / n for x in runs[who])
+        loads = [v for x in runs[who] for v in x["load"]]
         lines.append(
-            f"{kind:9s} {who:5s} {n:6d} x {words:4.0f} words  {rate:7.2f} items/s ({spread})  "
-            f"{cpu * 1000:7.1f} CPU-ms/item  peak RSS {max(x['rss'] for x in runs[who]):5.0f} MiB"
+            f"{kind:9s} {who:8s} {n:6d} x {words:4.0f} words  {rate:7.2f} items/s ({spread})  "
+            f"{cpu * 1000:7.1f} CPU-ms/item  peak RSS {max(x['rss'] for x in runs[who]):5.0f} MiB, all processes "
+            f"{max(x['tree_rss'] for x in runs[who]):5.0f} (PSS {max(x['tree_pss'] for x in runs[who]):5.0f})  "
+            f"load {min(loads):.1f}-{max(loads):.1f}"
         )
-    if naive:
-        ratio = statistics.median(runs["naive"][i]["wall"] / runs["ours"][i]["wall"] for i in range(repeat))
-        cpu_ratio = statistics.median(runs["naive"][i]["cpu"] / runs["ours"][i]["cpu"] for i in range(repeat))
-        lines.append(f"{kind:9s} ratio ours/naive: x{ratio:.2f} items/s, x{cpu_ratio:.2f} less CPU per item")
+    for who in ours if naive else []:
+        ratio = statistics.median(runs["naive"][i]["wall"] / runs[who][i]["wall"] for i in range(repeat))
+        cpu_ratio = statistics.median(runs["naive"][i]["cpu"] / runs[who][i]["cpu"] for i in range(repeat))
+        lines.append(f"{kind:9s} ratio {who}/naive: x{ratio:.2f} items/s, x{cpu_ratio:.2f} less CPU per item")
     return lines
 
 
@@ -386,6 +443,11 @@ def main() -> None:
         help="only sentence sentiment on the CPU, on N distinct headline sentences (e.g. 2000)",
     )
     parser.add_argument("--sentiment-model", type=Path, default=None, help="with --sentiment-only: a model dir")
+    parser.add_argument(
+        "--workers",
+        help="ours once per value, comma-separated (NARRATIVE_WORKERS: 1 = one process, 2 = two workers, 0 = auto); "
+        "default: the setting's default",
+    )
     parser.add_argument("--naive-peer", nargs=4, metavar=("KIND", "SOURCE", "DB", "MODEL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.naive_peer:
@@ -409,13 +471,14 @@ def main() -> None:
         f"load average before {os.getloadavg()[0]:.2f}",
         flush=True,
     )
+    workers = [int(w) for w in args.workers.split(",")] if args.workers else None
     lines = []
     with tempfile.TemporaryDirectory(prefix="bench_e2e_") as tmp:
         for kind in ("headlines", "articles"):
             n = args.headlines if kind == "headlines" else args.articles
             if args.only in (None, kind) and n > 0:
                 lines += run_kind(
-                    kind, n, args.repeat, not args.no_naive, Path(tmp), args.src.resolve(), args.store_only
+                    kind, n, args.repeat, not args.no_naive, Path(tmp), args.src.resolve(), args.store_only, workers
                 )
     print(f"load average after {os.getloadavg()[0]:.2f}")
     print("\n".join(lines))

@@ -10,6 +10,9 @@ import importlib
 import json
 import os
 import sqlite3
+import subprocess
+import sys
+from collections import deque
 from contextlib import closing
 from pathlib import Path
 
@@ -21,7 +24,7 @@ from narrative import api
 from narrative.api import parallel
 from narrative.cli import cli
 from narrative.config import Settings
-from narrative.errors import ConfigError
+from narrative.errors import ConfigError, NarrativeError
 from narrative.store.fingerprint import enrichment_rows
 
 # Headlines and bodies with entities, figures, people, a narrative's vocabulary, a Chinese article and a wire copy
@@ -95,7 +98,8 @@ def test_issue_12_two_workers_store_the_rows_of_one_process(raw_store, one_proce
     assert query(db, "SELECT count(*) FROM article_scores")[0][0] == len(ARTICLES)
 
 
-def test_issue_12_workers_option_on_import_equals_one_process(one_process_store, small_groups, tmp_path):
+def test_issue_12_workers_option_on_import_equals_one_process(one_process_store, tmp_path):
+    """As a user runs it: a fresh process, whose workers are forked after it loaded the extractor."""
     archive = tmp_path / "news.jsonl"
     rows = [
         {"url": f"https://p.example.test/{n}", "title": t, "text": x, "published": f"2025-10-{1 + n:02d}T08:00:00Z"}
@@ -103,10 +107,15 @@ def test_issue_12_workers_option_on_import_equals_one_process(one_process_store,
     ]
     archive.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     db = str(tmp_path / "imported.db")
-    result = CliRunner().invoke(cli, ["import", str(archive), "--db", db, "--source", "test", "--workers", "2"])
-    assert result.exit_code == 0, result.output
-    assert f"enriched {len(ARTICLES)} articles" in result.output and f"scored {len(ARTICLES)} articles" in result.output
-    assert "NARRATIVE_WORKERS" not in os.environ  # the option is for that command only
+    # score.BATCH as in the reference store: set in the child before the command runs
+    code = (
+        "import importlib, sys; importlib.import_module('narrative.api.score').BATCH = int(sys.argv[1]); "
+        "from narrative.cli import cli; cli(sys.argv[2:])"
+    )
+    command = [sys.executable, "-c", code, str(GROUP), "import", str(archive), "--db", db, "--source", "test"]
+    result = subprocess.run([*command, "--workers", "2"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"enriched {len(ARTICLES)} articles" in result.stdout and f"scored {len(ARTICLES)} articles" in result.stdout
     reference, imported = content(one_process_store), content(db)
     for table in reference:
         assert imported[table] == reference[table], table
@@ -147,18 +156,14 @@ def test_issue_12_worker_that_cannot_load_a_model_is_one_line(raw_store, tmp_pat
     assert outputs["1"] == outputs["2"]
 
 
-def _die(*args):
-    os._exit(9)  # a worker killed mid-task (out of memory, kill -9)
-
-
-def test_issue_12_worker_killed_is_one_line_and_keeps_commits(raw_store, tmp_path, monkeypatch):
-    db = copy_store(raw_store, tmp_path)
-    monkeypatch.setattr(parallel, "extract_chunk", _die)  # the forked workers run this instead
-    result = CliRunner().invoke(cli, ["enrich", "--workers", "2", "--db", db])
-    lines = result.output.strip().splitlines()
-    assert result.exit_code == 1 and len(lines) == 1, result.output
-    assert lines[0].startswith("Error: a worker process extracting or scoring articles stopped"), result.output
-    assert "--workers 1" in lines[0]
+def test_issue_12_worker_killed_is_one_line_error():
+    """A worker that dies (out of memory, kill -9) ends the command with E163, not a BrokenProcessPool traceback."""
+    args = {"catalog_path": None, "narratives_dir": None, "narrative": None, "model_path": None, "score": False}
+    with pytest.raises(NarrativeError) as caught, parallel.worker_pool(1, args) as pool:
+        list(parallel.run_tasks(pool, deque([(os._exit, (9,), "killed")]), 1))
+    assert caught.value.code == "E163" and caught.value.exit_code == 1
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith("a worker process extracting or scoring articles stopped")
 
 
 class KilledError(Exception):

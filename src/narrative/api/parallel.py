@@ -17,8 +17,8 @@ order with the in-process engine's store functions (:func:`.ray_engine._save`, `
 stored rows (ids, versions, content) are those of ``--workers 1``. A chunk is committed whole or not at all and an
 article's scores come after its extraction, so a run killed at any point is finished by the next run as a killed
 in-process run is (``store.articles.unfinished_articles``). On Linux the workers are forked from the command after
-it has loaded the extractor, so spaCy is not loaded again per worker; each worker's ONNX and BLAS thread pools get
-one thread, so the workers do not fight over the cores.
+it has loaded the extractor, so spaCy is not loaded again per worker (:func:`start_method`); each worker's ONNX and
+BLAS thread pools get one thread, so the workers do not fight over the cores.
 
 >>> resolve_workers(1, articles=500, chars=10**6)
 1
@@ -32,6 +32,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -102,8 +103,7 @@ def worker_pool(workers: int, actor_args: dict[str, Any]) -> Iterator[ProcessPoo
     ...                      "model_path": None, "score": True}) as pool:  # doctest: +SKIP
     ...     pass
     """
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    context = multiprocessing.get_context(start_method())
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(actor_args,))
     try:
         yield pool
@@ -111,6 +111,18 @@ def worker_pool(workers: int, actor_args: dict[str, Any]) -> Iterator[ProcessPoo
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+
+
+def start_method() -> str:
+    """``fork`` where the platform has it and this process has loaded no ONNX Runtime or torch (a forked copy of
+    their thread pools would hang): the workers then share the extractor the command loaded. Otherwise ``spawn``: a
+    fresh interpreter per worker, which loads everything itself (from the current environment, settings included).
+
+    >>> start_method() in ("fork", "spawn")
+    True
+    """
+    heavy = "onnxruntime" in sys.modules or "torch" in sys.modules
+    return "fork" if "fork" in multiprocessing.get_all_start_methods() and not heavy else "spawn"
 
 
 def run_tasks(pool: ProcessPoolExecutor, tasks: deque, workers: int) -> Iterator[tuple[Any, Any]]:
