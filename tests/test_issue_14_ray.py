@@ -4,22 +4,30 @@ commits is finished by the next one without duplicates. One local Ray instance (
 from __future__ import annotations
 
 import json
+import pickle
 import sqlite3
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 import ray
 from click.testing import CliRunner
 from conftest import copy_store, query
+from sqlite_utils import Database
 
 from narrative import api
 from narrative.api import ray_engine
+from narrative.api import stories as stories_api
+from narrative.api.ray_actor import EnrichActor
 from narrative.api.ray_engine import enrich_ray
 from narrative.api.score import sentiment_model
 from narrative.cli import cli
 from narrative.config import Settings
+from narrative.nlp.stories import encode_articles, story_article
 from narrative.store.fingerprint import enrichment_rows
+from narrative.store.stories import story_material
 
 pytestmark = pytest.mark.ray
 
@@ -123,7 +131,7 @@ def test_issue_14_ray_engine_killed_then_resumed_finishes_without_duplicates(
     # Mention sentiment is scored in the actors and committed with its article (the driver's tail never ran).
     mentions = query(db, "SELECT id, article_id FROM mentions ORDER BY id")
     assert mentions and query(db, "SELECT mention_id, article_id FROM mention_sentiment ORDER BY 1") == mentions
-    # The rest in two rounds (a new pool each) of max(ROUND_ARTICLES, 1 actor x 1 chunk x 2 articles) = 3, then 1.
+    # The rest in two rounds (one actor for both) of max(ROUND_ARTICLES, 1 actor x 1 chunk x 2 articles) = 3, then 1.
     monkeypatch.setattr(ray_engine, "ROUND_ARTICLES", 3)
     monkeypatch.setattr(ray_engine, "CHUNKS_PER_ACTOR", 1)
     summary = enrich_ray(settings, num_workers=1, chunk_articles=2, commit_articles=2)
@@ -155,3 +163,46 @@ def test_issue_14_cli_engine_ray_equals_inprocess_and_bad_options(local_ray, raw
         assert result.exit_code == 2, (args, result.output)
         lines = result.output.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("Error: ") and needle in lines[0], result.output
+
+
+def test_issue_14_actor_encodes_the_title_and_lead_story_assignment_reads(raw_store, inprocess_store):
+    """The actors' story vectors replace the driver's encoding only if each is the vector of what the tail reads back
+    from the store (title and lead): built from the extraction in the actor, from the stored sentences in the tail."""
+    actor = EnrichActor(catalog_path=None, narratives_dir=None, narrative=None, model_path=None, score=False)
+    ids, titles, texts, languages = (
+        list(c) for c in zip(*query(raw_store, "SELECT id, title, text, language FROM articles ORDER BY id"))
+    )
+    payload, vectors, encoded = actor.chunk_with_stories(ids, titles, texts, languages)
+    assert len(pickle.loads(payload)) == len(ids) == len(ARTICLES)
+    with closing(sqlite3.connect(inprocess_store)) as conn:
+        conn.row_factory = sqlite3.Row
+        stored = story_material(Database(conn), since="0000")
+    read_back = {row["id"]: (a.title, a.lead) for row in stored for a in [stories_api._article(row)]}
+    assert dict(zip(ids, encoded, strict=True)) == read_back
+    assert any(lead for _, lead in encoded) and any("阿里巴巴" in title for title, _ in encoded)
+    assert vectors.shape == (len(ids), 512)
+    assert np.allclose(vectors, encode_articles([stories_api._article(row) for row in stored]), atol=1e-5)
+
+
+def test_issue_14_story_vectors_taken_only_for_the_same_title_and_lead():
+    when = datetime(2025, 9, 10, tzinfo=UTC)
+    same = story_article(1, when, "Alibaba rose 8%", "Alibaba rose 8% on Friday after it raised its AI budget.")
+    other = story_article(2, when, "Baidu slips", "Baidu fell 6% this week.")
+    marker = np.full(512, 0.25, dtype=np.float32)  # no encoder gives this: it can only come from ``encoded``
+    vectors = stories_api._vectors(
+        [same, other], {1: (same.title, same.lead, marker), 2: (other.title, "An older lead.", marker)}
+    )
+    assert (vectors[0] == marker).all()  # the vector computed elsewhere, for the same text
+    assert (vectors[1] == encode_articles([other])[0]).all()  # its lead changed since: encoded again
+    assert (stories_api._vectors([other], None) == encode_articles([other])).all()
+
+
+def test_issue_14_missing_model_in_the_actors_is_one_line(local_ray, raw_store, tmp_path, monkeypatch):
+    """An actor that cannot load its models: the driver reports the actor's error in one line, exit 2."""
+    db = copy_store(raw_store, tmp_path)
+    monkeypatch.setenv("NARRATIVE_SENTIMENT_MODEL", str(tmp_path / "no_model"))
+    result = CliRunner().invoke(cli, ["enrich", "--engine", "ray", "--num-workers", "1", "--db", db])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "no_model" in lines[0], result.output
+    assert query(db, "SELECT count(*) FROM enrichments")[0][0] == 0

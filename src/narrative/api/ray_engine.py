@@ -228,10 +228,28 @@ def _result(ray: Any, ref: Any) -> Any:
         raise
 
 
+class RayEnrichActor(EnrichActor):
+    """:class:`EnrichActor` as a Ray actor: a narrative error while loading the models (a missing model directory)
+    is kept and raised by every call, so that the driver reports it in one line; raised by the constructor, it would
+    reach the driver only as Ray's ``ActorDiedError``."""
+
+    def __init__(self, **actor_args: Any) -> None:
+        self.failed: NarrativeError | None = None
+        try:
+            super().__init__(**actor_args)
+        except NarrativeError as exc:
+            self.failed = exc
+
+    def chunk_with_stories(self, *columns: Any) -> Any:
+        if self.failed is not None:
+            raise self.failed
+        return super().chunk_with_stories(*columns)
+
+
 def _start_actors(ray: Any, actor_args: dict[str, Any], count: int) -> list[Any]:
     """``count`` actors of one CPU each, for the whole run (each loads its models once). A killed actor is restarted
     by Ray and its queued chunks run again (``max_restarts``, ``max_task_retries``)."""
-    remote = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=-1)(EnrichActor)
+    remote = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=-1)(RayEnrichActor)
     return [remote.remote(**actor_args) for _ in range(count)]
 
 
