@@ -97,7 +97,7 @@ def chunk_size(articles: int, workers: int) -> int:
 @contextlib.contextmanager
 def worker_pool(workers: int, actor_args: dict[str, Any]) -> Iterator[ProcessPoolExecutor]:
     """A pool of ``workers`` processes with their models loaded (see the module docstring), shut down on exit; on an
-    error or an interrupt the tasks not started are cancelled and the workers end with their current task.
+    error or an interrupt the workers are stopped at once (they write nothing).
 
     >>> with worker_pool(2, {"catalog_path": None, "narratives_dir": None, "narrative": None,
     ...                      "model_path": None, "score": True}) as pool:  # doctest: +SKIP
@@ -108,6 +108,9 @@ def worker_pool(workers: int, actor_args: dict[str, Any]) -> Iterator[ProcessPoo
     try:
         yield pool
     except BaseException:
+        # The workers write nothing: stop them now rather than wait out their current chunk (Ctrl-C, a failed commit).
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
