@@ -164,7 +164,7 @@ def enrich_db(
         articles=len(pending),
         chars=sum(len(title) + len(text or "") for _, title, text, _ in pending),
     )
-    pool_scoring = None
+    pool_scoring, encoded = None, None
     if pool_size > 1:  # issue 12: extraction and scoring on worker processes, the same rows
         from .entity_sentiment import MentionSentimentSummary
         from .parallel import enrich_in_pool
@@ -177,7 +177,7 @@ def enrich_db(
             "model_path": settings.sentiment_model or None,
             "score": score and not rescore,
         }
-        pool_scoring = enrich_in_pool(
+        pool_scoring, encoded = enrich_in_pool(
             db,
             pending,
             summary,
@@ -202,7 +202,8 @@ def enrich_db(
                 summary.figures += len(result.figures)
                 summary.phrase_hits += len(result.phrase_hits)
         progress({"event": "batch", "done": summary.articles})
-    assign_stories(db, article_ids=article_ids)  # issue 9: copies and translations of a story share its id
+    # issue 9: copies and translations of a story share its id (the workers' story vectors, when a pool ran)
+    assign_stories(db, article_ids=article_ids, encoded=encoded)
     from .entity_sentiment import score_mention_sentiment
 
     # issue 10 item 4: sentiment toward every entity in every sentence (new mentions; those a new model made stale);

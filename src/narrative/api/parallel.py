@@ -4,16 +4,16 @@ The command's own process stays the store's only writer; the workers only comput
 the entity-sentiment model and the narrative's scoring models once (:func:`_start_worker`) and then runs two kinds
 of task:
 
-* **extraction** of a small chunk of pending articles: :meth:`.ray_engine.EnrichActor.chunk` (the per-chunk function
-  the Ray engine runs, built without scoring), giving each article's extraction, entity relevance and the sentiment
-  toward each mention;
+* **extraction** of a small chunk of pending articles: :meth:`.ray_actor.EnrichActor.chunk_with_stories` (the per-chunk
+  function the Ray engine runs, built without scoring), giving each article's extraction, entity relevance, the
+  sentiment toward each mention and the vector story assignment reads;
 * **scoring** of a group of :data:`~narrative.api.score.BATCH` articles, the same groups ``score_db`` scores in one
   process (the sentence encoder's floats move in the last bits with the sentences encoded together, so scoring the
   same groups keeps every stored score identical): :func:`~narrative.api.score.score_material` on the material of
   the group's extractions.
 
 The parent submits the chunks in article order, keeps a few in flight per worker, and commits each result in article
-order with the in-process engine's store functions (:func:`.ray_engine._save`, ``store.scores.save_scores``), so the
+order with the in-process engine's store functions (:func:`.ray_actor.save_chunk`, ``store.scores.save_scores``), so the
 stored rows (ids, versions, content) are those of ``--workers 1``. A chunk is committed whole or not at all and an
 article's scores come after its extraction, so a run killed at any point is finished by the next run as a killed
 in-process run is (``store.articles.unfinished_articles``). On Linux the workers are forked from the command after
@@ -51,6 +51,8 @@ PARALLEL_MIN_CHARS = 20_000
 CHUNKS_PER_WORKER = 4  # extraction chunks per worker at least (the last chunks balance the workers' loads)
 MAX_CHUNK = 50  # articles per extraction task at most
 IN_FLIGHT_PER_WORKER = 3  # tasks submitted ahead per worker (bounded memory in the parent)
+STORY_VECTORS = 100_000  # articles whose story vectors (~2 KB each) the parent keeps for assign_stories; later
+# ones are encoded by assign_stories itself, as in one process
 
 
 def usable_cores() -> int:
@@ -168,7 +170,7 @@ def _start_worker(actor_args: dict[str, Any]) -> None:
     try:
         from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-        from .ray_engine import EnrichActor
+        from .ray_actor import EnrichActor
         from .score import scoring_context
 
         threadpool_limits(1)  # BLAS (numpy, spaCy): one thread per worker
@@ -184,11 +186,12 @@ def _start_worker(actor_args: dict[str, Any]) -> None:
         _FAILED = exc
 
 
-def extract_chunk(ids: list[int], titles: list[str], texts: list[str], languages: list[str | None]) -> bytes:
-    """In a worker: :meth:`EnrichActor.chunk` (extraction, entity relevance, mention sentiment) of one chunk."""
+def extract_chunk(ids: list[int], titles: list[str], texts: list[str], languages: list[str | None]) -> tuple:
+    """In a worker: :meth:`EnrichActor.chunk_with_stories` of one chunk (extraction, entity relevance, mention
+    sentiment; each article's story title, lead and vector)."""
     if _FAILED is not None:
         raise _FAILED
-    return _ACTOR.chunk(ids, titles, texts, languages)
+    return _ACTOR.chunk_with_stories(ids, titles, texts, languages)
 
 
 def score_group(material: dict[int, dict[str, Any]]) -> tuple[str, dict[int, Any]]:
@@ -277,14 +280,15 @@ def enrich_in_pool(
     """Extract, weigh, score the mentions of and (when ``actor_args["score"]``) score ``pending`` articles
     ``(id, title, text, language)`` on ``workers`` processes, committing in article order; counts go to ``summary``
     (an ``EnrichSummary`` whose ``entity_sentiment`` is a ``MentionSentimentSummary``). Returns the ``ScoreSummary``
-    of the scores written, or None when the pool scored nothing. ``progress`` gets ``{"event": "batch", "done": n}``
-    after each commit.
+    of the scores written (None when the pool scored nothing) and each article's story title, lead and vector for
+    ``assign_stories`` (``encoded``; the first :data:`STORY_VECTORS`). ``progress`` gets ``{"event": "batch",
+    "done": n}`` after each commit.
 
     >>> enrich_in_pool(db, rows, summary, workers=2, version=v, stamp=s, actor_args=a, progress=print)  # doctest: +SKIP
     """
     from ..clock import utc_now_iso
     from .analyze import material_from_extraction
-    from .ray_engine import _save
+    from .ray_actor import save_chunk
     from .score import BATCH, ScoreSummary
 
     score = bool(actor_args["score"])
@@ -300,13 +304,17 @@ def enrich_in_pool(
             args = ([r[0] for r in chunk], [r[1] for r in chunk], [r[2] for r in chunk], [r[3] for r in chunk])
             tasks.append((extract_chunk, args, ("extract", len(groups) - 1, chunk)))
     scoring = None
+    encoded: dict[int, tuple[str, str, Any]] = {}
     started = time.monotonic()
     with worker_pool(workers, actor_args) as pool:
         for tag, result in run_tasks(pool, tasks, workers):
             if tag[0] == "extract":
                 _, index, chunk = tag
-                rows = [(article, *computed) for article, computed in zip(chunk, unpickle(result), strict=True)]
-                _save(db, rows, summary, version, stamp, narrative)
+                payload, vectors, leads = result
+                rows = [(article, *computed) for article, computed in zip(chunk, unpickle(payload), strict=True)]
+                if len(encoded) < STORY_VECTORS:
+                    encoded.update((row[0], (*t, v)) for row, t, v in zip(chunk, leads, vectors, strict=True))
+                save_chunk(db, rows, summary, version, stamp, narrative)
                 progress({"event": "batch", "done": summary.articles})
                 if score:
                     group = groups[index]
@@ -325,4 +333,4 @@ def enrich_in_pool(
                 scoring.relevant += relevant
     if scoring is not None:
         scoring.seconds = time.monotonic() - started
-    return scoring
+    return scoring, encoded
