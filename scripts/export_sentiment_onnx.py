@@ -3,8 +3,14 @@
 Writes ``models/sentiment/model.int8.onnx``, which `SentimentModel.load()` uses by default when onnxruntime is
 installed. Needs the ``onnx`` package at export time only (`pip install onnx`).
 
-* default, shipped: per-channel **dynamic** int8. It picks one activation scale per run, so a text's probabilities
-  would move with its batchmates: `SentimentModel` runs it one text per run.
+* default, shipped: the fp32 graph exported with eager attention, fused by onnxruntime's transformer optimiser
+  (``Attention``, ``EmbedLayerNormalization``, ``SkipLayerNormalization``, ``BiasGelu``), then per-channel
+  **dynamic** int8 (the attention becomes ``QAttention``). It picks one activation scale per run, so a text's
+  probabilities would move with its batchmates: `SentimentModel` runs it one text per run. Measured 2026-11-30
+  against the unfused export (``--no-fuse``, shipped until then): ~4-7% more sentences per CPU-second and, with
+  `scripts/eval_sentiment.py`, PhraseBank AllAgree 0.911 / macro-F1 0.892 (was 0.910 / 0.889), 50Agree 0.773 /
+  0.737 (0.771 / 0.735), FiQA sentence 0.533 / 0.506 (0.537 / 0.510), FiQA targeted 0.482 / 0.460 (0.485 /
+  0.463): every figure within 0.5 point, though about 2% of single labels differ (see the model card).
 * ``--static``: per-channel **static** int8 (QDQ). Activation scales are calibrated once here on training text only
   (SEntFiN headlines, twitter_financial_news train tweets and SEntFiN (entity, headline) pairs from
   ``../shared/data/sentiment``; never PhraseBank or FiQA) and stored in the model, and the file says in its
@@ -17,8 +23,9 @@ installed. Needs the ``onnx`` package at export time only (`pip install onnx`).
   activation-by-activation products in float did not recover it (0.514 and 0.518); ``Percentile``/``Entropy`` need
   equal-shape calibration batches and were not run.
 
-Usage: python scripts/export_sentiment_onnx.py [--model models/sentiment] [--out PATH]
+Usage: python scripts/export_sentiment_onnx.py [--model models/sentiment] [--out PATH] [--no-fuse]
        [--static [--method MinMax] [--calibration 600] [--reduce-range]]
+Shipped model.int8.onnx: ``HF_HUB_OFFLINE=1 .venv/bin/python scripts/export_sentiment_onnx.py`` (needs ``onnx``).
 """
 
 from __future__ import annotations
@@ -75,6 +82,28 @@ def calibration_inputs(tokenizer_file: Path, size: int, data: Path = DATA) -> li
     ]
 
 
+def fused(fp32: Path, config) -> Path:
+    """The graph with BERT's attention, embedding and layer-norm patterns fused into onnxruntime's operators
+    (written next to ``fp32``)."""
+    from onnxruntime.transformers import optimizer
+    from onnxruntime.transformers.fusion_options import FusionOptions
+
+    options = FusionOptions("bert")
+    options.enable_attention = True
+    graph = optimizer.optimize_model(
+        str(fp32),
+        model_type="bert",
+        num_heads=config.num_attention_heads,
+        hidden_size=config.hidden_size,
+        optimization_options=options,
+        opt_level=1,
+    )
+    print("fused:", {k: v for k, v in graph.get_fused_operator_statistics().items() if v})
+    path = fp32.with_name("model.fused.onnx")
+    graph.save_model_to_file(str(path))
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(ROOT / "models" / "sentiment"))
@@ -84,6 +113,9 @@ def main() -> None:
     parser.add_argument("--reduce-range", action="store_true", help="7-bit weights (no u8s8 saturation on AVX2)")
     parser.add_argument(
         "--static", action="store_true", help="static int8 (batches at scoring time; see the docstring)"
+    )
+    parser.add_argument(
+        "--no-fuse", action="store_true", help="no attention/layer-norm fusion before int8 (the model shipped before)"
     )
     args = parser.parse_args()
     import onnx
@@ -101,7 +133,10 @@ def main() -> None:
     model_dir = Path(args.model)
     out = Path(args.out) if args.out else model_dir / "model.int8.onnx"
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForSequenceClassification.from_pretrained(model_dir, dtype=torch.float32).eval()
+    fuse = not args.no_fuse and not args.static
+    # The optimiser recognises attention in the eager graph (softmax(QK^T/sqrt(d) + mask) V), not in SDPA's.
+    attention = {"attn_implementation": "eager"} if fuse else {}
+    model = AutoModelForSequenceClassification.from_pretrained(model_dir, dtype=torch.float32, **attention).eval()
     sample = tokenizer(
         ["Alibaba", "Profit rose."], ["Alibaba beat estimates.", "Shares fell."], padding=True, return_tensors="pt"
     )
@@ -120,8 +155,16 @@ def main() -> None:
                 dynamo=False,
                 dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names}, "logits": {0: "batch"}},
             )
+        if fuse:
+            fp32 = fused(fp32, model.config)
         if not args.static:
-            quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True)
+            # The fused operators (com.microsoft domain) have no ONNX shape inference: their outputs are float.
+            extra = {"DefaultTensorType": onnx.TensorProto.FLOAT} if fuse else {}
+            quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True, extra_options=extra)
+            quantized = onnx.load(str(out))
+            graph = "eager attention fused by onnxruntime.transformers" if fuse else "unfused (SDPA export)"
+            onnx.helper.set_model_props(quantized, {"narrative.export": f"{graph}, per-channel dynamic int8"})
+            onnx.save(quantized, str(out))
         else:
             feeds = calibration_inputs(model_dir / "tokenizer.json", args.calibration)
 

@@ -197,3 +197,12 @@ def test_issue_12_run_pool_works_in_a_forked_child():
         os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
     assert answered and os.read(read, 100).decode() == "[10, 20, 30]"
+
+
+def test_issue_12_shipped_onnx_is_the_fused_export(model):
+    """models/sentiment/model.int8.onnx is scripts/export_sentiment_onnx.py's default: attention fused, then dynamic
+    int8 (its metadata says so; the model card has the accuracy against the unfused file)."""
+    assert model.backend == "onnx-int8"
+    meta = model.session.get_modelmeta().custom_metadata_map
+    assert meta.get("narrative.export") == "eager attention fused by onnxruntime.transformers, per-channel dynamic int8"
+    assert not model.batch_invariant
