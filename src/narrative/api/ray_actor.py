@@ -81,9 +81,12 @@ class EnrichActor:
         relevance = [entity_relevance(r, title_chars=len(t)) for r, t in zip(results, titles)]
         scores: dict[Any, Any] = {}
         if self.ctx is not None:
-            # The sentiment model reuses scores of sentences it has seen; a fresh cache per chunk makes a chunk's
-            # scores depend on the chunk alone, not on which chunks this actor happened to get before.
-            self.ctx.model.clear_cache()
+            # The sentiment model reuses the scores of sentences it has seen, as in-process across its batches. On
+            # ONNX Runtime a sentence's score is the same bits alone or among any batchmates (nlp.sentiment's
+            # run_encoded), so a kept score is the one this chunk would compute; the torch backend pads each batch
+            # to its longest text, so there a fresh cache per chunk keeps a chunk's scores its own.
+            if self.ctx.model.session is None:
+                self.ctx.model.clear_cache()
             material = {i: material_from_extraction(r, self.ctx.narrative.id) for i, r in zip(ids, results)}
             scores = score_material(material, self.ctx)
         version = self.ctx.version if self.ctx is not None else None
