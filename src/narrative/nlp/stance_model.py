@@ -55,6 +55,9 @@ class StanceSettings:
     ngram_max: int = 4  # character n-grams 1..ngram_max
     polarity_weight: float = 0.5  # scale of the sentence's sentiment polarity (-1..1)
     clause_weight: float = 0.0  # scale of the n-grams of the last contrast clause (0: not read)
+    # the ONNX graph (a file next to heads.json) whose vectors the classifier reads: the encoder fine-tuned
+    # for stance by scripts/train_stance_encoder.py; "" reads the relevance vectors (the shipped encoder's)
+    encoder: str = ""
 
     @classmethod
     def from_dict(cls, data: dict) -> StanceSettings:
@@ -64,6 +67,7 @@ class StanceSettings:
             ngram_max=int(data["ngram_max"]),
             polarity_weight=float(data.get("polarity_weight", 0.0)),  # absent before it existed
             clause_weight=float(data.get("clause_weight", 0.0)),
+            encoder=str(data.get("encoder", "")),
         )
 
     def to_dict(self) -> dict:
@@ -74,6 +78,7 @@ class StanceSettings:
             "ngram_max": self.ngram_max,
             "polarity_weight": self.polarity_weight,
             "clause_weight": self.clause_weight,
+            **({"encoder": self.encoder} if self.encoder else {}),
         }
 
 
