@@ -58,8 +58,9 @@ TICK = os.sysconf("SC_CLK_TCK")
 SKIP: set[str] = set()  # --skip: engines left out, e.g. "ray 1 before"
 BEFORE = ""  # --before SRC: a checkout's src/ whose Ray engine is timed beside this one's
 RUN_TIMEOUT = 540.0  # seconds one engine run may take (--run-timeout; a long run on a loaded machine needs more)
+STEADY_COMMITS = 10  # commits a run needs for its CPU between the first and the last to be reported
 ENGINES = {
-    "inprocess": [],
+    "inprocess": ["--workers", "1"],  # the single-process engine (issue 12's --workers N is a pool of its own)
     "ray 1": ["--engine", "ray", "--num-workers", "1"],
     "ray 2": ["--engine", "ray", "--num-workers", "2"],
 }
@@ -217,6 +218,7 @@ class Watched:
         self.started = time.monotonic()
         self.db = db  # a store whose commits are watched: the CPU at the first and at the last one (steady())
         self.commits: list[tuple[int, dict[int, float]]] = []  # (articles committed, CPU per pid) at the first, last
+        self.commit_count = 0
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         self.cpu: dict[int, float] = {}
         self.kinds: dict[int, str] = {}  # pid -> what it is (process_kind), as last seen
@@ -251,14 +253,16 @@ class Watched:
     def watch_commits(self) -> None:
         done = committed(self.db)
         if done and (not self.commits or done != self.commits[-1][0]):
+            self.commit_count += 1
             mark = (done, dict(self.cpu))
             self.commits = [self.commits[0], mark] if self.commits else [mark]
 
     def steady(self) -> tuple[int, float, dict[str, float]] | None:
         """Between the first and the last commit of the run: (articles committed, CPU s of the whole tree, CPU s per
         kind of process), start-up (Ray, model loads) and the tail after the last commit left out; None with fewer
-        than two commits."""
-        if len(self.commits) < 2:
+        than :data:`STEADY_COMMITS` commits (the actors compute up to ``IN_FLIGHT`` chunks each ahead of the writer, so
+        with few commits much of the work between them was done before the first)."""
+        if self.commit_count < STEADY_COMMITS:
             return None
         (first, before), (last, after) = self.commits
         kinds: dict[str, float] = {}
