@@ -187,7 +187,7 @@ def enrich_db(
             actor_args=actor_args,
             progress=progress,
         )
-    for offset in range(0, len(pending) if pool_size == 1 else 0, BATCH):
+    for offset in range(0, len(pending) if pool_size == 1 else 0, BATCH):  # one process: the path before issue 12
         batch = pending[offset : offset + BATCH]
         results = extractor.extract_many((title, text, language) for _, title, text, language in batch)
         now = utc_now_iso()
