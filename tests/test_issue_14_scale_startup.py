@@ -18,6 +18,7 @@ from narrative.store import schema_snapshot as snapshot
 from narrative.store.aggregates import top_entities, top_entities_direct
 from narrative.store.db import SqliteReader, expected_columns
 from narrative.store.recent import figure_page, mention_page
+from narrative.store.search import search_articles
 from narrative.store.stats import store_summary
 from tests.cli.test_startup import heavy_modules_after
 from tests.cli.test_startup import scored_store as scored_store  # a fixture
@@ -72,8 +73,10 @@ def test_issue_14_reader_is_the_light_wrapper_and_reads_what_sqlite_utils_reads(
             lambda db: figure_page(db, entity_id=None, name=None, since=None, until=None, kind=None, limit=5, offset=0),
             lambda db: sorted(db.table_names()),
             lambda db: list(db.query("SELECT id, title FROM articles ORDER BY id")),
+            lambda db: search_articles(db, "title"),
         ):
             assert read(fast) == read(slow)
+        assert "database" not in vars(fast)  # none of those reads fell through to sqlite-utils
         # Anything else is sqlite-utils' Database on the same connection.
         assert fast["articles"].columns_dict == slow["articles"].columns_dict
     slow.close()

@@ -118,6 +118,8 @@ class SqliteReader:
     (1,)
     """
 
+    dialect = "sqlite"  # what store.search asks (PostgreSQL's PgDatabase says "postgresql"); never falls through
+
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
