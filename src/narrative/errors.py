@@ -228,7 +228,7 @@ class Errors(metaclass=_Catalogue):
     # Scale (issue 14): export, the Ray engine
     E105 = "--out {path}: {problem}; give a folder (created if missing) for the Parquet files."
     E106 = "{what} needs pyarrow: pip install 'narrative[export]' (or pip install pyarrow)."
-    E107 = "--engine ray needs Ray: pip install 'narrative[ray]' (or pip install 'ray[data]')."
+    E107 = "--engine ray needs Ray: pip install 'narrative[ray]' (or pip install ray)."
     E108 = (
         "--address {address}: cannot reach a Ray cluster ({problem}); start one with `ray start --head`, or leave "
         "--address out for a local instance."
