@@ -23,3 +23,20 @@ ARTICLES = [
         "text": "阿里巴巴集团股价年初至今上涨95%，过去一个月上涨36%。",
     },
 ]
+
+# (title, text) pairs written for the engine tests (in-process workers, Ray): entities, figures, people, a narrative's
+# vocabulary, a Chinese article, and (the 11th) a wire copy of the first story.
+HEADLINE_PAIRS = [
+    ("Alibaba extends rally as AI spending plan grows", "Alibaba rose 8% on Friday after it raised its AI budget."),
+    ("Baidu slips as chip export controls tighten", "Baidu fell 6% this week after new export controls on H20 chips."),
+    ("阿里巴巴股价大涨", "阿里巴巴集团股价年初至今上涨95%，过去一个月上涨36%。"),
+    ("Tencent lifts capex", "Tencent said capital spending rose 30% as it builds data centres for AI models."),
+    ("Nvidia warns on China sales", "Nvidia said revenue from China could fall by $5 billion because of licences."),
+    ("JD.com beats estimates", "JD.com reported quarterly revenue of 300 billion yuan, up 11% from a year earlier."),
+    ("SMIC expands capacity", "SMIC plans to add 50,000 wafers a month of capacity, its chief executive said."),
+    ("Meituan shares drop", "Meituan fell 4% in Hong Kong as competition in food delivery intensified."),
+    ("Huawei unveils new AI chip", "Huawei said its Ascend chips will ship next quarter, CEO Eric Xu told reporters."),
+    ("Apple cuts iPhone prices in China", "Apple cut prices by up to 500 yuan as sales in China slowed in May."),
+    ("Alibaba extends rally as AI spending plan grows", "Alibaba rose 8% on Friday after it raised its AI budget."),
+    ("Xiaomi raises EV delivery target", "Xiaomi now expects to deliver 350,000 cars this year, Lei Jun said."),
+]

@@ -15,6 +15,7 @@ import pytest
 import ray
 from click.testing import CliRunner
 from conftest import copy_store, query
+from sample_articles import HEADLINE_PAIRS
 from sqlite_utils import Database
 
 from narrative import api
@@ -31,17 +32,7 @@ from narrative.store.stories import story_material
 
 pytestmark = pytest.mark.ray
 
-# Hand-written headlines and bodies (no shared data): entities, figures, Chinese text, a narrative's vocabulary.
-ARTICLES = [
-    ("Alibaba extends rally as AI spending plan grows", "Alibaba rose 8% on Friday after it raised its AI budget."),
-    ("Baidu slips as chip export controls tighten", "Baidu fell 6% this week after new export controls on H20 chips."),
-    ("阿里巴巴股价大涨", "阿里巴巴集团股价年初至今上涨95%，过去一个月上涨36%。"),
-    ("Tencent lifts capex", "Tencent said capital spending rose 30% as it builds data centres for AI models."),
-    ("Nvidia warns on China sales", "Nvidia said revenue from China could fall by $5 billion because of licences."),
-    ("JD.com beats estimates", "JD.com reported quarterly revenue of 300 billion yuan, up 11% from a year earlier."),
-    ("SMIC expands capacity", "SMIC plans to add 50,000 wafers a month of capacity, its chief executive said."),
-    ("Meituan shares drop", "Meituan fell 4% in Hong Kong as competition in food delivery intensified."),
-]
+ARTICLES = HEADLINE_PAIRS[:8]  # hand-written (no shared data): entities, figures, Chinese text, a narrative's words
 
 
 @pytest.fixture(scope="module")

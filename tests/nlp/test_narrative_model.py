@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from minimal_narrative import WIDGET_TARIFFS
 
 from narrative.api.analyze import analyze
 from narrative.api.score import narrative_scorer, scoring_context
@@ -97,34 +98,7 @@ def test_heads_round_trip_through_json_and_know_their_features():
 def test_issue_9_stance_reads_the_direction_word_of_a_new_narrative_in_english_and_chinese():
     # A narrative the shipped files know nothing about: its examples alone teach which words point
     # which way (minimal pairs differing in the verb), and unseen sentences follow the verb.
-    toy = Narrative.model_validate(
-        {
-            "id": "toy",
-            "name": "Toy",
-            "description": "Whether tariffs on imported widgets are rising or falling.",
-            "poles": {"positive": "widget tariffs fall", "negative": "widget tariffs rise"},
-            "examples": {
-                "positive": [
-                    "Widget tariffs cut by the ministry",
-                    "Officials lower duties on widgets",
-                    "The government cuts the widget levy",
-                    "Tariffs on widgets lowered again",
-                    "政府下调小部件关税",
-                    "小部件进口关税降低",
-                ],
-                "negative": [
-                    "Widget tariffs raised by the ministry",
-                    "Officials raise duties on widgets",
-                    "The government raises the widget levy",
-                    "Tariffs on widgets raised again",
-                    "政府上调小部件关税",
-                    "小部件进口关税提高",
-                ],
-                "neutral": ["Widget tariff talks continue on Tuesday", "小部件关税谈判周二继续"],
-                "irrelevant": ["The weather was sunny", "A film premiered", "The match ended in a draw"],
-            },
-        }
-    )
+    toy = Narrative.model_validate({**WIDGET_TARIFFS, "id": "toy", "name": "Toy"})
     prepared = prepare_narrative(toy, polarity=lambda texts: [0.0] * len(texts))
     texts = [
         "Ministry cuts widget duties",

@@ -10,6 +10,7 @@ import shutil
 
 import numpy as np
 import pytest
+from minimal_narrative import WIDGET_TARIFFS
 
 from narrative.catalog import Narrative
 from narrative.errors import ConfigError
@@ -17,34 +18,7 @@ from narrative.nlp import encoder
 from narrative.nlp.narrative_model import NarrativeScorer, SentenceFacts, scorer_dir, stance_vectors
 from narrative.nlp.stance import stance_label
 
-WIDGETS = Narrative.model_validate(
-    {  # no shipped narrative is about widget tariffs: scored without training
-        "id": "widget-tariffs",
-        "name": "Widget tariffs",
-        "description": "Whether tariffs on imported widgets are rising or falling.",
-        "poles": {"positive": "widget tariffs fall", "negative": "widget tariffs rise"},
-        "examples": {
-            "positive": [
-                "Widget tariffs cut by the ministry",
-                "Officials lower duties on widgets",
-                "The government cuts the widget levy",
-                "Tariffs on widgets lowered again",
-                "政府下调小部件关税",
-                "小部件进口关税降低",
-            ],
-            "negative": [
-                "Widget tariffs raised by the ministry",
-                "Officials raise duties on widgets",
-                "The government raises the widget levy",
-                "Tariffs on widgets raised again",
-                "政府上调小部件关税",
-                "小部件进口关税提高",
-            ],
-            "neutral": ["Widget tariff talks continue on Tuesday", "小部件关税谈判周二继续"],
-            "irrelevant": ["The weather was sunny", "A film premiered", "The match ended in a draw"],
-        },
-    }
-)
+WIDGETS = Narrative.model_validate(WIDGET_TARIFFS)  # no shipped narrative is about it: scored without training
 TEXTS = ["The ministry cuts duties on imported widgets", "商务部提高小部件关税"]
 
 

@@ -10,7 +10,7 @@ import click
 from .. import api
 from ..errors import Errors, RowProblemKind
 from . import cli
-from .options import DB_HELP
+from .options import DB_HELP, setting_for_command
 from .output import ProgressBar, plain, render
 from .score import device_option
 
@@ -19,18 +19,7 @@ def _use_workers(ctx: click.Context, param: click.Parameter, value: int | None) 
     """``--workers N`` is ``NARRATIVE_WORKERS=N`` for this command (read where the work is split, api/parallel.py)."""
     if value is None:
         return None
-    import os
-
-    previous = os.environ.get("NARRATIVE_WORKERS")
-    os.environ["NARRATIVE_WORKERS"] = str(value)
-
-    def restore() -> None:
-        if previous is None:
-            os.environ.pop("NARRATIVE_WORKERS", None)
-        else:
-            os.environ["NARRATIVE_WORKERS"] = previous
-
-    ctx.call_on_close(restore)
+    setting_for_command(ctx, "NARRATIVE_WORKERS", str(value))
     return value
 
 

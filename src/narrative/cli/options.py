@@ -55,3 +55,24 @@ def input_texts(texts: tuple[str, ...], from_stdin: bool) -> list[str]:
     if not lines:
         raise click.UsageError(Errors.E066)
     return lines
+
+
+def setting_for_command(ctx: click.Context, variable: str, value: str) -> None:
+    """Set the environment variable ``variable`` (a setting, e.g. ``NARRATIVE_WORKERS``) to ``value`` for this command
+    and put the previous value back when it ends: an option such as ``--workers`` means the setting, read where the
+    work happens, and must not outlive the command (tests run many commands in one process).
+
+    >>> setting_for_command(click.get_current_context(), "NARRATIVE_WORKERS", "2")  # doctest: +SKIP
+    """
+    import os
+
+    previous = os.environ.get(variable)
+    os.environ[variable] = value
+
+    def restore() -> None:
+        if previous is None:
+            os.environ.pop(variable, None)
+        else:
+            os.environ[variable] = previous
+
+    ctx.call_on_close(restore)

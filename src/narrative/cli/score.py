@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 
 import click
 
 from .. import api
 from . import cli
-from .options import input_texts
+from .options import input_texts, setting_for_command
 from .output import render
 
 
@@ -21,16 +20,7 @@ def _use_device(ctx: click.Context, param: click.Parameter, value: str | None) -
     from ..nlp.sentiment import resolve_device
 
     resolve_device(value)
-    previous = os.environ.get("NARRATIVE_DEVICE")
-    os.environ["NARRATIVE_DEVICE"] = value
-
-    def restore() -> None:
-        if previous is None:
-            os.environ.pop("NARRATIVE_DEVICE", None)
-        else:
-            os.environ["NARRATIVE_DEVICE"] = previous
-
-    ctx.call_on_close(restore)
+    setting_for_command(ctx, "NARRATIVE_DEVICE", value)
     return value
 
 
