@@ -209,7 +209,10 @@ def enrich_db(
     # issue 10 item 4: sentiment toward every entity in every sentence (new mentions; those a new model made stale);
     # after a pool, what it left (mentions an older scorer version scored)
     left = score_mention_sentiment(db, article_ids=[row[0] for row in pending])
-    summary.entity_sentiment = _added(summary.entity_sentiment, left)
+    if summary.entity_sentiment is None:
+        summary.entity_sentiment = left
+    else:
+        summary.entity_sentiment.add(left).version = left.version
     summary.seconds = time.monotonic() - started
     if score:
         from ..store.scores import pending_for_scoring
@@ -230,23 +233,8 @@ def enrich_db(
                 catalog_path=catalog_path,
             )
             if pool_scoring is not None:
-                summary.scoring.articles += pool_scoring.articles
-                summary.scoring.sentences += pool_scoring.sentences
-                summary.scoring.relevant += pool_scoring.relevant
-                summary.scoring.seconds += pool_scoring.seconds
+                summary.scoring.add(pool_scoring)
     from .aggregates import refresh_aggregates
 
     refresh_aggregates(db)  # issue 12: the per-day aggregates the query commands read
     return summary
-
-
-def _added(pool: Any, left: Any) -> Any:
-    """The mention-sentiment summary of a run: the pool's (None without a pool) plus what the tail scored."""
-    if pool is None:
-        return left
-    pool.version = left.version
-    pool.mentions += left.mentions
-    pool.model_scored += left.model_scored
-    pool.model_runs += left.model_runs
-    pool.seconds += left.seconds
-    return pool

@@ -116,6 +116,14 @@ class MentionSentimentSummary:
     seconds: float = 0.0
     version: str = ""
 
+    def add(self, other: MentionSentimentSummary) -> MentionSentimentSummary:
+        """Add ``other``'s counts and seconds to this summary (one run's parts: a worker pool, then the tail); the
+        version stays this one's. Returns this summary."""
+        for field in dataclasses.fields(self):
+            if field.name != "version":
+                setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
+        return self
+
     def line(self) -> str:
         return (
             f"entity sentiment for {self.mentions} mentions ({self.model_scored} scored by the model in "

@@ -300,11 +300,7 @@ def _finish(
     assign_stories(db, encoded=encoded)  # the actors' vectors: the driver encodes only what they did not
     timed("stories")
     left = score_mention_sentiment(db, article_ids=done)
-    mentions = summary.entity_sentiment
-    mentions.version = left.version
-    mentions.mentions += left.mentions
-    mentions.model_scored += left.model_scored
-    mentions.seconds += left.seconds
+    summary.entity_sentiment.add(left).version = left.version
     timed("mention sentiment")
     summary.seconds = time.monotonic() - started
     if score and not rescore and len(scored_with) == 1:

@@ -178,6 +178,14 @@ class ScoreSummary:
     seconds: float = 0.0
     version: str = ""
 
+    def add(self, other: ScoreSummary) -> ScoreSummary:
+        """Add ``other``'s counts and seconds to this summary (one run's parts: a worker pool, then the tail); the
+        version stays this one's. Returns this summary."""
+        for field in dataclasses.fields(self):
+            if field.name != "version":
+                setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
+        return self
+
     def line(self) -> str:
         rate = self.sentences / self.seconds if self.seconds else 0.0
         return (
