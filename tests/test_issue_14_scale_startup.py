@@ -9,6 +9,7 @@ one it replaces; start-up is checked by what gets imported, never by time.
 from __future__ import annotations
 
 import sqlite3
+import sys
 
 import pytest
 
@@ -130,3 +131,40 @@ def test_issue_14_sqlite_reader_wraps_any_connection():
     assert list(db.query("SELECT a FROM t ORDER BY a")) == [{"a": 1}, {"a": 2}]
     assert db.execute("SELECT count(*) FROM t").fetchone() == (2,)
     db.close()
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"HOME": "{tmp}"},
+        {"HOME": "{tmp}/"},
+        {"HOME": "/"},
+        {"HOME": "{tmp}", "XDG_DATA_HOME": "{tmp}/xdg"},
+        {"HOME": "{tmp}", "XDG_DATA_HOME": "relative/xdg"},
+        {"HOME": "relative"},
+        {"HOME": "{tmp}", "ANDROID_DATA": "/data"},
+    ],
+)
+def test_issue_14_home_dir_without_narrative_home_is_platformdirs_answer(tmp_path, monkeypatch, env):
+    from pathlib import Path
+
+    from platformdirs import user_data_dir
+
+    from narrative import plugins
+
+    monkeypatch.delenv("NARRATIVE_HOME", raising=False)
+    for name in ("XDG_DATA_HOME", "ANDROID_DATA"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value.format(tmp=tmp_path))
+    assert plugins.home_dir() == Path(user_data_dir("narrative", appauthor=False))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the data folder is read without platformdirs on Linux only")
+def test_issue_14_read_command_without_narrative_home_imports_no_platformdirs(tmp_path, scored_store):
+    args = ["stats", "--db", str(scored_store)]
+    heavy_modules_after(args, tmp_path, narrative_home=False)  # fills the cache under ~/.local/share/narrative
+    outcome = heavy_modules_after(args, tmp_path, heavy=("platformdirs", "tempfile"), narrative_home=False)
+    assert outcome["heavy"] == []
+    assert outcome["code"] in (0, None)
+    assert (tmp_path / ".local" / "share" / "narrative" / "cache").is_dir()

@@ -38,10 +38,16 @@ ARCHIVE = (
 
 
 def heavy_modules_after(
-    args: list[str], cwd: Path, heavy: tuple[str, ...] = HEAVY, *, pythonpath: Path | None = None
+    args: list[str],
+    cwd: Path,
+    heavy: tuple[str, ...] = HEAVY,
+    *,
+    pythonpath: Path | None = None,
+    narrative_home: bool = True,
 ) -> dict:
     """Run ``narrative ARGS`` through the click group in a fresh interpreter; the ``heavy`` modules (or exact
-    module names) it imported, then the commands ``--help`` lists (after: listing them loads the plugins)."""
+    module names) it imported, then the commands ``--help`` lists (after: listing them loads the plugins).
+    ``HOME`` is ``cwd``; ``NARRATIVE_HOME`` its ``home`` folder unless ``narrative_home`` is false."""
     program = textwrap.dedent(f"""
         import json, sys
         import narrative.cli
@@ -56,7 +62,9 @@ def heavy_modules_after(
         commands = group.list_commands(None)
         print(json.dumps({{"heavy": heavy, "code": code, "commands": commands}}), file=sys.__stderr__)
     """)
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd), "NARRATIVE_HOME": str(cwd / "home")}
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd)}
+    if narrative_home:
+        env["NARRATIVE_HOME"] = str(cwd / "home")
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
     result = subprocess.run([sys.executable, "-c", program], cwd=cwd, env=env, capture_output=True, text=True)
