@@ -49,9 +49,17 @@ class TorchEncoder(nn.Module):
             {name: nn.Parameter(torch.from_numpy(np.array(weights[name], dtype=np.float32))) for name in self.NAMES}
         )
 
+    # the layers above the token windows: the only ones ``--trainable top`` fine-tunes
+    TOP = ("cnn_W", "cnn_b", "d0", "d1", "p1", "d2", "p3", "d3")
+
     def forward(
         self, emb: torch.Tensor, window: torch.Tensor, segments: torch.Tensor, root_lens: torch.Tensor
     ) -> torch.Tensor:
+        return self.top(self.token_sums(emb, window, segments), root_lens)
+
+    def token_sums(self, emb: torch.Tensor, window: torch.Tensor, segments: torch.Tensor) -> torch.Tensor:
+        """Per sentence, the sum of its tokens' normalised CNN features (n, 1280): all that the layers
+        above read of the tokens, so a fine-tune of :attr:`TOP` alone can cache it once per text."""
         w = self.weights
         proj = torch.cat([w[f"proj{n}"] for n, _ in ORDERS], dim=1)
         proj_b = torch.cat([w[f"proj_b{n}"] for n, _ in ORDERS])
@@ -70,8 +78,13 @@ class TorchEncoder(nn.Module):
         feats = nn.functional.layer_norm(
             torch.cat([emb, *branches], dim=1), (emb.shape[1] + 3 * CNN,), w["ln_g"], w["ln_b"], self.eps
         )
+        return segments @ feats
+
+    def top(self, sums: torch.Tensor, root_lens: torch.Tensor) -> torch.Tensor:
+        """The L2-normalised vectors from :meth:`token_sums` and the square roots of the token counts."""
+        w = self.weights
         lens = root_lens * root_lens
-        pooled = ((segments @ feats) @ w["cnn_W"] + lens * w["cnn_b"]) / root_lens
+        pooled = (sums @ w["cnn_W"] + lens * w["cnn_b"]) / root_lens
         y0 = torch.relu(pooled @ w["d0"])
         y1 = torch.relu(pooled @ w["p1"] + y0 @ w["d1"])
         y2 = torch.relu(y1 @ w["d2"])
