@@ -171,6 +171,7 @@ def datelines(doc: Doc) -> list[Span]:
     [NICE, France]
     """
     places = []
+    text = doc.text  # built from the tokens on every read: once here, not per sentence (issue 12)
     for sent in _sentences(doc):
         tokens = [t for t in sent if not t.is_space]
         groups: list[list] = [[]]
@@ -180,8 +181,8 @@ def datelines(doc: Doc) -> list[Span]:
             elif token.is_alpha and _capitalised(token) and not _MONTH.match(token.text) and len(groups[-1]) < 3:
                 groups[-1].append(token)
             else:
-                date = _DATE.match(doc.text, token.idx)
-                rest = doc.text[date.end() : sent.end_char].strip() if date else "x"
+                date = _DATE.match(text, token.idx)
+                rest = text[date.end() : sent.end_char].strip() if date else "x"
                 if groups[0] and (rest == "" or rest[0] in "(-–—"):
                     places += [Span(doc, g[0].i, g[-1].i + 1, label="GPE") for g in groups if g]
                 break
