@@ -168,3 +168,33 @@ def test_issue_14_read_command_without_narrative_home_imports_no_platformdirs(tm
     assert outcome["heavy"] == []
     assert outcome["code"] in (0, None)
     assert (tmp_path / ".local" / "share" / "narrative" / "cache").is_dir()
+
+
+@pytest.mark.parametrize(
+    ("command", "frozen"),
+    [(["stats"], True), (["index", "--narrative", "china-ai"], True), (["models", "path"], False)],
+)
+def test_issue_14_read_commands_exit_without_the_final_collections(tmp_path, scored_store, command, frozen):
+    # What the process does at exit (atexit callbacks): a read command freezes its objects out of the final
+    # garbage collections; any other command leaves them to the interpreter as usual.
+    import subprocess
+    import textwrap
+
+    args = [*command, "--db", str(scored_store)] if command != ["models", "path"] else command
+    program = textwrap.dedent(f"""
+        import atexit, gc, io, sys, contextlib
+        import narrative.cli
+        with contextlib.redirect_stdout(io.StringIO()):
+            try:
+                narrative.cli.cli.main({args!r}, prog_name="narrative", standalone_mode=False)
+            except SystemExit:
+                pass
+        before = gc.get_freeze_count()
+        atexit._run_exitfuncs()
+        print(before, gc.get_freeze_count())
+    """)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "NARRATIVE_HOME": str(tmp_path / "home")}
+    result = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True, check=True)
+    before, after = map(int, result.stdout.split())
+    assert before == 0
+    assert (after > 0) is frozen

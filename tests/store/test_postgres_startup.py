@@ -61,3 +61,36 @@ def test_issue_14_pg_read_commands_import_no_sqlite_utils(tmp_path, postgres_clu
     outcome = heavy_modules_after(args, tmp_path, heavy=("sqlite_utils", "narrative.store.schema"))
     assert outcome["heavy"] == []
     assert outcome["code"] in (0, None)
+
+
+def _imported(program: str, cwd) -> set[str]:
+    """The modules a fresh interpreter holds after ``program`` (run as the CLI's tests run it: HOME and
+    NARRATIVE_HOME under ``cwd``)."""
+    import json
+    import subprocess
+    import sys
+
+    script = f"{program}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)), file=sys.__stderr__)"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd), "NARRATIVE_HOME": str(cwd / "home")}
+    result = subprocess.run([sys.executable, "-c", script], cwd=cwd, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return set(json.loads(result.stderr.strip().splitlines()[-1]))
+
+
+def test_issue_14_pg_read_command_imports_psycopg_and_nothing_else_sqlite_does_not(tmp_path, postgres_cluster):
+    # The start-up a PostgreSQL query command pays beyond SQLite's is `import psycopg` (what psycopg itself imports:
+    # asyncio, importlib.metadata, ctypes, ...) and narrative's two PostgreSQL modules, nothing more.
+    url = postgres_cluster.migrated()
+    sqlite_path = tmp_path / "store.db"
+    open_db(str(sqlite_path)).close()
+    run = (
+        "import narrative.cli\ntry:\n    narrative.cli.cli.main({!r}, standalone_mode=False)\n"
+        "except SystemExit:\n    pass"
+    )
+    for db in (url, str(sqlite_path)):
+        _imported(run.format(["stats", "--db", db]), tmp_path)  # fills the caches
+    on_postgres = _imported(run.format(["stats", "--db", url]), tmp_path)
+    on_sqlite = _imported(run.format(["stats", "--db", str(sqlite_path)]), tmp_path)
+    psycopg_brings = _imported("import narrative.cli\nimport psycopg", tmp_path)
+    assert "psycopg" in on_postgres and "psycopg" not in on_sqlite
+    assert on_postgres - on_sqlite - psycopg_brings == {"narrative.store.postgres", "narrative.store.postgres_sql"}

@@ -18,7 +18,8 @@ from typing import Any
 import click
 
 from ..errors import Errors, NarrativeError
-from .options import DB_HELP, FORMATS, input_texts
+from ..lazy import freeze_at_exit
+from .options import DB_HELP, FORMATS, READ_COMMANDS, input_texts
 from .output import ProgressBar, as_text, plain, render
 
 __all__ = ["DB_HELP", "FORMATS", "ProgressBar", "as_text", "cli", "input_texts", "main", "plain", "render"]
@@ -83,6 +84,8 @@ def cli(verbose: int) -> None:
     from ..store import schema_snapshot
 
     schema_snapshot.schema_cache = _cached_by_files  # the migrated schema from the user's cache (issue 12)
+    if click.get_current_context().invoked_subcommand in READ_COMMANDS:
+        freeze_at_exit()  # issue 14: nothing to finalize at exit, so no final collections (~10-30 ms of CPU)
 
 
 def _cached_by_files(name: str, key: Any, build: Any) -> Any:

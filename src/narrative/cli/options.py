@@ -25,6 +25,9 @@ PAGE = click.option(
     help="At most this many rows, newest first (0: every row).",
 )
 OFFSET = click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many rows (the next page).")
+# Commands that read the store and print, nothing else: their process exits without the final garbage collections
+# (narrative.lazy.freeze_at_exit; issue 14).
+READ_COMMANDS = frozenset({"entities", "figures", "index", "mentions", "sentiment", "stats"})
 
 
 def input_texts(texts: tuple[str, ...], from_stdin: bool) -> list[str]:
