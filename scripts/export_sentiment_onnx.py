@@ -10,7 +10,10 @@ installed. Needs the ``onnx`` package at export time only (`pip install onnx`).
   against the unfused export (``--no-fuse``, shipped until then): ~4-7% more sentences per CPU-second and, with
   `scripts/eval_sentiment.py`, PhraseBank AllAgree 0.911 / macro-F1 0.892 (was 0.910 / 0.889), 50Agree 0.773 /
   0.737 (0.771 / 0.735), FiQA sentence 0.533 / 0.506 (0.537 / 0.510), FiQA targeted 0.482 / 0.460 (0.485 /
-  0.463): every figure within 0.5 point, though about 2% of single labels differ (see the model card).
+  0.463): every figure within 0.5 point, though about 2% of single labels differ (see the model card). Since
+  session 8 the residual Add + LayerNormalization are not fused into ``SkipLayerNormalization`` (slower on this
+  CPU than the two operators; ``--skip-layer-norm`` gives the session-7 file byte for byte): +11% sentences per
+  CPU-second, every eval figure within 0.1 point.
 * ``--static``: per-channel **static** int8 (QDQ). Activation scales are calibrated once here on training text only
   (SEntFiN headlines, twitter_financial_news train tweets and SEntFiN (entity, headline) pairs from
   ``../shared/data/sentiment``; never PhraseBank or FiQA) and stored in the model, and the file says in its
@@ -23,7 +26,7 @@ installed. Needs the ``onnx`` package at export time only (`pip install onnx`).
   activation-by-activation products in float did not recover it (0.514 and 0.518); ``Percentile``/``Entropy`` need
   equal-shape calibration batches and were not run.
 
-Usage: python scripts/export_sentiment_onnx.py [--model models/sentiment] [--out PATH] [--no-fuse]
+Usage: python scripts/export_sentiment_onnx.py [--model models/sentiment] [--out PATH] [--no-fuse | --skip-layer-norm]
        [--static [--method MinMax] [--calibration 600] [--reduce-range]]
 Shipped model.int8.onnx: ``HF_HUB_OFFLINE=1 .venv/bin/python scripts/export_sentiment_onnx.py`` (needs ``onnx``).
 """
@@ -82,14 +85,19 @@ def calibration_inputs(tokenizer_file: Path, size: int, data: Path = DATA) -> li
     ]
 
 
-def fused(fp32: Path, config) -> Path:
-    """The graph with BERT's attention, embedding and layer-norm patterns fused into onnxruntime's operators
-    (written next to ``fp32``)."""
+def fused(fp32: Path, config, skip_layer_norm: bool = False) -> Path:
+    """The graph with BERT's attention, embedding and GELU patterns fused into onnxruntime's operators (written next
+    to ``fp32``); residual Add + LayerNormalization fused into SkipLayerNormalization only with ``skip_layer_norm``."""
     from onnxruntime.transformers import optimizer
     from onnxruntime.transformers.fusion_options import FusionOptions
 
     options = FusionOptions("bert")
     options.enable_attention = True
+    # Residual Add + LayerNormalization stay two operators: onnxruntime's SkipLayerNormalization CPU kernel took ~3x
+    # their time (75 against 26 us on 28 x 384, onnxruntime 1.32), ~13% of a sentence's CPU. The runtime session
+    # keeps onnxruntime from fusing them back (narrative.nlp.sentiment_runtime.UNFUSED_OPTIMIZERS).
+    options.enable_skip_layer_norm = skip_layer_norm
+    options.enable_bias_skip_layer_norm = skip_layer_norm
     graph = optimizer.optimize_model(
         str(fp32),
         model_type="bert",
@@ -116,6 +124,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--no-fuse", action="store_true", help="no attention/layer-norm fusion before int8 (the model shipped before)"
+    )
+    parser.add_argument(
+        "--skip-layer-norm",
+        action="store_true",
+        help="also fuse residual Add + LayerNormalization into SkipLayerNormalization (the file shipped in session 7)",
     )
     args = parser.parse_args()
     import onnx
@@ -156,13 +169,15 @@ def main() -> None:
                 dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names}, "logits": {0: "batch"}},
             )
         if fuse:
-            fp32 = fused(fp32, model.config)
+            fp32 = fused(fp32, model.config, args.skip_layer_norm)
         if not args.static:
             # The fused operators (com.microsoft domain) have no ONNX shape inference: their outputs are float.
             extra = {"DefaultTensorType": onnx.TensorProto.FLOAT} if fuse else {}
             quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True, extra_options=extra)
             quantized = onnx.load(str(out))
             graph = "eager attention fused by onnxruntime.transformers" if fuse else "unfused (SDPA export)"
+            if fuse and not args.skip_layer_norm:
+                graph += " (residual Add + LayerNormalization left apart)"
             onnx.helper.set_model_props(quantized, {"narrative.export": f"{graph}, per-channel dynamic int8"})
             onnx.save(quantized, str(out))
         else:

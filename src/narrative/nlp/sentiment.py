@@ -28,7 +28,15 @@ from pathlib import Path
 
 from ..catalog import models_dir
 from ..errors import ConfigError, Errors
-from .sentiment_runtime import RunPool, fast_tokenizer, fingerprint, onnx_session, resolve_device, resolve_threads
+from .sentiment_runtime import (
+    UNFUSED_OPTIMIZERS,
+    RunPool,
+    fast_tokenizer,
+    fingerprint,
+    onnx_session,
+    resolve_device,
+    resolve_threads,
+)
 
 log = logging.getLogger(__name__)
 
@@ -182,8 +190,10 @@ class SentimentModel:
         config = json.loads((path / "config.json").read_text(encoding="utf-8"))
         # The ONNX weights are part of what produced a score: fold them into the fingerprint (the same string as
         # when this backend loaded the torch model too, so stored scores stay current).
+        # The graph rewrites left off at load (UNFUSED_OPTIMIZERS) are part of what produced it too.
         torch_version = f"{name}@{fingerprint(str(path), True, None)}"
-        digest = hashlib.sha256(torch_version.encode() + onnx_file.read_bytes()).hexdigest()[:8]
+        runtime = f"without {','.join(UNFUSED_OPTIMIZERS)}".encode()
+        digest = hashlib.sha256(torch_version.encode() + onnx_file.read_bytes() + runtime).hexdigest()[:8]
         log.info("loaded sentiment model %s@%s on ONNX Runtime", name, digest)
         return cls(
             fast_tokenizer(path, None),
@@ -308,6 +318,10 @@ class SentimentModel:
 
         def run(idx: list[int]):
             width = max(len(encoded[i][0]) for i in idx)
+            if all(len(encoded[i][0]) == width for i in idx):  # ONNX batches: one token count, nothing to pad
+                ids = np.array([encoded[i][0] for i in idx], dtype=np.int64)
+                types = np.array([encoded[i][1] for i in idx], dtype=np.int64)
+                return self._logits(ids, np.ones_like(ids), types)
             ids = np.full((len(idx), width), self._pad_id, dtype=np.int64)
             types = np.zeros((len(idx), width), dtype=np.int64)
             mask = np.zeros((len(idx), width), dtype=np.int64)
