@@ -174,17 +174,25 @@ def stance_accuracy(trainee: Trainee, data: Data, narrative: Narrative, settings
     def judge(texts: list[str]) -> np.ndarray:
         return classifier.stance(texts, trainee.vectors(texts), np.array([data.polarity[t] for t in texts]))
 
+    anchor_vecs = trainee.vectors(anchors(narrative))
+
+    def nearest_anchor(texts: list[str]) -> np.ndarray:
+        # the pole loss's own reading, no classifier: -1 / 0 / +1 by the most similar anchor text
+        return (trainee.vectors(texts) @ anchor_vecs.T).argmax(axis=1) - 1.0
+
     out = {}
     held = [(t, label) for label in LABELS for t in data.held[narrative.id][label]]
     if held:
         texts, labels = [t for t, _ in held], [label for _, label in held]
         langs = ["zh" if any("\u4e00" <= c <= "\u9fff" for c in t) else "en" for t in texts]
         out.update(accuracy(judge(texts), labels, langs, "held"))
+        out.update(accuracy(nearest_anchor(texts), labels, langs, "held_anchor"))
     for split in data.splits:
         rows = data.gold[(narrative.id, split)]
         if rows:
-            stance = judge([r["text"] for r in rows])
-            out.update(accuracy(stance, [r["stance"] for r in rows], [r["lang"] for r in rows], split))
+            texts, labels, langs = [r["text"] for r in rows], [r["stance"] for r in rows], [r["lang"] for r in rows]
+            out.update(accuracy(judge(texts), labels, langs, split))
+            out.update(accuracy(nearest_anchor(texts), labels, langs, f"{split}_anchor"))
     return out
 
 

@@ -53,3 +53,28 @@ def test_issue_9_missing_stance_encoder_names_the_training_script(tmp_path):
     heads_with_encoder(tmp_path, "usem3_stance.onnx")
     with pytest.raises(ConfigError, match=r"usem3_stance\.onnx.*train_stance_encoder\.py"):
         NarrativeScorer.load(tmp_path)
+
+
+def test_issue_9_top_layers_read_each_sentences_token_sums_alone():
+    """``--trainable top`` caches each text's token sums once and restacks them in other batches: the
+    sums of a sentence must not depend on its batch neighbours, and top(sums) must be the forward pass."""
+    import torch
+
+    from narrative.nlp.encoder_torch import TorchEncoder, wheel_weights
+
+    model = TorchEncoder(wheel_weights()).eval()
+    texts = [*TEXTS, "Washington revokes Nvidia's H20 licences", "荷兰放宽阿斯麦光刻机对华出口"]
+
+    def tensors(batch):
+        ((_, inputs),) = list(encoder.graph_inputs(batch))
+        return {k: torch.from_numpy(v) for k, v in inputs.items()}
+
+    with torch.no_grad():
+        together = tensors(texts)
+        whole = model(**together)
+        alone = [tensors([t]) for t in texts]
+        sums = torch.cat([model.token_sums(x["emb"], x["window"], x["segments"]) for x in alone])
+        restacked = model.top(sums, torch.cat([x["root_lens"] for x in alone]))
+    assert torch.allclose(whole, restacked, atol=1e-5)
+    assert np.allclose(whole.numpy(), encoder.encode(texts), atol=1e-4)
+    assert set(TorchEncoder.TOP) < set(TorchEncoder.NAMES) and "proj2" not in TorchEncoder.TOP
