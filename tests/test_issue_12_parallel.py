@@ -185,3 +185,28 @@ def test_issue_12_killed_run_is_finished_by_the_next_without_duplicates(
     for table in reference:
         assert resumed[table] == reference[table], table
     assert api.enrich(settings=settings).articles == 0  # nothing left
+
+
+# Runs in the worker (eval is a builtin, so the pool can send it): whether that worker has loaded its scoring models.
+SCORER_LOADED = "__import__('narrative.api.parallel', fromlist=['_CONTEXT'])._CONTEXT is not None"
+
+
+def test_issue_12_a_worker_loads_the_scorer_with_its_first_scoring_task():
+    """30 full articles are one scoring group, scored by one worker: the others never load the scorer (its fitted
+    heads import scikit-learn, SciPy and pandas) nor the sentiment model. The scores are those of one process."""
+    from narrative.api.analyze import material_from_extraction
+    from narrative.api.score import score_material, scoring_context
+    from narrative.catalog import resolve_narrative_id
+    from narrative.nlp.pipeline import Extractor
+
+    narrative = resolve_narrative_id(None, configured=Settings.load().narrative)
+    args = {"catalog_path": None, "narratives_dir": None, "narrative": narrative, "model_path": None, "score": True}
+    title, text = ARTICLES[0]
+    material = {7: material_from_extraction(Extractor.load().extract(title, text, "en"), narrative)}
+    with parallel.worker_pool(1, args) as pool:
+        pool.submit(parallel.extract_chunk, [7], [title], [text], ["en"]).result()
+        assert pool.submit(eval, SCORER_LOADED).result() is False
+        version, scores = pool.submit(parallel.score_group, material).result()
+        assert pool.submit(eval, SCORER_LOADED).result() is True
+    context = scoring_context(narrative)
+    assert (version, scores) == (context.version, score_material(material, context))

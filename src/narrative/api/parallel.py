@@ -1,8 +1,8 @@
 """Extraction and scoring on worker processes for ``ingest``, ``import`` and ``enrich`` (issue 12: use both cores).
 
-The command's own process stays the store's only writer; the workers only compute. Each worker loads the extractor,
-the entity-sentiment model and the narrative's scoring models once (:func:`_start_worker`) and then runs two kinds
-of task:
+The command's own process stays the store's only writer; the workers only compute. Each worker loads the extractor
+and the entity-sentiment model once (:func:`_start_worker`), the narrative's scoring models with its first scoring
+task (:func:`_scoring_context`), and runs two kinds of task:
 
 * **extraction** of a small chunk of pending articles: :meth:`.ray_actor.EnrichActor.chunk_with_stories` (the per-chunk
   function the Ray engine runs, built without scoring), giving each article's extraction, entity relevance, the
@@ -18,7 +18,8 @@ stored rows (ids, versions, content) are those of ``--workers 1``. A chunk is co
 article's scores come after its extraction, so a run killed at any point is finished by the next run as a killed
 in-process run is (``store.articles.unfinished_articles``). On Linux the workers are forked from the command after
 it has loaded the extractor, so spaCy is not loaded again per worker (:func:`start_method`); each worker's ONNX and
-BLAS thread pools get one thread, so the workers do not fight over the cores.
+BLAS thread pools get one thread, so the workers do not fight over the cores (the sentence-sentiment model's one-text
+runs excepted: see :func:`_scoring_context`).
 
 >>> resolve_workers(1, articles=500, chars=10**6)
 1
@@ -156,34 +157,51 @@ def run_tasks(pool: ProcessPoolExecutor, tasks: deque, workers: int) -> Iterator
 
 # ------------------------------------------------------------------------------------------ in the workers
 _ACTOR: Any = None  # the worker's EnrichActor (extraction, relevance, mention sentiment)
-_CONTEXT: Any = None  # the worker's ScoringContext, when scoring
+_CONTEXT: Any = None  # the worker's ScoringContext, loaded by its first scoring task
+_ARGS: dict[str, Any] = {}  # the pool's actor_args
 _FAILED: BaseException | None = None  # why the worker could not load its models (raised by its first task)
 
 
 def _start_worker(actor_args: dict[str, Any]) -> None:
-    """Load the models once per worker. A failure is kept and raised by every task, so that the parent reports the
-    usual one-line error (a failing initializer would only leave a broken pool)."""
-    global _ACTOR, _CONTEXT, _FAILED
+    """Load the extraction models once per worker. A failure is kept and raised by every task, so that the parent
+    reports the usual one-line error (a failing initializer would only leave a broken pool). The scoring models load
+    with the first scoring task (:func:`_scoring_context`)."""
+    global _ACTOR, _ARGS, _FAILED
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops the pool; no traceback per worker
     _die_with_parent()
     os.environ["TOKENIZERS_PARALLELISM"] = "false"  # the workers are the parallelism
+    _ARGS = actor_args
     try:
         from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
         from .ray_actor import EnrichActor
-        from .score import scoring_context
 
         threadpool_limits(1)  # BLAS (numpy, spaCy): one thread per worker
         with _one_cpu_while_loading():
             _ACTOR = EnrichActor(**{**actor_args, "score": False})
-            if actor_args["score"]:
-                _CONTEXT = scoring_context(
-                    actor_args["narrative"],
-                    model_path=actor_args["model_path"],
-                    catalog_path=actor_args["catalog_path"],
-                )
     except BaseException as exc:  # noqa: BLE001 - handed to the parent by the first task
         _FAILED = exc
+
+
+def _scoring_context() -> Any:
+    """The worker's ScoringContext, loaded on its first scoring task: a run of one scoring group (up to
+    ``score.BATCH`` articles, e.g. 30 full articles) is scored by one worker, so the others never load the scorer,
+    its fitted heads (whose unpickling imports scikit-learn, SciPy and pandas: ~2 CPU-seconds) nor the sentiment
+    model (issue 12). A failure to load is raised to the parent as in one process, after the extraction commits.
+
+    Loaded with every usable core, unlike the extraction models: the sentence-sentiment model then runs one text per
+    thread on each core (:class:`~narrative.nlp.sentiment_runtime.RunPool`; the same bits whatever the number of
+    threads). A group is scored once all its articles are extracted, so the last group's scoring is often the only
+    work left, with the other workers idle; where it is not, a second one-thread run costs a thread switch, not a
+    spinning ONNX pool (the sentiment sessions do not spin)."""
+    global _CONTEXT
+    if _CONTEXT is None:
+        from .score import scoring_context
+
+        _CONTEXT = scoring_context(
+            _ARGS["narrative"], model_path=_ARGS["model_path"], catalog_path=_ARGS["catalog_path"]
+        )
+    return _CONTEXT
 
 
 def extract_chunk(ids: list[int], titles: list[str], texts: list[str], languages: list[str | None]) -> tuple:
@@ -200,7 +218,8 @@ def score_group(material: dict[int, dict[str, Any]]) -> tuple[str, dict[int, Any
         raise _FAILED
     from .score import score_material
 
-    return _CONTEXT.version, score_material(material, _CONTEXT)
+    context = _scoring_context()
+    return context.version, score_material(material, context)
 
 
 @contextlib.contextmanager
