@@ -330,6 +330,10 @@ class Errors(metaclass=_Catalogue):
         "{path}: the stance encoder named in heads.json is missing; train it with "
         "'python scripts/train_stance_encoder.py' or set NARRATIVE_MODELS to a models/ folder that has it"
     )
+    E165 = (
+        "the Ray workers extract with {actors}, this machine with {driver}: give every node the same narrative "
+        "version, models/ folder (NARRATIVE_MODELS) and catalog, then run again."
+    )
 
 
 class Problems(metaclass=_Catalogue):
