@@ -503,9 +503,9 @@ def child(db: str, chunk: int, workers: int = 2, phases: bool = False) -> None:
     else:
         import ray
 
-        from narrative.api.ray_engine import enrich_ray
+        from narrative.api.ray_engine import _connect, enrich_ray
 
-        ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False)
+        _connect(ray, None)  # the local instance `narrative enrich --engine ray` starts
         marks["ray_init"] = time.monotonic() - started
         settings = Settings.load(db=db)
         summary = enrich_ray(

@@ -4,8 +4,11 @@ commits is finished by the next one without duplicates. One local Ray instance (
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import sqlite3
+import subprocess
+import sys
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +27,7 @@ from narrative.api import stories as stories_api
 from narrative.api.ray_actor import EnrichActor
 from narrative.api.ray_engine import enrich_ray
 from narrative.api.score import sentiment_model
+from narrative.catalog import models_dir
 from narrative.cli import cli
 from narrative.config import Settings
 from narrative.nlp.stories import encode_articles, story_article
@@ -197,3 +201,48 @@ def test_issue_14_missing_model_in_the_actors_is_one_line(local_ray, raw_store, 
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and "no_model" in lines[0], result.output
     assert query(db, "SELECT count(*) FROM enrichments")[0][0] == 0
+
+
+def test_issue_14_driver_has_the_extractor_version_without_the_spacy_pipeline():
+    """The driver stamps the actors' rows with the version it reads from the catalog and narratives alone."""
+    from narrative.nlp.pipeline import Extractor
+
+    version, catalog = ray_engine._extractor_version(None, None)
+    extractor = Extractor.load()
+    assert version == extractor.version and catalog.fingerprint() == extractor.catalog.fingerprint()
+
+
+def test_issue_14_actors_on_another_extractor_version_are_refused(local_ray, raw_store, tmp_path, monkeypatch):
+    """A driver whose models/ folder differs from the actors' (here only its currency table) would stamp the actors'
+    rows with a version they were not computed with: one line, exit 2, nothing written."""
+    db = copy_store(raw_store, tmp_path)
+    shipped, models = models_dir(), tmp_path / "models"
+    models.mkdir()
+    for entry in shipped.iterdir():
+        if entry.name != "currencies.csv":
+            (models / entry.name).symlink_to(entry)
+    (models / "currencies.csv").write_text((shipped / "currencies.csv").read_text(encoding="utf-8") + "\n")
+    monkeypatch.setenv("NARRATIVE_MODELS", str(models))  # the driver's; the module's actors started without it
+    result = CliRunner().invoke(cli, ["enrich", "--engine", "ray", "--num-workers", "1", "--db", db])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: the Ray workers extract with extract-"), result.output
+    assert query(db, "SELECT count(*) FROM enrichments")[0][0] == 0
+
+
+def test_issue_14_local_instance_the_command_starts_gives_the_same_rows(raw_store, inprocess_store, tmp_path):
+    """`narrative enrich --engine ray` in its own process starts its own local Ray instance, with Ray's polling
+    turned down (ray_engine.LOCAL_SYSTEM_CONFIG): it starts, and the rows are the in-process engine's."""
+    db = copy_store(raw_store, tmp_path)
+    env = {key: value for key, value in os.environ.items() if key != "RAY_ADDRESS"}
+    narrative = Path(sys.executable).with_name("narrative")
+    done = subprocess.run(
+        [str(narrative), "enrich", "--engine", "ray", "--num-workers", "1", "--db", db],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith(f"enriched {len(ARTICLES)} articles")
+    assert content(db) == content(inprocess_store)

@@ -23,6 +23,7 @@ import numpy as np
 from sqlite_utils import Database
 
 from ..clock import utc_now_iso
+from ..errors import NarrativeError
 from ..store.entity_relevance import save_article_entities
 from ..store.extraction import save_extraction
 from ..store.mention_sentiment import PendingMention, save_mention_sentiment
@@ -139,6 +140,29 @@ class EnrichActor:
             for article_id, title, text, r in zip(ids, titles, texts, results)
         ]
         return encode_articles(articles), [(a.title, a.lead) for a in articles]
+
+
+class RayEnrichActor(EnrichActor):
+    """:class:`EnrichActor` as a Ray actor: a narrative error while loading the models (a missing model directory)
+    is kept and raised by every call, so that the driver reports it in one line; raised by the constructor, it would
+    reach the driver only as Ray's ``ActorDiedError``."""
+
+    def __init__(self, **actor_args: Any) -> None:
+        self.failed: NarrativeError | None = None
+        try:
+            super().__init__(**actor_args)
+        except NarrativeError as exc:
+            self.failed = exc
+
+    def chunk_with_stories(self, *columns: Any) -> Any:
+        if self.failed is not None:
+            raise self.failed
+        return super().chunk_with_stories(*columns)
+
+    def extractor_version(self) -> str:
+        if self.failed is not None:
+            raise self.failed
+        return str(self.extractor.version)
 
 
 def save_chunk(

@@ -28,6 +28,7 @@ run in the driver.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import time
@@ -37,7 +38,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..catalog import resolve_narrative_id
+from ..catalog import Catalog, resolve_narrative_id
 from ..config import Settings
 from ..errors import Errors, InputError, NarrativeError
 from ..store import writer
@@ -45,7 +46,7 @@ from ..store.entity_relevance import with_stale
 from ..store.extraction import pending_articles, sync_entities
 from .enrich import EnrichSummary
 from .entity_sentiment import MentionSentimentSummary
-from .ray_actor import EnrichActor, save_chunk
+from .ray_actor import EnrichActor, RayEnrichActor, save_chunk
 
 _save = save_chunk  # the name api.parallel imports
 __all__ = ["EnrichActor", "enrich_on_engine", "enrich_ray", "save_chunk"]
@@ -86,21 +87,19 @@ def enrich_ray(
     progress = progress or (lambda event: None)
     started = time.monotonic()
     narrative_id = resolve_narrative_id(narrative, configured=settings.narrative)
-    from ..nlp.pipeline import Extractor
-
     with ThreadPoolExecutor(max_workers=1) as loader:
-        # The driver's extractor (its version and catalog; spaCy, seconds) loads while Ray starts (seconds more).
-        loading = loader.submit(Extractor.load, catalog_path=catalog_path, narratives_dir=narratives_dir)
+        # The driver's extractor version and catalog load while Ray starts (seconds more).
+        loading = loader.submit(_extractor_version, catalog_path, narratives_dir)
         _connect(ray, address)
-        extractor = loading.result()
+        version, catalog = loading.result()
     workers = num_workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
     with writer(settings) as db:
         from ..nlp.entity_relevance import relevance_version
 
-        summary = EnrichSummary(version=extractor.version, entity_sentiment=MentionSentimentSummary())
-        stamp = f"{extractor.version}/{relevance_version()}"
+        summary = EnrichSummary(version=version, entity_sentiment=MentionSentimentSummary())
+        stamp = f"{version}/{relevance_version()}"
         with db.atomic():
-            sync_entities(db, extractor.catalog)
+            sync_entities(db, catalog)
         actor_args = {
             "catalog_path": catalog_path,
             "narratives_dir": narratives_dir,
@@ -119,18 +118,20 @@ def enrich_ray(
         try:
             while limit is None or len(done) < limit:
                 wanted = round_articles if limit is None else min(round_articles, limit - len(done))
-                pending = with_stale(db, pending_articles(db, extractor.version, limit=wanted), stamp, limit=wanted)
+                pending = with_stale(db, pending_articles(db, version, limit=wanted), stamp, limit=wanted)
                 pending = [row for row in pending if row[0] not in seen]  # an article still stale after its turn: once
                 if not pending:
                     break
-                actors = actors or _start_actors(ray, actor_args, min(workers, -(-len(pending) // chunk_articles)))
+                if not actors:
+                    actors = _start_actors(ray, actor_args, min(workers, -(-len(pending) // chunk_articles)))
+                    _check_version(ray, actors[0], version)
                 for group in _committed_groups(_run_pool(ray, actors, pending, chunk_articles), commit_articles):
                     rows = []
                     for chunk, (payload, vectors, texts) in group:
                         rows += [(row, *result) for row, result in zip(chunk, pickle.loads(payload), strict=True)]
                         if len(encoded) < STORY_VECTORS:
                             encoded.update((row[0], (*t, v)) for row, t, v in zip(chunk, texts, vectors, strict=True))
-                    scored_with.update(save_chunk(db, rows, summary, extractor.version, stamp, narrative_id))
+                    scored_with.update(save_chunk(db, rows, summary, version, stamp, narrative_id))
                     done += [row[0][0] for row in rows]
                     seen.update(row[0][0] for row in rows)
                     progress({"event": "batch", "done": summary.articles})
@@ -162,22 +163,89 @@ def _ray() -> Any:
     return ray
 
 
+# Ray's own processes poll all the time: on an idle local instance 2.8-3.2% of a core (the log monitor globbing its
+# folder every 0.1 s, a pre-started idle worker, the raylet's and the GCS's reports and metrics), which on a loaded
+# two-core machine was 6% of the CPU per article of a backfill (scripts/bench_ray.py: the CPU by process). A local
+# instance this command starts polls less (1.7%): no idle worker kept, no metrics or per-handler event statistics (no
+# dashboard reads them), resource and memory reports once a second instead of every 0.1 / 0.25 s, task events every
+# 5 s. A cluster joined with --address runs as its operator configured it.
+LOCAL_SYSTEM_CONFIG = {
+    "num_workers_soft_limit": 0,
+    "enable_metrics_collection": False,
+    "event_stats": False,
+    "raylet_report_resources_period_milliseconds": 1000,
+    "memory_monitor_refresh_ms": 1000,
+    "gcs_pull_resource_loads_period_milliseconds": 5000,
+    "task_events_report_interval_ms": 5000,
+}
+# Read by Ray's log monitor when it starts: look for new log files every 10 s rather than every 0.1 s (logs are not
+# sent to the driver: log_to_driver=False)
+LOCAL_LOG_MONITOR_ENV = {"RAY_LOG_MONITOR_MANY_FILES_THRESHOLD": "0", "LOG_NAME_UPDATE_INTERVAL_S": "10"}
+
+
 def _connect(ray: Any, address: str | None) -> None:
-    """Join the cluster at ``address``, or start a local instance; the workers get the driver's NARRATIVE_*
-    settings (model folders, sentiment scope), so they compute what the driver would."""
+    """Join the cluster at ``address``, or start a local instance (:data:`LOCAL_SYSTEM_CONFIG`); the workers get the
+    driver's NARRATIVE_* settings (model folders, sentiment scope), so they compute what the driver would."""
     if ray.is_initialized():
         return
     env = {key: value for key, value in os.environ.items() if key.startswith("NARRATIVE_")}
+    options: dict[str, Any] = {
+        "address": address,
+        "runtime_env": {"env_vars": env},
+        "include_dashboard": False,
+        "log_to_driver": False,
+        "configure_logging": False,
+    }
     try:
-        ray.init(
-            address=address,
-            runtime_env={"env_vars": env},
-            include_dashboard=False,
-            log_to_driver=False,
-            configure_logging=False,
-        )
+        if address is None and not os.environ.get("RAY_ADDRESS"):
+            try:
+                with _environment(LOCAL_LOG_MONITOR_ENV):
+                    ray.init(**options, _system_config=LOCAL_SYSTEM_CONFIG)
+                return
+            except ValueError as exc:  # a local instance started by `ray start`: joined as it is
+                if "_system_config" not in str(exc):
+                    raise
+        ray.init(**options)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         raise InputError(Errors.E108.format(address=address, problem=str(exc).splitlines()[0])) from None
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """``values`` set in this process's environment (unless already set) for the processes started inside."""
+    added = {key: value for key, value in values.items() if key not in os.environ}
+    os.environ.update(added)
+    try:
+        yield
+    finally:
+        for key in added:
+            os.environ.pop(key, None)
+
+
+def _extractor_version(catalog_path: str | None, narratives_dir: str | None) -> tuple[str, Catalog]:
+    """The extractor version the actors stamp on their rows and the catalog, without loading spaCy's pipeline in the
+    driver (it extracts nothing): ``Extractor.version`` reads only the catalog and the narratives. Should that change,
+    the driver loads the extractor as before; :func:`_check_version` compares with the actors' own either way."""
+    from types import SimpleNamespace
+
+    from ..catalog import load_catalog, load_narratives
+    from ..nlp.pipeline import Extractor
+
+    catalog = load_catalog(catalog_path)
+    try:
+        stand_in = SimpleNamespace(catalog=catalog, narratives=load_narratives(narratives_dir))
+        return Extractor.version.func(stand_in), catalog  # type: ignore[attr-defined]
+    except AttributeError:  # the version reads more of the extractor now
+        extractor = Extractor.load(catalog_path=catalog_path, narratives_dir=narratives_dir)
+        return extractor.version, extractor.catalog
+
+
+def _check_version(ray: Any, actor: Any, version: str) -> None:
+    """The rows are stamped with the driver's ``version``: an actor extracting with another (a node with other models
+    or another narrative version) is refused in one line before any chunk is computed."""
+    actors = _result(ray, actor.extractor_version.remote())
+    if actors != version:
+        raise InputError(Errors.E165.format(actors=actors, driver=version))
 
 
 def _run_pool(ray: Any, actors: list[Any], pending: list[tuple], chunk_articles: int) -> Iterator[tuple[list, Any]]:
@@ -226,24 +294,6 @@ def _result(ray: Any, ref: Any) -> Any:
         if isinstance(cause, NarrativeError):
             raise cause from None
         raise
-
-
-class RayEnrichActor(EnrichActor):
-    """:class:`EnrichActor` as a Ray actor: a narrative error while loading the models (a missing model directory)
-    is kept and raised by every call, so that the driver reports it in one line; raised by the constructor, it would
-    reach the driver only as Ray's ``ActorDiedError``."""
-
-    def __init__(self, **actor_args: Any) -> None:
-        self.failed: NarrativeError | None = None
-        try:
-            super().__init__(**actor_args)
-        except NarrativeError as exc:
-            self.failed = exc
-
-    def chunk_with_stories(self, *columns: Any) -> Any:
-        if self.failed is not None:
-            raise self.failed
-        return super().chunk_with_stories(*columns)
 
 
 def _start_actors(ray: Any, actor_args: dict[str, Any], count: int) -> list[Any]:
