@@ -78,8 +78,8 @@ def _imported(program: str, cwd) -> set[str]:
 
 
 def test_issue_14_pg_read_command_imports_psycopg_and_nothing_else_sqlite_does_not(tmp_path, postgres_cluster):
-    # The start-up a PostgreSQL query command pays beyond SQLite's is `import psycopg` (what psycopg itself imports:
-    # asyncio, importlib.metadata, ctypes, ...) and narrative's two PostgreSQL modules, nothing more.
+    # The start-up a PostgreSQL query command pays beyond SQLite's is psycopg's (what it imports to load and to
+    # connect: asyncio, importlib.metadata, ctypes, ...) and narrative's two PostgreSQL modules, nothing more.
     url = postgres_cluster.migrated()
     sqlite_path = tmp_path / "store.db"
     open_db(str(sqlite_path)).close()
@@ -91,6 +91,6 @@ def test_issue_14_pg_read_command_imports_psycopg_and_nothing_else_sqlite_does_n
         _imported(run.format(["stats", "--db", db]), tmp_path)  # fills the caches
     on_postgres = _imported(run.format(["stats", "--db", url]), tmp_path)
     on_sqlite = _imported(run.format(["stats", "--db", str(sqlite_path)]), tmp_path)
-    psycopg_brings = _imported("import narrative.cli\nimport psycopg", tmp_path)
+    psycopg_brings = _imported(f"import narrative.cli\nimport psycopg\npsycopg.connect({url!r}).close()", tmp_path)
     assert "psycopg" in on_postgres and "psycopg" not in on_sqlite
     assert on_postgres - on_sqlite - psycopg_brings == {"narrative.store.postgres", "narrative.store.postgres_sql"}
