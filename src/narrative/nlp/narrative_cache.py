@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TypeVar
 
 # Bump when what prepare_narrative computes, or the classes it returns, change shape.
-PREPARED_FORMAT = "prepared-1"
+PREPARED_FORMAT = "prepared-2"  # 2: n-gram vocabularies and the stance classifier as arrays
 _LIBRARIES = ("numpy", "scipy", "scikit-learn", "opencc")
 
 T = TypeVar("T")

@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import numpy as np
 
 from ..catalog import Narrative
 from .narrative_text import last_clause, scoring_texts
+from .narrative_tfidf import CharGrams
 from .stance_model import ExampleStanceModel
 
 TOP_K = 3
@@ -212,18 +212,16 @@ class ExampleHeads:
 class Lexicon:
     """Character n-gram TF-IDF over the narrative's examples (works for Chinese without a tokenizer)."""
 
-    vectorizer: Any  # sklearn TfidfVectorizer, fitted on the examples
+    vectorizer: CharGrams  # char 2-4-gram TF-IDF fitted on the examples (arrays: no scikit-learn to read it back)
     rows: dict[str, object]  # label -> sparse TF-IDF rows of its examples
 
     @classmethod
     def fit(cls, examples: dict[str, Sequence[str]]) -> Lexicon:
         from scipy.sparse import csr_matrix
-        from sklearn.feature_extraction.text import TfidfVectorizer
 
-        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=1)
         examples = {label: scoring_texts(texts) for label, texts in examples.items()}
-        vectorizer.fit([t for texts in examples.values() for t in texts])
-        width = len(vectorizer.vocabulary_)
+        vectorizer = CharGrams.fit([t for texts in examples.values() for t in texts], (2, 4))
+        width = vectorizer.width
         return cls(
             vectorizer,
             {

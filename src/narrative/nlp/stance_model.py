@@ -36,11 +36,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 from .narrative_text import last_clause, scoring_texts
+from .narrative_tfidf import CharGrams, LinearClassifier
 from .stance import NEUTRAL_BAND
 
 STANCE_LABELS = ("negative", "neutral", "positive")
@@ -86,8 +86,8 @@ class StanceSettings:
 class ExampleStanceModel:
     """A narrative's stance classifier, fitted on its examples (see the module docstring)."""
 
-    vectorizer: Any  # sklearn TfidfVectorizer
-    model: Any  # sklearn LogisticRegression
+    vectorizer: CharGrams  # scikit-learn's fitted n-gram TF-IDF, as arrays (no scikit-learn to read it back)
+    model: LinearClassifier  # scikit-learn's fitted logistic regression, as its coefficients
     classes: tuple[str, ...]
     settings: StanceSettings
 
@@ -111,13 +111,15 @@ class ExampleStanceModel:
             labels += [label] * len(examples.get(label, ()))
         if len(set(labels)) < 2:
             raise ValueError("a stance model needs examples of both poles")
-        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, settings.ngram_max), sublinear_tf=True)
+        fitted = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, settings.ngram_max), sublinear_tf=True)
         texts = scoring_texts(texts)
-        grams = vectorizer.fit_transform(texts)
+        grams = fitted.fit_transform(texts)
+        vectorizer = CharGrams.from_vectorizer(fitted)
         clauses = _clause_grams(vectorizer, texts, settings)
         model = LogisticRegression(C=settings.c, max_iter=5000, class_weight="balanced")
         model.fit(_design(grams, vectors, polarity, settings, clauses), labels)
-        return cls(vectorizer, model, tuple(str(c) for c in model.classes_), settings)
+        head = LinearClassifier.from_model(model)
+        return cls(vectorizer, head, head.classes, settings)
 
     def probabilities(
         self, texts: Sequence[str], vectors: np.ndarray, polarity: np.ndarray | None = None
@@ -128,7 +130,7 @@ class ExampleStanceModel:
             return out
         texts = scoring_texts(texts)
         clauses = _clause_grams(self.vectorizer, texts, self.settings)
-        probs = self.model.predict_proba(
+        probs = self.model.probabilities(
             _design(self.vectorizer.transform(texts), vectors, polarity, self.settings, clauses)
         )
         for column, label in enumerate(self.classes):
@@ -158,7 +160,7 @@ def stance_value(probs: np.ndarray) -> np.ndarray:
     )
 
 
-def _clause_grams(vectorizer, texts: list[str], settings: StanceSettings):
+def _clause_grams(vectorizer: CharGrams, texts: list[str], settings: StanceSettings):
     """N-grams of each text's last contrast clause (an empty row where it has none), scaled by
     ``clause_weight``; None when the weight is 0."""
     if not settings.clause_weight:
