@@ -192,8 +192,8 @@ SCORER_LOADED = "__import__('narrative.api.parallel', fromlist=['_CONTEXT'])._CO
 
 
 def test_issue_12_a_worker_loads_the_scorer_with_its_first_scoring_task():
-    """30 full articles are one scoring group, scored by one worker: the others never load the scorer (its fitted
-    heads import scikit-learn, SciPy and pandas) nor the sentiment model. The scores are those of one process."""
+    """30 full articles are one scoring group, scored by one worker: the others never load the scorer, its prepared
+    narrative nor the sentiment model. The scores are those of one process."""
     from narrative.api.analyze import material_from_extraction
     from narrative.api.score import score_material, scoring_context
     from narrative.catalog import resolve_narrative_id

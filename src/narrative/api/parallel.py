@@ -186,8 +186,8 @@ def _start_worker(actor_args: dict[str, Any]) -> None:
 def _scoring_context() -> Any:
     """The worker's ScoringContext, loaded on its first scoring task: a run of one scoring group (up to
     ``score.BATCH`` articles, e.g. 30 full articles) is scored by one worker, so the others never load the scorer,
-    its fitted heads (whose unpickling imports scikit-learn, SciPy and pandas: ~2 CPU-seconds) nor the sentiment
-    model (issue 12). A failure to load is raised to the parent as in one process, after the extraction commits.
+    its prepared narrative nor the sentiment model (issue 12). A failure to load is raised to the parent as in one
+    process, after the extraction commits.
 
     Loaded with every usable core, unlike the extraction models: the sentence-sentiment model then runs one text per
     thread on each core (:class:`~narrative.nlp.sentiment_runtime.RunPool`; the same bits whatever the number of
