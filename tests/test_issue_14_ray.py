@@ -203,12 +203,19 @@ def test_issue_14_missing_model_in_the_actors_is_one_line(local_ray, raw_store, 
     assert query(db, "SELECT count(*) FROM enrichments")[0][0] == 0
 
 
-def test_issue_14_driver_has_the_extractor_version_without_the_spacy_pipeline():
-    """The driver stamps the actors' rows with the version it reads from the catalog and narratives alone."""
+def test_issue_14_driver_has_the_extractor_version_without_spacy():
+    """The driver stamps the actors' rows with the version it reads from the catalog and narratives alone, without
+    importing spaCy (seconds of CPU in a process that extracts nothing)."""
     from narrative.nlp.pipeline import Extractor
 
+    probe = (
+        "import sys\nfrom narrative.api import ray_engine\n"
+        "version, _ = ray_engine._extractor_version(None, None)\nprint(version, 'spacy' in sys.modules)"
+    )
+    printed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
     version, catalog = ray_engine._extractor_version(None, None)
     extractor = Extractor.load()
+    assert printed == [version, "False"]
     assert version == extractor.version and catalog.fingerprint() == extractor.catalog.fingerprint()
 
 

@@ -15,7 +15,7 @@ from sample_articles import ARTICLES
 from narrative import api
 from narrative.catalog import models_dir
 from narrative.cli import cli
-from narrative.nlp.pipeline import EXTRACTOR_VERSION
+from narrative.nlp.extractor_version import EXTRACTOR_VERSION
 
 
 @pytest.fixture(scope="module")

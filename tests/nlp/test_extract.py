@@ -241,11 +241,11 @@ def test_issue_10_editing_the_currency_table_changes_the_extractor_version(ex, t
     import copy
 
     from narrative.catalog import models_dir
-    from narrative.nlp import pipeline
+    from narrative.nlp import extractor_version
 
     table = tmp_path / "currencies.csv"
     table.write_text((models_dir() / "currencies.csv").read_text(encoding="utf-8"), encoding="utf-8")
-    monkeypatch.setattr(pipeline, "models_dir", lambda: tmp_path)
+    monkeypatch.setattr(extractor_version, "models_dir", lambda: tmp_path)
     same, edited = copy.copy(ex), copy.copy(ex)
     same.__dict__.pop("version", None)
     edited.__dict__.pop("version", None)

