@@ -27,6 +27,7 @@ from ..config import Settings
 from ..store import reader
 from ..store.mention_sentiment import PendingMention, pending_mentions, save_mention_sentiment, sentiment_rows
 from .query import resolve_entity
+from .summaries import AddsUp
 
 # Bump when what turns a model's output into a stored row changes (marking, the Chinese rule): rows go pending.
 # esent-2: one model run per sentence for all its mentions (issue 12 item 1), pooled over each mention's tokens.
@@ -109,20 +110,12 @@ def _lexicon_row(sentence: str) -> dict[str, Any]:
 
 
 @dataclasses.dataclass
-class MentionSentimentSummary:
+class MentionSentimentSummary(AddsUp):
     mentions: int = 0  # rows written
     model_scored: int = 0  # distinct (sentence, name) pairs through the model
     model_runs: int = 0  # model runs: one per distinct sentence (per window of a long one)
     seconds: float = 0.0
     version: str = ""
-
-    def add(self, other: MentionSentimentSummary) -> MentionSentimentSummary:
-        """Add ``other``'s counts and seconds to this summary (one run's parts: a worker pool, then the tail); the
-        version stays this one's. Returns this summary."""
-        for field in dataclasses.fields(self):
-            if field.name != "version":
-                setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
-        return self
 
     def line(self) -> str:
         return (

@@ -34,6 +34,7 @@ from ..nlp.narrative_text import scoring_text
 from ..nlp.stance import MAY_BE_RELEVANT, SENTENCE_RELEVANT, SentenceStance, article_stance, zh_polarity
 from ..store import writer
 from ..store.scores import article_material, pending_for_scoring, save_scores
+from .summaries import AddsUp
 
 # 5: texts read in one script (nlp/narrative_text.py); 4: sentiment only where it informs a result
 # (see score_material); 3: example classifier
@@ -171,20 +172,12 @@ def sentence_sentiment(model, texts: list[str]) -> list[tuple[float, dict[str, f
 
 
 @dataclasses.dataclass
-class ScoreSummary:
+class ScoreSummary(AddsUp):
     articles: int = 0
     sentences: int = 0
     relevant: int = 0
     seconds: float = 0.0
     version: str = ""
-
-    def add(self, other: ScoreSummary) -> ScoreSummary:
-        """Add ``other``'s counts and seconds to this summary (one run's parts: a worker pool, then the tail); the
-        version stays this one's. Returns this summary."""
-        for field in dataclasses.fields(self):
-            if field.name != "version":
-                setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
-        return self
 
     def line(self) -> str:
         rate = self.sentences / self.seconds if self.seconds else 0.0
