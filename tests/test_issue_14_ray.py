@@ -40,10 +40,9 @@ ARTICLES = HEADLINE_PAIRS[:8]  # hand-written (no shared data): entities, figure
 
 
 @pytest.fixture(scope="module")
-def raw_store(tmp_path_factory) -> Path:
-    """The articles stored, not yet enriched."""
-    folder = tmp_path_factory.mktemp("ray_store")
-    archive = folder / "news.jsonl"
+def archive(tmp_path_factory) -> Path:
+    """The articles as a JSONL archive."""
+    archive = tmp_path_factory.mktemp("ray_archive") / "news.jsonl"
     rows = [
         {
             "url": f"https://r.example.test/{n}",
@@ -54,7 +53,13 @@ def raw_store(tmp_path_factory) -> Path:
         for n, (title, text) in enumerate(ARTICLES)
     ]
     archive.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
-    db = folder / "narrative.db"
+    return archive
+
+
+@pytest.fixture(scope="module")
+def raw_store(archive, tmp_path_factory) -> Path:
+    """The articles stored, not yet enriched."""
+    db = tmp_path_factory.mktemp("ray_store") / "narrative.db"
     assert api.import_archive(str(archive), db_path=str(db), source="test", enrich=False).new == len(ARTICLES)
     return db
 
@@ -158,6 +163,25 @@ def test_issue_14_cli_engine_ray_equals_inprocess_and_bad_options(local_ray, raw
         assert result.exit_code == 2, (args, result.output)
         lines = result.output.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("Error: ") and needle in lines[0], result.output
+
+
+def test_issue_14_import_engine_ray_stores_then_enriches_like_inprocess(local_ray, archive, inprocess_store, tmp_path):
+    """``import --engine ray``: the archive stored by this process, then extracted and scored on the actor pool; the
+    rows are those of an in-process import (the in-process store was imported with enrich=False, then enriched)."""
+    db = str(tmp_path / "narrative.db")
+    runner = CliRunner()
+    args = ["import", str(archive), "--source", "test", "--engine", "ray", "--num-workers", "2", "--db", db]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert f"{len(ARTICLES)} new articles" in lines[0] and lines[1].startswith(f"enriched {len(ARTICLES)} articles")
+    assert content(db) == content(inprocess_store)
+    assert "0 new articles" in runner.invoke(cli, args).output  # again: nothing stored twice, nothing to enrich
+    assert content(db) == content(inprocess_store)
+    for bad, needle in ((["--num-workers", "2"], "--engine ray"), (["--engine", "ray", "--num-workers", "0"], "0")):
+        result = runner.invoke(cli, ["import", str(archive), *bad, "--db", str(tmp_path / "other.db")])
+        assert result.exit_code == 2 and needle in result.output.strip().splitlines()[0], result.output
+        assert not (tmp_path / "other.db").exists()  # refused before anything is read or written
 
 
 def test_issue_14_actor_encodes_the_title_and_lead_story_assignment_reads(raw_store, inprocess_store):

@@ -55,19 +55,28 @@ def import_archive(
     enrich: bool = True,
     timezone: str | None = None,
     workers: int | None = None,
+    engine: str = "inprocess",
+    address: str | None = None,
+    num_workers: int | None = None,
 ) -> ImportSummary:
     """Backfill a CSV/JSONL archive through the same normalisation and dedup as feeds.
 
     Bad rows are skipped and returned in ``problems`` with their line numbers. ``timezone`` (an IANA name) is
     the source's zone: a date-only row means that date there, a time without an offset that time there.
     ``workers``: processes that extract and score the new articles (default: the ``workers`` setting; see
-    :mod:`.parallel`).
+    :mod:`.parallel`). ``engine="ray"`` (``address``, ``num_workers``) stores the archive first, then extracts and
+    scores every pending article on a Ray actor pool, as ``narrative enrich --engine ray`` does (issue 14).
 
     >>> import_archive("archive.csv", db_path="narrative.db", workers=2).line()  # doctest: +SKIP
     """
     settings = settings or Settings.load(db=db_path)
     if workers is not None:
         settings = dataclasses.replace(settings, workers=workers)
+    on_engine = engine != "inprocess" or address is not None or num_workers is not None
+    if on_engine:  # the engine options are checked before anything is read or written
+        from .ray_engine import check_engine_options
+
+        check_engine_options(engine, address=address, num_workers=num_workers)
     zone = None
     if timezone:
         try:
@@ -104,8 +113,12 @@ def import_archive(
                     summary.duplicates += stats.duplicates
                     summary.seen += stats.seen
                     new_ids += stats.new_ids
-        if enrich:  # this import's articles and any an earlier run left unenriched (issue 11)
+        if enrich and not on_engine:  # this import's articles and any an earlier run left unenriched (issue 11)
             summary.enrichment = enrich_pending(db, new_ids=new_ids, settings=settings)
+    if enrich and on_engine:  # after the writer is released: the engine's driver is the store's writer now
+        from .ray_engine import enrich_on_engine
+
+        summary.enrichment = enrich_on_engine(engine, settings, address=address, num_workers=num_workers)
     summary.seconds = time.monotonic() - started
     return summary
 

@@ -81,9 +81,8 @@ def enrich_ray(
 
     >>> enrich_ray(Settings.load(db="narrative.db"), address="auto", num_workers=16)  # doctest: +SKIP
     """
+    check_engine_options("ray", address=address, num_workers=num_workers)
     ray = _ray()
-    if num_workers is not None and num_workers < 1:
-        raise InputError(Errors.E110.format(value=num_workers))
     progress = progress or (lambda event: None)
     started = time.monotonic()
     narrative_id = resolve_narrative_id(narrative, configured=settings.narrative)
@@ -367,19 +366,28 @@ def _finish(
     timed("aggregates")
 
 
-def enrich_on_engine(
-    engine: str, settings: Settings, *, address: str | None, num_workers: int | None, **options: Any
-) -> EnrichSummary:
-    """``narrative enrich --engine ENGINE``: the Ray engine, after checking the engine options (``--address`` and
-    ``--num-workers`` mean nothing to the in-process engine, which :func:`narrative.api.enrich` runs itself).
+def check_engine_options(engine: str, *, address: str | None, num_workers: int | None) -> None:
+    """Refuse engine options that cannot work, before anything is read or written (``enrich`` and ``import``).
 
-    >>> enrich_on_engine("inprocess", Settings.load(), address=None, num_workers=3)
+    >>> check_engine_options("inprocess", address=None, num_workers=3)
     Traceback (most recent call last):
     narrative.errors.InputError: --num-workers applies to --engine ray only; add --engine ray or drop --num-workers.
     """
     if engine != "ray":
         if engine != "inprocess":
             raise InputError(Errors.E111.format(engine=engine))
-        option = "--address" if address is not None else "--num-workers"
-        raise InputError(Errors.E109.format(option=option))
+        if address is not None or num_workers is not None:
+            option = "--address" if address is not None else "--num-workers"
+            raise InputError(Errors.E109.format(option=option))
+    if num_workers is not None and num_workers < 1:
+        raise InputError(Errors.E110.format(value=num_workers))
+
+
+def enrich_on_engine(
+    engine: str, settings: Settings, *, address: str | None, num_workers: int | None, **options: Any
+) -> EnrichSummary:
+    """``narrative enrich --engine ENGINE`` (and ``import --engine ENGINE``): the Ray engine, after checking the engine
+    options (``--address`` and ``--num-workers`` mean nothing to the in-process engine, which
+    :func:`narrative.api.enrich` runs itself)."""
+    check_engine_options(engine, address=address, num_workers=num_workers)
     return enrich_ray(settings, address=address, num_workers=num_workers, **options)

@@ -6,7 +6,7 @@ import click
 
 from .. import api
 from . import cli
-from .ingest import workers_option
+from .ingest import engine_options, workers_option
 from .options import DB, LIMIT
 from .score import device_option
 
@@ -23,19 +23,7 @@ from .score import device_option
     help="Score toward this narrative (default: the narrative setting, NARRATIVE_NARRATIVE).",
 )
 @device_option
-@click.option(
-    "--engine",
-    type=click.Choice(["inprocess", "ray"]),
-    default="inprocess",
-    show_default=True,
-    help="Where extraction and scoring run: this process, or a Ray actor pool (pip install 'narrative[ray]').",
-)
-@click.option(
-    "--address",
-    metavar="ADDR",
-    help="Ray cluster to join (auto, HOST:6379, ray://HOST:10001); default: a local instance.",
-)
-@click.option("--num-workers", type=int, help="Ray actors (default: one per CPU of the Ray instance).")
+@engine_options
 @workers_option
 def enrich_cli(db_path, limit, rescore, no_score, narrative_id, engine, address, num_workers) -> None:
     """Extract entities, people, figures and narrative phrases from articles not yet

@@ -33,6 +33,30 @@ workers_option = click.option(
 )
 
 
+def engine_options(command):
+    """``--engine``, ``--address``, ``--num-workers``: where ``enrich`` and ``import`` extract and score (issue 14)."""
+    for option in reversed(
+        [
+            click.option(
+                "--engine",
+                type=click.Choice(["inprocess", "ray"]),
+                default="inprocess",
+                show_default=True,
+                help="Where extraction and scoring run: this process, or a Ray actor pool "
+                "(pip install 'narrative[ray]').",
+            ),
+            click.option(
+                "--address",
+                metavar="ADDR",
+                help="Ray cluster to join (auto, HOST:6379, ray://HOST:10001); default: a local instance.",
+            ),
+            click.option("--num-workers", type=int, help="Ray actors (default: one per CPU of the Ray instance)."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @cli.command(name="ingest")
 @click.option(
     "--feeds",
@@ -92,13 +116,18 @@ def ingest_cli(feeds_path, db_path, only, concurrency, lock_timeout, silent, no_
 @click.option("--show", type=int, default=20, show_default=True, help="Bad rows to list on stderr.")
 @click.option("--no-enrich", is_flag=True, help="Store articles only; run `narrative enrich` later.")
 @device_option
+@engine_options
 @workers_option
-def import_cli(path, db_path, source, encoding, mappings, as_of, language, zone, show, no_enrich) -> None:
+def import_cli(
+    path, db_path, source, encoding, mappings, as_of, language, zone, show, no_enrich, engine, address, num_workers
+) -> None:
     """Backfill a CSV or JSONL archive (url, title, published, text or summary, source).
 
     Bad rows are skipped and listed by line number on stderr.
 
     Example: narrative import archive.csv --map title=Headlines --map published=Time
+
+    A large archive on Ray: narrative import archive.csv --engine ray --address auto --num-workers 32
     """
     column_map = {}
     for mapping in mappings:
@@ -116,6 +145,9 @@ def import_cli(path, db_path, source, encoding, mappings, as_of, language, zone,
         language=language,
         enrich=not no_enrich,
         timezone=zone,
+        engine=engine,
+        address=address,
+        num_workers=num_workers,
     )
     blank = [p.line for p in summary.problems if p.kind == RowProblemKind.BLANK]
     others = [p for p in summary.problems if p.kind != RowProblemKind.BLANK]
