@@ -191,7 +191,7 @@ def test_issue_13_installed_package_reads_its_own_models_not_the_checkout(instal
 def test_issue_13_every_command_loads_from_the_wheel(installed, elsewhere):
     script = (
         "from click.testing import CliRunner\nfrom narrative.cli import cli\n"
-        "names = sorted(cli.commands)\n"
+        "names = sorted(cli.load_all())\n"
         "for name in names:\n"
         "    result = CliRunner().invoke(cli, [name, '--help'])\n"
         "    assert result.exit_code == 0, (name, result.output)\n"

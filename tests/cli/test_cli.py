@@ -100,8 +100,17 @@ def test_cli_import_bad_as_of_and_missing_columns_exit_2(tmp_path):
     assert result.exit_code == 2 and "not a valid date" in result.stderr
 
 
+def test_cli_command_modules_name_every_built_in_command():
+    """Only the module of the command being run is imported (narrative.cli.COMMAND_MODULES): the map must name every
+    command each module registers, with its module."""
+    from narrative.cli import COMMAND_MODULES
+
+    registered = {name: command.callback.__module__ for name, command in cli.load_all().items()}
+    assert registered == {name: f"narrative.cli.{module}" for name, module in COMMAND_MODULES.items()}
+
+
 def test_cli_every_command_has_help_with_an_example():
-    for name, command in cli.commands.items():
+    for name, command in cli.load_all().items():
         assert command.help and "Example: narrative" in command.help, name
 
 
@@ -109,7 +118,7 @@ def test_cli_readme_documents_every_command_and_setting():
     from narrative.config import SETTINGS
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    for name in cli.commands:
+    for name in cli.load_all():
         assert f"narrative {name}" in readme, name
     for setting in SETTINGS:
         assert f"NARRATIVE_{setting.name.upper()}" in readme, setting.name

@@ -45,6 +45,7 @@ def test_providers_yfinance_offline_is_one_clear_line(monkeypatch):
 )
 def test_market_cli_docstrings_have_an_example(command):
     group = cli
+    cli.load_all()
     for name in command:
         group = group.commands[name] if hasattr(group, "commands") else group
     assert "Example: narrative " in (group.help or "")

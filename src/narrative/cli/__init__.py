@@ -10,6 +10,7 @@ they share are in :mod:`.options`.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sqlite3
 import sys
@@ -25,25 +26,63 @@ from .output import ProgressBar, as_text, plain, render
 __all__ = ["DB_HELP", "FORMATS", "ProgressBar", "as_text", "cli", "input_texts", "main", "plain", "render"]
 
 
-class NarrativeGroup(click.Group):
-    """Turns NarrativeError into ``Error: ...`` and its exit code, once for every command; adds the commands of
-    plugins (the ``register_commands`` hook) only when they are asked for.
+# Where each built-in command lives. A module registers its commands on `cli` when it is imported, and only the
+# module of the command being run is imported (issue 12: start-up), so every built-in command is named here;
+# tests/cli/test_cli.py checks the map against what the modules register.
+COMMAND_MODULES = {
+    "analyze": "analyze",
+    "claims": "market",
+    "enrich": "enrich",
+    "entities": "query",
+    "export": "export",
+    "feeds": "ingest",
+    "figures": "query",
+    "import": "ingest",
+    "index": "index",
+    "ingest": "ingest",
+    "leadlag": "market",
+    "mentions": "query",
+    "models": "models",
+    "plugins": "plugins",
+    "prices": "market",
+    "report": "market",
+    "score": "score",
+    "sentiment": "sentiment",
+    "serve": "query",
+    "settings": "ingest",
+    "stats": "ingest",
+    "validate": "ingest",
+}
 
-    A built-in command runs without loading any plugin (the entry-point scan is ~50 ms of start-up); a name the
-    group does not know, and the listing of ``--help``, ask the plugins, once per invocation. A plugin command
-    cannot replace a built-in one of the same name.
+
+class NarrativeGroup(click.Group):
+    """Turns NarrativeError into ``Error: ...`` and its exit code, once for every command; imports a built-in
+    command's module only when that command is asked for; adds the commands of plugins (the ``register_commands``
+    hook) only when they are asked for.
+
+    A built-in command runs without loading any plugin (the entry-point scan is ~50 ms of start-up) or the other
+    commands' modules; a name the group does not know, and the listing of ``--help``, ask the plugins, once per
+    invocation. A plugin command cannot replace a built-in one of the same name.
     """
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            importlib.import_module(f"{__name__}.{COMMAND_MODULES[cmd_name]}")
         return super().get_command(ctx, cmd_name) or self.plugin_commands(ctx).get(cmd_name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*self.commands, *self.plugin_commands(ctx)})
+        return sorted({*COMMAND_MODULES, *self.commands, *self.plugin_commands(ctx)})
+
+    def load_all(self) -> dict[str, click.Command]:
+        """Every built-in command, its module imported (what ``--help`` lists), by name."""
+        for module in sorted(set(COMMAND_MODULES.values())):
+            importlib.import_module(f"{__name__}.{module}")
+        return self.commands
 
     def plugin_commands(self, ctx: click.Context | None) -> dict[str, click.Command]:
         """The commands plugins add, by name (registered on a scratch group: the built-in ones stay as they are).
 
-        >>> sorted(cli.plugin_commands(None)) == sorted(set(cli.list_commands(None)) - set(cli.commands))
+        >>> sorted(cli.plugin_commands(None)) == sorted(set(cli.list_commands(None)) - set(cli.load_all()))
         True
         """
         meta = ctx.find_root().meta if ctx is not None else {}
@@ -52,7 +91,9 @@ class NarrativeGroup(click.Group):
 
             scratch = click.Group(self.name)
             plugins.register_commands(scratch)
-            meta[_PLUGIN_COMMANDS] = {n: c for n, c in scratch.commands.items() if n not in self.commands}
+            meta[_PLUGIN_COMMANDS] = {
+                n: c for n, c in scratch.commands.items() if n not in self.commands and n not in COMMAND_MODULES
+            }
         return meta[_PLUGIN_COMMANDS]
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -96,10 +137,3 @@ def _cached_by_files(name: str, key: Any, build: Any) -> Any:
 
 def main() -> None:
     cli(prog_name="narrative")
-
-
-# Each module registers its commands on `cli`; `narrative plugins` last (plugin commands come through NarrativeGroup).
-from . import analyze, enrich, export, index, ingest, market, query, score, sentiment  # noqa: E402, F401
-
-# isort: split
-from . import models, plugins  # noqa: E402, F401
