@@ -77,7 +77,7 @@ class NarrativeGroup(click.Group):
         """Every built-in command, its module imported (what ``--help`` lists), by name."""
         for module in sorted(set(COMMAND_MODULES.values())):
             importlib.import_module(f"{__name__}.{module}")
-        return self.commands
+        return dict(self.commands)
 
     def plugin_commands(self, ctx: click.Context | None) -> dict[str, click.Command]:
         """The commands plugins add, by name (registered on a scratch group: the built-in ones stay as they are).
