@@ -74,6 +74,8 @@ def test_issue_12_two_workers_store_the_rows_of_one_process(raw_store, one_proce
     events = []
     summary = api.enrich(db_path=db, workers=2, progress=events.append)
     assert summary.articles == len(ARTICLES) and summary.scoring.articles == len(ARTICLES)
+    mentions = summary.entity_sentiment  # the workers' model runs reach the summary line, not only the tail's
+    assert mentions.model_runs > 0 and 0 < mentions.model_scored <= mentions.mentions, mentions
     commits = [e["done"] for e in events if e["event"] == "batch"]
     assert commits == sorted(commits) and commits[-1] == len(ARTICLES) and len(commits) > len(ARTICLES) // GROUP
     reference, parallel_rows = content(one_process_store), content(db)

@@ -94,11 +94,12 @@ class EnrichActor:
         sentiment = self.mention_sentiment(results)
         return [(r, rel, scores.get(i), version, s) for i, r, rel, s in zip(ids, results, relevance, sentiment)]
 
-    def mention_sentiment(self, results: list[Any]) -> list[tuple[str, list[dict[str, Any] | None], float]]:
+    def mention_sentiment(self, results: list[Any]) -> list[tuple[str, list[dict[str, Any] | None], float, int, int]]:
         """Per article: the scorer version and, per mention (in the extraction's order, which is the order its rows
         are inserted in), the sentiment row that ``score_mention_sentiment`` would store for it, or None for a
-        mention whose sentence is not among the extraction's (in-process never reads those back to score); and the
-        article's share of the chunk's scoring seconds."""
+        mention whose sentence is not among the extraction's (in-process never reads those back to score); the
+        article's share of the chunk's scoring seconds; and, on the chunk's first article only (0 on the others),
+        the chunk's model runs and distinct targets the model scored, for the run's summary line."""
         from .entity_sentiment import score_targets
 
         started = time.monotonic()
@@ -112,10 +113,15 @@ class EnrichActor:
                     targets.append((sentence.text, mention.surface, start, end))
                     where.append((n, k))
         out: list[list[dict[str, Any] | None]] = [[None] * len(r.mentions) for r in results]
-        for (n, k), row in zip(where, score_targets(self.mention_model, targets) if targets else [], strict=True):
+        runs = self.mention_model.runs
+        scored = score_targets(self.mention_model, targets) if targets else []
+        runs = self.mention_model.runs - runs
+        for (n, k), row in zip(where, scored, strict=True):
             out[n][k] = row
+        by_model = len({target for target, row in zip(targets, scored) if row["method"] == MODEL_METHOD})
         share = (time.monotonic() - started) / max(1, len(results))
-        return [(self.mention_version, rows, share) for rows in out]
+        counts = [(runs, by_model)] + [(0, 0)] * (len(results) - 1)
+        return [(self.mention_version, rows, share, *count) for rows, count in zip(out, counts)]
 
     def story_vectors(
         self, ids: list[int], titles: list[str], texts: list[str], results: list[Any]
@@ -177,14 +183,16 @@ def save_chunk(
     now = utc_now_iso()
     versions = set()
     with db.atomic():
-        for (article_id, *_), result, relevance, scores, score_version, (sentiment_version, sentiment, took) in rows:
+        for (article_id, *_), result, relevance, scores, score_version, mention_sentiment in rows:
+            sentiment_version, sentiment, took, runs, by_model = mention_sentiment
             save_extraction(db, article_id, result, version=version, now=now)
             save_article_entities(db, article_id, relevance, version=stamp)
             written = _save_mention_sentiment(db, article_id, sentiment, version=sentiment_version, now=now)
             mentions = summary.entity_sentiment  # its seconds: the actors' (summed), not the run's
             mentions.version = sentiment_version
             mentions.mentions += len(written)
-            mentions.model_scored += sum(row["method"] == MODEL_METHOD for row in written)
+            mentions.model_scored += by_model  # distinct targets per chunk (in-process: per batch of mentions)
+            mentions.model_runs += runs
             mentions.seconds += took
             if scores is not None:
                 versions.add(score_version)
