@@ -46,6 +46,16 @@ COMMANDS = {
     "entities": ["entities"],
     "sentiment Alibaba": ["sentiment", "Alibaba"],
 }
+# With --db (an existing store, e.g. the 2M-article PostgreSQL copy of scripts/scale_postgres.py): the query commands.
+STORE_COMMANDS = {
+    "--help": ["--help"],
+    "stats": ["stats"],
+    "entities": ["entities"],
+    "mentions apple --limit 50": ["mentions", "apple", "--limit", "50"],
+    "figures apple --limit 50": ["figures", "apple", "--limit", "50"],
+    "index": ["index"],
+    "sentiment apple --daily --since 2025-12-02": ["sentiment", "apple", "--daily", "--since", "2025-12-02"],
+}
 
 
 def run_once(src: Path, args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
@@ -103,18 +113,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default="0a0a085", help="Old revision (default 0a0a085).")
     parser.add_argument("--runs", type=int, default=7, help="Runs per command and tree; the best is kept.")
+    parser.add_argument("--db", help="Time the query commands on this existing store (a path or a URL) instead.")
     options = parser.parse_args()
+    commands = STORE_COMMANDS if options.db else COMMANDS
 
     trees = {"before": before_tree(options.before) / "src", "after": ROOT / "src"}
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("NARRATIVE_") and k != "PYTHONPATH"}
     with tempfile.TemporaryDirectory(prefix="bench_startup_") as tmp:
         base_env.update(HOME=tmp, NARRATIVE_HOME=str(Path(tmp) / "home"))
-        envs = {name: build_store(src, Path(tmp) / name, base_env) for name, src in trees.items()}
+        if options.db:  # both trees read the same store (a read command migrates nothing)
+            envs = {name: {**base_env, "NARRATIVE_DB": options.db} for name in trees}
+        else:
+            envs = {name: build_store(src, Path(tmp) / name, base_env) for name, src in trees.items()}
         load_before = os.getloadavg()[0]
         best: dict[tuple[str, str], list[float]] = {}
         codes: dict[tuple[str, str], set[int]] = {}
         for _ in range(options.runs):
-            for label, args in COMMANDS.items():
+            for label, args in commands.items():
                 for name, src in trees.items():  # alternate trees run by run: load drifts hit both alike
                     wall, cpu, code = run_once(src, args, envs[name])
                     key = (label, name)
@@ -129,7 +144,7 @@ def main() -> None:
     )
     print("| command | before wall s | after wall s | before CPU s | after CPU s | CPU ratio |")
     print("|---|---|---|---|---|---|")
-    for label in COMMANDS:
+    for label in commands:
         (bw, bc), (aw, ac) = best[(label, "before")], best[(label, "after")]
         exits = {name: sorted(codes[(label, name)]) for name in trees}
         note = "" if all(c == [0] for c in exits.values()) else f" (exit codes {exits})"
