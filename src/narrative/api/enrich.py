@@ -73,7 +73,7 @@ def enrich(
     >>> enrich(db_path="narrative.db", narrative="my-theme", rescore=True)  # doctest: +SKIP
     """
     settings = settings or Settings.load(db=db_path)
-    if engine != "inprocess" or address is not None or num_workers is not None:  # issue 14: Ray (api.ray_engine)
+    if on_engine(engine, address, num_workers):  # issue 14: Ray (api.ray_engine)
         from .ray_engine import enrich_on_engine
 
         return enrich_on_engine(
@@ -102,6 +102,12 @@ def enrich(
             narrative=narrative,
             workers=workers,
         )
+
+
+def on_engine(engine: str, address: str | None, num_workers: int | None) -> bool:
+    """Whether ``enrich`` or ``import`` runs on an engine other than this process (any engine option given, so that
+    ``api.ray_engine`` checks them: ``--num-workers`` without ``--engine ray`` is refused, not ignored)."""
+    return engine != "inprocess" or address is not None or num_workers is not None
 
 
 def enrich_pending(

@@ -16,7 +16,7 @@ from ..ingest.item import Item, make_item
 from ..ingest.normalize import canonical_url, detect_language, time_zone
 from ..store import writer
 from ..store.articles import save_items
-from .enrich import EnrichSummary, enrich_pending
+from .enrich import EnrichSummary, enrich_pending, on_engine
 
 IMPORT_BATCH = 1000
 
@@ -72,8 +72,8 @@ def import_archive(
     settings = settings or Settings.load(db=db_path)
     if workers is not None:
         settings = dataclasses.replace(settings, workers=workers)
-    on_engine = engine != "inprocess" or address is not None or num_workers is not None
-    if on_engine:  # the engine options are checked before anything is read or written
+    elsewhere = on_engine(engine, address, num_workers)
+    if elsewhere:  # the engine options are checked before anything is read or written
         from .ray_engine import check_engine_options
 
         check_engine_options(engine, address=address, num_workers=num_workers)
@@ -113,9 +113,9 @@ def import_archive(
                     summary.duplicates += stats.duplicates
                     summary.seen += stats.seen
                     new_ids += stats.new_ids
-        if enrich and not on_engine:  # this import's articles and any an earlier run left unenriched (issue 11)
+        if enrich and not elsewhere:  # this import's articles and any an earlier run left unenriched (issue 11)
             summary.enrichment = enrich_pending(db, new_ids=new_ids, settings=settings)
-    if enrich and on_engine:  # after the writer is released: the engine's driver is the store's writer now
+    if enrich and elsewhere:  # after the writer is released: the engine's driver is the store's writer now
         from .ray_engine import enrich_on_engine
 
         summary.enrichment = enrich_on_engine(engine, settings, address=address, num_workers=num_workers)
