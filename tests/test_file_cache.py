@@ -54,3 +54,38 @@ def test_issue_12_a_damaged_cache_file_is_rebuilt_and_old_ones_are_pruned(tmp_pa
     assert not (cache / "names.json").exists()
     assert cached_by_files("other", "k", lambda: (7, None)) == 7  # None: not kept
     assert not list(cache.glob("other*"))
+
+
+def test_issue_12_a_process_parses_a_cache_file_once_until_it_is_rewritten(tmp_path, monkeypatch):
+    """A long-lived caller (a notebook calling the API) parses the cache file once; a file another process rewrote
+    since (a new stamp) is read again."""
+    import json
+
+    from narrative import file_cache
+
+    monkeypatch.setenv("NARRATIVE_HOME", str(tmp_path / "home"))
+    source = tmp_path / "a.txt"
+    source.write_text("one", encoding="utf-8")
+    calls: list[str] = []
+    parsed: list[str] = []
+
+    class CountingJson:
+        dumps, dump = staticmethod(json.dumps), staticmethod(json.dump)
+
+        @staticmethod
+        def loads(text):
+            parsed.append(text)
+            return json.loads(text)
+
+    monkeypatch.setattr(file_cache, "json", CountingJson)
+    for _ in range(3):
+        assert cached_by_files("names", ["p"], _builder(source, calls)) == {"text": "one"}
+    assert calls == ["one"] and len(parsed) <= 1  # built once, its file parsed at most once
+    (written,) = (tmp_path / "home" / "cache").glob("names-*.json")
+    entry = json.loads(written.read_text(encoding="utf-8"))
+    entry["value"] = {"text": "from another process"}
+    replacement = written.with_suffix(".tmp")
+    replacement.write_text(json.dumps(entry), encoding="utf-8")
+    os.replace(replacement, written)  # as cached_by_files writes: a new file, so a new stamp
+    assert cached_by_files("names", ["p"], _builder(source, calls)) == {"text": "from another process"}
+    assert calls == ["one"]

@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 _CACHE_ENTRIES = 8  # keys remembered per cache name (catalog paths, NARRATIVE_MODELS folders ...)
+# Cache files already parsed by this process, by path: (the file's stamp when parsed, its entry). A long-lived caller
+# (a notebook, a service calling the API) then parses the ~0.5 MB catalog names once, not on every query (~18 ms).
+_PARSED: dict[Path, tuple[list[int] | None, dict[str, Any]]] = {}
 
 
 def cached_by_files(name: str, key: Any, build: Callable[[], tuple[Any, list[Path] | None]]) -> Any:
@@ -32,7 +35,12 @@ def cached_by_files(name: str, key: Any, build: Callable[[], tuple[Any, list[Pat
     key = json.dumps(key)
     path = folder / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
     try:
-        entry = json.loads(path.read_text(encoding="utf-8"))
+        stamp = _stamps([str(path)])[str(path)]
+        parsed = _PARSED.get(path)
+        if stamp is None or parsed is None or parsed[0] != stamp:  # not parsed yet, or rewritten since
+            parsed = (stamp, json.loads(path.read_text(encoding="utf-8")))
+            _PARSED[path] = parsed
+        entry = parsed[1]
         if entry["key"] == key and _stamps(entry["files"]) == entry["files"]:
             return entry["value"]
     except (OSError, ValueError, KeyError, TypeError):
