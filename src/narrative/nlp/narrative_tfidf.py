@@ -19,6 +19,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -36,11 +37,16 @@ class CharGrams:
     @classmethod
     def fit(cls, texts: Sequence[str], ngram_range: tuple[int, int]) -> CharGrams:
         """Fit scikit-learn's vectorizer on ``texts`` and keep its vocabulary and idf."""
+        return cls.fit_transform(texts, ngram_range)[0]
+
+    @classmethod
+    def fit_transform(cls, texts: Sequence[str], ngram_range: tuple[int, int]) -> tuple[CharGrams, Any]:
+        """:meth:`fit`, and scikit-learn's own TF-IDF rows of ``texts`` (what a classifier is fitted on)."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range, sublinear_tf=True)
-        vectorizer.fit(list(texts))
-        return cls.from_vectorizer(vectorizer)
+        rows = vectorizer.fit_transform(list(texts))
+        return cls.from_vectorizer(vectorizer), rows
 
     @classmethod
     def from_vectorizer(cls, vectorizer) -> CharGrams:

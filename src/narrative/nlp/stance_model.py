@@ -102,7 +102,6 @@ class ExampleStanceModel:
         """Fit on ``examples`` (label -> texts, labels among :data:`STANCE_LABELS`, in that order of
         the rows of ``vectors`` and ``polarity``; no polarity reads as 0). An empty neutral list gives
         a two-class model."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
         texts, labels = [], []
@@ -111,10 +110,8 @@ class ExampleStanceModel:
             labels += [label] * len(examples.get(label, ()))
         if len(set(labels)) < 2:
             raise ValueError("a stance model needs examples of both poles")
-        fitted = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, settings.ngram_max), sublinear_tf=True)
         texts = scoring_texts(texts)
-        grams = fitted.fit_transform(texts)
-        vectorizer = CharGrams.from_vectorizer(fitted)
+        vectorizer, grams = CharGrams.fit_transform(texts, (1, settings.ngram_max))
         clauses = _clause_grams(vectorizer, texts, settings)
         model = LogisticRegression(C=settings.c, max_iter=5000, class_weight="balanced")
         model.fit(_design(grams, vectors, polarity, settings, clauses), labels)
