@@ -69,11 +69,10 @@ def rebuilt_weights(graph) -> dict:
 def agreement(model, onnx_path: Path, tokenizer, data: Path, headlines: int = 300) -> tuple[int, int]:
     """(labels equal, mentions) between the torch ``model`` and the int8 graph at ``onnx_path`` on the first
     ``headlines`` SEntFiN headlines (training rows; the test split is never read here)."""
-    import numpy as np
     import onnxruntime as ort
     import torch
 
-    from narrative.nlp.entity_sentiment import span_windows
+    from narrative.nlp.entity_sentiment import span_feed, span_windows
 
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     with open(data / "sentiment" / "sentfin" / "SEntFiN.csv", encoding="utf-8") as fh:
@@ -86,15 +85,7 @@ def agreement(model, onnx_path: Path, tokenizer, data: Path, headlines: int = 30
             continue
         found = [re.search(re.escape(e), row["Title"], re.IGNORECASE) for e in entities]
         for ids, read in span_windows(tokenizer, row["Title"], [f.span() if f else None for f in found]):
-            span_mask = np.zeros((1, len(read), len(ids)), dtype=np.float32)
-            for k, (_, first, end) in enumerate(read):
-                span_mask[0, k, first:end] = 1.0
-            feed = {
-                "input_ids": np.asarray([ids], dtype=np.int64),
-                "attention_mask": np.ones((1, len(ids)), dtype=np.int64),
-                "token_type_ids": np.zeros((1, len(ids)), dtype=np.int64),
-                "span_mask": span_mask,
-            }
+            feed = span_feed(ids, read)  # the inputs the pipeline gives the model
             int8 = session.run(None, feed)[0][0].argmax(-1)
             with torch.inference_mode():
                 fp32 = model(**{k: torch.from_numpy(v) for k, v in feed.items()})[0].argmax(-1).numpy()

@@ -124,6 +124,26 @@ def span_windows(
     return out
 
 
+def span_feed(ids: list[int], read: list[tuple[int, int, int]]) -> dict[str, Any]:
+    """The model's inputs for one window of :func:`span_windows`: its tokens, and a span-mask row per mention read.
+
+    >>> feed = span_feed([101, 7, 8, 102], [(0, 1, 2), (1, 2, 3)])
+    >>> feed["span_mask"].tolist()
+    [[[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]]]
+    """
+    import numpy as np
+
+    span_mask = np.zeros((1, len(read), len(ids)), dtype=np.float32)
+    for row, (_, first, end) in enumerate(read):
+        span_mask[0, row, first:end] = 1.0
+    return {
+        "input_ids": np.asarray([ids], dtype=np.int64),
+        "attention_mask": np.ones((1, len(ids)), dtype=np.int64),
+        "token_type_ids": np.zeros((1, len(ids)), dtype=np.int64),
+        SPAN_INPUT: span_mask,
+    }
+
+
 def default_model_path() -> Path:
     """``$NARRATIVE_MODELS/entity_sentiment`` or the repository's ``models/entity_sentiment``."""
     return models_dir() / "entity_sentiment"
@@ -258,7 +278,6 @@ class EntitySentimentModel:
         One sentence per run, so dynamic int8 sets the encoder's activation scales from that sentence alone; the
         head that reads each mention is not quantised, so a mention's score depends neither on other sentences nor
         on the other mentions scored with it (beyond float rounding, ~1e-10, in the head's products)."""
-        import numpy as np
 
         by_sentence: dict[str, list[int]] = {}
         for i, (sentence, *_) in enumerate(targets):
@@ -267,16 +286,7 @@ class EntitySentimentModel:
         for sentence, members in by_sentence.items():
             spans = [locate(sentence, *targets[i][1:]) for i in members]
             for ids, read in span_windows(self.tokenizer, sentence, spans):
-                span_mask = np.zeros((1, len(read), len(ids)), dtype=np.float32)
-                for row, (_, first, end) in enumerate(read):
-                    span_mask[0, row, first:end] = 1.0
-                feed = {
-                    "input_ids": np.asarray([ids], dtype=np.int64),
-                    "attention_mask": np.ones((1, len(ids)), dtype=np.int64),
-                    "token_type_ids": np.zeros((1, len(ids)), dtype=np.int64),
-                    SPAN_INPUT: span_mask,
-                }
-                logits = self.session.run(None, feed)[0][0]
+                logits = self.session.run(None, span_feed(ids, read))[0][0]
                 self.runs += 1
                 for (m, _, _), p in zip(read, self._softmax(logits)):
                     probs[members[m]] = p
