@@ -16,7 +16,8 @@ china-ai. Old relevance is shown at the same >= 0.5 cut and at > 0 (what old ``e
 Also scores tests/gold/narratives/real_2020.jsonl (references to real 2020 headlines, read from
 ../shared at run time; skipped when ../shared is absent).
 
-    .venv/bin/python scripts/eval_narratives.py [--split heldout|dev|dev2] [--before /tmp/narr_before] [--json out.json]
+    .venv/bin/python scripts/eval_narratives.py [--split heldout|dev|dev2|dev3] [--before /tmp/narr_before]
+        [--json out.json]
 """
 
 from __future__ import annotations
@@ -173,7 +174,7 @@ def worst(rows, relevance, stance, k: int = 5) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", choices=["heldout", "dev", "dev2"], default="heldout")
+    parser.add_argument("--split", choices=["heldout", "dev", "dev2", "dev3"], default="heldout")
     parser.add_argument(
         "--before",
         type=Path,

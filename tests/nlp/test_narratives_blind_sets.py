@@ -1,8 +1,9 @@
-"""The second, blind dev sets (issue 9): `tests/gold/narratives/<slug>.dev2.jsonl`.
+"""The blind dev sets (issue 9): `tests/gold/narratives/<slug>.dev2.jsonl` (session 7, all three narratives) and
+`<slug>.dev3.jsonl` (session 10, china-ai and ai-capex).
 
-They were written after the first dev halves were used to pick examples, so they must keep the schema the
-eval reads, keep both poles, both languages and the near misses in proportion, and share no sentence with the
-narratives' YAML examples or the first dev halves (else they would measure what was trained on).
+Each was written after the sets before it had been used to pick examples or settings, so it must keep the schema
+the eval reads, keep both poles, both languages and the near misses in proportion, and share no sentence with the
+narratives' YAML examples, the first dev halves or an earlier blind set (else it would measure what was tuned on).
 """
 
 from __future__ import annotations
@@ -58,18 +59,35 @@ def _label(row: dict) -> str:
 NARRATIVES = load_narratives()
 
 
-def _dev2(narrative) -> list[dict]:
-    return _rows(GOLD / f"{narrative.id.replace('-', '_')}.dev2.jsonl")
+BLIND_SETS = ("dev2", "dev3")  # in the order they were written
 
 
-@pytest.mark.parametrize("narrative", NARRATIVES, ids=lambda n: n.id)
-def test_issue_9_dev2_lines_follow_the_gold_schema(narrative):
-    rows = _dev2(narrative)
-    assert len(rows) >= 80, f"{narrative.id}: {len(rows)} dev2 lines"
-    dev_ids = {row["id"] for row in _rows(GOLD / f"{narrative.id.replace('-', '_')}.dev.jsonl")}
+def _path(narrative, split: str) -> Path:
+    return GOLD / f"{narrative.id.replace('-', '_')}.{split}.jsonl"
+
+
+def _blind(narrative, split: str) -> list[dict]:
+    return _rows(_path(narrative, split))
+
+
+# dev2 exists for every narrative (checked below); dev3 for the narratives it was written for.
+SETS = [(n, split) for n in NARRATIVES for split in BLIND_SETS if split == "dev2" or _path(n, split).is_file()]
+SET_IDS = [f"{n.id}-{split}" for n, split in SETS]
+
+
+def test_issue_9_dev3_exists_where_the_stance_target_is_not_met():
+    assert {n.id for n, split in SETS if split == "dev3"} >= {"china-ai", "ai-capex"}
+
+
+@pytest.mark.parametrize(("narrative", "split"), SETS, ids=SET_IDS)
+def test_issue_9_blind_set_lines_follow_the_gold_schema(narrative, split):
+    rows = _blind(narrative, split)
+    assert len(rows) >= 80, f"{narrative.id}: {len(rows)} {split} lines"
+    earlier = ["dev", *BLIND_SETS[: BLIND_SETS.index(split)]]
+    used = {row["id"] for name in earlier for row in _rows(_path(narrative, name))}
     ids = [row["id"] for row in rows]
-    assert len(set(ids)) == len(ids), f"{narrative.id}: repeated dev2 id"
-    assert not dev_ids & set(ids), f"{narrative.id}: dev2 ids reuse dev ids {sorted(dev_ids & set(ids))[:5]}"
+    assert len(set(ids)) == len(ids), f"{narrative.id}: repeated {split} id"
+    assert not used & set(ids), f"{narrative.id}: {split} ids reuse earlier ids {sorted(used & set(ids))[:5]}"
     for row in rows:
         where = f"{narrative.id} {row.get('id')}"
         assert FIELDS <= set(row) <= FIELDS | {"note"}, f"{where}: fields {sorted(row)}"
@@ -82,9 +100,9 @@ def test_issue_9_dev2_lines_follow_the_gold_schema(narrative):
         assert row.get("note", "x"), f"{where}: empty note (leave the key out instead)"
 
 
-@pytest.mark.parametrize("narrative", NARRATIVES, ids=lambda n: n.id)
-def test_issue_9_dev2_labels_are_balanced_in_both_languages(narrative):
-    rows = _dev2(narrative)
+@pytest.mark.parametrize(("narrative", "split"), SETS, ids=SET_IDS)
+def test_issue_9_blind_set_labels_are_balanced_in_both_languages(narrative, split):
+    rows = _blind(narrative, split)
     labels = Counter(_label(row) for row in rows)
     share = {label: count / len(rows) for label, count in labels.items()}
     # README rule 7: near misses make up at least 35% of each set.
@@ -101,8 +119,9 @@ def test_issue_9_dev2_labels_are_balanced_in_both_languages(narrative):
     assert len({row["style"] for row in rows}) == len(STYLES), f"{narrative.id}: styles missing"
 
 
-def _references() -> list[tuple[str, str]]:
-    """Every YAML example and first-dev sentence of the three narratives, as (where, text)."""
+def _references(split: str) -> list[tuple[str, str]]:
+    """Every YAML example, first-dev sentence and sentence of a blind set written before ``split``, of the three
+    narratives, as (where, text)."""
     refs: list[tuple[str, str]] = []
     for narrative in NARRATIVES:
         ex = narrative.examples
@@ -113,16 +132,17 @@ def _references() -> list[tuple[str, str]]:
             ("irrelevant", ex.irrelevant),
         ):
             refs += [(f"{narrative.id} example ({label})", text) for text in texts]
-        dev = GOLD / f"{narrative.id.replace('-', '_')}.dev.jsonl"
-        refs += [(f"{narrative.id} dev {row['id']}", row["text"]) for row in _rows(dev)]
+        for name in ["dev", *BLIND_SETS[: BLIND_SETS.index(split)]]:
+            if _path(narrative, name).is_file():
+                refs += [(f"{narrative.id} {name} {row['id']}", row["text"]) for row in _blind(narrative, name)]
     return refs
 
 
-@pytest.mark.parametrize("narrative", NARRATIVES, ids=lambda n: n.id)
-def test_issue_9_dev2_repeats_no_example_or_dev_sentence(narrative):
-    refs = [(where, _normalised(text), _trigrams(text), _tokens(text)) for where, text in _references()]
+@pytest.mark.parametrize(("narrative", "split"), SETS, ids=SET_IDS)
+def test_issue_9_blind_set_repeats_no_example_or_earlier_sentence(narrative, split):
+    refs = [(where, _normalised(text), _trigrams(text), _tokens(text)) for where, text in _references(split)]
     assert len(refs) > 1000
-    for row in _dev2(narrative):
+    for row in _blind(narrative, split):
         flat, grams, tokens = _normalised(row["text"]), _trigrams(row["text"]), _tokens(row["text"])
         for where, ref_flat, ref_grams, ref_tokens in refs:
             assert flat != ref_flat, f"{row['id']} repeats {where}"
@@ -130,8 +150,8 @@ def test_issue_9_dev2_repeats_no_example_or_dev_sentence(narrative):
             assert _jaccard(tokens, ref_tokens) <= NEAR_TOKENS, f"{row['id']} near-duplicates {where}"
 
 
-def test_issue_9_dev2_sets_share_no_sentence_with_each_other():
-    rows = [row for narrative in NARRATIVES for row in _dev2(narrative)]
+def test_issue_9_blind_sets_share_no_sentence_with_each_other():
+    rows = [row for narrative, split in SETS for row in _blind(narrative, split)]
     seen: dict[str, str] = {}
     for row in rows:
         assert _normalised(row["text"]) not in seen, f"{row['id']} repeats {seen.get(_normalised(row['text']))}"
