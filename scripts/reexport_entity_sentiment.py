@@ -22,9 +22,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import ast
-import csv
-import re
 import shutil
 import sys
 import tempfile
@@ -33,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
-from train_entity_sentiment import build_span_model, export_onnx  # noqa: E402  (a sibling script)
+from train_entity_sentiment import build_span_model, export_onnx, read_sentfin  # noqa: E402  (a sibling script)
 
 QUANTISED = "_quantized"
 
@@ -72,19 +69,13 @@ def agreement(model, onnx_path: Path, tokenizer, data: Path, headlines: int = 30
     import onnxruntime as ort
     import torch
 
-    from narrative.nlp.entity_sentiment import span_feed, span_windows
+    from narrative.nlp.entity_sentiment import locate, span_feed, span_windows
 
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
-    with open(data / "sentiment" / "sentfin" / "SEntFiN.csv", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))[:headlines]
     same = total = 0
-    for row in rows:
-        try:
-            entities = list(ast.literal_eval(row["Decisions"]))
-        except (SyntaxError, ValueError):
-            continue
-        found = [re.search(re.escape(e), row["Title"], re.IGNORECASE) for e in entities]
-        for ids, read in span_windows(tokenizer, row["Title"], [f.span() if f else None for f in found]):
+    for title, decisions in read_sentfin(data)[0][:headlines]:
+        spans = [locate(title, entity) for entity in decisions]  # as the pipeline finds a mention without offsets
+        for ids, read in span_windows(tokenizer, title, spans):
             feed = span_feed(ids, read)  # the inputs the pipeline gives the model
             int8 = session.run(None, feed)[0][0].argmax(-1)
             with torch.inference_mode():
