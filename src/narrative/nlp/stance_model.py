@@ -58,6 +58,10 @@ class StanceSettings:
     # the ONNX graph (a file next to heads.json) whose vectors the classifier reads: the encoder fine-tuned
     # for stance by scripts/train_stance_encoder.py; "" reads the relevance vectors (the shipped encoder's)
     encoder: str = ""
+    # the folder (next to heads.json) of the English stance transformer (narrative.nlp.stance_transformer) and its
+    # share in the blend with this classifier's probabilities; "" / 0: the classifier alone
+    transformer: str = ""
+    transformer_weight: float = 0.0
 
     @classmethod
     def from_dict(cls, data: dict) -> StanceSettings:
@@ -68,6 +72,8 @@ class StanceSettings:
             polarity_weight=float(data.get("polarity_weight", 0.0)),  # absent before it existed
             clause_weight=float(data.get("clause_weight", 0.0)),
             encoder=str(data.get("encoder", "")),
+            transformer=str(data.get("transformer", "")),
+            transformer_weight=float(data.get("transformer_weight", 0.0)),
         )
 
     def to_dict(self) -> dict:
@@ -79,6 +85,11 @@ class StanceSettings:
             "polarity_weight": self.polarity_weight,
             "clause_weight": self.clause_weight,
             **({"encoder": self.encoder} if self.encoder else {}),
+            **(
+                {"transformer": self.transformer, "transformer_weight": self.transformer_weight}
+                if self.transformer
+                else {}
+            ),
         }
 
 
