@@ -1,4 +1,8 @@
-"""Fine-tune MiniLM-L6 (from the shipped sentence-sentiment model or the base) as a stance classifier with one
+"""Fine-tune MiniLM-L6 (from the shipped sentence-sentiment model or the base) as a stance classifier.
+
+--design pair (shipped): (narrative name, sentence) -> negative/neutral/positive, one BertForSequenceClassification
+(the sentiment model's architecture, so it runs on the same runtime); --design heads: one three-way head per
+narrative over mean-pooled tokens. Trained with
 three-way head per narrative, on the English YAML examples only; measure on the gold-relevant English sentences of
 dev and dev2 (dev3 only with --dev3, table only). Never reads held-out."""
 
@@ -29,6 +33,9 @@ p.add_argument("--lono", default="", help="leave this narrative out of training"
 p.add_argument("--save", default="")
 p.add_argument("--corpus", nargs="*", default=[], help="extra labelled jsonl files <slug>.<x>.jsonl (text, label)")
 p.add_argument("--lr-corpus", action="store_true", help="also fit the n-gram classifier on the corpus rows")
+p.add_argument("--design", choices=["pair", "heads"], default="pair")
+p.add_argument("--no-yaml", action="store_true", help="train the transformer on the corpus only")
+p.add_argument("--eval-yaml", action="store_true", help="score the YAML English examples (LR out of fold, 5 folds)")
 p.add_argument("--weights", default="0,0.3,0.5,0.7,1")
 args = p.parse_args()
 
@@ -36,7 +43,10 @@ torch.manual_seed(args.seed)
 random.seed(args.seed)
 np.random.seed(args.seed)
 torch.set_num_threads(2)
-from transformers import AutoModel, AutoTokenizer
+from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
+from narrative.catalog import load_narratives
+
+NAMES = {n.id: n.name for n in load_narratives()}
 
 D = load()
 S = D["settings"]
@@ -53,7 +63,7 @@ for k, nid in enumerate(IDS):
     if nid == args.lono:
         continue
     for j, lab in enumerate(STANCE_LABELS):
-        train += [(t, k, j) for t in D["examples"][nid][lab] if keep(t)]
+        train += [(t, k, j) for t in D["examples"][nid][lab] if keep(t) and not args.no_yaml]
 extra = {nid: {lab: [] for lab in STANCE_LABELS} for nid in IDS}
 for f in args.corpus:
     nid = Path(f).name.split(".")[0].replace("_", "-")
@@ -97,13 +107,37 @@ for nid in IDS:
             ts = [r["text"] for r in rows]
             lr_probs[(nid, s)] = m.probabilities(ts, vec(ts), pol(ts))
 
+if args.eval_yaml:
+    from sklearn.model_selection import StratifiedKFold
+
+    splits = [*splits, "yaml"]
+    for nid in IDS:
+        ex = D["examples"][nid]
+        tr = [t for lab in STANCE_LABELS for t in ex[lab]]
+        y = np.array([lab for lab in STANCE_LABELS for t in ex[lab]])
+        vec = lambda ts: np.vstack([D["use"][t] for t in ts])  # noqa: E731
+        pol = lambda ts: np.array([D["polarity"][t] for t in ts])  # noqa: E731
+        oof = np.zeros((len(tr), 3))
+        for a_idx, b_idx in StratifiedKFold(5, shuffle=True, random_state=0).split(tr, y):
+            sub = {lab: [tr[i] for i in a_idx if y[i] == lab] for lab in STANCE_LABELS}
+            ta = [t for lab in STANCE_LABELS for t in sub[lab]]
+            m = ExampleStanceModel.fit(sub, vec(ta), S, pol(ta))
+            tb = [tr[i] for i in b_idx]
+            oof[b_idx] = m.probabilities(tb, vec(tb), pol(tb))
+        en = [i for i, t in enumerate(tr) if not is_chinese(t)]
+        D["gold"][(nid, "yaml")] = [{"text": tr[i], "stance": y[i], "lang": "en"} for i in en]
+        lr_probs[(nid, "yaml")] = oof[en]
 tok = AutoTokenizer.from_pretrained(args.init)
-body = AutoModel.from_pretrained(args.init, dtype=torch.float32)
-heads = torch.nn.Linear(body.config.hidden_size, 3 * len(IDS))
-drop = torch.nn.Dropout(0.1)
-params = list(body.parameters()) + list(heads.parameters())
+if args.design == "pair":
+    body = AutoModelForSequenceClassification.from_pretrained(args.init, dtype=torch.float32, num_labels=3)
+    params = list(body.parameters())
+else:
+    body = AutoModel.from_pretrained(args.init, dtype=torch.float32)
+    heads = torch.nn.Linear(body.config.hidden_size, 3 * len(IDS))
+    drop = torch.nn.Dropout(0.1)
+    params = list(body.parameters()) + list(heads.parameters())
 opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
-steps = args.epochs * ((len(train) + args.batch - 1) // args.batch)
+steps = max(1, args.epochs) * ((len(train) + args.batch - 1) // args.batch)
 sched = torch.optim.lr_scheduler.LambdaLR(
     opt,
     lambda s: (
@@ -119,23 +153,36 @@ for k in range(len(IDS)):
     cw[k] = torch.tensor(counts.sum() / (3 * np.maximum(counts, 1)), dtype=torch.float32)
 
 
-def logits(texts, train_mode):
-    b = tok(texts, padding=True, truncation=True, max_length=96, return_tensors="pt")
+def logits(pairs, train_mode):
+    """(len(pairs), 3) logits of (narrative id, text) pairs."""
+    if args.design == "pair":
+        b = tok(
+            [NAMES[n] for n, _ in pairs],
+            [t for _, t in pairs],
+            padding=True,
+            truncation="only_second",
+            max_length=96,
+            return_tensors="pt",
+        )
+        return body(**b).logits
+    b = tok([t for _, t in pairs], padding=True, truncation=True, max_length=96, return_tensors="pt")
     h = body(**b).last_hidden_state
     m = b["attention_mask"].unsqueeze(-1).float()
     pooled = (h * m).sum(1) / m.sum(1)
     if train_mode:
         pooled = drop(pooled)
-    return heads(pooled)
+    z = heads(pooled)
+    rows = torch.arange(len(pairs))[:, None]
+    columns = torch.tensor([[3 * IDS.index(n) + c for c in range(3)] for n, _ in pairs])
+    return z[rows, columns]
 
 
 def tf_probs(nid, texts):
-    k = IDS.index(nid)
     body.eval()
     out = []
     with torch.no_grad():
         for i in range(0, len(texts), 64):
-            z = logits(texts[i : i + 64], False)[:, 3 * k : 3 * k + 3]
+            z = logits([(nid, t) for t in texts[i : i + 64]], False)
             out.append(torch.softmax(z, -1).numpy())
     return np.vstack(out)
 
@@ -172,12 +219,10 @@ for epoch in range(1, args.epochs + 1):
     total = 0.0
     for i in range(0, len(train), args.batch):
         batch = train[i : i + args.batch]
-        z = logits([t for t, _, _ in batch], True)
+        z = logits([(IDS[k], t) for t, k, _ in batch], True)
         loss = 0
         for r, (_t, k, j) in enumerate(batch):
-            loss = loss + torch.nn.functional.cross_entropy(
-                z[r : r + 1, 3 * k : 3 * k + 3], torch.tensor([j]), weight=cw[k]
-            )
+            loss = loss + torch.nn.functional.cross_entropy(z[r : r + 1], torch.tensor([j]), weight=cw[k])
         loss = loss / len(batch)
         opt.zero_grad()
         loss.backward()
@@ -191,5 +236,6 @@ if args.save:
     Path(args.save).mkdir(parents=True, exist_ok=True)
     body.save_pretrained(args.save)
     tok.save_pretrained(args.save)
-    torch.save(heads.state_dict(), Path(args.save) / "heads.pt")
+    if args.design == "heads":
+        torch.save(heads.state_dict(), Path(args.save) / "heads.pt")
     json.dump({"ids": IDS, "args": vars(args)}, open(Path(args.save) / "meta.json", "w"))
