@@ -1,23 +1,21 @@
 """Session 11 stance experiments: data (YAML examples, gold-relevant dev/dev2/dev3 rows, USE vectors, polarity).
 
-Never reads the held-out halves. dev3 is scored as a table only (no per-sentence output).
+Session 9's loader (`../stance_session9/exp.py`) with dev3 added (china-ai and ai-capex have one). Never reads the
+held-out halves. dev3 is scored as a table only (no per-sentence output).
 """
 
 import os
-import pickle
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(ROOT / "scripts"))
-sys.path.insert(0, str(ROOT / "src"))
-import compare_narrative_encoders as C
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[2]
+os.environ.setdefault("STANCE_EXPERIMENT_CACHE", "/tmp/narr11")
+sys.path.insert(0, str(HERE.parent / "stance_session9"))
+import exp
 
+C = exp.C  # scripts/compare_narrative_encoders.py
 SPLITS = ("dev", "dev2", "dev3")
-WORK = Path(os.environ.get("STANCE_EXPERIMENT_CACHE", "/tmp/narr11"))
-CACHE = WORK / "data.pkl"
-
-
 _ORIGINAL_READ = C.read_relevant
 
 
@@ -27,25 +25,10 @@ def _read_relevant(narrative_id, split):
 
 
 def load():
-    if CACHE.exists():
-        return pickle.loads(CACHE.read_bytes())
     assert "heldout" not in SPLITS
     C.SPLITS = SPLITS
     C.read_relevant = _read_relevant
-    (WORK / "enc").mkdir(parents=True, exist_ok=True)
-    d = C.Data(WORK / "enc", {})
-    from narrative.api.score import narrative_scorer
-
-    out = dict(
-        examples=d.examples,
-        gold=d.gold,
-        polarity=d.polarity,
-        use=d.vectors["use"],
-        ids=[n.id for n in d.narratives],
-        settings=narrative_scorer().stance_settings,
-    )
-    CACHE.write_bytes(pickle.dumps(out))
-    return out
+    return exp.load()
 
 
 if __name__ == "__main__":
