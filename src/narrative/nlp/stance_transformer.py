@@ -60,14 +60,18 @@ class StanceTransformer:
         return narrative_id in self.narratives
 
     def probabilities(self, narrative_id: str, texts: Sequence[str]) -> np.ndarray:
-        """(n, 3) probabilities of negative, neutral, positive for English ``texts`` toward the narrative."""
+        """(n, 3) probabilities of negative, neutral, positive for English ``texts`` toward the narrative. Each
+        distinct text runs once (wire copies repeat sentences; one text per run, so its bits do not depend on
+        the others)."""
         if self._model is None:
             from .sentiment import SentimentModel
 
             self._model = SentimentModel.load(self.folder, device="cpu")
         name = self.narratives[narrative_id]
-        scores = self._model.score_targets([(name, text) for text in texts])
-        return np.array([[s.negative, s.neutral, s.positive] for s in scores], dtype=np.float64).reshape(-1, 3)
+        distinct = list(dict.fromkeys(texts))
+        scores = self._model.score_targets([(name, text) for text in distinct])
+        read = dict(zip(distinct, ([s.negative, s.neutral, s.positive] for s in scores)))
+        return np.array([read[text] for text in texts], dtype=np.float64).reshape(-1, 3)
 
     @staticmethod
     def blend(classifier: np.ndarray, transformer: np.ndarray, weight: float) -> np.ndarray:
