@@ -113,10 +113,12 @@ SHARPNESS = (1.0, 1.5, 2.0, 3.0)  # candidates for the stance output's sharpness
 # The stance encoder that the shipped heads name (scripts/train_stance_encoder.py writes it): the grid keeps it.
 SHIPPED_STANCE = json.loads((scorer_dir() / "heads.json").read_text(encoding="utf-8"))["stance_model"]
 STANCE_ENCODER = SHIPPED_STANCE.get("encoder", "")
-# The stance transformer (scripts/train_stance_transformer.py) is trained apart: the written heads keep naming it.
+# The stance transformer (scripts/train_stance_transformer.py) is trained apart and the stance corpus is data: the
+# written heads keep naming both.
 STANCE_TRANSFORMER = {
     "transformer": SHIPPED_STANCE.get("transformer", ""),
     "transformer_weight": float(SHIPPED_STANCE.get("transformer_weight", 0.0)),
+    "corpus": SHIPPED_STANCE.get("corpus", ""),
 }
 # Candidate settings of the per-narrative stance classifier, chosen on dev (mean stance accuracy).
 STANCE_GRID = tuple(

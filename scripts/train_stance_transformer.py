@@ -9,10 +9,13 @@ fused by onnxruntime, per-channel dynamic int8: ``train_entity_sentiment.export_
 ``stance_model.transformer`` and ``transformer_weight`` (the transformer's share in the blend with each
 narrative's example classifier).
 
-Selection (``--select``): the transformer is trained on the corpus alone and scored on the narrative files' English
-examples, which it never saw, next to the example classifier out of fold (5 folds over the examples, as
-shipped otherwise) and their blends; no gold sentence is read. The shipped run (``--epochs`` and ``--weight``
-chosen that way) trains on the corpus and the examples. Never reads tests/gold.
+Selection (``--select``): the transformer is trained on the English corpus lines alone and scored on the narrative
+files' English examples, which it never saw, next to the example classifier out of fold (5 folds over the examples;
+each fold's classifier fitted on the other folds' examples and, as shipped, every corpus line of the narrative,
+English and Chinese) and their blends; the Chinese examples get the classifier's figures with and without the
+corpus. No gold sentence is read. The corpus-only model is kept in ``--select-work`` and reused while the English
+corpus is unchanged. The shipped run (``--epochs`` and ``--weight`` chosen that way) trains on the corpus and the
+examples. Never reads tests/gold.
 
     .venv/bin/python scripts/train_stance_transformer.py --select          # the selection table
     .venv/bin/python scripts/train_stance_transformer.py                   # writes the shipped model
@@ -37,6 +40,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from narrative.api.score import is_chinese  # noqa: E402
 from narrative.catalog import load_narratives  # noqa: E402
+from narrative.nlp.stance_corpus import StanceCorpus  # noqa: E402
 from narrative.nlp.stance_model import STANCE_LABELS  # noqa: E402
 
 SCORER = ROOT / "models" / "narrative_scorer"
@@ -52,12 +56,8 @@ def english_examples(narrative) -> list[tuple[str, str]]:
 
 
 def corpus_rows(narrative_id: str, folder: Path) -> list[tuple[str, str]]:
-    """(text, label) of the narrative's stance corpus file (none when absent)."""
-    path = folder / f"{narrative_id.replace('-', '_')}.jsonl"
-    if not path.is_file():
-        return []
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [(r["text"], r["label"]) for r in rows if r["label"] in STANCE_LABELS and not is_chinese(r["text"])]
+    """(text, label) of the narrative's English stance corpus lines (none when it has no file)."""
+    return [(t, label) for t, label in StanceCorpus.load(folder).rows(narrative_id) if not is_chinese(t)]
 
 
 def train(rows: list[tuple[str, str, str]], args):
@@ -115,54 +115,91 @@ def transformer_probabilities(model, tokenizer, name: str, texts: list[str]) -> 
     return np.vstack(out) if out else np.zeros((0, 3))
 
 
-def classifier_out_of_fold(narrative, scorer, polarity) -> tuple[list[str], list[str], np.ndarray]:
-    """The example classifier's out-of-fold probabilities (5 stratified folds, random_state 0) for the narrative's
-    English examples: (texts, labels, probabilities)."""
+def classifier_out_of_fold(narrative, scorer, polarity, corpus) -> tuple[list[str], list[str], np.ndarray]:
+    """The example classifier's out-of-fold probabilities (5 stratified folds, random_state 0) for every example of
+    the narrative (English and Chinese): each fold's classifier is fitted on the other folds' examples and the
+    ``corpus`` (text, label) lines. Returns (texts, labels, probabilities)."""
     from sklearn.model_selection import StratifiedKFold
 
     from narrative.nlp.encoder import encode
     from narrative.nlp.narrative_text import scoring_texts
     from narrative.nlp.stance_model import ExampleStanceModel
 
-    texts = [t for label in STANCE_LABELS for t in getattr(narrative.examples, label)]
-    labels = np.array([label for label in STANCE_LABELS for _ in getattr(narrative.examples, label)])
-    vectors = encode(scoring_texts(texts))
-    pol = np.array(polarity(texts))
-    probs = np.zeros((len(texts), 3))
-    for fit, held in StratifiedKFold(5, shuffle=True, random_state=0).split(texts, labels):
-        examples = {lab: [texts[i] for i in fit if labels[i] == lab] for lab in STANCE_LABELS}
-        order = [i for lab in STANCE_LABELS for i in fit if labels[i] == lab]
-        model = ExampleStanceModel.fit(examples, vectors[order], scorer.stance_settings, pol[order])
+    texts = [t for label in STANCE_LABELS for t in getattr(narrative.examples, label)] + [t for t, _ in corpus]
+    labels = [label for label in STANCE_LABELS for _ in getattr(narrative.examples, label)] + [lab for _, lab in corpus]
+    vectors, pol = encode(scoring_texts(texts)), np.array(polarity(texts))
+    n = len(texts) - len(corpus)  # the examples come first
+    probs = np.zeros((n, 3))
+    for fit, held in StratifiedKFold(5, shuffle=True, random_state=0).split(texts[:n], labels[:n]):
+        rows = sorted([*fit, *range(n, len(texts))], key=lambda i: STANCE_LABELS.index(labels[i]))
+        examples = {lab: [texts[i] for i in rows if labels[i] == lab] for lab in STANCE_LABELS}
+        model = ExampleStanceModel.fit(examples, vectors[rows], scorer.stance_settings, pol[rows])
         probs[held] = model.probabilities([texts[i] for i in held], vectors[held], pol[held])
-    english = [i for i, t in enumerate(texts) if not is_chinese(t)]
-    return [texts[i] for i in english], [str(labels[i]) for i in english], probs[english]
+    return texts[:n], labels[:n], probs
+
+
+def corpus_only_model(rows: list[tuple[str, str, str]], args):
+    """The transformer trained on the English corpus lines alone, kept in ``args.select_work`` with the digest of its
+    rows and settings, and read from there while both are unchanged."""
+    import hashlib
+
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    settings = {k: v for k, v in vars(args).items() if k in ("init", "epochs", "lr", "batch", "seed")}
+    digest = hashlib.sha256(json.dumps([rows, settings], ensure_ascii=False).encode()).hexdigest()
+    work, stamp = Path(args.select_work), Path(args.select_work) / "rows.sha256"
+    if stamp.is_file() and stamp.read_text() == digest:
+        print(f"reading the corpus-only model of {len(rows)} rows from {work}", flush=True)
+        model = AutoModelForSequenceClassification.from_pretrained(work, dtype=torch.float32).eval()
+        return model, AutoTokenizer.from_pretrained(work)
+    print(f"training on the English corpus only: {len(rows)} rows", flush=True)
+    model, tokenizer = train(rows, args)
+    model.save_pretrained(work)
+    tokenizer.save_pretrained(work)
+    stamp.write_text(digest)
+    return model, tokenizer
+
+
+def hits(probs: np.ndarray, labels: list[str]) -> int:
+    return int(sum(STANCE_LABELS[j] == label for j, label in zip(probs.argmax(1), labels)))
 
 
 def select(narratives, args) -> None:
     from narrative.api.score import narrative_scorer, scoring_context, sentence_sentiment
 
     rows = [(n.name, t, lab) for n in narratives for t, lab in corpus_rows(n.id, args.corpus)]
-    print(f"training on the corpus only: {len(rows)} rows", flush=True)
-    model, tokenizer = train(rows, args)
+    model, tokenizer = corpus_only_model(rows, args)
     sentiment = scoring_context(narratives[0].id).model
     scorer = narrative_scorer()
+    corpus = StanceCorpus.load(args.corpus)
     weights = [float(w) for w in args.weights.split(",")]
-    print("\nEnglish examples of each narrative file, stance accuracy (hits / n):\n")
-    print("| narrative | n | " + " | ".join(f"weight {w:g}" for w in weights) + " |")
-    print("|---|---|" + "---|" * len(weights))
-    totals = np.zeros(len(weights), dtype=int)
+    english, chinese = [], []
     for n in narratives:
-        texts, labels, classifier = classifier_out_of_fold(
-            n, scorer, lambda ts: [p for p, _ in sentence_sentiment(sentiment, ts)]
-        )
-        read = transformer_probabilities(model, tokenizer, n.name, texts)
-        hits = [
-            int(sum(STANCE_LABELS[j] == lab for j, lab in zip(((1 - w) * classifier + w * read).argmax(1), labels)))
-            for w in weights
-        ]
-        totals += hits
-        print(f"| {n.id} | {len(texts)} | " + " | ".join(str(h) for h in hits) + " |", flush=True)
-    print("| all | | " + " | ".join(str(h) for h in totals) + " |")
+
+        def polarity(ts):
+            return [p for p, _ in sentence_sentiment(sentiment, ts)]
+
+        texts, labels, plain = classifier_out_of_fold(n, scorer, polarity, [])
+        _, _, with_corpus = classifier_out_of_fold(n, scorer, polarity, corpus.rows(n.id))
+        en = [i for i, t in enumerate(texts) if not is_chinese(t)]
+        zh = [i for i, t in enumerate(texts) if is_chinese(t)]
+        en_labels, zh_labels = [labels[i] for i in en], [labels[i] for i in zh]
+        read = transformer_probabilities(model, tokenizer, n.name, [texts[i] for i in en])
+        blends = [hits((1 - w) * with_corpus[en] + w * read, en_labels) for w in weights]
+        english.append((n.id, len(en), hits(plain[en], en_labels), *blends))
+        chinese.append((n.id, len(zh), hits(plain[zh], zh_labels), hits(with_corpus[zh], zh_labels)))
+        print(f"{n.id}: done", flush=True)
+    print("\nEnglish examples, hits of the classifier with the corpus blended with the transformer:\n")
+    print("| narrative | n | classifier, examples only | " + " | ".join(f"weight {w:g}" for w in weights) + " |")
+    print("|---|---|---|" + "---|" * len(weights))
+    for row in [*english, ("all", *np.sum([r[1:] for r in english], axis=0))]:
+        print("| " + " | ".join(str(v) for v in row) + " |")
+    print("\nChinese examples, stance hits of the classifier (the transformer reads English only):\n")
+    print("| narrative | n | examples only | with the corpus |")
+    print("|---|---|---|---|")
+    for row in [*chinese, ("all", *np.sum([r[1:] for r in chinese], axis=0))]:
+        print("| " + " | ".join(str(v) for v in row) + " |")
 
 
 def write(narratives, args) -> None:
@@ -232,6 +269,7 @@ def main(argv=None) -> int:
     ap.add_argument("--weight", type=float, default=0.5, help="the transformer's share in the blend (heads.json)")
     ap.add_argument("--select", action="store_true", help="train on the corpus only and print the selection table")
     ap.add_argument("--weights", default="0,0.3,0.4,0.5,0.6,0.7,1", help="blend weights --select compares")
+    ap.add_argument("--select-work", default=str(Path(tempfile.gettempdir()) / "stance_transformer_select"))
     args = ap.parse_args(argv)
     narratives = [n for n in load_narratives() if corpus_rows(n.id, args.corpus)]
     if not narratives:

@@ -189,16 +189,30 @@ def server():
     srv.close()
 
 
+@pytest.fixture(scope="session")
+def _shared_narrative_cache(tmp_path_factory) -> Path:
+    """One folder of prepared narratives for the whole run, shared by the xdist workers (the parent of their
+    base folders). A prepared narrative's file name hashes everything that decides its content
+    (narrative.nlp.narrative_cache.cache_key) and files are written whole, so sharing changes no result; it saves
+    each test, and each command a test runs, preparing the shipped narratives again (their stance corpus is encoded
+    then: 10-20 s each)."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if base.name.startswith("popen-gw") else base) / "narrative-cache"
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(tmp_path, monkeypatch):
+def _isolated_env(tmp_path, monkeypatch, _shared_narrative_cache):
     """Keep every test away from the user's NARRATIVE_* settings, data folder (NARRATIVE_HOME, whose
-    narratives/ folder plugins.narrative_dirs() reads) and working directory."""
+    narratives/ folder plugins.narrative_dirs() reads) and working directory. Prepared narratives are read from and
+    written to the run's shared cache folder (a test about the cache folder sets or unsets NARRATIVE_NARRATIVE_CACHE
+    itself)."""
     import os
 
     for key in list(os.environ):
         if key.startswith("NARRATIVE_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("NARRATIVE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("NARRATIVE_NARRATIVE_CACHE", str(_shared_narrative_cache))
     monkeypatch.chdir(tmp_path)
 
 

