@@ -109,7 +109,7 @@ def test_issue_9_shipped_heads_name_the_corpus_and_stamp_its_digest():
     scorer = NarrativeScorer.load()
     assert scorer.corpus is not None and scorer.corpus.folder == CORPUS
     assert f"+sc-{scorer.corpus.version}" in scorer.version
-    assert {n.id for n in load_narratives()} == set(scorer.corpus.by_narrative)
+    assert {n.id for n in load_narratives()} == set(scorer.corpus.files)
 
 
 def test_issue_9_corpus_lines_join_the_examples_as_training_rows(tmp_path):
@@ -146,8 +146,9 @@ def test_issue_9_corpus_lines_join_the_examples_as_training_rows(tmp_path):
 def test_issue_9_a_bad_corpus_line_is_one_line_naming_file_and_line(tmp_path, line, problem):
     good = '{"text": "Widget duties rise", "label": "negative", "style": "headline"}'
     (tmp_path / "widget_tariffs.jsonl").write_text(f"{good}\n\n{line}\n", encoding="utf-8")
+    corpus = StanceCorpus.load(tmp_path)  # files are read when a narrative needs its rows
     with pytest.raises(ConfigError) as raised:
-        StanceCorpus.load(tmp_path)
+        corpus.rows("widget-tariffs")
     message = str(raised.value)
     assert "widget_tariffs.jsonl, line 3" in message and problem in message and "\n" not in message
 

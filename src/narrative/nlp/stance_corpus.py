@@ -30,43 +30,45 @@ import json
 from pathlib import Path
 
 from ..errors import ConfigError, Errors
+from .stance_model import STANCE_LABELS
 
-LABELS = ("negative", "neutral", "positive")
 STYLES = ("headline", "body", "analyst", "social", "press")
-
-
-def corpus_file(folder: Path, narrative_id: str) -> Path:
-    """Where the corpus lines of ``narrative_id`` live in ``folder``."""
-    return folder / f"{narrative_id.replace('-', '_')}.jsonl"
 
 
 @dataclasses.dataclass(frozen=True)
 class StanceCorpus:
     folder: Path
-    by_narrative: dict[str, list[tuple[str, str]]]  # narrative id -> (text, label) in file order
+    files: dict[str, Path]  # narrative id -> its corpus file
     version: str  # 8 hex of every file's name and bytes
+    # (text, label) rows per narrative id, read on first use: a process that finds its narratives prepared on disk
+    # hashes the files for the version but never parses them
+    _rows: dict[str, list[tuple[str, str]]] = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, folder: Path) -> StanceCorpus:
-        """Every ``*.jsonl`` file in ``folder``; ConfigError naming the file and line of the first bad line."""
+        """The ``*.jsonl`` files in ``folder``, named by narrative id; ConfigError when the folder is missing."""
         if not folder.is_dir():
             raise ConfigError(Errors.E167.format(path=folder))
         digest = hashlib.sha256()
-        by_narrative = {}
+        files = {}
         for path in sorted(folder.glob("*.jsonl")):
-            raw = path.read_bytes()
-            digest.update(path.name.encode() + b"\0" + raw)
-            by_narrative[path.stem.replace("_", "-")] = _rows(path, raw)
-        return cls(folder, by_narrative, digest.hexdigest()[:8])
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+            files[path.stem.replace("_", "-")] = path
+        return cls(folder, files, digest.hexdigest()[:8])
 
     def rows(self, narrative_id: str) -> list[tuple[str, str]]:
-        """(text, label) of the narrative's corpus lines; none when it has no file."""
-        return list(self.by_narrative.get(narrative_id, ()))
+        """(text, label) of the narrative's corpus lines, in file order; none when it has no file. ConfigError naming
+        the file and line of the first bad line."""
+        if narrative_id not in self.files:
+            return []
+        if narrative_id not in self._rows:
+            self._rows[narrative_id] = _read(self.files[narrative_id])
+        return list(self._rows[narrative_id])
 
 
-def _rows(path: Path, raw: bytes) -> list[tuple[str, str]]:
+def _read(path: Path) -> list[tuple[str, str]]:
     rows = []
-    for number, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), 1):
+    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
         if not line.strip():
             continue
         try:
@@ -77,8 +79,8 @@ def _rows(path: Path, raw: bytes) -> list[tuple[str, str]]:
             raise ConfigError(Errors.E168.format(path=path, line=number, problem=problem)) from None
         if not isinstance(text, str) or not text.strip():
             raise ConfigError(Errors.E168.format(path=path, line=number, problem="empty text"))
-        if label not in LABELS or style not in STYLES:
-            problem = f"label {label!r} / style {style!r} not among {LABELS} / {STYLES}"
+        if label not in STANCE_LABELS or style not in STYLES:
+            problem = f"label {label!r} / style {style!r} not among {STANCE_LABELS} / {STYLES}"
             raise ConfigError(Errors.E168.format(path=path, line=number, problem=problem))
         rows.append((text, label))
     return rows
