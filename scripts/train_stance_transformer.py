@@ -175,11 +175,11 @@ def select(narratives, args) -> None:
     corpus = StanceCorpus.load(args.corpus)
     weights = [float(w) for w in args.weights.split(",")]
     english, chinese = [], []
+
+    def polarity(texts):
+        return [p for p, _ in sentence_sentiment(sentiment, texts)]
+
     for n in narratives:
-
-        def polarity(ts):
-            return [p for p, _ in sentence_sentiment(sentiment, ts)]
-
         texts, labels, plain = classifier_out_of_fold(n, scorer, polarity, [])
         _, _, with_corpus = classifier_out_of_fold(n, scorer, polarity, corpus.rows(n.id))
         en = [i for i, t in enumerate(texts) if not is_chinese(t)]
